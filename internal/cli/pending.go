@@ -1,0 +1,16 @@
+package cli
+
+// PENDING: each owner deletes its line here when it adds the real command in its own file.
+
+import (
+	"context"
+	"errors"
+)
+
+func runServe(context.Context, *Env, []string) error   { return errors.New("pending") }
+func runDemo(context.Context, *Env, []string) error    { return errors.New("pending") }
+func runMigrate(context.Context, *Env, []string) error { return errors.New("pending") }
+func runSurvey(context.Context, *Env, []string) error  { return errors.New("pending") }
+func runRoster(context.Context, *Env, []string) error  { return errors.New("pending") }
+func runScore(context.Context, *Env, []string) error   { return errors.New("pending") }
+func runAdmin(context.Context, *Env, []string) error   { return errors.New("pending") }
