@@ -7,9 +7,6 @@ import (
 	"errors"
 )
 
-func runServe(context.Context, *Env, []string) error   { return errors.New("pending") }
-func runDemo(context.Context, *Env, []string) error    { return errors.New("pending") }
-func runMigrate(context.Context, *Env, []string) error { return errors.New("pending") }
 func runSurvey(context.Context, *Env, []string) error  { return errors.New("pending") }
 func runRoster(context.Context, *Env, []string) error  { return errors.New("pending") }
 func runScore(context.Context, *Env, []string) error   { return errors.New("pending") }

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/httpserver"
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// parseConfig reads the environment, then the flags that register() adds, then validates.
+// Any problem is a usage error: one line on stderr, exit code 2.
+func parseConfig(env *Env, name string, args []string, register func(*config.Config, *flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
+	cfg, err := config.FromEnv(env.Getenv)
+	if err != nil {
+		return cfg, nil, usageError("%v", err)
+	}
+	fs := flag.NewFlagSet("trustpulse "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	register(&cfg, fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, fs, &ExitError{Code: 0}
+		}
+		return cfg, fs, &ExitError{Code: 2}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fs, usageError("%v", err)
+	}
+	return cfg, fs, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens and migrates the configured database. An unreachable or unopenable database is
+// bad configuration (exit 2), named by host and port or path, never by password.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	db, err := config.ParseDatabaseURL(cfg.DatabaseURL)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	s, err := store.Open(ctx, db, log)
+	if err != nil {
+		if errors.Is(err, store.ErrUnavailable) {
+			return nil, usageError("%s", strings.TrimPrefix(err.Error(), store.ErrUnavailable.Error()+": "))
+		}
+		return nil, err
+	}
+	n, err := s.Migrate(ctx, log)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("migrations applied", "count", n, "db", db.Redacted())
+	}
+	return s, nil
+}
+
+// listen opens the listening socket before anything is printed, so links printed are live.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, usageError("cannot listen on %s: %v", addr, errors.Unwrap(err))
+	}
+	return ln, nil
+}
+
+// serveUntilDone runs the web server until ctx ends (SIGTERM/SIGINT from main).
+func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener) error {
+	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: log})
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+	if err := httpserver.Run(ctx, ln, srv, log); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,204 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/trustpulse/trustpulse/internal/cli"
+	"github.com/trustpulse/trustpulse/internal/testdb"
+)
+
+func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
+
+// syncBuffer is a bytes.Buffer safe to read while a running command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func envWith(vars map[string]string, stdout, stderr io.Writer) *cli.Env {
+	return &cli.Env{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Getenv: func(k string) string { return vars[k] }}
+}
+
+func TestBadConfigurationExitsTwoWithOneClearLine(t *testing.T) {
+	cases := []struct {
+		name      string
+		args      []string
+		env       map[string]string
+		want      string
+		forbidden string
+	}{
+		{"malformed URL", []string{"migrate", "--db", "mysql://root:pw@localhost/x"}, nil, "want postgres://", "pw@"},
+		{"malformed URL from env", []string{"migrate"}, map[string]string{"TRUSTPULSE_DATABASE_URL": "postgres://u:sekret@[::1/x"}, "database URL is malformed", "sekret"},
+		{"unreachable postgres", []string{"migrate", "--db", "postgres://bob:hunter2@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"}, nil, "cannot reach PostgreSQL at 127.0.0.1:1", "hunter2"},
+		{"unwritable sqlite", []string{"migrate", "--db", "sqlite:/etc/passwd/trustpulse.db"}, nil, "cannot open SQLite database /etc/passwd/trustpulse.db", ""},
+		{"bad listen address", []string{"serve", "--db", "sqlite:" + filepath.Join(t.TempDir(), "a.db"), "--addr", "nonsense"}, nil, "listen address", ""},
+		{"privacy floor too low", []string{"serve", "--min-group-size", "3"}, nil, "at least 5", ""},
+		{"unknown command", []string{"frobnicate"}, nil, `unknown command "frobnicate"`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := cli.Run(context.Background(), envWith(tc.env, &out, &errOut), tc.args)
+			if code != 2 {
+				t.Fatalf("exit code %d, want 2; stderr: %s", code, errOut.String())
+			}
+			lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+			last := lines[len(lines)-1]
+			if !strings.Contains(last, tc.want) {
+				t.Fatalf("stderr %q does not contain %q", errOut.String(), tc.want)
+			}
+			if tc.forbidden != "" && strings.Contains(errOut.String()+out.String(), tc.forbidden) {
+				t.Fatalf("output leaks %q: %s", tc.forbidden, errOut.String())
+			}
+		})
+	}
+}
+
+func TestMigrateTwiceOnBothDialects(t *testing.T) {
+	for _, db := range []string{testdb.URL(t), "sqlite:" + filepath.Join(t.TempDir(), "m.db")} {
+		for i := 0; i < 2; i++ {
+			var out, errOut bytes.Buffer
+			if code := cli.Run(context.Background(), envWith(nil, &out, &errOut), []string{"migrate", "--db", db}); code != 0 {
+				t.Fatalf("migrate #%d on %s: exit %d: %s", i+1, db, code, errOut.String())
+			}
+			if !strings.Contains(out.String(), "is up to date") {
+				t.Fatalf("migrate output %q", out.String())
+			}
+			if i == 1 && strings.Contains(errOut.String(), "migrations applied") {
+				t.Fatalf("second migrate applied migrations: %s", errOut.String())
+			}
+		}
+	}
+}
+
+var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+
+// startServe runs `trustpulse ARGS` in-process and returns its base URL once it listens.
+func startServe(t *testing.T, args []string, env map[string]string) (string, *syncBuffer, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- cli.Run(ctx, envWith(env, &stdout, &stderr), args) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listeningRE.FindStringSubmatch(stderr.String()); m != nil {
+			stop := func() int { cancel(); return <-done }
+			t.Cleanup(func() { cancel() })
+			return "http://" + m[1], &stdout, stop
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("command exited %d before listening: %s", code, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	t.Fatalf("server did not start: %s", stderr.String())
+	return "", nil, nil
+}
+
+func get(t *testing.T, url string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func TestServeAnswersHealthAndReadinessOnPostgres(t *testing.T) {
+	base, _, stop := startServe(t, []string{"serve", "--addr", "127.0.0.1:0", "--db", testdb.URL(t)}, nil)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		code, _, h := get(t, base+path)
+		if code != 200 {
+			t.Fatalf("GET %s = %d", path, code)
+		}
+		if h.Get("X-Request-Id") == "" || h.Get("Content-Security-Policy") == "" || h.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("GET %s misses request id or security headers: %v", path, h)
+		}
+	}
+	if code, _, _ := get(t, base+"/no-such-page"); code != 404 {
+		t.Fatalf("unknown path = %d, want 404", code)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited %d after cancel, want 0", code)
+	}
+}
+
+// The real binary, built with CGO_ENABLED=0, stops cleanly on SIGTERM within 10 s.
+func TestBinaryStopsOnSIGTERM(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "trustpulse")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/trustpulse")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("CGO_ENABLED=0 go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", "sqlite:"+filepath.Join(t.TempDir(), "tp.db"))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var base string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && base == ""; time.Sleep(20 * time.Millisecond) {
+		if m := listeningRE.FindStringSubmatch(stderr.String()); m != nil {
+			base = "http://" + m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("binary did not start: %s", stderr.String())
+	}
+	if code, _, _ := get(t, base+"/readyz"); code != 200 {
+		t.Fatalf("readyz = %d", code)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10 s after SIGTERM")
+	}
+	if !strings.Contains(stderr.String(), "msg=stopped") {
+		t.Fatalf("no clean stop logged: %s", stderr.String())
+	}
+}
+
+func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	for i := 0; i < 2; i++ {
+		base, _, stop := startServe(t, []string{"demo", "--addr", "127.0.0.1:0", "--db", db}, nil)
+		if code, _, _ := get(t, base+"/healthz"); code != 200 {
+			t.Fatalf("demo run %d: healthz %d", i+1, code)
+		}
+		if code := stop(); code != 0 {
+			t.Fatalf("demo run %d exited %d", i+1, code)
+		}
+	}
+	_ = fmt.Sprint()
+}

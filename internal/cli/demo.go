@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/demo"
+)
+
+func runDemo(ctx context.Context, env *Env, args []string) error {
+	cfg, _, err := parseConfig(env, "demo", args, func(c *config.Config, fs *flag.FlagSet) { c.ServerFlags(fs) })
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, env.Stderr)
+	s, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	links, err := demo.Seed(ctx, s, cfg.BaseURL, log)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("seed demo district: %w", err)
+	}
+	printLinks(env, links)
+	return serveUntilDone(ctx, cfg, s, log, ln)
+}
+
+// printLinks writes the contract lines tests and the README rely on, one per thing to try.
+func printLinks(env *Env, l demo.Links) {
+	line := func(label, v string) {
+		if v != "" {
+			fmt.Fprintf(env.Stdout, "%s: %s\n", label, v)
+		}
+	}
+	line("student survey", l.StudentSurvey)
+	line("family survey", l.FamilySurvey)
+	line("staff survey", l.StaffSurvey)
+	line("dashboard", l.Dashboard)
+	if l.LoginUser != "" {
+		fmt.Fprintf(env.Stdout, "login: %s %s\n", l.LoginUser, l.LoginPassword)
+	}
+}

@@ -1,0 +1,27 @@
+package cli
+
+import (
+	"context"
+	"flag"
+
+	"github.com/trustpulse/trustpulse/internal/config"
+)
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	cfg, _, err := parseConfig(env, "serve", args, func(c *config.Config, fs *flag.FlagSet) { c.ServerFlags(fs) })
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, env.Stderr)
+	log.Info("starting", "config", cfg.Masked())
+	s, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return serveUntilDone(ctx, cfg, s, log, ln)
+}

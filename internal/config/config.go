@@ -1,0 +1,233 @@
+// Package config reads TrustPulse's settings: typed defaults, then environment, then flags, then Validate.
+// No other package reads the environment.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting the binary understands. The README's configuration table mirrors it.
+type Config struct {
+	DatabaseURL    string // postgres://… or sqlite:PATH; empty = sqlite:trustpulse.db
+	Addr           string
+	BaseURL        string // public URL, used for links and Twilio signature checks
+	LogLevel       string
+	LogFormat      string // text | json
+	SecretKey      string // signs session cookies; generated and kept in the database when empty
+	MinGroupSize   int    // privacy floor, never below 5
+	TrustedProxies []netip.Prefix
+	RequestTimeout time.Duration
+
+	TwilioAccountSID          string
+	TwilioAuthToken           string
+	TwilioMessagingServiceSID string
+	TwilioFromNumber          string
+	SMSRate                   float64 // messages per second across all workers
+}
+
+// Default returns the settings used when nothing is configured.
+func Default() Config {
+	return Config{
+		Addr:           ":8080",
+		LogLevel:       "info",
+		LogFormat:      "text",
+		MinGroupSize:   10,
+		RequestTimeout: 30 * time.Second,
+		SMSRate:        1,
+	}
+}
+
+// envVar ties one environment variable to the field it sets.
+type envVar struct {
+	name  string
+	apply func(c *Config, v string) error
+}
+
+func envVars() []envVar {
+	str := func(f func(*Config) *string) func(*Config, string) error {
+		return func(c *Config, v string) error { *f(c) = v; return nil }
+	}
+	return []envVar{
+		{"TRUSTPULSE_DATABASE_URL", str(func(c *Config) *string { return &c.DatabaseURL })},
+		{"TRUSTPULSE_ADDR", str(func(c *Config) *string { return &c.Addr })},
+		{"TRUSTPULSE_BASE_URL", str(func(c *Config) *string { return &c.BaseURL })},
+		{"TRUSTPULSE_LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel })},
+		{"TRUSTPULSE_LOG_FORMAT", str(func(c *Config) *string { return &c.LogFormat })},
+		{"TRUSTPULSE_SECRET_KEY", str(func(c *Config) *string { return &c.SecretKey })},
+		{"TRUSTPULSE_MIN_GROUP_SIZE", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("not a whole number: %q", v)
+			}
+			c.MinGroupSize = n
+			return nil
+		}},
+		{"TRUSTPULSE_TRUSTED_PROXIES", func(c *Config, v string) error {
+			p, err := parsePrefixes(v)
+			c.TrustedProxies = p
+			return err
+		}},
+		{"TRUSTPULSE_REQUEST_TIMEOUT", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			c.RequestTimeout = d
+			return err
+		}},
+		{"TRUSTPULSE_SMS_RATE", func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			c.SMSRate = f
+			return err
+		}},
+		{"TWILIO_ACCOUNT_SID", str(func(c *Config) *string { return &c.TwilioAccountSID })},
+		{"TWILIO_AUTH_TOKEN", str(func(c *Config) *string { return &c.TwilioAuthToken })},
+		{"TWILIO_MESSAGING_SERVICE_SID", str(func(c *Config) *string { return &c.TwilioMessagingServiceSID })},
+		{"TWILIO_FROM_NUMBER", str(func(c *Config) *string { return &c.TwilioFromNumber })},
+	}
+}
+
+// secretFileVars may instead be given as NAME_FILE, the path of a file holding the value,
+// so secrets can come from a mounted secret rather than the process environment.
+var secretNames = map[string]bool{"TRUSTPULSE_SECRET_KEY": true, "TWILIO_AUTH_TOKEN": true, "TRUSTPULSE_DATABASE_URL": true}
+
+// EnvNames lists every environment variable read, for the README and for tests.
+func EnvNames() []string {
+	var names []string
+	for _, e := range envVars() {
+		names = append(names, e.name)
+	}
+	return names
+}
+
+// FromEnv applies environment variables over the defaults.
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Default()
+	for _, e := range envVars() {
+		v := getenv(e.name)
+		if v == "" && secretNames[e.name] {
+			if path := getenv(e.name + "_FILE"); path != "" {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return c, fmt.Errorf("%s_FILE: %w", e.name, err)
+				}
+				v = strings.TrimSpace(string(b))
+			}
+		}
+		if v == "" {
+			continue
+		}
+		if err := e.apply(&c, v); err != nil {
+			return c, fmt.Errorf("%s: %w", e.name, err)
+		}
+	}
+	return c, nil
+}
+
+// DatabaseFlag registers --db, which overrides TRUSTPULSE_DATABASE_URL.
+func (c *Config) DatabaseFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "db", c.DatabaseURL, "database URL: postgres://… or sqlite:PATH (default sqlite:trustpulse.db)")
+}
+
+// ServerFlags registers the flags of commands that serve HTTP.
+func (c *Config) ServerFlags(fs *flag.FlagSet) {
+	c.DatabaseFlag(fs)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL for links (default http://localhost:PORT)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
+	fs.IntVar(&c.MinGroupSize, "min-group-size", c.MinGroupSize, "privacy floor: smallest group shown in any result (at least 5)")
+}
+
+// Validate checks the settings a command is about to use and fills derived defaults.
+func (c *Config) Validate() error {
+	if _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+		return err
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("listen address %q: want HOST:PORT or :PORT", c.Addr)
+	}
+	if c.BaseURL == "" {
+		_, port, _ := net.SplitHostPort(c.Addr)
+		c.BaseURL = "http://localhost:" + port
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("base URL %q: want http(s)://HOST[:PORT]", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	if c.MinGroupSize < 5 {
+		return fmt.Errorf("minimum group size %d: must be at least 5", c.MinGroupSize)
+	}
+	if c.RequestTimeout <= 0 {
+		return errors.New("request timeout must be positive")
+	}
+	if c.SMSRate <= 0 {
+		return errors.New("SMS rate must be positive")
+	}
+	if c.TwilioAccountSID != "" && c.TwilioMessagingServiceSID == "" && c.TwilioFromNumber == "" {
+		return errors.New("TWILIO_ACCOUNT_SID is set: also set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
+	}
+	return nil
+}
+
+// TwilioEnabled reports whether real SMS sending is configured; otherwise messages go to the local outbox.
+func (c *Config) TwilioEnabled() bool {
+	return c.TwilioAccountSID != "" && c.TwilioAuthToken != ""
+}
+
+// Masked returns a copy safe to log: secrets replaced, the database password removed.
+func (c Config) Masked() Config {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "********"
+	}
+	c.SecretKey = mask(c.SecretKey)
+	c.TwilioAuthToken = mask(c.TwilioAuthToken)
+	if db, err := ParseDatabaseURL(c.DatabaseURL); err == nil {
+		c.DatabaseURL = db.Redacted()
+	} else {
+		c.DatabaseURL = mask(c.DatabaseURL)
+	}
+	return c
+}
+
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an IP address or CIDR", s)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR", s)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

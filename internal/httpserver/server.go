@@ -1,0 +1,124 @@
+// Package httpserver is the Echo web server: every route in one list with its permission,
+// middleware, one handler per file, template rendering and language negotiation.
+// Handlers parse, call one capability, and render; business rules live in the capability packages.
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// Deps are the capabilities the handlers call.
+type Deps struct {
+	Config config.Config
+	Store  *store.Store
+	Log    *slog.Logger
+}
+
+// Server is the HTTP side of TrustPulse.
+type Server struct {
+	echo *echo.Echo
+	Deps
+}
+
+// New builds the server and its routes.
+func New(d Deps) (*Server, error) {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.IPExtractor = ipExtractor(d.Config)
+	s := &Server{echo: e, Deps: d}
+	e.HTTPErrorHandler = s.handleError
+	e.Use(
+		middleware.RequestID(),
+		s.accessLog(),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{
+			DisableErrorHandler: false,
+			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+				s.Log.Error("panic", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err, "stack", string(stack))
+				return err
+			},
+		}),
+		secureHeaders(),
+		middleware.BodyLimit("1M"),
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: d.Config.RequestTimeout}),
+	)
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// ipExtractor trusts forwarded headers only from configured proxies; anyone else could forge them
+// to dodge the rate limits.
+func ipExtractor(c config.Config) echo.IPExtractor {
+	if len(c.TrustedProxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	var opts []echo.TrustOption
+	opts = append(opts, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+	for _, p := range c.TrustedProxies {
+		n := &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+func (s *Server) accessLog() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogError: true,
+		LogRemoteIP: true, HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			// The path, never the query or the full URI: survey tokens travel in paths we redact.
+			attrs := []any{"method", v.Method, "path", redactPath(v.URIPath), "status", v.Status,
+				"latency_ms", float64(v.Latency.Microseconds()) / 1000, "request_id", v.RequestID, "ip", v.RemoteIP}
+			if v.Error != nil && v.Status >= 500 {
+				attrs = append(attrs, "err", v.Error.Error())
+				s.Log.Error("request", attrs...)
+				return nil
+			}
+			s.Log.Info("request", attrs...)
+			return nil
+		},
+	})
+}
+
+// Run serves h on ln until ctx is cancelled, then lets in-flight requests finish (up to 10 s).
+func Run(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", "10s")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

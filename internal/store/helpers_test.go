@@ -1,0 +1,8 @@
+package store_test
+
+import (
+	"io"
+	"log/slog"
+)
+
+func slogDiscard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/migrations"
+)
+
+// ErrStaleSchema means the database is behind this binary: run `trustpulse migrate`.
+var ErrStaleSchema = errors.New("database schema is older than this program")
+
+func (s *Store) provider(log *slog.Logger) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations.FS, s.Dialect)
+	if err != nil {
+		return nil, fmt.Errorf("migrations for %s: %w", s.Dialect, err)
+	}
+	dialect := goose.DialectSQLite3
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if s.Dialect == config.Postgres {
+		dialect = goose.DialectPostgres
+		// Several app servers may start at once; one migrates, the others wait.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, fmt.Errorf("migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	if log != nil {
+		opts = append(opts, goose.WithSlog(log))
+	}
+	return goose.NewProvider(dialect, s.SQL(), sub, opts...)
+}
+
+// Migrate applies pending migrations and returns how many it applied. Running it again is a no-op.
+func (s *Store) Migrate(ctx context.Context, log *slog.Logger) (int, error) {
+	p, err := s.provider(log)
+	if err != nil {
+		return 0, err
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrate %s: %w", s.Dialect, err)
+	}
+	return len(res), nil
+}
+
+// CheckSchema refuses a database whose schema is behind the migrations this binary carries.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	p, err := s.provider(nil)
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("check schema version: %w", err)
+	}
+	if pending {
+		return ErrStaleSchema
+	}
+	return nil
+}

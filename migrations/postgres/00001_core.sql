@@ -1,0 +1,267 @@
+-- Core data model. Every table carries district_id and every unique key (primary keys included)
+-- starts with it, so a statewide deployment can shard by district without a rewrite.
+-- Row ids are random 62-bit integers made by the application: they reveal no order of arrival.
+
+-- +goose Up
+CREATE TABLE districts (
+    district_id    BIGINT PRIMARY KEY,
+    slug           TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    min_group_size INTEGER NOT NULL DEFAULT 10,
+    settings       TEXT NOT NULL DEFAULT '{}',
+    created_at     TIMESTAMPTZ NOT NULL,
+    updated_at     TIMESTAMPTZ NOT NULL
+);
+-- Slugs are checked by the application: districts is the root every other key starts from.
+CREATE INDEX districts_slug ON districts (slug);
+
+CREATE TABLE schools (
+    district_id BIGINT NOT NULL REFERENCES districts (district_id),
+    id          BIGINT NOT NULL,
+    sourced_id  TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    time_zone   TEXT NOT NULL DEFAULT 'America/New_York',
+    active      BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at  TIMESTAMPTZ NOT NULL,
+    updated_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (district_id, id),
+    UNIQUE (district_id, sourced_id)
+);
+
+CREATE TABLE people (
+    district_id        BIGINT NOT NULL REFERENCES districts (district_id),
+    id                 BIGINT NOT NULL,
+    sourced_id         TEXT NOT NULL,
+    kind               TEXT NOT NULL CHECK (kind IN ('student', 'staff', 'guardian')),
+    role               TEXT NOT NULL DEFAULT '',
+    given_name         TEXT NOT NULL DEFAULT '',
+    family_name        TEXT NOT NULL DEFAULT '',
+    email              TEXT NOT NULL DEFAULT '',
+    school_id          BIGINT,
+    grade              TEXT NOT NULL DEFAULT '',
+    attributes         TEXT NOT NULL DEFAULT '{}',
+    preferred_language TEXT NOT NULL DEFAULT '',
+    phone              TEXT NOT NULL DEFAULT '',
+    survey_opt_out     BOOLEAN NOT NULL DEFAULT FALSE,
+    do_not_text        BOOLEAN NOT NULL DEFAULT FALSE,
+    active             BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at         TIMESTAMPTZ NOT NULL,
+    updated_at         TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (district_id, id),
+    UNIQUE (district_id, sourced_id),
+    FOREIGN KEY (district_id, school_id) REFERENCES schools (district_id, id)
+);
+CREATE INDEX people_school_kind ON people (district_id, school_id, kind);
+CREATE INDEX people_email ON people (district_id, email);
+CREATE INDEX people_phone ON people (district_id, phone);
+
+CREATE TABLE person_schools (
+    district_id BIGINT NOT NULL,
+    person_id   BIGINT NOT NULL,
+    school_id   BIGINT NOT NULL,
+    PRIMARY KEY (district_id, person_id, school_id),
+    FOREIGN KEY (district_id, person_id) REFERENCES people (district_id, id),
+    FOREIGN KEY (district_id, school_id) REFERENCES schools (district_id, id)
+);
+CREATE INDEX person_schools_school ON person_schools (district_id, school_id);
+
+CREATE TABLE guardian_links (
+    district_id BIGINT NOT NULL,
+    guardian_id BIGINT NOT NULL,
+    student_id  BIGINT NOT NULL,
+    PRIMARY KEY (district_id, guardian_id, student_id),
+    FOREIGN KEY (district_id, guardian_id) REFERENCES people (district_id, id),
+    FOREIGN KEY (district_id, student_id) REFERENCES people (district_id, id)
+);
+CREATE INDEX guardian_links_student ON guardian_links (district_id, student_id);
+
+CREATE TABLE classes (
+    district_id BIGINT NOT NULL,
+    id          BIGINT NOT NULL,
+    sourced_id  TEXT NOT NULL,
+    school_id   BIGINT NOT NULL,
+    title       TEXT NOT NULL,
+    class_type  TEXT NOT NULL DEFAULT 'scheduled',
+    active      BOOLEAN NOT NULL DEFAULT TRUE,
+    PRIMARY KEY (district_id, id),
+    UNIQUE (district_id, sourced_id),
+    FOREIGN KEY (district_id, school_id) REFERENCES schools (district_id, id)
+);
+
+CREATE TABLE enrollments (
+    district_id BIGINT NOT NULL,
+    class_id    BIGINT NOT NULL,
+    person_id   BIGINT NOT NULL,
+    role        TEXT NOT NULL,
+    active      BOOLEAN NOT NULL DEFAULT TRUE,
+    PRIMARY KEY (district_id, class_id, person_id),
+    FOREIGN KEY (district_id, class_id) REFERENCES classes (district_id, id),
+    FOREIGN KEY (district_id, person_id) REFERENCES people (district_id, id)
+);
+CREATE INDEX enrollments_person ON enrollments (district_id, person_id);
+
+CREATE TABLE instruments (
+    district_id   BIGINT NOT NULL REFERENCES districts (district_id),
+    instrument_id TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    audience      TEXT NOT NULL,
+    created_at    TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (district_id, instrument_id, version)
+);
+
+CREATE TABLE waves (
+    district_id          BIGINT NOT NULL,
+    id                   BIGINT NOT NULL,
+    name                 TEXT NOT NULL,
+    instrument_id        TEXT NOT NULL,
+    instrument_version   INTEGER NOT NULL,
+    audience             TEXT NOT NULL CHECK (audience IN ('student', 'staff', 'family')),
+    audience_filter      TEXT NOT NULL DEFAULT '{}',
+    mode                 TEXT NOT NULL CHECK (mode IN ('anonymous', 'confidential')),
+    channels             TEXT NOT NULL DEFAULT 'link',
+    status               TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'open', 'closed')),
+    opens_at             TIMESTAMPTZ NOT NULL,
+    closes_at            TIMESTAMPTZ NOT NULL,
+    sms_answering        BOOLEAN NOT NULL DEFAULT FALSE,
+    reminder_delay_hours INTEGER NOT NULL DEFAULT 48,
+    max_reminders        INTEGER NOT NULL DEFAULT 2,
+    created_at           TIMESTAMPTZ NOT NULL,
+    updated_at           TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (district_id, id),
+    FOREIGN KEY (district_id, instrument_id, instrument_version) REFERENCES instruments (district_id, instrument_id, version)
+);
+
+CREATE TABLE wave_schools (
+    district_id BIGINT NOT NULL,
+    wave_id     BIGINT NOT NULL,
+    school_id   BIGINT NOT NULL,
+    PRIMARY KEY (district_id, wave_id, school_id),
+    FOREIGN KEY (district_id, wave_id) REFERENCES waves (district_id, id),
+    FOREIGN KEY (district_id, school_id) REFERENCES schools (district_id, id)
+);
+
+-- Class or school codes for open links (/j/CODE), anonymous waves only.
+CREATE TABLE wave_codes (
+    district_id BIGINT NOT NULL,
+    code        TEXT NOT NULL,
+    wave_id     BIGINT NOT NULL,
+    school_id   BIGINT NOT NULL,
+    class_id    BIGINT,
+    PRIMARY KEY (district_id, code),
+    FOREIGN KEY (district_id, wave_id) REFERENCES waves (district_id, id),
+    FOREIGN KEY (district_id, school_id) REFERENCES schools (district_id, id)
+);
+-- Codes arrive without a district; they are random enough to be unique across districts.
+CREATE INDEX wave_codes_code ON wave_codes (code);
+
+CREATE TABLE invitations (
+    district_id    BIGINT NOT NULL,
+    id             BIGINT NOT NULL,
+    wave_id        BIGINT NOT NULL,
+    person_id      BIGINT NOT NULL,
+    school_id      BIGINT NOT NULL,
+    token_hash     BYTEA NOT NULL,
+    channel        TEXT NOT NULL DEFAULT 'link',
+    language       TEXT NOT NULL DEFAULT '',
+    created_at     TIMESTAMPTZ NOT NULL,
+    sent_at        TIMESTAMPTZ,
+    opened_at      TIMESTAMPTZ,
+    completed_at   TIMESTAMPTZ,
+    reminders_sent INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (district_id, id),
+    UNIQUE (district_id, wave_id, person_id),
+    UNIQUE (district_id, token_hash),
+    FOREIGN KEY (district_id, wave_id) REFERENCES waves (district_id, id),
+    FOREIGN KEY (district_id, person_id) REFERENCES people (district_id, id),
+    FOREIGN KEY (district_id, school_id) REFERENCES schools (district_id, id)
+);
+-- Tokens arrive without a district; a SHA-256 hash of 160 random bits is unique everywhere.
+CREATE INDEX invitations_token ON invitations (token_hash);
+CREATE INDEX invitations_wave ON invitations (district_id, wave_id, school_id);
+
+-- Answers saved page by page before submission, so a reopened link resumes. Deleted at submission.
+-- owner is "i:<invitation id>" for personal links or "c:<random cookie key>" for open links.
+CREATE TABLE drafts (
+    district_id BIGINT NOT NULL,
+    owner       TEXT NOT NULL,
+    wave_id     BIGINT NOT NULL,
+    school_id   BIGINT NOT NULL,
+    answers     TEXT NOT NULL DEFAULT '',
+    comment     TEXT NOT NULL DEFAULT '',
+    page        INTEGER NOT NULL DEFAULT 0,
+    language    TEXT NOT NULL DEFAULT '',
+    submitted   BOOLEAN NOT NULL DEFAULT FALSE,
+    updated_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (district_id, owner),
+    FOREIGN KEY (district_id, wave_id) REFERENCES waves (district_id, id)
+);
+
+-- One row per submitted response. In anonymous waves invitation_id, person_id and submitted_at
+-- stay NULL: no join path and no timestamp path back to a person.
+CREATE TABLE responses (
+    district_id   BIGINT NOT NULL,
+    id            BIGINT NOT NULL,
+    wave_id       BIGINT NOT NULL,
+    school_id     BIGINT NOT NULL,
+    language      TEXT NOT NULL,
+    answers       TEXT NOT NULL,
+    comment       TEXT NOT NULL DEFAULT '',
+    subgroups     TEXT NOT NULL DEFAULT '{}',
+    invitation_id BIGINT,
+    person_id     BIGINT,
+    submitted_at  TIMESTAMPTZ,
+    PRIMARY KEY (district_id, id),
+    UNIQUE (district_id, invitation_id),
+    FOREIGN KEY (district_id, wave_id) REFERENCES waves (district_id, id),
+    FOREIGN KEY (district_id, school_id) REFERENCES schools (district_id, id)
+);
+CREATE INDEX responses_wave ON responses (district_id, wave_id, school_id);
+
+CREATE TABLE scores (
+    district_id BIGINT NOT NULL,
+    response_id BIGINT NOT NULL,
+    measure_id  TEXT NOT NULL,
+    wave_id     BIGINT NOT NULL,
+    school_id   BIGINT NOT NULL,
+    n_answered  INTEGER NOT NULL,
+    raw         INTEGER NOT NULL,
+    favorable   INTEGER NOT NULL,
+    logit       DOUBLE PRECISION NOT NULL,
+    se          DOUBLE PRECISION NOT NULL,
+    score       DOUBLE PRECISION NOT NULL,
+    category    INTEGER NOT NULL,
+    PRIMARY KEY (district_id, response_id, measure_id),
+    FOREIGN KEY (district_id, response_id) REFERENCES responses (district_id, id)
+);
+CREATE INDEX scores_wave ON scores (district_id, wave_id, school_id, measure_id);
+
+-- Rasch parameters per instrument version and measure, fixed once made so waves compare like with like.
+CREATE TABLE calibrations (
+    district_id   BIGINT NOT NULL,
+    instrument_id TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    measure_id    TEXT NOT NULL,
+    params        TEXT NOT NULL,
+    n_persons     INTEGER NOT NULL,
+    source        TEXT NOT NULL,
+    created_at    TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (district_id, instrument_id, version, measure_id)
+);
+
+-- +goose Down
+DROP TABLE calibrations;
+DROP TABLE scores;
+DROP TABLE responses;
+DROP TABLE drafts;
+DROP TABLE invitations;
+DROP TABLE wave_codes;
+DROP TABLE wave_schools;
+DROP TABLE waves;
+DROP TABLE instruments;
+DROP TABLE enrollments;
+DROP TABLE classes;
+DROP TABLE guardian_links;
+DROP TABLE person_schools;
+DROP TABLE people;
+DROP TABLE schools;
+DROP TABLE districts;
