@@ -1,0 +1,143 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trustpulse/trustpulse/internal/cli"
+)
+
+// lintTree copies the lint fixture base (a small valid tree) to a temporary folder, applies
+// edits (path → new content), and returns the folder.
+func lintTree(t *testing.T, edits map[string]string) string {
+	t.Helper()
+	src := filepath.Join("..", "survey", "testdata", "lint", "base")
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, content := range edits {
+		if err := os.WriteFile(filepath.Join(dst, p), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+func runLint(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = cli.Run(context.Background(), envWith(nil, &out, &errOut), append([]string{"survey"}, args...))
+	return code, out.String(), errOut.String()
+}
+
+func dirFlags(dir string) []string {
+	return []string{"lint",
+		"--surveys", filepath.Join(dir, "surveys"),
+		"--locales", filepath.Join(dir, "locales"),
+		"--templates", filepath.Join(dir, "templates")}
+}
+
+func TestSurveyLintFolders(t *testing.T) {
+	cases := []struct {
+		name     string
+		edits    map[string]string
+		wantCode int
+		wantOut  []string // lines, with {dir} for the tree's folder
+	}{
+		{"clean", nil, 0, nil},
+		{"warnings only", map[string]string{
+			"locales/locales.toml": "[en]\nname = \"English\"\ndir = \"ltr\"\nreviewed = true\n\n[es]\nname = \"Español\"\ndir = \"ltr\"\nreviewed = false\n",
+		}, 0, []string{"{dir}/locales/locales.toml:9: warning: locale es is not reviewed: not yet reviewed by a native speaker"}},
+		{"problems", map[string]string{
+			"locales/active.es.toml": "[intro]\ntime.one = \"Toma {{.Count}} minuto.\"\ntime.many = \"Toma {{.Count}} de minutos.\"\ntime.other = \"Toma {{.Count}} minutos.\"\n",
+			"templates/extra.html":   `{{t "page.gone"}}`,
+		}, 1, []string{
+			"{dir}/locales/active.en.toml:2: missing translation: message page.title has no es text",
+			"{dir}/templates/extra.html:1: message page.gone is not in active.en.toml",
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := lintTree(t, tc.edits)
+			code, out, errOut := runLint(t, dirFlags(dir)...)
+			if code != tc.wantCode {
+				t.Errorf("exit code %d, want %d; stderr: %s", code, tc.wantCode, errOut)
+			}
+			want := ""
+			for _, l := range tc.wantOut {
+				want += strings.ReplaceAll(l, "{dir}", filepath.ToSlash(dir)) + "\n"
+			}
+			if out != want {
+				t.Errorf("stdout:\n%s\nwant:\n%s", out, want)
+			}
+			if tc.wantCode == 1 && !strings.Contains(errOut, "survey lint: 2 problems, 0 warnings") {
+				t.Errorf("stderr %q lacks the summary", errOut)
+			}
+		})
+	}
+}
+
+func TestSurveyLintUsage(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no subcommand", nil, "missing subcommand"},
+		{"unknown subcommand", []string{"check"}, `unknown subcommand "check"`},
+		{"missing folder", []string{"lint", "--surveys", filepath.Join(t.TempDir(), "nope")}, "is not a directory"},
+		{"extra argument", []string{"lint", "surveys"}, `unexpected argument "surveys"`},
+		{"unknown flag", []string{"lint", "--survey", "x"}, "flag provided but not defined"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runLint(t, tc.args...)
+			if code != 2 || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, tc.want)
+			}
+		})
+	}
+}
+
+// The embedded tree: until the respondent templates use every message, lint may report unused
+// messages; anything else is a real problem. Warnings never fail it.
+func TestSurveyLintEmbedded(t *testing.T) {
+	code, out, errOut := runLint(t, "lint")
+	failing := 0
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		switch {
+		case line == "", strings.Contains(line, ": warning: "):
+		case strings.Contains(line, ": unused message "):
+			failing++
+		default:
+			failing++
+			t.Errorf("unexpected problem in the shipped tree: %s", line)
+		}
+	}
+	if want := map[bool]int{true: 1, false: 0}[failing > 0]; code != want {
+		t.Errorf("exit code %d with %d failing lines, want %d; stderr: %s", code, failing, want, errOut)
+	}
+	if !strings.Contains(out, "locales/locales.toml:") || !strings.Contains(out, "warning: locale es is not reviewed") {
+		t.Errorf("embedded lint output lacks the unreviewed-locale warnings:\n%s", out)
+	}
+}

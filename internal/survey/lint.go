@@ -1,0 +1,259 @@
+package survey
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/trustpulse/trustpulse/internal/locale"
+)
+
+// LintInput is what `trustpulse survey lint` checks together.
+type LintInput struct {
+	Surveys   fs.FS // *.yaml instruments
+	Locales   fs.FS // locales.toml and active.<tag>.toml
+	Templates fs.FS // **/*.html; every {{t "id"}} is a use of message id (nil: no templates)
+	// CodeMessageIDs are message IDs used from Go code rather than templates (e.g. SMS texts).
+	CodeMessageIDs []string
+
+	// Names shown for each tree in problem locations; default "surveys", "locales", "templates".
+	SurveysName, LocalesName, TemplatesName string
+}
+
+// Lint checks the instruments, the locale files and the templates together and returns every
+// problem, sorted by file and line. Warnings (a locale not reviewed by a native speaker) do not
+// make the tree fail.
+func Lint(in LintInput) []Problem {
+	l := &linter{
+		surveys:   nameOr(in.SurveysName, "surveys"),
+		locales:   nameOr(in.LocalesName, "locales"),
+		templates: nameOr(in.TemplatesName, "templates"),
+	}
+	l.lintLocales(in.Locales)
+	l.lintSurveys(in.Surveys)
+	l.lintUses(in.Templates, in.CodeMessageIDs)
+	sortProblems(l.probs)
+	return l.probs
+}
+
+func nameOr(name, def string) string {
+	if name == "" {
+		return def
+	}
+	return name
+}
+
+type linter struct {
+	surveys, locales, templates string
+	probs                       []Problem
+
+	shipped map[string]bool // nil when locales.toml could not be read
+	en      map[string]locale.MessageDef
+}
+
+func (l *linter) bad(file string, line int, format string, args ...any) {
+	l.probs = append(l.probs, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (l *linter) lintLocales(fsys fs.FS) {
+	metaFile := path.Join(l.locales, locale.MetaFile)
+	if fsys == nil {
+		l.bad(metaFile, 1, "no locales to check")
+		return
+	}
+	src, err := locale.ReadSource(fsys)
+	if err != nil {
+		l.bad(metaFile, 1, "%v", err)
+		return
+	}
+	for _, p := range src.Problems {
+		l.bad(path.Join(l.locales, p.File), p.Line, "%s", p.Msg)
+	}
+	l.shipped = map[string]bool{}
+	for _, m := range src.Metas {
+		l.shipped[m.Tag] = true
+		if !m.Reviewed {
+			note := m.Note
+			if note == "" {
+				note = "not yet reviewed by a native speaker"
+			}
+			l.probs = append(l.probs, Problem{File: metaFile, Line: m.ReviewedLine, Warning: true,
+				Msg: fmt.Sprintf("locale %s is not reviewed: %s", m.Tag, note)})
+		}
+	}
+	en := src.Files[locale.Default]
+	if en == nil || en.Broken {
+		return
+	}
+	l.en = en.Defs
+	enFile := path.Join(l.locales, en.Name)
+	enIDs := sortedKeys(en.Defs)
+	for _, m := range src.Metas {
+		f := src.Files[m.Tag]
+		if f == nil || f.Broken {
+			continue // already reported; comparing it with English would only repeat that
+		}
+		name := path.Join(l.locales, f.Name)
+		for _, id := range enIDs {
+			want := en.Defs[id]
+			d, ok := f.Defs[id]
+			if !ok {
+				l.bad(enFile, want.Line, "missing translation: message %s has no %s text", id, m.Tag)
+				continue
+			}
+			if want.Plural() {
+				for _, form := range f.Forms {
+					if _, ok := d.Forms[form]; !ok {
+						l.bad(name, d.Line, "message %s has no %q plural form, which %s needs", id, form, m.Tag)
+					}
+				}
+			}
+			for _, form := range sortedKeys(d.Forms) {
+				if strings.TrimSpace(d.Forms[form]) == "" {
+					l.bad(name, d.FormLines[form], "missing translation: message %s has an empty %q form", id, form)
+				}
+			}
+			if a, b := messagePlaceholders(want), messagePlaceholders(d); m.Tag != locale.Default && !slices.Equal(a, b) {
+				l.bad(name, d.Line, "placeholder mismatch: message %s: %s has %s, %s has %s", id,
+					locale.Default, formatPlaceholders(a), m.Tag, formatPlaceholders(b))
+			}
+		}
+		for _, id := range f.Order {
+			if _, ok := en.Defs[id]; !ok {
+				l.bad(name, f.Defs[id].Line, "message %s is not in %s", id, en.Name)
+			}
+		}
+	}
+}
+
+// messagePlaceholders is the union over a message's plural forms: a form may leave the number
+// out ("one minute", Arabic's dual "دقيقتان"), so each form need not carry {{.Count}} itself.
+func messagePlaceholders(d locale.MessageDef) []string {
+	var all []string
+	for _, s := range d.Forms {
+		all = append(all, locale.Placeholders(s)...)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
+func (l *linter) lintSurveys(fsys fs.FS) {
+	if fsys == nil {
+		l.bad(l.surveys, 1, "no instruments to check")
+		return
+	}
+	list, probs, err := loadAll(fsys)
+	if err != nil {
+		l.bad(l.surveys, 1, "%v", err)
+		return
+	}
+	for _, p := range probs {
+		p.File = path.Join(l.surveys, p.File)
+		l.probs = append(l.probs, p)
+	}
+	if files, _ := fs.Glob(fsys, "*.yaml"); len(files) == 0 {
+		l.bad(l.surveys, 1, "no instruments (*.yaml) found")
+	}
+	if l.shipped == nil {
+		return // locales.toml unreadable: already reported, and every locale would look unshipped
+	}
+	for _, in := range list {
+		file := path.Join(l.surveys, in.File)
+		for i, tag := range in.Locales {
+			if !l.shipped[tag] {
+				l.bad(file, in.pos.at(fmt.Sprintf("locales[%d]", i)), "locale %s is not shipped (not in %s)", tag, locale.MetaFile)
+			}
+		}
+		// Every shipped UI language can be a respondent's language; an instrument lacking it
+		// would show them English questions inside a page in their language.
+		for _, tag := range sortedKeys(l.shipped) {
+			if !slices.Contains(in.Locales, tag) {
+				l.bad(file, in.pos.at("locales"), "missing translation: instrument %s has no %s texts (%s is shipped)", in.ID, tag, tag)
+			}
+		}
+	}
+}
+
+// lintUses reports template uses of messages English lacks, and English messages nobody uses.
+func (l *linter) lintUses(templates fs.FS, codeIDs []string) {
+	used := map[string]bool{}
+	for _, id := range codeIDs {
+		used[id] = true
+	}
+	if templates != nil {
+		err := fs.WalkDir(templates, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".html") {
+				return nil
+			}
+			data, err := fs.ReadFile(templates, p)
+			if err != nil {
+				return err
+			}
+			for _, u := range MessageUses(string(data)) {
+				used[u.ID] = true
+				if _, ok := l.en[u.ID]; !ok && l.en != nil {
+					l.bad(path.Join(l.templates, p), u.Line, "message %s is not in %s", u.ID, locale.MessageFile(locale.Default))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			l.bad(l.templates, 1, "cannot read templates: %v", err)
+		}
+	}
+	if l.en == nil {
+		return
+	}
+	enFile := path.Join(l.locales, locale.MessageFile(locale.Default))
+	for _, id := range codeIDs {
+		if _, ok := l.en[id]; !ok {
+			l.bad(enFile, 1, "message %s is used by code but missing", id)
+		}
+	}
+	for _, id := range sortedKeys(l.en) {
+		if !used[id] {
+			l.bad(enFile, l.en[id].Line, "unused message %s (no template or code uses it)", id)
+		}
+	}
+}
+
+// MessageUse is one {{t "id"}} in a template.
+type MessageUse struct {
+	ID   string
+	Line int
+}
+
+var (
+	actionRE = regexp.MustCompile(`(?s)\{\{(.*?)\}\}`)
+	// t "id" or t `id`, at the start of an action, after a pipe or parenthesis, or as an argument.
+	tCallRE = regexp.MustCompile("(?:^|[\\s(|])t\\s+(?:\"((?:[^\"\\\\]|\\\\.)*)\"|`([^`]*)`)")
+)
+
+// MessageUses finds every {{t "id"}} (also {{t "id" $data}}, {{... | t "id"}}, (t "id")) in a
+// template's source, with its line. A call with a computed id ({{t $id}}) cannot be seen.
+func MessageUses(src string) []MessageUse {
+	var uses []MessageUse
+	for _, a := range actionRE.FindAllStringSubmatchIndex(src, -1) {
+		body := src[a[2]:a[3]]
+		for _, m := range tCallRE.FindAllStringSubmatchIndex(body, -1) {
+			id := ""
+			if m[2] >= 0 {
+				id = strings.ReplaceAll(body[m[2]:m[3]], `\"`, `"`)
+			} else {
+				id = body[m[4]:m[5]]
+			}
+			line := 1 + strings.Count(src[:a[2]+m[0]], "\n")
+			if m[0] < len(body) && body[m[0]] == '\n' {
+				line++
+			}
+			uses = append(uses, MessageUse{ID: id, Line: line})
+		}
+	}
+	return uses
+}
