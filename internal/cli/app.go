@@ -12,7 +12,12 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/httpserver"
+	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/survey"
+	"github.com/trustpulse/trustpulse/internal/wave"
+	"github.com/trustpulse/trustpulse/locales"
+	"github.com/trustpulse/trustpulse/surveys"
 )
 
 // parseConfig reads the environment, then the flags that register() adds, then validates.
@@ -81,9 +86,29 @@ func listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
+// content is everything embedded that the server checks at start: instruments and translations.
+type content struct {
+	surveys *survey.Catalog
+	locales *locale.Catalog
+}
+
+// loadContent validates the embedded instruments and locales; any problem stops the program with
+// one `file:line: problem` line each.
+func loadContent(log *slog.Logger) (content, error) {
+	cat, err := survey.Load(surveys.FS)
+	if err != nil {
+		return content{}, failure(fmt.Errorf("invalid instruments:\n%w", err))
+	}
+	loc, err := locale.Load(locales.FS, locale.WithLogger(log))
+	if err != nil {
+		return content{}, failure(fmt.Errorf("invalid locales: %w", err))
+	}
+	return content{surveys: cat, locales: loc}, nil
+}
+
 // serveUntilDone runs the web server until ctx ends (SIGTERM/SIGINT from main).
-func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener) error {
-	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: log})
+func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, waves *wave.Service) error {
+	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales, Waves: waves})
 	if err != nil {
 		return err
 	}

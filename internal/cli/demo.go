@@ -7,6 +7,8 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/demo"
+	"github.com/trustpulse/trustpulse/internal/measures"
+	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
 func runDemo(ctx context.Context, env *Env, args []string) error {
@@ -15,6 +17,10 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, env.Stderr)
+	c, err := loadContent(log)
+	if err != nil {
+		return err
+	}
 	s, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -24,13 +30,14 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	links, err := demo.Seed(ctx, s, cfg.BaseURL, log)
+	waves := &wave.Service{Store: s, Surveys: c.surveys, Scorer: &measures.Service{Store: s, Surveys: c.surveys, Log: log}}
+	links, err := demo.Seed(ctx, s, waves, cfg.BaseURL, log)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("seed demo district: %w", err)
 	}
 	printLinks(env, links)
-	return serveUntilDone(ctx, cfg, s, log, ln)
+	return serveUntilDone(ctx, cfg, s, log, ln, c, waves)
 }
 
 // printLinks writes the contract lines tests and the README rely on, one per thing to try.

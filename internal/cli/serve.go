@@ -5,6 +5,8 @@ import (
 	"flag"
 
 	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/measures"
+	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -14,6 +16,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	log := newLogger(cfg, env.Stderr)
 	log.Info("starting", "config", cfg.Masked())
+	c, err := loadContent(log)
+	if err != nil {
+		return err
+	}
 	s, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -23,5 +29,5 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return serveUntilDone(ctx, cfg, s, log, ln)
+	return serveUntilDone(ctx, cfg, s, log, ln, c, &wave.Service{Store: s, Surveys: c.surveys, Scorer: &measures.Service{Store: s, Surveys: c.surveys, Log: log}})
 }

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
 // Slug names the demo district; seeding finds it by slug, so running the demo twice changes nothing.
@@ -26,14 +27,29 @@ type Links struct {
 	LoginPassword string
 }
 
-// Seed creates the demo district if it does not exist yet and returns the links to try.
-func Seed(ctx context.Context, s *store.Store, baseURL string, log *slog.Logger) (Links, error) {
+// Seed builds the demo district (idempotently) and returns the links to try.
+func Seed(ctx context.Context, s *store.Store, waves *wave.Service, baseURL string, log *slog.Logger) (Links, error) {
 	d, err := ensureDistrict(ctx, s)
 	if err != nil {
 		return Links{}, err
 	}
+	ids, err := ensureOpenWaves(ctx, s, waves, d.DistrictID)
+	if err != nil {
+		return Links{}, err
+	}
+	var l Links
+	if l.StudentSurvey, err = surveyLink(ctx, s, waves, baseURL, d.DistrictID, ids["student-pulse"], ""); err != nil {
+		return l, err
+	}
+	if l.StaffSurvey, err = surveyLink(ctx, s, waves, baseURL, d.DistrictID, ids["staff-pulse"], ""); err != nil {
+		return l, err
+	}
+	// A family whose language is not English: the page must open in their language.
+	if l.FamilySurvey, err = surveyLink(ctx, s, waves, baseURL, d.DistrictID, ids["family-pulse"], "p.preferred_language NOT IN ('', 'en')"); err != nil {
+		return l, err
+	}
 	log.Info("demo district ready", "district_id", d.DistrictID)
-	return Links{}, nil
+	return l, nil
 }
 
 func ensureDistrict(ctx context.Context, s *store.Store) (store.District, error) {

@@ -3,8 +3,10 @@ package httpserver
 import (
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/trustpulse/trustpulse/web"
 )
@@ -14,7 +16,48 @@ func (s *Server) routes() {
 	e := s.echo
 	static, _ := fs.Sub(web.FS, "static")
 
-	e.GET("/healthz", s.healthz)                                                  // public
-	e.GET("/readyz", s.readyz)                                                    // public
+	e.GET("/healthz", s.healthz)                                                                               // public
+	e.GET("/readyz", s.readyz)                                                                                 // public
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))) // public
+
+	// Respondents: no account; the token or class code is the credential. Rate-limited per IP,
+	// misses limited harder, CSRF on every form.
+	for _, prefix := range []string{"/s/:token", "/j/:code"} {
+		g := e.Group(prefix, s.respondentLimiter(), s.guardFailures, s.csrf())
+		g.GET("", s.respondentIntro)          // token or code holder
+		g.GET("/p/:n", s.respondentPage)      // token or code holder
+		g.POST("/p/:n", s.respondentSave)     // token or code holder
+		g.GET("/review", s.respondentReview)  // token or code holder
+		g.POST("/submit", s.respondentSubmit) // token or code holder
+		g.GET("/thanks", s.respondentThanks)  // token or code holder
+	}
+}
+
+// csrf protects every form with a token in a cookie and a hidden field.
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf",
+		CookieName:     "_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   strings.HasPrefix(s.Config.BaseURL, "https:"),
+		CookieSameSite: http.SameSiteLaxMode,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return s.respondentNotice(c, http.StatusForbidden, "error.title", "error.expired")
+		},
+	})
+}
+
+// respondentLimiter is the per-IP lookup budget; beyond it a localized 429 page.
+func (s *Server) respondentLimiter() echo.MiddlewareFunc {
+	return lookupLimiter(s.Limits, func(c echo.Context) error {
+		return s.respondentNotice(c, http.StatusTooManyRequests, "error.title", "error.rate_limited")
+	})
+}
+
+// respondentNotice renders a localized notice without a session (language from the request only).
+func (s *Server) respondentNotice(c echo.Context, status int, titleID, bodyID string) error {
+	r := respondent{lang: s.chooseLanguage(c, nil), base: c.Request().URL.Path}
+	mv := messageView{view: s.newView(c, r, c.Request().URL.Path), TitleID: titleID, BodyID: bodyID}
+	return s.render.render(c, status, r.lang, "message", mv)
 }

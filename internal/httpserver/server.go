@@ -15,20 +15,29 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/survey"
+	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
 // Deps are the capabilities the handlers call.
 type Deps struct {
-	Config config.Config
-	Store  *store.Store
-	Log    *slog.Logger
+	Config  config.Config
+	Store   *store.Store
+	Log     *slog.Logger
+	Surveys *survey.Catalog
+	Locales *locale.Catalog
+	Waves   *wave.Service
+	Limits  Limits // zero value means DefaultLimits
 }
 
 // Server is the HTTP side of TrustPulse.
 type Server struct {
 	echo *echo.Echo
 	Deps
+	render        *renderer
+	failedLookups *failureLimiter
 }
 
 // New builds the server and its routes.
@@ -37,7 +46,14 @@ func New(d Deps) (*Server, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.IPExtractor = ipExtractor(d.Config)
-	s := &Server{echo: e, Deps: d}
+	if d.Limits == (Limits{}) {
+		d.Limits = DefaultLimits()
+	}
+	r, err := newRenderer(d.Locales)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{echo: e, Deps: d, render: r, failedLookups: newFailureLimiter(d.Limits)}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(
 		middleware.RequestID(),
@@ -51,6 +67,7 @@ func New(d Deps) (*Server, error) {
 		}),
 		secureHeaders(),
 		middleware.BodyLimit("1M"),
+		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 512}),
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: d.Config.RequestTimeout}),
 	)
 	s.routes()

@@ -13,7 +13,9 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/httpserver"
+	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/testdb"
+	"github.com/trustpulse/trustpulse/locales"
 )
 
 func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
@@ -23,7 +25,7 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 func TestReadyzFollowsTheDatabase(t *testing.T) {
 	s := testdb.Postgres(t)
 	cfg := config.Default()
-	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: quietLog()})
+	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: quietLog(), Locales: mustLocales(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +93,7 @@ func TestRunLetsInFlightRequestsFinish(t *testing.T) {
 
 func TestBodiesAreLimited(t *testing.T) {
 	s := testdb.Postgres(t)
-	srv, _ := httpserver.New(httpserver.Deps{Config: config.Default(), Store: s, Log: quietLog()})
+	srv, _ := httpserver.New(httpserver.Deps{Config: config.Default(), Store: s, Log: quietLog(), Locales: mustLocales(t)})
 	big := make([]byte, 2<<20)
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/healthz", io.NopCloser(&fixedReader{b: big}))
@@ -111,4 +113,13 @@ func (f *fixedReader) Read(p []byte) (int, error) {
 	n := copy(p, f.b)
 	f.b = f.b[n:]
 	return n, nil
+}
+
+func mustLocales(t *testing.T) *locale.Catalog {
+	t.Helper()
+	loc, err := locale.Load(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

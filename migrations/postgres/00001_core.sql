@@ -169,7 +169,7 @@ CREATE TABLE invitations (
     completed_at   TIMESTAMPTZ,
     reminders_sent INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (district_id, id),
-    UNIQUE (district_id, wave_id, person_id),
+    UNIQUE (district_id, wave_id, person_id, school_id),
     UNIQUE (district_id, token_hash),
     FOREIGN KEY (district_id, wave_id) REFERENCES waves (district_id, id),
     FOREIGN KEY (district_id, person_id) REFERENCES people (district_id, id),

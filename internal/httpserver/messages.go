@@ -1,0 +1,11 @@
+package httpserver
+
+// CodeMessageIDs lists the respondent messages chosen in Go code (error and notice pages) rather
+// than named in a template, so `trustpulse survey lint` knows they are used.
+func CodeMessageIDs() []string {
+	return []string{
+		"error.title", "error.not_found.title", "error.not_found.body", "error.used.title", "error.used.body",
+		"error.closed.title", "error.closed.body", "error.not_open.body", "error.opted_out.body",
+		"error.server", "error.rate_limited", "error.expired", "error.bad_request", "error.invalid_answer",
+	}
+}

@@ -1,0 +1,81 @@
+package httpserver
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustpulse/trustpulse/internal/wave"
+)
+
+type reviewRow struct {
+	Number     int
+	Text       string
+	Answer     string
+	PageURL    string
+	Unanswered bool
+}
+
+type reviewView struct {
+	view
+	Rows    []reviewRow
+	Comment string
+	Action  string
+	EditURL string
+}
+
+// respondentReview lists every answer before sending, with a way back to change them.
+func (s *Server) respondentReview(c echo.Context) error {
+	r := s.resolve(c)
+	if r.err != nil {
+		return s.respondentError(c, r)
+	}
+	in := r.sess.Instrument
+	v := reviewView{view: s.newView(c, r, r.base+"/review"), Comment: r.sess.Draft.Comment}
+	v.Action = r.base + "/submit" + v.Q
+	v.EditURL = r.base + "/p/1" + v.Q
+	labels := in.Scale.Labels[r.lang]
+	if len(labels) != in.Scale.Points {
+		labels = in.Scale.Labels["en"]
+	}
+	for i, it := range in.Items {
+		text := it.Text[r.lang]
+		if text == "" {
+			text = it.Text["en"]
+		}
+		row := reviewRow{Number: i + 1, Text: text, PageURL: r.base + "/p/" + itoa(i/wave.PageSize+1) + v.Q}
+		if a := r.sess.Answer(i); a >= 0 {
+			row.Answer = labels[a]
+		} else {
+			row.Unanswered = true
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return s.render.render(c, http.StatusOK, r.lang, "review", v)
+}
+
+// respondentSubmit stores the response once; repeats land on the thank-you page unchanged.
+func (s *Server) respondentSubmit(c echo.Context) error {
+	r := s.resolve(c)
+	if r.err != nil && !errors.Is(r.err, wave.ErrUsed) {
+		return s.respondentError(c, r)
+	}
+	if err := s.Waves.Submit(c.Request().Context(), r.sess, r.lang); err != nil {
+		r.err = err
+		return s.respondentError(c, r)
+	}
+	return c.Redirect(http.StatusSeeOther, r.base+"/thanks?lang="+r.lang)
+}
+
+// respondentThanks confirms a submitted response; before submission it sends the person back.
+func (s *Server) respondentThanks(c echo.Context) error {
+	r := s.resolve(c)
+	if r.sess == nil || !r.sess.Submitted {
+		if r.err != nil {
+			return s.respondentError(c, r)
+		}
+		return c.Redirect(http.StatusSeeOther, r.base+"?lang="+r.lang)
+	}
+	return s.render.render(c, http.StatusOK, r.lang, "thanks", s.newView(c, r, r.base+"/thanks"))
+}

@@ -1,0 +1,172 @@
+package wave
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// Issued is a freshly made invitation with its token: the only moment the token exists in clear.
+type Issued struct {
+	InvitationID int64
+	PersonID     int64
+	SchoolID     int64
+	Token        string
+	Language     string
+	Channel      string
+}
+
+// recipient is one person to invite at one school.
+type recipient struct {
+	PersonID          int64
+	SchoolID          int64
+	PreferredLanguage string
+	HomeLanguage      string
+	Phone             string
+	DoNotText         bool
+}
+
+// Invite creates the missing invitations of a wave: everyone in its audience and schools who is
+// active, not opted out of surveys and not yet invited. A guardian of several children in one
+// school gets one invitation for that school.
+func (s *Service) Invite(ctx context.Context, districtID, waveID int64) ([]Issued, error) {
+	w, err := s.Get(ctx, districtID, waveID)
+	if err != nil {
+		return nil, fmt.Errorf("invite: %w", err)
+	}
+	var issued []Issued
+	err = s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		people, err := audience(tx, w)
+		if err != nil {
+			return err
+		}
+		var existing []struct{ PersonID, SchoolID int64 }
+		if err := tx.Model(&store.Invitation{}).Select("person_id, school_id").Where("district_id = ? AND wave_id = ?", districtID, waveID).Scan(&existing).Error; err != nil {
+			return err
+		}
+		have := make(map[[2]int64]bool, len(existing))
+		for _, e := range existing {
+			have[[2]int64{e.PersonID, e.SchoolID}] = true
+		}
+		sms := slices.Contains(strings.Split(w.Channels, ","), "sms")
+		now := s.Store.Now()
+		rows := make([]store.Invitation, 0, len(people))
+		for _, p := range people {
+			if have[[2]int64{p.PersonID, p.SchoolID}] {
+				continue
+			}
+			have[[2]int64{p.PersonID, p.SchoolID}] = true
+			token, hash := NewToken()
+			channel := "link"
+			if sms && p.Phone != "" && !p.DoNotText {
+				channel = "sms"
+			}
+			lang := p.PreferredLanguage
+			if lang == "" {
+				lang = p.HomeLanguage
+			}
+			inv := store.Invitation{DistrictID: districtID, ID: store.NewID(), WaveID: waveID, PersonID: p.PersonID, SchoolID: p.SchoolID,
+				TokenHash: hash, Channel: channel, Language: lang, CreatedAt: now}
+			rows = append(rows, inv)
+			issued = append(issued, Issued{InvitationID: inv.ID, PersonID: p.PersonID, SchoolID: p.SchoolID, Token: token, Language: lang, Channel: channel})
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		return tx.CreateInBatches(rows, 500).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("invite wave %d: %w", waveID, err)
+	}
+	return issued, nil
+}
+
+// audience lists who a wave invites. Opted-out people are never invited.
+func audience(tx *gorm.DB, w store.Wave) ([]recipient, error) {
+	var out []recipient
+	base := func(kind string) *gorm.DB {
+		return tx.Table("people p").
+			Joins("JOIN person_schools ps ON ps.district_id = p.district_id AND ps.person_id = p.id").
+			Joins("JOIN wave_schools ws ON ws.district_id = ps.district_id AND ws.school_id = ps.school_id AND ws.wave_id = ?", w.ID).
+			Where("p.district_id = ? AND p.kind = ? AND p.active = ? AND p.survey_opt_out = ?", w.DistrictID, kind, true, false)
+	}
+	cols := "p.id AS person_id, ps.school_id AS school_id, p.preferred_language, p.phone, p.do_not_text"
+	var q *gorm.DB
+	switch w.Audience {
+	case "student":
+		q = base(store.KindStudent).Select(cols)
+		if g := w.AudienceFilter["grades"]; g != "" {
+			q = q.Where("p.grade IN ?", strings.Split(g, ","))
+		}
+	case "staff":
+		q = base(store.KindStaff).Select(cols)
+		if r := w.AudienceFilter["roles"]; r != "" {
+			q = q.Where("p.role IN ?", strings.Split(r, ","))
+		}
+	case "family":
+		// Guardians reach a school through an active child enrolled there; DISTINCT gives one
+		// invitation per guardian per school however many children they have in it.
+		q = tx.Table("people g").
+			Joins("JOIN guardian_links gl ON gl.district_id = g.district_id AND gl.guardian_id = g.id").
+			Joins("JOIN people c ON c.district_id = gl.district_id AND c.id = gl.student_id AND c.active = ?", true).
+			Joins("JOIN person_schools ps ON ps.district_id = c.district_id AND ps.person_id = c.id").
+			Joins("JOIN wave_schools ws ON ws.district_id = ps.district_id AND ws.school_id = ps.school_id AND ws.wave_id = ?", w.ID).
+			Where("g.district_id = ? AND g.kind = ? AND g.active = ? AND g.survey_opt_out = ?", w.DistrictID, store.KindGuardian, true, false).
+			Distinct("g.id AS person_id, ps.school_id AS school_id, g.preferred_language, g.phone, g.do_not_text")
+	default:
+		return nil, fmt.Errorf("unknown audience %q", w.Audience)
+	}
+	if err := q.Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("list audience: %w", err)
+	}
+	return out, nil
+}
+
+// Reissue gives an existing, unanswered invitation a new token (the old link stops working) and
+// returns it: for a lost link, and for the demo, which prints live links on every start.
+func (s *Service) Reissue(ctx context.Context, districtID, invitationID int64) (string, error) {
+	token, hash := NewToken()
+	res := s.Store.DB.WithContext(ctx).Model(&store.Invitation{}).
+		Where("district_id = ? AND id = ? AND completed_at IS NULL", districtID, invitationID).
+		Update("token_hash", hash)
+	if res.Error != nil {
+		return "", fmt.Errorf("reissue invitation: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return "", fmt.Errorf("reissue invitation %d: not found or already answered", invitationID)
+	}
+	return token, nil
+}
+
+// IssueCode makes an open-link code for a school (and optionally one class) in an anonymous wave.
+func (s *Service) IssueCode(ctx context.Context, districtID, waveID, schoolID int64, classID *int64) (string, error) {
+	w, err := s.Get(ctx, districtID, waveID)
+	if err != nil {
+		return "", fmt.Errorf("issue code: %w", err)
+	}
+	if w.Mode != store.ModeAnonymous {
+		return "", fmt.Errorf("issue code: wave %d is confidential; class codes are for anonymous waves only", waveID)
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		code := NewCode()
+		var n int64
+		// Codes arrive without a district, so they must be unique across districts too.
+		if err := s.Store.DB.WithContext(ctx).Model(&store.WaveCode{}).Where("code = ?", code).Count(&n).Error; err != nil {
+			return "", fmt.Errorf("issue code: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		row := store.WaveCode{DistrictID: districtID, Code: code, WaveID: waveID, SchoolID: schoolID, ClassID: classID}
+		if err := s.Store.DB.WithContext(ctx).Create(&row).Error; err != nil {
+			return "", fmt.Errorf("issue code: %w", err)
+		}
+		return code, nil
+	}
+	return "", fmt.Errorf("issue code: no free code after 5 tries")
+}

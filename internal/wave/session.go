@@ -1,0 +1,342 @@
+package wave
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/survey"
+)
+
+// PageSize is how many questions one page shows: few enough for a phone screen without scrolling far.
+const PageSize = 4
+
+// Missing marks a skipped question in an answer string.
+const Missing byte = '-'
+
+// Session is one respondent's pass through a survey, by personal link or by class code.
+type Session struct {
+	Wave       store.Wave
+	Instrument *survey.Instrument
+	SchoolID   int64
+	Owner      string            // draft key: "i:<invitation>" or "c:<wave>:<browser key>"
+	Invitation *store.Invitation // nil for open links
+	Draft      store.Draft       // zero UpdatedAt when nothing is saved yet
+	Submitted  bool
+}
+
+// Pages is the number of question pages.
+func (s *Session) Pages() int { return (len(s.Instrument.Items) + PageSize - 1) / PageSize }
+
+// PageItems returns the item indexes on page p (0-based).
+func (s *Session) PageItems(p int) []int {
+	var idx []int
+	for i := p * PageSize; i < (p+1)*PageSize && i < len(s.Instrument.Items); i++ {
+		idx = append(idx, i)
+	}
+	return idx
+}
+
+// Answer returns the saved answer to item i, or -1.
+func (s *Session) Answer(i int) int {
+	a := s.Draft.Answers
+	if i >= len(a) || a[i] == Missing {
+		return -1
+	}
+	return int(a[i] - '0')
+}
+
+// ByToken opens a personal link. For a used link it returns the session along with ErrUsed, so the
+// caller can still show the thank-you page to the person who just submitted.
+func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
+	if !ValidTokenShape(token) {
+		return nil, ErrUnknown
+	}
+	db := s.Store.DB.WithContext(ctx)
+	var inv store.Invitation
+	if err := db.Where("token_hash = ?", HashToken(token)).First(&inv).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrUnknown
+		}
+		return nil, fmt.Errorf("look up token: %w", err)
+	}
+	sess, err := s.session(ctx, inv.DistrictID, inv.WaveID, inv.SchoolID, "i:"+strconv.FormatInt(inv.ID, 10))
+	if err != nil {
+		return nil, err
+	}
+	sess.Invitation = &inv
+	if inv.CompletedAt != nil {
+		sess.Submitted = true
+		return sess, ErrUsed
+	}
+	var optedOut bool
+	if err := db.Model(&store.Person{}).Select("survey_opt_out").Where("district_id = ? AND id = ?", inv.DistrictID, inv.PersonID).Scan(&optedOut).Error; err != nil {
+		return nil, fmt.Errorf("look up respondent: %w", err)
+	}
+	if optedOut {
+		return sess, ErrOptedOut
+	}
+	return sess, checkOpen(sess.Wave, s.Store.Now())
+}
+
+// ByCode opens a class or school code for one browser, identified by a random key in its cookie.
+func (s *Service) ByCode(ctx context.Context, code, browserKey string) (*Session, error) {
+	code = NormalizeCode(code)
+	if len(code) != 10 || len(browserKey) < 16 {
+		return nil, ErrUnknown
+	}
+	var wc store.WaveCode
+	if err := s.Store.DB.WithContext(ctx).Where("code = ?", code).First(&wc).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrUnknown
+		}
+		return nil, fmt.Errorf("look up code: %w", err)
+	}
+	sess, err := s.session(ctx, wc.DistrictID, wc.WaveID, wc.SchoolID, "c:"+strconv.FormatInt(wc.WaveID, 10)+":"+browserKey)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Wave.Mode != store.ModeAnonymous {
+		return nil, ErrUnknown
+	}
+	if sess.Draft.Submitted {
+		sess.Submitted = true
+		return sess, ErrUsed
+	}
+	return sess, checkOpen(sess.Wave, s.Store.Now())
+}
+
+func (s *Service) session(ctx context.Context, districtID, waveID, schoolID int64, owner string) (*Session, error) {
+	w, err := s.Get(ctx, districtID, waveID)
+	if err != nil {
+		return nil, err
+	}
+	in, ok := s.Surveys.Get(w.InstrumentID, w.InstrumentVersion)
+	if !ok {
+		return nil, fmt.Errorf("wave %d uses instrument %s v%d, which this program does not carry", w.ID, w.InstrumentID, w.InstrumentVersion)
+	}
+	sess := &Session{Wave: w, Instrument: in, SchoolID: schoolID, Owner: owner}
+	err = s.Store.DB.WithContext(ctx).Where("district_id = ? AND owner = ?", districtID, owner).First(&sess.Draft).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("load saved answers: %w", err)
+	}
+	return sess, nil
+}
+
+// MarkOpened records the first time a personal link was opened (for response-rate funnels).
+func (s *Service) MarkOpened(ctx context.Context, sess *Session) error {
+	if sess.Invitation == nil || sess.Invitation.OpenedAt != nil {
+		return nil
+	}
+	now := s.coarse(sess.Wave)
+	return s.Store.DB.WithContext(ctx).Model(&store.Invitation{}).
+		Where("district_id = ? AND id = ? AND opened_at IS NULL", sess.Wave.DistrictID, sess.Invitation.ID).
+		Update("opened_at", now).Error
+}
+
+// coarse is the time stamped on invitations. In anonymous waves it is the day only, so the moment
+// an invitation was used cannot be matched against anything else to find an answer.
+func (s *Service) coarse(w store.Wave) time.Time {
+	now := s.Store.Now()
+	if w.Mode == store.ModeAnonymous {
+		return now.Truncate(24 * time.Hour)
+	}
+	return now
+}
+
+// FieldErrors maps item ids to what is wrong with the posted value.
+type FieldErrors map[string]error
+
+func (f FieldErrors) Error() string {
+	var ids []string
+	for id := range f {
+		ids = append(ids, id)
+	}
+	return fmt.Sprintf("%v: items %s", ErrInvalidAnswer, strings.Join(ids, ", "))
+}
+
+func (f FieldErrors) Unwrap() error { return ErrInvalidAnswer }
+
+// SavePage validates one page's posted values (item id → "0".."K-1", "" or "skip") and saves them
+// with the page reached. Nothing is saved when any value is invalid.
+func (s *Service) SavePage(ctx context.Context, sess *Session, page int, values map[string]string, comment *string, nextPage int, lang string) error {
+	if sess.Submitted {
+		return ErrUsed
+	}
+	in := sess.Instrument
+	answers := []byte(sess.Draft.Answers)
+	for len(answers) < len(in.Items) {
+		answers = append(answers, Missing)
+	}
+	answers = answers[:len(in.Items)]
+	bad := FieldErrors{}
+	for _, i := range sess.PageItems(page) {
+		it := in.Items[i]
+		v := strings.TrimSpace(values[it.ID])
+		switch {
+		case v == "" || v == "skip":
+			answers[i] = Missing
+		case len(v) == 1 && v[0] >= '0' && int(v[0]-'0') < in.Scale.Points:
+			answers[i] = v[0]
+		default:
+			bad[it.ID] = fmt.Errorf("%q is not one of the answers", v)
+		}
+	}
+	if len(bad) > 0 {
+		return bad
+	}
+	d := sess.Draft
+	d.DistrictID, d.Owner, d.WaveID, d.SchoolID = sess.Wave.DistrictID, sess.Owner, sess.Wave.ID, sess.SchoolID
+	d.Answers, d.Page, d.Language, d.UpdatedAt = string(answers), nextPage, lang, s.Store.Now()
+	if comment != nil && in.Comment.Enabled {
+		c := strings.TrimSpace(*comment)
+		if len([]rune(c)) > 2000 {
+			c = string([]rune(c)[:2000])
+		}
+		d.Comment = c
+	}
+	err := s.Store.DB.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "district_id"}, {Name: "owner"}},
+		DoUpdates: clause.AssignmentColumns([]string{"answers", "comment", "page", "language", "updated_at"}),
+		Where:     clause.Where{Exprs: []clause.Expression{clause.Eq{Column: clause.Column{Table: "drafts", Name: "submitted"}, Value: false}}},
+	}).Create(&d).Error
+	if err != nil {
+		return fmt.Errorf("save answers: %w", err)
+	}
+	sess.Draft = d
+	return nil
+}
+
+// Submit turns the saved answers into one response, in one short transaction. It is idempotent:
+// a double tap, a reload or a replayed POST after the first submission changes nothing and
+// returns nil, so the caller shows the thank-you page again.
+func (s *Service) Submit(ctx context.Context, sess *Session, lang string) error {
+	if sess.Submitted {
+		return nil
+	}
+	w, in := sess.Wave, sess.Instrument
+	if err := checkOpen(w, s.Store.Now()); err != nil {
+		return err
+	}
+	answers := sess.Draft.Answers
+	for len(answers) < len(in.Items) {
+		answers += string(Missing)
+	}
+	resp := store.Response{
+		DistrictID: w.DistrictID, ID: store.NewID(), WaveID: w.ID, SchoolID: sess.SchoolID,
+		Language: lang, Answers: answers[:len(in.Items)], Comment: sess.Draft.Comment,
+	}
+	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		claimed, err := s.claim(tx, sess)
+		if err != nil || !claimed {
+			return err
+		}
+		subgroups, err := snapshot(tx, w, sess)
+		if err != nil {
+			return err
+		}
+		subgroups["response_language"] = lang
+		resp.Subgroups = subgroups
+		if w.Mode == store.ModeConfidential && sess.Invitation != nil {
+			now := s.Store.Now()
+			resp.InvitationID, resp.PersonID, resp.SubmittedAt = &sess.Invitation.ID, &sess.Invitation.PersonID, &now
+		}
+		if err := tx.Create(&resp).Error; err != nil {
+			return fmt.Errorf("store response: %w", err)
+		}
+		if s.Scorer != nil {
+			if err := s.Scorer.ScoreResponse(ctx, tx, in, &resp); err != nil {
+				return fmt.Errorf("score response: %w", err)
+			}
+		}
+		if sess.Invitation != nil {
+			return tx.Where("district_id = ? AND owner = ?", w.DistrictID, sess.Owner).Delete(&store.Draft{}).Error
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("submit: %w", err)
+	}
+	sess.Submitted = true
+	return nil
+}
+
+// claim marks the invitation (or the open-link draft) as used; false means someone got there first.
+func (s *Service) claim(tx *gorm.DB, sess *Session) (bool, error) {
+	w := sess.Wave
+	if sess.Invitation != nil {
+		res := tx.Model(&store.Invitation{}).Where("district_id = ? AND id = ? AND completed_at IS NULL", w.DistrictID, sess.Invitation.ID).
+			Update("completed_at", s.coarse(w))
+		return res.RowsAffected == 1, res.Error
+	}
+	// Open links: the browser's draft row becomes an empty "submitted" marker (its answers move to
+	// the response), created if the person submitted without saving any page.
+	marker := store.Draft{DistrictID: w.DistrictID, Owner: sess.Owner, WaveID: w.ID, SchoolID: sess.SchoolID, Submitted: true, UpdatedAt: s.coarse(w)}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&marker)
+	if res.Error != nil {
+		return false, res.Error
+	}
+	if res.RowsAffected == 1 {
+		return true, nil
+	}
+	res = tx.Model(&store.Draft{}).Where("district_id = ? AND owner = ? AND submitted = ?", w.DistrictID, sess.Owner, false).
+		Updates(map[string]any{"submitted": true, "answers": "", "comment": "", "updated_at": s.coarse(w)})
+	return res.RowsAffected == 1, res.Error
+}
+
+// Reporting attributes copied onto a response, per audience. Copying (not joining) keeps results
+// stable when a roster changes and is the only subgroup path an anonymous response has.
+var snapshotKeys = map[string][]string{
+	"student": {"gender", "race_ethnicity", "english_learner", "disability", "low_income", "home_language"},
+	"staff":   {"department", "tenure"},
+}
+
+func snapshot(tx *gorm.DB, w store.Wave, sess *Session) (store.Attrs, error) {
+	out := store.Attrs{}
+	if sess.Invitation == nil {
+		return out, nil
+	}
+	var p store.Person
+	if err := tx.Where("district_id = ? AND id = ?", w.DistrictID, sess.Invitation.PersonID).First(&p).Error; err != nil {
+		return nil, fmt.Errorf("load respondent attributes: %w", err)
+	}
+	for _, k := range snapshotKeys[w.Audience] {
+		if v := p.Attributes[k]; v != "" {
+			out[k] = v
+		}
+	}
+	switch w.Audience {
+	case "student":
+		if p.Grade != "" {
+			out["grade"] = p.Grade
+		}
+	case "staff":
+		if p.Role != "" {
+			out["role"] = p.Role
+		}
+	case "family":
+		if p.PreferredLanguage != "" {
+			out["language"] = p.PreferredLanguage
+		}
+		// A family with several children at the school is reported under the youngest's grade.
+		var grades []string
+		err := tx.Table("people c").Joins("JOIN guardian_links gl ON gl.district_id = c.district_id AND gl.student_id = c.id").
+			Joins("JOIN person_schools ps ON ps.district_id = c.district_id AND ps.person_id = c.id").
+			Where("gl.district_id = ? AND gl.guardian_id = ? AND ps.school_id = ? AND c.grade <> ''", w.DistrictID, p.ID, sess.SchoolID).
+			Order("c.grade").Limit(1).Pluck("c.grade", &grades).Error
+		if err != nil {
+			return nil, fmt.Errorf("load child grade: %w", err)
+		}
+		if len(grades) > 0 {
+			out["child_grade"] = grades[0]
+		}
+	}
+	return out, nil
+}

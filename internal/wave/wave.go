@@ -1,0 +1,249 @@
+// Package wave owns administrations: waves, invitations and their tokens, class codes, the
+// anonymous/confidential rules, saving answers page by page, and submission. It renders nothing.
+package wave
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/survey"
+)
+
+// Respondent-facing outcomes; the web layer maps each to a localized page.
+var (
+	ErrUnknown       = errors.New("unknown survey link")
+	ErrNotOpen       = errors.New("wave not open yet")
+	ErrClosed        = errors.New("wave closed")
+	ErrUsed          = errors.New("survey already answered with this link")
+	ErrOptedOut      = errors.New("respondent opted out of surveys")
+	ErrInvalidAnswer = errors.New("invalid answer")
+)
+
+// Service runs waves against the store.
+type Service struct {
+	Store   *store.Store
+	Surveys *survey.Catalog
+	// Scorer, when set, turns a submitted response into measure scores in the same transaction.
+	Scorer Scorer
+}
+
+// Scorer scores one response at submission. Implemented by the scoring glue; nil scores nothing.
+type Scorer interface {
+	ScoreResponse(ctx context.Context, tx *gorm.DB, in *survey.Instrument, r *store.Response) error
+}
+
+var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// NewToken returns a link token of 160 random bits and the hash that is all we store of it.
+func NewToken() (token string, hash []byte) {
+	var b [20]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Errorf("crypto/rand: %w", err))
+	}
+	token = strings.ToLower(tokenEncoding.EncodeToString(b[:]))
+	return token, HashToken(token)
+}
+
+// HashToken is the stored form of a token. A fast hash is right here: the token has 160 bits of
+// entropy, so there is nothing to brute-force that a slow hash would protect.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(token))))
+	return h[:]
+}
+
+// ValidTokenShape rejects obviously malformed tokens before they cost a database lookup.
+func ValidTokenShape(token string) bool {
+	if len(token) != 32 {
+		return false
+	}
+	for _, r := range token {
+		if !(r >= 'a' && r <= 'z' || r >= '2' && r <= '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// codeAlphabet avoids look-alike characters (0/O, 1/I/L) because codes are read off a board.
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// NewCode returns a 10-character class code (about 49 bits): typed by students, so shorter than a
+// token, and the per-IP rate limit on lookups keeps guessing impractical.
+func NewCode() string {
+	var b [10]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Errorf("crypto/rand: %w", err))
+	}
+	out := make([]byte, len(b))
+	for i, v := range b {
+		out[i] = codeAlphabet[int(v)%len(codeAlphabet)]
+	}
+	return string(out)
+}
+
+// NormalizeCode accepts what people type: lower case, spaces and dashes.
+func NormalizeCode(code string) string {
+	code = strings.ToUpper(code)
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, code)
+}
+
+// Spec describes a wave to create.
+type Spec struct {
+	DistrictID         int64
+	Name               string
+	InstrumentID       string
+	InstrumentVersion  int
+	Mode               string
+	SchoolIDs          []int64
+	OpensAt, ClosesAt  time.Time
+	Channels           []string // link, code, sms
+	Grades             []string // students: only these grades (empty = all)
+	StaffRoles         []string // staff: only these roles (empty = all)
+	SMSAnswering       bool
+	ReminderDelayHours int
+	MaxReminders       int
+}
+
+// Create validates a spec and stores the wave (status draft until opened).
+func (s *Service) Create(ctx context.Context, spec Spec) (store.Wave, error) {
+	in, ok := s.Surveys.Get(spec.InstrumentID, spec.InstrumentVersion)
+	if !ok {
+		return store.Wave{}, fmt.Errorf("create wave: instrument %s version %d does not exist", spec.InstrumentID, spec.InstrumentVersion)
+	}
+	if spec.Mode != store.ModeAnonymous && spec.Mode != store.ModeConfidential {
+		return store.Wave{}, fmt.Errorf("create wave: mode %q: want anonymous or confidential", spec.Mode)
+	}
+	if strings.TrimSpace(spec.Name) == "" {
+		return store.Wave{}, errors.New("create wave: name is required")
+	}
+	if !spec.ClosesAt.After(spec.OpensAt) {
+		return store.Wave{}, errors.New("create wave: it must close after it opens")
+	}
+	if len(spec.SchoolIDs) == 0 {
+		return store.Wave{}, errors.New("create wave: choose at least one school")
+	}
+	if len(spec.Channels) == 0 {
+		spec.Channels = []string{"link"}
+	}
+	for _, ch := range spec.Channels {
+		if ch != "link" && ch != "code" && ch != "sms" {
+			return store.Wave{}, fmt.Errorf("create wave: unknown channel %q", ch)
+		}
+	}
+	if slices.Contains(spec.Channels, "code") && spec.Mode != store.ModeAnonymous {
+		return store.Wave{}, errors.New("create wave: class codes are for anonymous waves only: a code cannot tell who answered")
+	}
+	if spec.MaxReminders < 0 || spec.MaxReminders > 2 {
+		return store.Wave{}, errors.New("create wave: at most 2 reminders")
+	}
+	if spec.ReminderDelayHours == 0 {
+		spec.ReminderDelayHours = 48
+	}
+	now := s.Store.Now()
+	filter := store.Attrs{}
+	if len(spec.Grades) > 0 {
+		filter["grades"] = strings.Join(spec.Grades, ",")
+	}
+	if len(spec.StaffRoles) > 0 {
+		filter["roles"] = strings.Join(spec.StaffRoles, ",")
+	}
+	w := store.Wave{
+		DistrictID: spec.DistrictID, ID: store.NewID(), Name: strings.TrimSpace(spec.Name),
+		InstrumentID: in.ID, InstrumentVersion: in.Version, Audience: string(in.Audience), AudienceFilter: filter,
+		Mode: spec.Mode, Channels: strings.Join(spec.Channels, ","), Status: store.StatusDraft,
+		OpensAt: spec.OpensAt.UTC(), ClosesAt: spec.ClosesAt.UTC(), SMSAnswering: spec.SMSAnswering,
+		ReminderDelayHours: spec.ReminderDelayHours, MaxReminders: spec.MaxReminders, CreatedAt: now, UpdatedAt: now,
+	}
+	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		if err := ensureInstrument(tx, spec.DistrictID, in, now); err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&store.School{}).Where("district_id = ? AND id IN ?", spec.DistrictID, spec.SchoolIDs).Count(&n).Error; err != nil {
+			return err
+		}
+		if int(n) != len(spec.SchoolIDs) {
+			return errors.New("one of the schools does not exist in this district")
+		}
+		if err := tx.Create(&w).Error; err != nil {
+			return err
+		}
+		for _, id := range spec.SchoolIDs {
+			if err := tx.Create(&store.WaveSchool{DistrictID: w.DistrictID, WaveID: w.ID, SchoolID: id}).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Wave{}, fmt.Errorf("create wave: %w", err)
+	}
+	return w, nil
+}
+
+func ensureInstrument(tx *gorm.DB, districtID int64, in *survey.Instrument, now time.Time) error {
+	row := store.Instrument{DistrictID: districtID, InstrumentID: in.ID, Version: in.Version, Audience: string(in.Audience), CreatedAt: now}
+	return tx.Where(store.Instrument{DistrictID: districtID, InstrumentID: in.ID, Version: in.Version}).FirstOrCreate(&row).Error
+}
+
+// SetStatus opens or closes a wave.
+func (s *Service) SetStatus(ctx context.Context, districtID, waveID int64, status string) error {
+	if status != store.StatusOpen && status != store.StatusClosed {
+		return fmt.Errorf("set wave status: %q is not a status", status)
+	}
+	res := s.Store.DB.WithContext(ctx).Model(&store.Wave{}).Where("district_id = ? AND id = ?", districtID, waveID).
+		Updates(map[string]any{"status": status, "updated_at": s.Store.Now()})
+	if res.Error != nil {
+		return fmt.Errorf("set wave status: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("set wave %d status: %w", waveID, store.ErrNotFound)
+	}
+	return nil
+}
+
+// Extend moves a wave's closing time.
+func (s *Service) Extend(ctx context.Context, districtID, waveID int64, closesAt time.Time) error {
+	res := s.Store.DB.WithContext(ctx).Model(&store.Wave{}).Where("district_id = ? AND id = ? AND opens_at < ?", districtID, waveID, closesAt.UTC()).
+		Updates(map[string]any{"closes_at": closesAt.UTC(), "updated_at": s.Store.Now()})
+	if res.Error != nil {
+		return fmt.Errorf("extend wave: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("extend wave %d: not found, or the new close is before it opens", waveID)
+	}
+	return nil
+}
+
+// Get loads one wave.
+func (s *Service) Get(ctx context.Context, districtID, waveID int64) (store.Wave, error) {
+	var w store.Wave
+	err := s.Store.DB.WithContext(ctx).Where("district_id = ? AND id = ?", districtID, waveID).First(&w).Error
+	return w, store.NotFound(err, fmt.Sprintf("wave %d", waveID))
+}
+
+// checkOpen applies the wave's window: status open and now within [opens, closes).
+func checkOpen(w store.Wave, now time.Time) error {
+	switch {
+	case w.Status == store.StatusClosed || !now.Before(w.ClosesAt):
+		return ErrClosed
+	case w.Status != store.StatusOpen || now.Before(w.OpensAt):
+		return ErrNotOpen
+	}
+	return nil
+}
