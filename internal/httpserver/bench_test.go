@@ -1,0 +1,139 @@
+package httpserver_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/httpserver"
+	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/measures"
+	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/survey"
+	"github.com/trustpulse/trustpulse/internal/testdb"
+	"github.com/trustpulse/trustpulse/internal/wave"
+	"github.com/trustpulse/trustpulse/locales"
+	"github.com/trustpulse/trustpulse/surveys"
+)
+
+// benchWorld is a district with n students invited to one open wave, served in-process.
+type benchWorld struct {
+	h      http.Handler
+	tokens []string
+}
+
+func newBenchWorld(b *testing.B, n int) *benchWorld {
+	b.Helper()
+	st := testdb.Postgres(b)
+	cat, _ := survey.Load(surveys.FS)
+	loc, _ := locale.Load(locales.FS)
+	waves := &wave.Service{Store: st, Surveys: cat, Scorer: &measures.Service{Store: st, Surveys: cat}}
+	d := testdb.NewDistrict(b, st)
+	now := st.Now()
+	school := store.NewID()
+	if err := st.DB.Create(&store.School{DistrictID: d, ID: school, SourcedID: "s", Name: "S", TimeZone: "UTC", Active: true, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+		b.Fatal(err)
+	}
+	people := make([]store.Person, n)
+	links := make([]store.PersonSchool, n)
+	for i := range people {
+		people[i] = store.Person{DistrictID: d, ID: store.NewID(), SourcedID: "p" + itoa(i), Kind: store.KindStudent, Grade: "07", SchoolID: &school,
+			Attributes: store.Attrs{"gender": "F"}, Active: true, CreatedAt: now, UpdatedAt: now}
+		links[i] = store.PersonSchool{DistrictID: d, PersonID: people[i].ID, SchoolID: school}
+	}
+	if err := st.DB.CreateInBatches(people, 1000).Error; err != nil {
+		b.Fatal(err)
+	}
+	if err := st.DB.CreateInBatches(links, 1000).Error; err != nil {
+		b.Fatal(err)
+	}
+	w, err := waves.Create(context.Background(), wave.Spec{DistrictID: d, Name: "bench", InstrumentID: "student-pulse", InstrumentVersion: 1,
+		Mode: store.ModeAnonymous, SchoolIDs: []int64{school}, OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(time.Hour)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	waves.SetStatus(context.Background(), d, w.ID, store.StatusOpen)
+	issued, err := waves.Invite(context.Background(), d, w.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := httpserver.New(httpserver.Deps{Config: config.Default(), Store: st, Log: quietLog(), Surveys: cat, Locales: loc, Waves: waves,
+		Limits: httpserver.Limits{LookupsPerSecond: 1e9, LookupBurst: 1 << 30, FailuresPerMin: 1e9, FailureBurst: 1 << 30}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bw := &benchWorld{h: srv}
+	for _, is := range issued {
+		bw.tokens = append(bw.tokens, is.Token)
+	}
+	return bw
+}
+
+const benchCSRF = "benchcsrftoken0123456789abcdefgh"
+
+func (bw *benchWorld) call(b *testing.B, method, path string, form url.Values, want int) {
+	var req *http.Request
+	if form != nil {
+		form.Set("_csrf", benchCSRF)
+		req = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req = httptest.NewRequest(method, path, nil)
+	}
+	req.AddCookie(&http.Cookie{Name: "_csrf", Value: benchCSRF})
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := httptest.NewRecorder()
+	bw.h.ServeHTTP(rec, req)
+	if rec.Code != want {
+		b.Fatalf("%s %s = %d, want %d: %s", method, path, rec.Code, want, rec.Body.String())
+	}
+}
+
+// BenchmarkRenderItemPage: GET of an item page with saved answers, through every middleware.
+func BenchmarkRenderItemPage(b *testing.B) {
+	bw := newBenchWorld(b, 1)
+	path := "/s/" + bw.tokens[0] + "/p/2?lang=es"
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			bw.call(b, "GET", path, nil, 200)
+		}
+	})
+}
+
+// BenchmarkSubmission: one respondent from the first page to the thank-you page: intro, four
+// item pages shown and saved, review, submit (scored), thank-you.
+func BenchmarkSubmission(b *testing.B) {
+	bw := newBenchWorld(b, b.N+16)
+	var next atomic.Int64
+	answers := url.Values{}
+	for _, id := range []string{"st_listen", "st_explain", "st_care", "st_promise"} {
+		answers.Set("q_"+id, "2")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			base := "/s/" + bw.tokens[next.Add(1)-1]
+			bw.call(b, "GET", base, nil, 200)
+			for p := 1; p <= 4; p++ {
+				bw.call(b, "GET", base+"/p/"+itoa(p), nil, 200)
+				form := url.Values{"nav": {"next"}}
+				for k, v := range answers {
+					form[k] = v
+				}
+				bw.call(b, "POST", base+"/p/"+itoa(p), form, http.StatusSeeOther)
+			}
+			bw.call(b, "GET", base+"/review", nil, 200)
+			bw.call(b, "POST", base+"/submit", url.Values{}, http.StatusSeeOther)
+			bw.call(b, "GET", base+"/thanks", nil, 200)
+		}
+	})
+}
