@@ -291,11 +291,17 @@ func (s *Service) claim(tx *gorm.DB, sess *Session) (bool, error) {
 	return res.RowsAffected == 1, res.Error
 }
 
-// Reporting attributes copied onto a response, per audience. Copying (not joining) keeps results
-// stable when a roster changes and is the only subgroup path an anonymous response has.
-var snapshotKeys = map[string][]string{
-	"student": {"gender", "race_ethnicity", "english_learner", "disability", "low_income", "home_language"},
-	"staff":   {"department", "tenure"},
+// SnapshotKeys lists the person attributes copied onto a response, per audience. Copying (not
+// joining) keeps results stable when a roster changes and is the only subgroup path an anonymous
+// response has. Grade, role and language come from their own columns.
+func SnapshotKeys(audience string) []string {
+	switch audience {
+	case "student":
+		return []string{"gender", "race_ethnicity", "english_learner", "disability", "low_income", "home_language"}
+	case "staff":
+		return []string{"department", "tenure"}
+	}
+	return nil
 }
 
 func snapshot(tx *gorm.DB, w store.Wave, sess *Session) (store.Attrs, error) {
@@ -307,7 +313,7 @@ func snapshot(tx *gorm.DB, w store.Wave, sess *Session) (store.Attrs, error) {
 	if err := tx.Where("district_id = ? AND id = ?", w.DistrictID, sess.Invitation.PersonID).First(&p).Error; err != nil {
 		return nil, fmt.Errorf("load respondent attributes: %w", err)
 	}
-	for _, k := range snapshotKeys[w.Audience] {
+	for _, k := range SnapshotKeys(w.Audience) {
 		if v := p.Attributes[k]; v != "" {
 			out[k] = v
 		}
