@@ -114,7 +114,7 @@ func BenchmarkSubmission(b *testing.B) {
 	bw := newBenchWorld(b, b.N+16)
 	var next atomic.Int64
 	answers := url.Values{}
-	for _, id := range []string{"st_listen", "st_explain", "st_care", "st_promise"} {
+	for _, id := range []string{"st-listen", "st-explain", "st-care", "st-promise"} {
 		answers.Set("q_"+id, "2")
 	}
 	b.ReportAllocs()
