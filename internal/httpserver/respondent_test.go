@@ -295,14 +295,23 @@ func TestRespondentErrorPages(t *testing.T) {
 		t.Fatalf("closed wave: %d", code)
 	}
 	// Not yet open.
-	must(t, f.st.DB.Model(&store.Wave{}).Where("id = ?", w.ID).Updates(map[string]any{"status": "open", "opens_at": time.Now().Add(48 * time.Hour), "closes_at": time.Now().Add(96 * time.Hour)}).Error)
-	if code, _, _ := b.do("GET", "/s/"+tokens[f.students[0]], nil); code != 403 {
-		t.Fatalf("not-yet-open wave: %d", code)
+	ctx := context.Background()
+	now := f.st.Now()
+	later, err := f.waves.Create(ctx, wave.Spec{DistrictID: f.district, Name: "Spring", InstrumentID: "student-pulse", InstrumentVersion: 1,
+		Mode: store.ModeAnonymous, SchoolIDs: []int64{f.school}, OpensAt: now.Add(48 * time.Hour), ClosesAt: now.Add(96 * time.Hour)})
+	must(t, err)
+	must(t, f.waves.SetStatus(ctx, f.district, later.ID, store.StatusOpen))
+	issued, err := f.waves.Invite(ctx, f.district, later.ID)
+	must(t, err)
+	chicago, err := time.LoadLocation("America/Chicago")
+	must(t, err)
+	if code, body, _ := b.do("GET", "/s/"+issued[0].Token, nil); code != 403 || !strings.Contains(body, later.OpensAt.In(chicago).Format("2006-01-02")) {
+		t.Fatalf("not-yet-open wave: %d, want 403 naming the opening day", code)
 	}
 	// Opted out after the invitation was made.
-	must(t, f.st.DB.Model(&store.Wave{}).Where("id = ?", w.ID).Updates(map[string]any{"opens_at": time.Now().Add(-time.Hour)}).Error)
+	_, open := f.openWave(store.ModeAnonymous, "link")
 	must(t, f.st.DB.Model(&store.Person{}).Where("district_id = ? AND id = ?", f.district, f.students[2]).Update("survey_opt_out", true).Error)
-	if code, _, _ := b.do("GET", "/s/"+tokens[f.students[2]], nil); code != 403 {
+	if code, _, _ := b.do("GET", "/s/"+open[f.students[2]], nil); code != 403 {
 		t.Fatalf("opted-out respondent: %d", code)
 	}
 }

@@ -60,13 +60,20 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 		return nil, ErrUnknown
 	}
 	db := s.Store.DB.WithContext(ctx)
-	var inv store.Invitation
-	if err := db.Where("token_hash = ?", HashToken(token)).First(&inv).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, ErrUnknown
-		}
+	var row struct {
+		store.Invitation
+		OptedOut bool
+	}
+	err := db.Table("invitations i").Select("i.*, p.survey_opt_out AS opted_out").
+		Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
+		Where("i.token_hash = ?", HashToken(token)).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrUnknown
+	}
+	if err != nil {
 		return nil, fmt.Errorf("look up token: %w", err)
 	}
+	inv := row.Invitation
 	sess, err := s.session(ctx, inv.DistrictID, inv.WaveID, inv.SchoolID, "i:"+strconv.FormatInt(inv.ID, 10))
 	if err != nil {
 		return nil, err
@@ -76,11 +83,7 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 		sess.Submitted = true
 		return sess, ErrUsed
 	}
-	var optedOut bool
-	if err := db.Model(&store.Person{}).Select("survey_opt_out").Where("district_id = ? AND id = ?", inv.DistrictID, inv.PersonID).Scan(&optedOut).Error; err != nil {
-		return nil, fmt.Errorf("look up respondent: %w", err)
-	}
-	if optedOut {
+	if row.OptedOut {
 		return sess, ErrOptedOut
 	}
 	return sess, checkOpen(sess.Wave, s.Store.Now())
@@ -114,7 +117,7 @@ func (s *Service) ByCode(ctx context.Context, code, browserKey string) (*Session
 }
 
 func (s *Service) session(ctx context.Context, districtID, waveID, schoolID int64, owner string) (*Session, error) {
-	w, err := s.Get(ctx, districtID, waveID)
+	w, err := s.cachedWave(ctx, districtID, waveID)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -35,7 +36,38 @@ type Service struct {
 	Surveys *survey.Catalog
 	// Scorer, when set, turns a submitted response into measure scores in the same transaction.
 	Scorer Scorer
+
+	waves sync.Map // waveKey -> cachedWave, for the respondent hot path
 }
+
+// waveCacheTTL bounds how long a server may act on an old copy of a wave: closing or extending a
+// wave reaches every app server within this time.
+const waveCacheTTL = 2 * time.Second
+
+type waveKey struct{ district, id int64 }
+
+type cachedWave struct {
+	w       store.Wave
+	fetched time.Time
+}
+
+func (s *Service) cachedWave(ctx context.Context, districtID, waveID int64) (store.Wave, error) {
+	k := waveKey{districtID, waveID}
+	if v, ok := s.waves.Load(k); ok {
+		if c := v.(cachedWave); time.Since(c.fetched) < waveCacheTTL {
+			return c.w, nil
+		}
+	}
+	w, err := s.Get(ctx, districtID, waveID)
+	if err != nil {
+		return w, err
+	}
+	s.waves.Store(k, cachedWave{w: w, fetched: time.Now()})
+	return w, nil
+}
+
+// forget drops a wave from the cache after this server changed it.
+func (s *Service) forget(districtID, waveID int64) { s.waves.Delete(waveKey{districtID, waveID}) }
 
 // Scorer scores one response at submission. Implemented by the scoring glue; nil scores nothing.
 type Scorer interface {
@@ -214,6 +246,7 @@ func (s *Service) SetStatus(ctx context.Context, districtID, waveID int64, statu
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("set wave %d status: %w", waveID, store.ErrNotFound)
 	}
+	s.forget(districtID, waveID)
 	return nil
 }
 
@@ -227,6 +260,7 @@ func (s *Service) Extend(ctx context.Context, districtID, waveID int64, closesAt
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("extend wave %d: not found, or the new close is before it opens", waveID)
 	}
+	s.forget(districtID, waveID)
 	return nil
 }
 
