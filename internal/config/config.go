@@ -22,7 +22,6 @@ type Config struct {
 	BaseURL        string // public URL, used for links and Twilio signature checks
 	LogLevel       string
 	LogFormat      string // text | json
-	SecretKey      string // signs session cookies; generated and kept in the database when empty
 	MinGroupSize   int    // privacy floor, never below 5
 	TrustedProxies []netip.Prefix
 	RequestTimeout time.Duration
@@ -32,6 +31,13 @@ type Config struct {
 	TwilioMessagingServiceSID string
 	TwilioFromNumber          string
 	SMSRate                   float64 // messages per second across all workers
+
+	// Staff single sign-on (OpenID Connect); off while OIDCClientID is empty.
+	OIDCProvider       string // google | microsoft | generic
+	OIDCIssuer         string // Microsoft: the tenant-specific issuer, never /common
+	OIDCClientID       string
+	OIDCClientSecret   string
+	OIDCAllowedDomains []string // email domains allowed to sign in; required with SSO
 }
 
 // Default returns the settings used when nothing is configured.
@@ -62,7 +68,6 @@ func envVars() []envVar {
 		{"TRUSTPULSE_BASE_URL", str(func(c *Config) *string { return &c.BaseURL })},
 		{"TRUSTPULSE_LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel })},
 		{"TRUSTPULSE_LOG_FORMAT", str(func(c *Config) *string { return &c.LogFormat })},
-		{"TRUSTPULSE_SECRET_KEY", str(func(c *Config) *string { return &c.SecretKey })},
 		{"TRUSTPULSE_MIN_GROUP_SIZE", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -90,12 +95,26 @@ func envVars() []envVar {
 		{"TWILIO_AUTH_TOKEN", str(func(c *Config) *string { return &c.TwilioAuthToken })},
 		{"TWILIO_MESSAGING_SERVICE_SID", str(func(c *Config) *string { return &c.TwilioMessagingServiceSID })},
 		{"TWILIO_FROM_NUMBER", str(func(c *Config) *string { return &c.TwilioFromNumber })},
+		{"TRUSTPULSE_OIDC_PROVIDER", str(func(c *Config) *string { return &c.OIDCProvider })},
+		{"TRUSTPULSE_OIDC_ISSUER", str(func(c *Config) *string { return &c.OIDCIssuer })},
+		{"TRUSTPULSE_OIDC_CLIENT_ID", str(func(c *Config) *string { return &c.OIDCClientID })},
+		{"TRUSTPULSE_OIDC_CLIENT_SECRET", str(func(c *Config) *string { return &c.OIDCClientSecret })},
+		{"TRUSTPULSE_OIDC_ALLOWED_DOMAINS", func(c *Config, v string) error {
+			c.OIDCAllowedDomains = nil
+			for _, d := range strings.Split(v, ",") {
+				if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
+					c.OIDCAllowedDomains = append(c.OIDCAllowedDomains, d)
+				}
+			}
+			return nil
+		}},
 	}
 }
 
 // secretFileVars may instead be given as NAME_FILE, the path of a file holding the value,
 // so secrets can come from a mounted secret rather than the process environment.
-var secretNames = map[string]bool{"TRUSTPULSE_SECRET_KEY": true, "TWILIO_AUTH_TOKEN": true, "TRUSTPULSE_DATABASE_URL": true}
+var secretNames = map[string]bool{"TWILIO_AUTH_TOKEN": true, "TRUSTPULSE_DATABASE_URL": true,
+	"TRUSTPULSE_OIDC_CLIENT_SECRET": true}
 
 // EnvNames lists every environment variable read, for the README and for tests.
 func EnvNames() []string {
@@ -182,6 +201,39 @@ func (c *Config) Validate() error {
 	if c.TwilioAccountSID != "" && c.TwilioMessagingServiceSID == "" && c.TwilioFromNumber == "" {
 		return errors.New("TWILIO_ACCOUNT_SID is set: also set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
 	}
+	return c.validateOIDC()
+}
+
+// validateOIDC checks single sign-on settings; the traps are the ones that let strangers in.
+func (c *Config) validateOIDC() error {
+	if c.OIDCClientID == "" {
+		return nil
+	}
+	switch c.OIDCProvider {
+	case "google":
+		if c.OIDCIssuer == "" {
+			c.OIDCIssuer = "https://accounts.google.com"
+		}
+	case "microsoft":
+		// /common, /organizations and /consumers accept any tenant's accounts.
+		for _, multi := range []string{"/common", "/organizations", "/consumers"} {
+			if c.OIDCIssuer == "" || strings.Contains(c.OIDCIssuer, multi) {
+				return errors.New("TRUSTPULSE_OIDC_ISSUER: Microsoft needs the tenant-specific issuer https://login.microsoftonline.com/TENANT_ID/v2.0")
+			}
+		}
+	case "generic":
+		if c.OIDCIssuer == "" {
+			return errors.New("TRUSTPULSE_OIDC_ISSUER is required for a generic OpenID Connect provider")
+		}
+	default:
+		return fmt.Errorf("TRUSTPULSE_OIDC_PROVIDER %q: want google, microsoft or generic", c.OIDCProvider)
+	}
+	if c.OIDCClientSecret == "" {
+		return errors.New("TRUSTPULSE_OIDC_CLIENT_ID is set: also set TRUSTPULSE_OIDC_CLIENT_SECRET")
+	}
+	if len(c.OIDCAllowedDomains) == 0 {
+		return errors.New("TRUSTPULSE_OIDC_ALLOWED_DOMAINS is required with single sign-on: the email domains that may sign in")
+	}
 	return nil
 }
 
@@ -198,8 +250,8 @@ func (c Config) Masked() Config {
 		}
 		return "********"
 	}
-	c.SecretKey = mask(c.SecretKey)
 	c.TwilioAuthToken = mask(c.TwilioAuthToken)
+	c.OIDCClientSecret = mask(c.OIDCClientSecret)
 	if db, err := ParseDatabaseURL(c.DatabaseURL); err == nil {
 		c.DatabaseURL = db.Redacted()
 	} else {

@@ -1,0 +1,180 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// dummyHash is verified against when no account matches, so an unknown email costs as much time
+// as a wrong password and response times do not reveal which emails have accounts.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$wW8m0H1+0o7c0v0hB1m0s3bYq1q5m9o8Gq5p0t2w1eI"
+
+// SignIn checks an email and password and starts a session. It returns the session token (for
+// the cookie, never to be logged) and the principal. Every attempt on a known account is audited;
+// ten failures in a row lock the account for 15 minutes (Options), whatever address they come from.
+func (s *Service) SignIn(ctx context.Context, email, password, ip string) (string, *Principal, error) {
+	email = normalizeEmail(email)
+	var users []store.User
+	if err := s.store.DB.WithContext(ctx).Where("email = ? AND active = ?", email, true).Limit(5).Find(&users).Error; err != nil {
+		return "", nil, fmt.Errorf("sign in: %w", err)
+	}
+	if len(users) == 0 {
+		VerifyPassword(password, dummyHash)
+		return "", nil, ErrBadCredentials
+	}
+	now := s.store.Now()
+	// The same email may have accounts in several districts of one deployment: the password picks.
+	for _, u := range users {
+		locked := u.LockedUntil != nil && now.Before(*u.LockedUntil)
+		ok := u.PasswordHash != "" && VerifyPassword(password, u.PasswordHash)
+		switch {
+		case locked:
+			s.audit(ctx, u, "signin.locked", ip, "account locked after repeated failures")
+		case ok:
+			return s.startSession(ctx, u, ip, "password")
+		default:
+			if err := s.recordFailure(ctx, u, ip); err != nil {
+				return "", nil, err
+			}
+		}
+	}
+	return "", nil, ErrBadCredentials
+}
+
+func (s *Service) recordFailure(ctx context.Context, u store.User, ip string) error {
+	now := s.store.Now()
+	return s.store.Tx(ctx, func(tx *gorm.DB) error {
+		// Counted in SQL so concurrent guesses cannot overwrite each other's increments.
+		q := tx.Model(&store.User{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID)
+		if err := q.Updates(map[string]any{"failed_logins": gorm.Expr("failed_logins + 1"), "updated_at": now}).Error; err != nil {
+			return fmt.Errorf("record failed sign-in: %w", err)
+		}
+		var n int
+		if err := tx.Model(&store.User{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).Pluck("failed_logins", &n).Error; err != nil {
+			return fmt.Errorf("record failed sign-in: %w", err)
+		}
+		detail := fmt.Sprintf("failure %d of %d", n, s.opt.MaxFailures)
+		if n >= s.opt.MaxFailures {
+			until := now.Add(s.opt.LockFor)
+			if err := tx.Model(&store.User{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).
+				Updates(map[string]any{"failed_logins": 0, "locked_until": until}).Error; err != nil {
+				return fmt.Errorf("lock account: %w", err)
+			}
+			detail += fmt.Sprintf("; locked until %s", until.Format(time.RFC3339))
+		}
+		return appendAudit(tx, now, Entry{DistrictID: u.DistrictID, UserID: &u.ID, Actor: u.Email, Action: "signin.failure", IP: ip, Detail: detail})
+	})
+}
+
+// startSession records a successful sign-in and returns a fresh token: a new one at every
+// sign-in, so a token planted before sign-in (session fixation) is worthless.
+func (s *Service) startSession(ctx context.Context, u store.User, ip, method string) (string, *Principal, error) {
+	token, hash := newSessionToken()
+	now := s.store.Now()
+	err := s.store.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&store.Session{DistrictID: u.DistrictID, TokenHash: hash, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
+			ExpiresAt: now.Add(s.opt.AbsoluteTimeout), IP: ip}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&store.User{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).
+			Updates(map[string]any{"failed_logins": 0, "locked_until": nil, "last_login_at": now}).Error; err != nil {
+			return err
+		}
+		return appendAudit(tx, now, Entry{DistrictID: u.DistrictID, UserID: &u.ID, Actor: u.Email, Action: "signin.success", IP: ip, Detail: method})
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("start session: %w", err)
+	}
+	p, err := s.principal(ctx, u)
+	if err != nil {
+		return "", nil, err
+	}
+	return token, p, nil
+}
+
+// Session resolves a cookie token to its principal, enforcing the idle and absolute timeouts and
+// the account still being active. Role and schools are read fresh, so a change applies at once.
+func (s *Service) Session(ctx context.Context, token string) (*Principal, error) {
+	hash, ok := hashSessionToken(token)
+	if !ok {
+		return nil, ErrNoSession
+	}
+	now := s.store.Now()
+	var sess store.Session
+	err := s.store.DB.WithContext(ctx).Where("token_hash = ? AND expires_at > ? AND last_seen_at > ?", hash, now, now.Add(-s.opt.IdleTimeout)).First(&sess).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNoSession
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session: %w", err)
+	}
+	var u store.User
+	err = s.store.DB.WithContext(ctx).Where("district_id = ? AND id = ? AND active = ?", sess.DistrictID, sess.UserID, true).First(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNoSession
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session user: %w", err)
+	}
+	// Touch at most once a minute: enough for the idle timeout, and most requests stay read-only.
+	if now.Sub(sess.LastSeenAt) >= time.Minute {
+		if err := s.store.DB.WithContext(ctx).Model(&store.Session{}).Where("district_id = ? AND token_hash = ?", sess.DistrictID, hash).
+			Update("last_seen_at", now).Error; err != nil {
+			return nil, fmt.Errorf("touch session: %w", err)
+		}
+	}
+	return s.principal(ctx, u)
+}
+
+// SignOut ends the session of token (if any).
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	hash, ok := hashSessionToken(token)
+	if !ok {
+		return nil
+	}
+	if err := s.store.DB.WithContext(ctx).Where("token_hash = ?", hash).Delete(&store.Session{}).Error; err != nil {
+		return fmt.Errorf("sign out: %w", err)
+	}
+	return nil
+}
+
+// PurgeSessions deletes expired and idle sessions; serve may call it periodically.
+func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
+	now := s.store.Now()
+	res := s.store.DB.WithContext(ctx).Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-s.opt.IdleTimeout)).Delete(&store.Session{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("purge sessions: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+var tokenEncoding = base64.RawURLEncoding
+
+func newSessionToken() (string, []byte) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Errorf("crypto/rand: %w", err))
+	}
+	token := tokenEncoding.EncodeToString(b[:])
+	h := sha256.Sum256(b[:])
+	return token, h[:]
+}
+
+// hashSessionToken rejects malformed tokens before they cost a query.
+func hashSessionToken(token string) ([]byte, bool) {
+	b, err := tokenEncoding.DecodeString(token)
+	if err != nil || len(b) != 32 {
+		return nil, false
+	}
+	h := sha256.Sum256(b)
+	return h[:], true
+}

@@ -1,0 +1,60 @@
+package httpserver_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/trustpulse/trustpulse/internal/browsertest"
+)
+
+// TestAdminPagesPassAxe signs in through the form, creates and opens a wave
+// through the pages, and runs axe-core (WCAG 2.1 A/AA) on every staff page on the way.
+func TestAdminPagesPassAxe(t *testing.T) {
+	f := newAdminFixture(t)
+	br := browsertest.Start(t)
+	tab := br.NewTab(t, browsertest.TabOptions{}) // axe needs script; the pages have none of their own
+	check := func(page string, got, want int) {
+		t.Helper()
+		if got != want {
+			t.Fatalf("%s: HTTP %d, want %d (at %s)", page, got, want, tab.Location())
+		}
+		tab.AssertAxe(page)
+	}
+	check("sign-in", tab.Open(f.srv.URL+"/admin"), 200)
+	tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email("admin")), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))
+	check("home", tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)), 200)
+	if loc := tab.Location(); !strings.HasSuffix(loc, "/admin") {
+		t.Fatalf("sign-in led to %s", loc)
+	}
+	check("waves", tab.Follow(browsertest.ClickCSS(`header nav a[href="/admin/waves"]`)), 200)
+	check("new wave", tab.Follow(browsertest.ClickCSS(`main a[href="/admin/waves/new"]`)), 200)
+	tab.Do(
+		chromedp.SetValue(chromedp.CSS(`#name`), "Browser pulse"),
+		browsertest.ClickCSS(fmt.Sprintf(`label[for="school-%d"]`, f.school)),
+		chromedp.SetValue(chromedp.CSS(`#opens`), "2026-01-05T08:00"),
+		chromedp.SetValue(chromedp.CSS(`#closes`), "2026-12-18T16:00"),
+	)
+	check("wave", tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)), 200)
+	if !strings.Contains(tab.Location(), "/admin/waves/") {
+		t.Fatalf("creating led to %s", tab.Location())
+	}
+	check("opened wave", tab.Follow(browsertest.ClickCSS(`form[action$="/open"] button`)), 200)
+	status := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`.facts`)))
+	if !strings.Contains(status, "open") {
+		t.Errorf("wave not open after opening: %s", status)
+	}
+	check("class codes", tab.Follow(browsertest.ClickCSS(`main a[href$="/codes"]`)), 200)
+	check("class codes issued", tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)), 200)
+	for _, p := range []string{"/admin/roster", "/admin/users", "/admin/audit", "/admin/password"} {
+		check(p, tab.Open(f.srv.URL+p), 200)
+	}
+	// Same origin only; data: URLs are Chromium's own date-picker icon, not something we serve.
+	for _, r := range tab.Requests() {
+		if !strings.HasPrefix(r.URL, f.srv.URL+"/") && !strings.HasPrefix(r.URL, "data:") {
+			t.Errorf("request to another origin: %s (%s)", r.URL, r.Type)
+		}
+	}
+}

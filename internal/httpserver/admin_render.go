@@ -1,0 +1,125 @@
+package httpserver
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/web"
+)
+
+// adminPages are the staff pages, parsed once at start-up with the admin layout. They are in
+// English only for now: staff pages are not yet in the locale catalog.
+var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password"}
+
+// adminRenderer is the staff counterpart of renderer: one template set per page, no locales.
+type adminRenderer struct {
+	pages map[string]*template.Template
+	bufs  sync.Pool
+}
+
+func newAdminRenderer() (*adminRenderer, error) {
+	tfs, err := fs.Sub(web.FS, "templates/admin")
+	if err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{
+		"pct": func(done, total int) string {
+			if total == 0 {
+				return "–"
+			}
+			return strconv.Itoa(done*100/total) + "%"
+		},
+		"when": func(t time.Time, zone string) string {
+			loc, err := time.LoadLocation(zone)
+			if err != nil {
+				loc = time.UTC
+			}
+			return t.In(loc).Format("2006-01-02 15:04 MST")
+		},
+		"utc":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"join":  strings.Join,
+		"title": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	}
+	r := &adminRenderer{pages: map[string]*template.Template{}, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+	for _, p := range adminPageNames {
+		t, err := template.New(p).Funcs(funcs).ParseFS(tfs, "layout.html", p+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse admin template %s: %w", p, err)
+		}
+		r.pages[p] = t
+	}
+	return r, nil
+}
+
+// adminView is what every staff page gets: who is signed in, the CSRF token, and the page's data.
+type adminView struct {
+	Title  string
+	User   *auth.Principal
+	CSRF   string
+	Notice string
+	Error  string
+	D      any
+}
+
+// Nav reports which menu entries the signed-in user may open (the routes check again).
+func (v adminView) Nav(entry string) bool {
+	if v.User == nil {
+		return false
+	}
+	switch entry {
+	case "waves":
+		return v.User.Is(auth.DistrictAdmin, auth.SchoolLeader, auth.Counselor, auth.Analyst)
+	case "roster", "users", "audit":
+		return v.User.Is(auth.DistrictAdmin)
+	}
+	return false
+}
+
+var adminNotices = map[string]string{
+	"signed-out": "You are signed out.",
+	"created":    "Saved.",
+	"opened":     "The wave is open.",
+	"closed":     "The wave is closed.",
+	"extended":   "The closing time has moved.",
+	"codes":      "Class codes issued.",
+	"imported":   "Roster imported.",
+	"role":       "Role changed.",
+	"password":   "Your password is changed.",
+}
+
+func (s *Server) adminRender(c echo.Context, status int, page, title string, data any) error {
+	v := adminView{Title: title, D: data}
+	v.User, _ = c.Get(principalKey).(*auth.Principal)
+	v.CSRF, _ = c.Get("csrf").(string)
+	// Notices are codes, never text from the URL: a crafted link cannot put words on our pages.
+	v.Notice = adminNotices[c.QueryParam("notice")]
+	return s.adminPages.render(c, status, page, v)
+}
+
+func (r *adminRenderer) render(c echo.Context, status int, page string, v adminView) error {
+	t := r.pages[page]
+	if t == nil {
+		return fmt.Errorf("no admin template %q", page)
+	}
+	buf := r.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer r.bufs.Put(buf)
+	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
+		return fmt.Errorf("render admin %s: %w", page, err)
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(status)
+	_, err := c.Response().Write(buf.Bytes())
+	return err
+}

@@ -1,0 +1,139 @@
+package httpserver_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/trustpulse/trustpulse/internal/roster/rostergen"
+)
+
+// TestAdminUsersPage creates an account with a generated password through the page, signs in
+// with it, changes its role, and finds both in the audit log.
+func TestAdminUsersPage(t *testing.T) {
+	f := newAdminFixture(t)
+	a := f.signIn("admin")
+	_, page, _ := a.do("GET", "/admin/users", nil)
+	email := fmt.Sprintf("new%d@d.test", f.district)
+	code, page, _ := a.do("POST", "/admin/users", url.Values{"_csrf": {csrfOf(t, page)}, "email": {email}, "role": {"analyst"}, "school": {fmt.Sprint(f.school)}})
+	if code != http.StatusOK {
+		t.Fatalf("create user: %d", code)
+	}
+	m := regexp.MustCompile(`One-time password, shown only now: <code>([^<]+)</code>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no one-time password shown:\n%s", page)
+	}
+	// Invalid input comes back on the page with the reason.
+	code, bad, _ := a.do("POST", "/admin/users", url.Values{"_csrf": {csrfOf(t, page)}, "email": {email}, "role": {"analyst"}, "school": {fmt.Sprint(f.school)}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(bad, "already has an account") {
+		t.Fatalf("duplicate: %d", code)
+	}
+	b := f.browser()
+	_, login, _ := b.do("GET", "/login", nil)
+	if code, _, _ := b.do("POST", "/login", url.Values{"_csrf": {csrfOf(t, login)}, "email": {email}, "password": {m[1]}}); code != http.StatusSeeOther {
+		t.Fatalf("sign in with the generated password: %d", code)
+	}
+	if code, _, _ := b.do("GET", "/admin/roster", nil); code != http.StatusForbidden {
+		t.Fatalf("analyst on roster: %d", code)
+	}
+	var uid int64
+	must(t, f.st.DB.Table("users").Where("district_id = ? AND email = ?", f.district, email).Pluck("id", &uid).Error)
+	_, page, _ = a.do("GET", "/admin/users", nil)
+	if code, _, _ := a.do("POST", fmt.Sprintf("/admin/users/%d/role", uid), url.Values{"_csrf": {csrfOf(t, page)}, "role": {"district_admin"}}); code != http.StatusSeeOther {
+		t.Fatalf("role change: %d", code)
+	}
+	// The new role applies to the session already open.
+	if code, _, _ := b.do("GET", "/admin/roster", nil); code != http.StatusOK {
+		t.Fatalf("promoted user on roster: %d", code)
+	}
+	// Changing the password: wrong current refused; then the other session ends, this one stays.
+	other := f.browser()
+	_, login, _ = other.do("GET", "/login", nil)
+	if code, _, _ := other.do("POST", "/login", url.Values{"_csrf": {csrfOf(t, login)}, "email": {email}, "password": {m[1]}}); code != http.StatusSeeOther {
+		t.Fatalf("second sign in: %d", code)
+	}
+	_, pw, _ := b.do("GET", "/admin/password", nil)
+	tok := csrfOf(t, pw)
+	if code, _, _ := b.do("POST", "/admin/password", url.Values{"_csrf": {tok}, "current": {"wrong"}, "new": {"a new long password"}, "confirm": {"a new long password"}}); code != http.StatusUnprocessableEntity {
+		t.Fatalf("wrong current password: %d", code)
+	}
+	if code, _, _ := b.do("POST", "/admin/password", url.Values{"_csrf": {tok}, "current": {m[1]}, "new": {"a new long password"}, "confirm": {"a new long password"}}); code != http.StatusSeeOther {
+		t.Fatalf("change password: %d", code)
+	}
+	if code, _, _ := b.do("GET", "/admin", nil); code != http.StatusOK {
+		t.Errorf("own session after change: %d", code)
+	}
+	if code, _, _ := other.do("GET", "/admin", nil); code != http.StatusSeeOther {
+		t.Errorf("other session after change: %d, want redirect to sign-in", code)
+	}
+	_, audit, _ := a.do("GET", "/admin/audit", nil)
+	for _, want := range []string{"user.create", "user.role_change", "analyst → district_admin", "user.password_change"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit log lacks %q", want)
+		}
+	}
+}
+
+// TestAdminRosterUpload uploads a generated OneRoster zip through the page and finds the import
+// in the history.
+func TestAdminRosterUpload(t *testing.T) {
+	f := newAdminFixture(t)
+	a := f.signIn("admin")
+	dir := t.TempDir()
+	cfg := rostergen.Demo(2026)
+	cfg.Schools = cfg.Schools[:1]
+	cfg.Students, cfg.Staff, cfg.Guardians = 30, 4, 20
+	if _, err := rostergen.Write(dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	must(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		w, err := zw.Create(filepath.Base(p))
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}))
+	must(t, zw.Close())
+
+	_, page, _ := a.do("GET", "/admin/roster", nil)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	must(t, mw.WriteField("_csrf", csrfOf(t, page)))
+	fw, err := mw.CreateFormFile("file", "roster.zip")
+	must(t, err)
+	_, err = io.Copy(fw, &zbuf)
+	must(t, err)
+	must(t, mw.Close())
+	req, _ := http.NewRequest("POST", a.base+"/admin/roster", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := a.c.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "notice=imported") {
+		t.Fatalf("upload: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page, _ = a.do("GET", "/admin/roster", nil)
+	if !strings.Contains(page, "roster.zip") || !strings.Contains(page, "succeeded") {
+		t.Fatalf("import history:\n%s", page)
+	}
+}

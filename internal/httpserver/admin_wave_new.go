@@ -1,0 +1,145 @@
+package httpserver
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/wave"
+)
+
+// localTimeLayout is what <input type="datetime-local"> sends.
+const localTimeLayout = "2006-01-02T15:04"
+
+type instrumentOption struct {
+	Key, Label string
+}
+
+type waveForm struct {
+	Instruments []instrumentOption
+	Schools     []store.School
+	Grades      []string
+	StaffRoles  []string
+	// The submitted values, kept when the form comes back with an error.
+	Name, Instrument, Mode, Opens, Closes string
+	Chosen                                []int64
+	ChosenGrades, ChosenRoles, Channels   []string
+}
+
+func (f waveForm) IsChosen(id int64) bool       { return slices.Contains(f.Chosen, id) }
+func (f waveForm) HasGrade(g string) bool       { return slices.Contains(f.ChosenGrades, g) }
+func (f waveForm) HasRole(r string) bool        { return slices.Contains(f.ChosenRoles, r) }
+func (f waveForm) HasChannel(ch string) bool    { return slices.Contains(f.Channels, ch) }
+func (f waveForm) IsInstrument(key string) bool { return f.Instrument == key }
+
+// adminWaveNew shows the form for a new wave over the user's schools.
+func (s *Server) adminWaveNew(c echo.Context) error {
+	f, err := s.waveFormOptions(c, principal(c))
+	if err != nil {
+		return err
+	}
+	f.Mode, f.Channels = store.ModeAnonymous, []string{"link"}
+	return s.adminRender(c, http.StatusOK, "wave_new", "New wave", f)
+}
+
+// adminWaveCreate creates the wave, invites its audience, and shows its page. Times are read in
+// the time zone of the first chosen school: what the people planning the survey see on the wall.
+func (s *Server) adminWaveCreate(c echo.Context) error {
+	p := principal(c)
+	ctx := c.Request().Context()
+	f, err := s.waveFormOptions(c, p)
+	if err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Unreadable form.")
+	}
+	f.Name, f.Instrument, f.Mode = form.Get("name"), form.Get("instrument"), form.Get("mode")
+	f.Opens, f.Closes = form.Get("opens"), form.Get("closes")
+	f.ChosenGrades, f.ChosenRoles, f.Channels = form["grade"], form["role"], form["channel"]
+	for _, v := range form["school"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			continue
+		}
+		f.Chosen = append(f.Chosen, id)
+	}
+	fail := func(msg string) error {
+		return s.adminRenderError(c, http.StatusUnprocessableEntity, "wave_new", "New wave", f, msg)
+	}
+	if len(f.Chosen) == 0 {
+		return fail("Choose at least one school.")
+	}
+	if !p.CanAllSchools(f.Chosen) {
+		return echo.NewHTTPError(http.StatusForbidden, "You may only survey your own schools.")
+	}
+	id, ver, ok := strings.Cut(f.Instrument, "@")
+	version, verr := strconv.Atoi(ver)
+	if !ok || verr != nil {
+		return fail("Choose a survey.")
+	}
+	zone := time.UTC
+	for _, sc := range f.Schools {
+		if sc.ID == f.Chosen[0] {
+			if loc, err := time.LoadLocation(sc.TimeZone); err == nil {
+				zone = loc
+			}
+		}
+	}
+	opens, err1 := time.ParseInLocation(localTimeLayout, f.Opens, zone)
+	closes, err2 := time.ParseInLocation(localTimeLayout, f.Closes, zone)
+	if err1 != nil || err2 != nil {
+		return fail("Enter the opening and closing date and time.")
+	}
+	w, err := s.Waves.Create(ctx, wave.Spec{DistrictID: p.User.DistrictID, Name: f.Name, InstrumentID: id, InstrumentVersion: version,
+		Mode: f.Mode, SchoolIDs: f.Chosen, OpensAt: opens, ClosesAt: closes, Channels: f.Channels, Grades: f.ChosenGrades, StaffRoles: f.ChosenRoles})
+	if err != nil {
+		// wave.Create's validation messages are written for the person filling the form.
+		return fail(strings.TrimPrefix(err.Error(), "create wave: "))
+	}
+	issued, err := s.Waves.Invite(ctx, p.User.DistrictID, w.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.Auth.AuditBy(ctx, p, auth.ActionWaveCreate, fmt.Sprintf("wave %d", w.ID), fmt.Sprintf("%s, %d invitations", w.Name, len(issued)), c.RealIP()); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/waves/%d?notice=created", w.ID))
+}
+
+// waveFormOptions gathers what the form offers: instruments, the user's schools, and the grades
+// and staff roles rostered there.
+func (s *Server) waveFormOptions(c echo.Context, p *auth.Principal) (waveForm, error) {
+	var f waveForm
+	for _, in := range s.Surveys.Instruments() {
+		f.Instruments = append(f.Instruments, instrumentOption{Key: fmt.Sprintf("%s@%d", in.ID, in.Version),
+			Label: fmt.Sprintf("%s, version %d (%s)", in.ID, in.Version, in.Audience)})
+	}
+	schools, err := s.visibleSchools(c, p)
+	if err != nil {
+		return f, err
+	}
+	f.Schools = schools
+	ids := []int64{0}
+	for _, sc := range schools {
+		ids = append(ids, sc.ID)
+	}
+	db := s.Store.DB.WithContext(c.Request().Context())
+	if err := db.Model(&store.Person{}).Distinct("grade").Where("district_id = ? AND kind = ? AND school_id IN ? AND grade <> ''", p.User.DistrictID, store.KindStudent, ids).
+		Order("grade").Pluck("grade", &f.Grades).Error; err != nil {
+		return f, err
+	}
+	if err := db.Model(&store.Person{}).Distinct("role").Where("district_id = ? AND kind = ? AND school_id IN ? AND role <> ''", p.User.DistrictID, store.KindStaff, ids).
+		Order("role").Pluck("role", &f.StaffRoles).Error; err != nil {
+		return f, err
+	}
+	return f, nil
+}

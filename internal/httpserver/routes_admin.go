@@ -1,0 +1,44 @@
+package httpserver
+
+import (
+	"github.com/trustpulse/trustpulse/internal/auth"
+)
+
+// adminRoutes lists every staff route with who may use it. Roles are checked here; school scope
+// is checked in the handler by loading the resource (scopedWave) before anything is shown.
+func (s *Server) adminRoutes() {
+	const (
+		admin     = auth.DistrictAdmin
+		leader    = auth.SchoolLeader
+		counselor = auth.Counselor
+		analyst   = auth.Analyst
+	)
+	e := s.echo
+	pub := e.Group("", s.staffCSRF())
+	pub.GET("/login", s.authLoginForm)                // public
+	pub.POST("/login", s.authLogin)                   // public, rate-limited per IP and per account
+	pub.POST("/logout", s.authLogout)                 // public (ends the caller's own session, if any)
+	e.GET("/login/oidc", s.authOIDCStart)             // public (single sign-on, when configured)
+	e.GET("/login/oidc/callback", s.authOIDCCallback) // public: state, nonce and PKCE bind it to the browser that started
+
+	// The session is checked before CSRF reads any form, so strangers cannot make us parse uploads.
+	g := e.Group("/admin", s.requireUser, s.staffCSRF())
+	g.GET("/password", s.authPasswordForm, s.anyone())                           // any signed-in role (their own password)
+	g.POST("/password", s.authPassword, s.anyone())                              // any signed-in role (their own password)
+	g.GET("", s.adminHome, s.anyone())                                           // any signed-in role
+	g.GET("/waves", s.adminWaves, s.allow(admin, leader, counselor, analyst))    // admin; others: waves touching their schools
+	g.GET("/waves/new", s.adminWaveNew, s.allow(admin, leader))                  // admin; leader: their schools only
+	g.POST("/waves", s.adminWaveCreate, s.allow(admin, leader))                  // admin; leader: their schools only
+	g.GET("/waves/:id", s.adminWave, s.allow(admin, leader, counselor, analyst)) // admin; others: wave touching their schools, rows of their schools
+	g.POST("/waves/:id/open", s.adminWaveOpen, s.allow(admin, leader))           // admin; leader: every school of the wave theirs
+	g.POST("/waves/:id/close", s.adminWaveClose, s.allow(admin, leader))         // admin; leader: every school of the wave theirs
+	g.POST("/waves/:id/extend", s.adminWaveExtend, s.allow(admin, leader))       // admin; leader: every school of the wave theirs
+	g.GET("/waves/:id/codes", s.adminWaveCodes, s.allow(admin, leader))          // admin; leader: codes of their schools
+	g.POST("/waves/:id/codes", s.adminWaveIssueCodes, s.allow(admin, leader))    // admin; leader: codes for their schools
+	g.GET("/roster", s.adminRoster, s.allow(admin))                              // district admin
+	g.POST("/roster", s.adminRosterImport, s.allow(admin))                       // district admin; body up to rosterUploadLimit
+	g.GET("/users", s.adminUsers, s.allow(admin))                                // district admin
+	g.POST("/users", s.adminUserCreate, s.allow(admin))                          // district admin
+	g.POST("/users/:uid/role", s.adminUserRole, s.allow(admin))                  // district admin
+	g.GET("/audit", s.adminAudit, s.allow(admin))                                // district admin
+}
