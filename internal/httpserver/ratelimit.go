@@ -97,3 +97,7 @@ func (s *Server) guardFailures(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// loginLimits bound failed sign-ins per address: a school's staff share one address, so the
+// budget is wider than one person's typos; each account also locks on its own (auth.Options).
+func loginLimits() Limits { return Limits{FailuresPerMin: 10, FailureBurst: 30} }

@@ -31,6 +31,10 @@ func (s *Server) routes() {
 		g.POST("/submit", s.respondentSubmit) // token or code holder
 		g.GET("/thanks", s.respondentThanks)  // token or code holder
 	}
+
+	s.adminRoutes() // staff sign-in and administration: see routes_admin.go, one rule per line
+
+	s.twilioRoutes() // Twilio webhooks (signature-checked, no CSRF) and, in demo mode, /dev/outbox: see webhooks_twilio.go
 }
 
 // csrf protects every form with a token in a cookie and a hidden field.

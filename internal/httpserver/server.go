@@ -14,8 +14,10 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
 	"github.com/trustpulse/trustpulse/internal/wave"
@@ -30,6 +32,14 @@ type Deps struct {
 	Locales *locale.Catalog
 	Waves   *wave.Service
 	Limits  Limits // zero value means DefaultLimits
+	// SMS texts families and answers Twilio's webhooks; nil means the webhooks answer 503.
+	SMS *sms.Service
+	// DevOutbox shows the SMS outbox at /dev/outbox (demo mode only: it shows live survey links).
+	DevOutbox bool
+	// Auth runs staff accounts and sessions; nil means auth.New(Store, auth.Options{Log: Log}).
+	Auth *auth.Service
+	// OIDC is staff single sign-on; nil with OIDC settings in Config means built from them.
+	OIDC *auth.OIDC
 }
 
 // Server is the HTTP side of TrustPulse.
@@ -38,6 +48,8 @@ type Server struct {
 	Deps
 	render        *renderer
 	failedLookups *failureLimiter
+	adminPages    *adminRenderer
+	failedLogins  *failureLimiter
 }
 
 // New builds the server and its routes.
@@ -53,7 +65,20 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{echo: e, Deps: d, render: r, failedLookups: newFailureLimiter(d.Limits)}
+	if d.Auth == nil {
+		d.Auth = auth.New(d.Store, auth.Options{Log: d.Log})
+	}
+	if d.OIDC == nil && d.Config.OIDCClientID != "" {
+		d.OIDC = auth.NewOIDC(d.Auth, auth.OIDCConfig{Provider: d.Config.OIDCProvider, Issuer: d.Config.OIDCIssuer,
+			ClientID: d.Config.OIDCClientID, ClientSecret: d.Config.OIDCClientSecret,
+			RedirectURL: d.Config.BaseURL + "/login/oidc/callback", AllowedDomains: d.Config.OIDCAllowedDomains})
+	}
+	ar, err := newAdminRenderer()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{echo: e, Deps: d, render: r, failedLookups: newFailureLimiter(d.Limits),
+		adminPages: ar, failedLogins: newFailureLimiter(loginLimits())}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(
 		middleware.RequestID(),
@@ -66,7 +91,9 @@ func New(d Deps) (*Server, error) {
 			},
 		}),
 		secureHeaders(),
-		middleware.BodyLimit("1M"),
+		// Roster uploads get their own, larger limit; every other body stays under 1 MB.
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isRosterUpload}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: rosterUploadLimit, Skipper: func(c echo.Context) bool { return !isRosterUpload(c) }}),
 		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 512}),
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: d.Config.RequestTimeout}),
 	)

@@ -83,6 +83,11 @@ func (s *Service) Invite(ctx context.Context, districtID, waveID int64) ([]Issue
 	if err != nil {
 		return nil, fmt.Errorf("invite wave %d: %w", waveID, err)
 	}
+	if s.Notifier != nil && len(issued) > 0 {
+		if _, err := s.Notifier.Enqueue(ctx, districtID, waveID, issued); err != nil {
+			return issued, fmt.Errorf("invite wave %d: queue messages: %w", waveID, err)
+		}
+	}
 	return issued, nil
 }
 

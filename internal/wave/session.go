@@ -68,6 +68,13 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 		Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
 		Where("i.token_hash = ?", HashToken(token)).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
+		// An extra link of the same invitation (an SMS reminder's; see internal/sms).
+		err = db.Table("invitation_tokens t").Select("i.*, p.survey_opt_out AS opted_out").
+			Joins("JOIN invitations i ON i.district_id = t.district_id AND i.id = t.invitation_id").
+			Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
+			Where("t.token_hash = ?", HashToken(token)).Take(&row).Error
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrUnknown
 	}
 	if err != nil {

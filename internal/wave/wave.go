@@ -36,6 +36,9 @@ type Service struct {
 	Surveys *survey.Catalog
 	// Scorer, when set, turns a submitted response into measure scores in the same transaction.
 	Scorer Scorer
+	// Notifier, when set, queues the messages (SMS) of newly made invitations: the tokens exist in
+	// clear only while Invite returns.
+	Notifier Notifier
 
 	waves sync.Map // waveKey -> cachedWave, for the respondent hot path
 }
@@ -72,6 +75,11 @@ func (s *Service) forget(districtID, waveID int64) { s.waves.Delete(waveKey{dist
 // Scorer scores one response at submission. Implemented by the scoring glue; nil scores nothing.
 type Scorer interface {
 	ScoreResponse(ctx context.Context, tx *gorm.DB, in *survey.Instrument, r *store.Response) error
+}
+
+// Notifier queues invitation messages. Implemented by internal/sms.
+type Notifier interface {
+	Enqueue(ctx context.Context, districtID, waveID int64, issued []Issued) (int, error)
 }
 
 var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

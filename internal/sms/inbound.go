@@ -1,0 +1,163 @@
+package sms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// ErrUnknownMessage is a status callback for a message we do not have.
+var ErrUnknownMessage = errors.New("unknown sms message")
+
+// RecordStatus applies a Twilio status callback to our message id (from the callback URL).
+// Callbacks arrive out of order, so a status only ever moves forward; a callback for a message
+// marked "unknown" (its worker stopped mid-send) settles it.
+func (s *Service) RecordStatus(ctx context.Context, messageID int64, providerSid, twilioStatus string, errorCode string) error {
+	st := mapTwilioStatus(twilioStatus)
+	if st == "" {
+		return nil // a status we do not track (e.g. "receiving")
+	}
+	return s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		var m store.SMSMessage
+		err := tx.Select("district_id, id, status, provider_sid").Where("id = ?", messageID).First(&m).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return fmt.Errorf("status for sms %d: %w", messageID, ErrUnknownMessage)
+		}
+		if err != nil {
+			return fmt.Errorf("status for sms %d: %w", messageID, err)
+		}
+		if m.ProviderSid != "" && providerSid != "" && m.ProviderSid != providerSid {
+			return fmt.Errorf("status for sms %d: message sid does not match: %w", messageID, ErrUnknownMessage)
+		}
+		if statusRank(st) <= statusRank(m.Status) {
+			return nil
+		}
+		upd := map[string]any{"status": st, "updated_at": s.now()}
+		if m.ProviderSid == "" && providerSid != "" {
+			upd["provider_sid"] = providerSid
+		}
+		if code, err := strconv.Atoi(errorCode); err == nil && code != 0 {
+			upd["error_code"] = code
+		}
+		return tx.Model(&store.SMSMessage{}).Where("district_id = ? AND id = ? AND status = ?", m.DistrictID, m.ID, m.Status).Updates(upd).Error
+	})
+}
+
+// Reply is the answer to an inbound text: empty means say nothing.
+type Reply struct {
+	Text string
+}
+
+// HandleInbound applies an inbound text from a family: STOP-type keywords opt the number out in
+// every district that has texted it (or lists it), START-type ones opt it back in, HELP answers
+// with who we are, how to reach the school and how to stop. Anything else gets no answer.
+func (s *Service) HandleInbound(ctx context.Context, from, body string) (Reply, error) {
+	kind, lang := s.ParseKeyword(body)
+	if kind == KeywordNone {
+		return Reply{}, nil
+	}
+	phone, err := NormalizePhone(from)
+	if err != nil {
+		return Reply{}, nil // not a phone number we could have texted
+	}
+	districts, err := s.districtsOf(ctx, phone)
+	if err != nil {
+		return Reply{}, err
+	}
+	name, contact := "TrustPulse", s.BaseURL // a number no district knows: still say who we are
+	if len(districts) > 0 {
+		name, contact = senderName(districts[0]), districtContact(districts[0], s.BaseURL)
+	}
+	switch kind {
+	case KeywordStop:
+		for _, d := range districts {
+			if err := s.recordOptOut(ctx, d.DistrictID, phone, normalizeKeyword(body)); err != nil {
+				return Reply{}, err
+			}
+		}
+		s.Log.Info("sms opt-out", "to", maskNumber(phone), "districts", len(districts))
+		if lang == "" {
+			return Reply{}, nil // Twilio's own opt-out confirmation answers English keywords
+		}
+		return Reply{Text: render(s.Locales, lang, msgStopped, name, nil)}, nil
+	case KeywordStart:
+		err := s.Store.DB.WithContext(ctx).Where("phone = ?", phone).Delete(&store.SMSOptOut{}).Error
+		if err != nil {
+			return Reply{}, fmt.Errorf("opt back in: %w", err)
+		}
+		s.Log.Info("sms opt-in", "to", maskNumber(phone))
+		if lang == "" {
+			return Reply{}, nil
+		}
+		return Reply{Text: render(s.Locales, lang, msgStarted, name, nil)}, nil
+	default:
+		if lang == "" {
+			lang = "en"
+		}
+		return Reply{Text: render(s.Locales, lang, msgHelp, name, map[string]any{"Contact": contact})}, nil
+	}
+}
+
+// districtContact is the HELP contact: the district's "sms_contact" setting, else the site URL.
+func districtContact(d store.District, baseURL string) string {
+	if c := d.Settings["sms_contact"]; c != "" {
+		return c
+	}
+	return baseURL
+}
+
+// districtsOf lists the districts that texted phone or hold it as a person's number.
+func (s *Service) districtsOf(ctx context.Context, phone string) ([]store.District, error) {
+	db := s.Store.DB.WithContext(ctx)
+	var ids []int64
+	if err := db.Model(&store.SMSMessage{}).Distinct("district_id").Where("to_number = ?", phone).Pluck("district_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("find districts of a number: %w", err)
+	}
+	if len(ids) == 0 {
+		if err := db.Model(&store.Person{}).Distinct("district_id").Where("phone = ?", phone).Pluck("district_id", &ids).Error; err != nil {
+			return nil, fmt.Errorf("find districts of a number: %w", err)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var ds []store.District
+	if err := db.Where("district_id IN ?", ids).Order("district_id").Find(&ds).Error; err != nil {
+		return nil, fmt.Errorf("load districts: %w", err)
+	}
+	return ds, nil
+}
+
+// recordOptOut stores an opt-out (idempotently).
+func (s *Service) recordOptOut(ctx context.Context, districtID int64, phone, keyword string) error {
+	row := store.SMSOptOut{DistrictID: districtID, Phone: phone, Keyword: keyword, CreatedAt: s.now()}
+	if err := s.Store.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return fmt.Errorf("record opt-out: %w", err)
+	}
+	return nil
+}
+
+// OptedOut reports whether phone opted out in the district.
+func (s *Service) OptedOut(ctx context.Context, districtID int64, phone string) (bool, error) {
+	var n int64
+	err := s.Store.DB.WithContext(ctx).Model(&store.SMSOptOut{}).Where("district_id = ? AND phone = ?", districtID, phone).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("check opt-out: %w", err)
+	}
+	return n > 0, nil
+}
+
+// Recent lists the newest outbox messages, for the dev outbox page.
+func (s *Service) Recent(ctx context.Context, n int) ([]store.SMSMessage, error) {
+	var msgs []store.SMSMessage
+	if err := s.Store.DB.WithContext(ctx).Order("created_at DESC, id").Limit(n).Find(&msgs).Error; err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	return msgs, nil
+}

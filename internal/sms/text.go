@@ -1,0 +1,81 @@
+package sms
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/trustpulse/trustpulse/internal/locale"
+)
+
+// Message IDs of the SMS texts in locales/active.*.toml.
+const (
+	msgInvite   = "sms.invite"
+	msgReminder = "sms.reminder"
+	msgHelp     = "sms.help"
+	msgStopped  = "sms.stopped"
+	msgStarted  = "sms.started"
+)
+
+// MessageIDs lists the SMS message IDs, for `trustpulse survey lint` and the segment test.
+func MessageIDs() []string {
+	return []string{msgInvite, msgReminder, msgHelp, msgStopped, msgStarted}
+}
+
+// Limits behind the two-segment promise: every text, in every locale, fits two UCS-2 segments
+// (134 UTF-16 units) when its link is at most MaxLinkLen characters (a BASE_URL of up to 29
+// characters plus "/s/" and the 32-character token), the sender name at most MaxNameLen and the
+// help contact at most MaxContactLen. Longer values still send, as three or more segments.
+const (
+	MaxLinkLen    = 64
+	MaxNameLen    = 20
+	MaxContactLen = 30
+	MaxSegments   = 2
+)
+
+// clip shortens s to n characters (runes), trimming trailing spaces.
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n]))
+}
+
+// render is one SMS text in lang with the sender name (clipped) and other data.
+func render(cat *locale.Catalog, lang, id, name string, data map[string]any) string {
+	td := map[string]any{"Name": clip(name, MaxNameLen)}
+	for k, v := range data {
+		td[k] = v
+	}
+	if c, ok := td["Contact"].(string); ok {
+		td["Contact"] = clip(c, MaxContactLen)
+	}
+	return cat.Localizer(lang).T(id, td)
+}
+
+// Link is the personal survey link for token.
+func Link(baseURL, token string) string { return strings.TrimRight(baseURL, "/") + "/s/" + token }
+
+// RedactLinks replaces every survey token in s (the 32 characters after "/s/") with REDACTED,
+// so a text can be logged.
+func RedactLinks(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "/s/")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i+3])
+		s = s[i+3:]
+		n := 0
+		for n < len(s) && (s[n] >= 'a' && s[n] <= 'z' || s[n] >= '2' && s[n] <= '7') {
+			n++
+		}
+		if n > 0 {
+			b.WriteString("REDACTED")
+		}
+		s = s[n:]
+	}
+}

@@ -1,0 +1,118 @@
+package sms
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/locales"
+)
+
+func loadCatalog(tb testing.TB) *locale.Catalog {
+	tb.Helper()
+	cat, err := locale.Load(locales.FS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cat
+}
+
+// Every SMS text, in every shipped locale, fits MaxSegments with the worst-case name, link and
+// contact: each as long as allowed and each forcing UCS-2 (a name in Chinese or with "á").
+func TestEveryTextFitsTwoSegments(t *testing.T) {
+	cat := loadCatalog(t)
+	token := strings.Repeat("a", 32)
+	base := "https://" + strings.Repeat("s", MaxLinkLen-len("https://")-len("/s/")-len(token))
+	link := Link(base, token)
+	if len(link) != MaxLinkLen {
+		t.Fatalf("worst-case link is %d characters, want %d", len(link), MaxLinkLen)
+	}
+	names := []string{strings.Repeat("学", MaxNameLen+5), strings.Repeat("Á", MaxNameLen), strings.Repeat("W", MaxNameLen)}
+	contacts := []string{strings.Repeat("é", MaxContactLen+3), strings.Repeat("ó", MaxContactLen)}
+	for _, tag := range cat.Tags() {
+		for _, id := range MessageIDs() {
+			if _, ok := cat.Message(tag, id); !ok {
+				t.Errorf("%s: message %s missing", tag, id)
+				continue
+			}
+			for _, name := range names {
+				for _, contact := range contacts {
+					text := render(cat, tag, id, name, map[string]any{"Link": link, "Contact": contact})
+					if strings.Contains(text, "<no value>") || text == id || strings.Contains(text, "{{") {
+						t.Fatalf("%s %s did not render: %q", tag, id, text)
+					}
+					if n := Segments(text); n > MaxSegments {
+						t.Errorf("%s %s is %d segments (%d UTF-16 units) with name %q: %q", tag, id, n, len([]rune(text)), firstRunes(name, 3), text)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestRenderUsesLanguageAndLink(t *testing.T) {
+	cat := loadCatalog(t)
+	link := Link("https://x.example/", "abcdefghijklmnopqrstuvwxyz234567")
+	es := render(cat, "es-MX", msgInvite, "Lincoln Unified", map[string]any{"Link": link})
+	if !strings.Contains(es, "encuesta") || !strings.Contains(es, "https://x.example/s/abcdefghijklmnopqrstuvwxyz234567") || !strings.HasPrefix(es, "Lincoln Unified") {
+		t.Fatalf("Spanish invite = %q", es)
+	}
+	if zh := render(cat, "zh-CN", msgInvite, "X", map[string]any{"Link": link}); !strings.Contains(zh, "问卷") {
+		t.Fatalf("Chinese invite = %q", zh)
+	}
+	if en := render(cat, "xx", msgInvite, "X", map[string]any{"Link": link}); !strings.Contains(en, "STOP") {
+		t.Fatalf("unknown language should get English: %q", en)
+	}
+}
+
+func TestRedactLinks(t *testing.T) {
+	in := "Hi: https://x.example/s/abcdefghijklmnopqrstuvwxyz234567 Reply STOP; see /s/ too"
+	got := RedactLinks(in)
+	if strings.Contains(got, "abcdefghij") || !strings.Contains(got, "https://x.example/s/REDACTED Reply STOP") {
+		t.Fatalf("RedactLinks = %q", got)
+	}
+}
+
+func TestParseKeyword(t *testing.T) {
+	s := &Service{keywords: keywords()}
+	tests := []struct {
+		body string
+		kind Keyword
+		lang string
+	}{
+		{"STOP", KeywordStop, ""},
+		{"  stop. ", KeywordStop, ""},
+		{"s t o p", KeywordStop, ""},
+		{"Stop!", KeywordStop, ""},
+		{"StopAll", KeywordStop, ""},
+		{"unsubscribe", KeywordStop, ""},
+		{"cancel", KeywordStop, ""},
+		{"end", KeywordStop, ""},
+		{"quit", KeywordStop, ""},
+		{"parar", KeywordStop, "es"},
+		{"Sair", KeywordStop, "pt"},
+		{"停止", KeywordStop, "zh-Hans"},
+		{"dừng", KeywordStop, "vi"},
+		{"DUNG", KeywordStop, "vi"},
+		{"توقف", KeywordStop, "ar"},
+		{"kanpe", KeywordStop, "ht"},
+		{"Jooji", KeywordStop, "so"},
+		{"start", KeywordStart, ""},
+		{"UNSTOP", KeywordStart, ""},
+		{"comenzar", KeywordStart, "es"},
+		{"开始", KeywordStart, "zh-Hans"},
+		{"help", KeywordHelp, ""},
+		{"Ayuda", KeywordHelp, "es"},
+		{"帮助", KeywordHelp, "zh-Hans"},
+		{"caawimo", KeywordHelp, "so"},
+		{"please stop texting me", KeywordNone, ""},
+		{"3", KeywordNone, ""},
+		{"", KeywordNone, ""},
+	}
+	for _, tt := range tests {
+		kind, lang := s.ParseKeyword(tt.body)
+		if kind != tt.kind || lang != tt.lang {
+			t.Errorf("ParseKeyword(%q) = %v, %q; want %v, %q", tt.body, kind, lang, tt.kind, tt.lang)
+		}
+	}
+}

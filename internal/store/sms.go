@@ -1,0 +1,61 @@
+package store
+
+import "time"
+
+// SMS message statuses. A status only moves forward (see SMSStatusRank); "unknown" marks a
+// message a crashed worker may or may not have handed to Twilio: it is never resent automatically.
+const (
+	SMSQueued         = "queued"
+	SMSSending        = "sending"
+	SMSSent           = "sent"
+	SMSDelivered      = "delivered"
+	SMSUndelivered    = "undelivered"
+	SMSFailed         = "failed"
+	SMSUnknown        = "unknown"
+	SMSCancelled      = "cancelled"
+	SMSDeliveredLocal = "delivered-local"
+)
+
+// SMSMessage is one outbox row: one text to one guardian about one invitation.
+type SMSMessage struct {
+	DistrictID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	ID           int64 `gorm:"primaryKey;autoIncrement:false"`
+	InvitationID int64
+	Kind         string
+	WaveID       int64
+	SchoolID     int64
+	PersonID     int64
+	ToNumber     string
+	Language     string
+	TimeZone     string
+	Body         string
+	Status       string
+	NotBefore    time.Time
+	Attempts     int
+	ProviderSid  string
+	ErrorCode    int
+	LastError    string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	SentAt       *time.Time
+}
+
+func (SMSMessage) TableName() string { return "sms_messages" }
+
+// SMSOptOut is a number (E.164) that texted STOP in a district: never texted again.
+type SMSOptOut struct {
+	DistrictID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Phone      string `gorm:"primaryKey"`
+	Keyword    string
+	CreatedAt  time.Time
+}
+
+func (SMSOptOut) TableName() string { return "sms_opt_outs" }
+
+// InvitationToken is an extra link token of an invitation (reminders carry a fresh link).
+type InvitationToken struct {
+	DistrictID   int64  `gorm:"primaryKey;autoIncrement:false"`
+	TokenHash    []byte `gorm:"primaryKey"`
+	InvitationID int64
+	CreatedAt    time.Time
+}
