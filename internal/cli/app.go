@@ -9,10 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/httpserver"
 	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/measures"
+	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
 	"github.com/trustpulse/trustpulse/internal/wave"
@@ -106,14 +109,39 @@ func loadContent(log *slog.Logger) (content, error) {
 	return content{surveys: cat, locales: loc}, nil
 }
 
-// serveUntilDone runs the web server until ctx ends (SIGTERM/SIGINT from main).
-func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, waves *wave.Service) error {
-	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales, Waves: waves})
+// services are the capabilities serve and demo run, built once from the configuration.
+type services struct {
+	measures *measures.Service
+	waves    *wave.Service
+	sms      *sms.Service
+}
+
+func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger) services {
+	m := &measures.Service{Store: s, Surveys: c.surveys, Log: log}
+	text := sms.New(cfg, s, c.locales, log)
+	return services{measures: m, sms: text, waves: &wave.Service{Store: s, Surveys: c.surveys, Scorer: m, Notifier: text}}
+}
+
+// serveUntilDone runs the web server and the SMS worker until ctx ends (SIGTERM/SIGINT from main),
+// then waits for both. devOutbox shows the local SMS outbox page (demo only: it shows links).
+func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, svc services, devOutbox bool) error {
+	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales,
+		Waves: svc.waves, SMS: svc.sms, DevOutbox: devOutbox})
 	if err != nil {
 		return err
 	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := svc.sms.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("sms worker stopped", "err", err)
+		}
+	}()
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
-	if err := httpserver.Run(ctx, ln, srv, log); err != nil {
+	err = httpserver.Run(ctx, ln, srv, log)
+	wg.Wait()
+	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("stopped")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/trustpulse/trustpulse/internal/cli"
+	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/testdb"
 )
 
@@ -28,8 +31,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func envWith(vars map[string]string, stdout, stderr io.Writer) *cli.Env {
 	return &cli.Env{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Getenv: func(k string) string { return vars[k] }}
@@ -190,15 +197,68 @@ func TestBinaryStopsOnSIGTERM(t *testing.T) {
 }
 
 func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
-	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	path := filepath.Join(t.TempDir(), "demo.db")
+	var counts []string
 	for i := 0; i < 2; i++ {
-		base, _, stop := startServe(t, []string{"demo", "--addr", "127.0.0.1:0", "--db", db}, nil)
-		if code, _, _ := get(t, base+"/healthz"); code != 200 {
-			t.Fatalf("demo run %d: healthz %d", i+1, code)
+		base, stdout, stop := startServe(t, []string{"demo", "--addr", "127.0.0.1:0", "--db", "sqlite:" + path}, nil)
+		out := stdout.String()
+		links := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			if k, v, ok := strings.Cut(line, ": "); ok {
+				links[k] = v
+			}
+		}
+		for _, k := range []string{"student survey", "family survey", "staff survey", "login"} {
+			if links[k] == "" {
+				t.Fatalf("demo run %d did not print %q:\n%s", i+1, k+": …", out)
+			}
+		}
+		if links["login"] != "admin@demo.trustpulse.test demo-admin-2026" {
+			t.Fatalf("login line %q", links["login"])
+		}
+		// Printed links use the base URL; the test server listens on base.
+		rewrite := func(u string) string { return base + u[strings.Index(u, "/s/"):] }
+		code, body, _ := get(t, rewrite(links["family survey"]))
+		if code != 200 || strings.Contains(body, `<html lang="en"`) {
+			t.Fatalf("family link: %d, want a page in the family's non-English language", code)
+		}
+		if code, _, _ := get(t, rewrite(links["student survey"])); code != 200 {
+			t.Fatalf("student link: %d", code)
 		}
 		if code := stop(); code != 0 {
 			t.Fatalf("demo run %d exited %d", i+1, code)
 		}
+		counts = append(counts, demoCounts(t, path))
 	}
-	_ = fmt.Sprint()
+	if counts[0] != counts[1] {
+		t.Fatalf("second demo run changed the data: %s -> %s", counts[0], counts[1])
+	}
+	var n [5]int
+	fmt.Sscanf(counts[0], "%d %d %d %d %d", &n[0], &n[1], &n[2], &n[3], &n[4])
+	if n[0] != 2 || n[1] < 600 || n[2] != 60 || n[3] != 500 || n[4] < 1000 {
+		t.Fatalf("demo district: schools, students, staff, guardians, responses = %v", n)
+	}
+}
+
+// demoCounts summarizes the demo database: schools, students, staff, guardians, responses, waves, scores.
+func demoCounts(t *testing.T, path string) string {
+	t.Helper()
+	db, _ := config.ParseDatabaseURL("sqlite:" + path)
+	s, err := store.Open(context.Background(), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out []string
+	for _, q := range []string{
+		"SELECT count(*) FROM schools", "SELECT count(*) FROM people WHERE kind = 'student'", "SELECT count(*) FROM people WHERE kind = 'staff'",
+		"SELECT count(*) FROM people WHERE kind = 'guardian'", "SELECT count(*) FROM responses", "SELECT count(*) FROM waves", "SELECT count(*) FROM scores",
+	} {
+		var n int64
+		if err := s.DB.Raw(q).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(n))
+	}
+	return strings.Join(out, " ")
 }

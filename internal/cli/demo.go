@@ -7,8 +7,6 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/demo"
-	"github.com/trustpulse/trustpulse/internal/measures"
-	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
 func runDemo(ctx context.Context, env *Env, args []string) error {
@@ -30,14 +28,16 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	waves := &wave.Service{Store: s, Surveys: c.surveys, Scorer: &measures.Service{Store: s, Surveys: c.surveys, Log: log}}
-	links, err := demo.Seed(ctx, s, waves, cfg.BaseURL, log)
+	svc := newServices(cfg, s, c, log)
+	links, err := demo.Seed(ctx, s, svc.waves, svc.measures, cfg.BaseURL, log)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("seed demo district: %w", err)
 	}
 	printLinks(env, links)
-	return serveUntilDone(ctx, cfg, s, log, ln, c, waves)
+	// Without Twilio settings family texts land in the local outbox; the demo shows it.
+	fmt.Fprintf(env.Stdout, "sms outbox: %s/dev/outbox\n", cfg.BaseURL)
+	return serveUntilDone(ctx, cfg, s, log, ln, c, svc, true)
 }
 
 // printLinks writes the contract lines tests and the README rely on, one per thing to try.

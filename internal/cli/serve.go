@@ -5,8 +5,6 @@ import (
 	"flag"
 
 	"github.com/trustpulse/trustpulse/internal/config"
-	"github.com/trustpulse/trustpulse/internal/measures"
-	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -29,5 +27,5 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return serveUntilDone(ctx, cfg, s, log, ln, c, &wave.Service{Store: s, Surveys: c.surveys, Scorer: &measures.Service{Store: s, Surveys: c.surveys, Log: log}})
+	return serveUntilDone(ctx, cfg, s, log, ln, c, newServices(cfg, s, c, log), false)
 }

@@ -9,6 +9,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
@@ -27,28 +29,39 @@ type Links struct {
 	LoginPassword string
 }
 
-// Seed builds the demo district (idempotently) and returns the links to try.
-func Seed(ctx context.Context, s *store.Store, waves *wave.Service, baseURL string, log *slog.Logger) (Links, error) {
-	d, err := ensureDistrict(ctx, s)
+// Seed builds the demo district (idempotently) through the OneRoster importer, simulates past
+// waves, opens this month's waves and returns the links to try.
+func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.Service, baseURL string, log *slog.Logger) (Links, error) {
+	districtID, err := importDemoRoster(ctx, s, log)
 	if err != nil {
-		return Links{}, err
+		return Links{}, fmt.Errorf("demo roster: %w", err)
 	}
-	ids, err := ensureOpenWaves(ctx, s, waves, d.DistrictID)
+	var schoolIDs []int64
+	if err := s.DB.WithContext(ctx).Model(&store.School{}).Where("district_id = ? AND active = ?", districtID, true).Order("sourced_id").Pluck("id", &schoolIDs).Error; err != nil {
+		return Links{}, fmt.Errorf("list demo schools: %w", err)
+	}
+	if err := seedHistory(ctx, s, waves, m, districtID, schoolIDs); err != nil {
+		return Links{}, fmt.Errorf("demo history: %w", err)
+	}
+	ids, err := ensureOpenWaves(ctx, s, waves, districtID, schoolIDs)
 	if err != nil {
 		return Links{}, err
 	}
 	var l Links
-	if l.StudentSurvey, err = surveyLink(ctx, s, waves, baseURL, d.DistrictID, ids["student-pulse"], ""); err != nil {
+	if l.StudentSurvey, err = surveyLink(ctx, s, waves, baseURL, districtID, ids["student-pulse"], ""); err != nil {
 		return l, err
 	}
-	if l.StaffSurvey, err = surveyLink(ctx, s, waves, baseURL, d.DistrictID, ids["staff-pulse"], ""); err != nil {
+	if l.StaffSurvey, err = surveyLink(ctx, s, waves, baseURL, districtID, ids["staff-pulse"], ""); err != nil {
 		return l, err
 	}
 	// A family whose language is not English: the page must open in their language.
-	if l.FamilySurvey, err = surveyLink(ctx, s, waves, baseURL, d.DistrictID, ids["family-pulse"], "p.preferred_language NOT IN ('', 'en')"); err != nil {
+	if l.FamilySurvey, err = surveyLink(ctx, s, waves, baseURL, districtID, ids["family-pulse"], "p.preferred_language NOT IN ('', 'en')"); err != nil {
 		return l, err
 	}
-	log.Info("demo district ready", "district_id", d.DistrictID)
+	if l.LoginUser, l.LoginPassword, err = auth.EnsureDemoAdmin(ctx, s, districtID); err != nil {
+		return l, fmt.Errorf("demo admin: %w", err)
+	}
+	log.Info("demo district ready", "district_id", districtID)
 	return l, nil
 }
 

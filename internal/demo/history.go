@@ -40,7 +40,7 @@ func seedHistory(ctx context.Context, s *store.Store, waves *wave.Service, m *me
 		}
 		var ids []int64
 		for k := 0; k < pastWaves; k++ {
-			opens := now.AddDate(0, k-pastWaves-1, 0)
+			opens := now.AddDate(0, k-pastWaves, 0)
 			mode := store.ModeAnonymous
 			if in.Audience == survey.Family {
 				mode = store.ModeConfidential

@@ -25,11 +25,7 @@ var openWaves = []openWave{
 }
 
 // ensureOpenWaves finds or creates the open waves and invites their audiences; returns wave ids by instrument.
-func ensureOpenWaves(ctx context.Context, s *store.Store, waves *wave.Service, districtID int64) (map[string]int64, error) {
-	var schoolIDs []int64
-	if err := s.DB.WithContext(ctx).Model(&store.School{}).Where("district_id = ? AND active = ?", districtID, true).Order("sourced_id").Pluck("id", &schoolIDs).Error; err != nil {
-		return nil, fmt.Errorf("list demo schools: %w", err)
-	}
+func ensureOpenWaves(ctx context.Context, s *store.Store, waves *wave.Service, districtID int64, schoolIDs []int64) (map[string]int64, error) {
 	ids := map[string]int64{}
 	now := s.Now()
 	for _, ow := range openWaves {

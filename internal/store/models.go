@@ -248,5 +248,8 @@ func Models() []any {
 		&District{}, &School{}, &Person{}, &PersonSchool{}, &GuardianLink{}, &Class{}, &Enrollment{},
 		&Instrument{}, &Wave{}, &WaveSchool{}, &WaveCode{}, &Invitation{}, &Draft{}, &Response{},
 		&Score{}, &Calibration{},
+		&RosterImport{}, &RosterRecord{},
+		&User{}, &UserSchool{}, &Session{}, &AuditEntry{},
+		&SMSMessage{}, &SMSOptOut{}, &InvitationToken{},
 	}
 }

@@ -41,7 +41,6 @@ type Store struct {
 	Now func() time.Time
 }
 
-
 // Open connects to the database and checks that it answers. It does not migrate.
 func Open(ctx context.Context, db config.Database, log *slog.Logger) (*Store, error) {
 	gcfg := &gorm.Config{

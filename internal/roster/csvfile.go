@@ -1,0 +1,293 @@
+package roster
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// problems collects fatal problems and warnings across files. Files are numbered as they are
+// opened, so the report lists them in reading order and, within a file, by line.
+type problems struct {
+	fatal, warn []Problem
+	order       map[string]int
+	// structural: a file or column is missing, or a file stopped parsing. Too little was read
+	// to check references with; checking them would bury the real problem under "unknown" ones.
+	structural bool
+}
+
+func newProblems() *problems { return &problems{order: map[string]int{}} }
+
+func (p *problems) add(file string, line int, format string, args ...any) {
+	p.fatal = append(p.fatal, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// addStructural records a problem with a file as a whole (see structural).
+func (p *problems) addStructural(file string, line int, format string, args ...any) {
+	p.structural = true
+	p.add(file, line, format, args...)
+}
+
+func (p *problems) warnf(file string, line int, format string, args ...any) {
+	p.warn = append(p.warn, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...), Warning: true})
+}
+
+func (p *problems) fileSeen(name string) {
+	if _, ok := p.order[name]; !ok {
+		p.order[name] = len(p.order)
+	}
+}
+
+// sorted returns ps ordered by file (reading order) then line; problems found later about an
+// earlier row (a reference checked after every file was read) land next to that row.
+func (p *problems) sorted(ps []Problem) []Problem {
+	out := slices.Clone(ps)
+	slices.SortStableFunc(out, func(a, b Problem) int {
+		if oa, ob := p.order[a.File], p.order[b.File]; oa != ob {
+			return oa - ob
+		}
+		return a.Line - b.Line
+	})
+	return out
+}
+
+// source is the folder (of a directory or a zip) the roster files sit in. Files are found by
+// name without regard to case, as exports made on Windows are not always careful about it.
+type source struct {
+	fsys  fs.FS
+	dir   string
+	names map[string]string // lower-cased base name → path in fsys
+}
+
+// findSource locates the roster files: at the top of fsys, or, as many zip tools make them,
+// inside its one top-level folder.
+func findSource(fsys fs.FS, markers []string) (*source, error) {
+	src, err := listDir(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range markers {
+		if _, ok := src.names[m]; ok {
+			return src, nil
+		}
+	}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read roster folder: %w", err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && e.Name() != "__MACOSX" {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	if len(dirs) == 1 {
+		return listDir(fsys, dirs[0])
+	}
+	return src, nil
+}
+
+func listDir(fsys fs.FS, dir string) (*source, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("read roster folder: %w", err)
+	}
+	src := &source{fsys: fsys, dir: dir, names: map[string]string{}}
+	for _, e := range entries {
+		if !e.IsDir() {
+			src.names[strings.ToLower(e.Name())] = path.Join(dir, e.Name())
+		}
+	}
+	return src, nil
+}
+
+func (s *source) has(name string) bool {
+	_, ok := s.names[strings.ToLower(name)]
+	return ok
+}
+
+// table streams the rows of one CSV file: a UTF-8 BOM is dropped, CRLF or LF line ends, quoted
+// fields may hold commas and line breaks, columns may come in any order and unknown ones are
+// ignored. Each row knows its physical line number in the file.
+type table struct {
+	name   string
+	r      *csv.Reader
+	closer io.Closer
+	p      *problems
+	width  int
+	idx    map[string]int // lower-cased header → column
+	line   int
+	rec    []string
+	failed bool // the CSV itself is malformed; no further rows are read
+}
+
+// open returns the named file's table, or nil if the file is not there.
+func (s *source) open(name string, p *problems) (*table, error) {
+	fpath, ok := s.names[strings.ToLower(name)]
+	if !ok {
+		return nil, nil
+	}
+	f, err := s.fsys.Open(fpath)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	shown := path.Base(fpath)
+	p.fileSeen(shown)
+	br := bufio.NewReaderSize(f, 256<<10)
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
+	r := csv.NewReader(br)
+	r.FieldsPerRecord = -1 // a row's width is checked here, to report it and read on
+	r.ReuseRecord = true
+	t := &table{name: shown, r: r, closer: f, p: p, idx: map[string]int{}}
+	header, err := r.Read()
+	switch {
+	case errors.Is(err, io.EOF):
+		p.addStructural(shown, 1, "the file is empty: the header line is missing")
+		t.failed = true
+		return t, nil
+	case err != nil:
+		t.parseError(err)
+		return t, nil
+	}
+	t.width = len(header)
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		if _, dup := t.idx[h]; dup {
+			p.addStructural(shown, 1, "column %q appears twice", strings.TrimSpace(header[i]))
+			continue
+		}
+		t.idx[h] = i
+	}
+	return t, nil
+}
+
+func (t *table) close() {
+	if t != nil {
+		t.closer.Close()
+	}
+}
+
+func (t *table) parseError(err error) {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		t.p.addStructural(t.name, pe.StartLine, "malformed CSV: %v", pe.Err)
+	} else {
+		t.p.addStructural(t.name, t.line, "read: %v", err)
+	}
+	t.failed = true
+}
+
+// col is the index of a column, or -1 when the file does not have it.
+func (t *table) col(name string) int {
+	if i, ok := t.idx[strings.ToLower(name)]; ok {
+		return i
+	}
+	return -1
+}
+
+// require reports every missing required column and says whether all are there.
+func (t *table) require(names ...string) bool {
+	ok := true
+	for _, n := range names {
+		if t.col(n) < 0 {
+			t.p.addStructural(t.name, 1, "required column %q is missing", n)
+			ok = false
+		}
+	}
+	return ok
+}
+
+// next reads the next row; false at the end of the file or after malformed CSV.
+func (t *table) next() bool {
+	if t.failed {
+		return false
+	}
+	for {
+		rec, err := t.r.Read()
+		if errors.Is(err, io.EOF) {
+			return false
+		}
+		if err != nil {
+			t.parseError(err)
+			return false
+		}
+		t.line, _ = t.r.FieldPos(0)
+		if blank(rec) {
+			continue // spreadsheets leave rows of empty cells behind
+		}
+		if len(rec) != t.width {
+			t.p.add(t.name, t.line, "the row has %d fields; the header has %d", len(rec), t.width)
+			// Read it anyway, so one short row does not also turn every reference to it into
+			// an "unknown" problem.
+			for len(rec) < t.width {
+				rec = append(rec, "")
+			}
+		}
+		if !cleanText(rec) {
+			// PostgreSQL refuses such text; say which row, rather than fail the whole write.
+			t.p.add(t.name, t.line, "the row is not UTF-8 text (save the file as CSV UTF-8)")
+			for j := range rec {
+				rec[j] = strings.ToValidUTF8(strings.ReplaceAll(rec[j], "\x00", ""), "\uFFFD")
+			}
+		}
+		t.rec = rec
+		return true
+	}
+}
+
+func cleanText(rec []string) bool {
+	for _, f := range rec {
+		if !utf8.ValidString(f) || strings.IndexByte(f, 0) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func blank(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// get is the trimmed value of column i of the current row; "" for a column the file lacks.
+func (t *table) get(i int) string {
+	if i < 0 || i >= len(t.rec) {
+		return ""
+	}
+	return strings.TrimSpace(t.rec[i])
+}
+
+func (t *table) add(format string, args ...any) { t.p.add(t.name, t.line, format, args...) }
+
+func (t *table) warnf(format string, args ...any) { t.p.warnf(t.name, t.line, format, args...) }
+
+// splitList splits a OneRoster list field ("a,b,c"), dropping empty entries.
+func splitList(s string, sep string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, sep)
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

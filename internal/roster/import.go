@@ -1,0 +1,258 @@
+package roster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// importLockKey serializes roster imports on PostgreSQL (pg_advisory_xact_lock): two imports into
+// one district must not both create it, nor interleave their upserts. SQLite's immediate
+// transactions already serialize writers.
+const importLockKey = 0x54505249 // "TPRI"
+
+// errProblems rolls the transaction back when resolution found fatal problems.
+var errProblems = errors.New("roster has problems")
+
+// analyzeAfter is how many changed people make an import refresh PostgreSQL's statistics.
+const analyzeAfter = 5000
+
+// maxWarningLines bounds the warnings text kept with an import's history.
+const maxWarningLines = 1000
+
+type importer struct {
+	s       *store.Store
+	opt     Options
+	log     *slog.Logger
+	started time.Time
+	p       *problems
+	d       *dataset
+}
+
+func (im *importer) run(ctx context.Context, fsys fs.FS) (Result, error) {
+	im.p = newProblems()
+	markers := []string{fileManifest, strings.ToLower(fileOrgs), strings.ToLower(fileUsers)}
+	if im.opt.Format == FormatSimple {
+		markers = []string{fileStudents, fileStaff, fileGuardians, fileSchools}
+	}
+	src, err := findSource(fsys, markers)
+	if err != nil {
+		return Result{}, fmt.Errorf("roster import: %w", err)
+	}
+	if im.opt.Format == FormatSimple {
+		im.d, err = readSimple(src, im.opt, im.started, im.p)
+	} else {
+		im.d, err = readOneRoster(src, im.opt, im.started, im.p)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("roster import: %w", err)
+	}
+	im.log.Info("roster read", "source", im.opt.Source, "format", im.opt.Format, "people", len(im.d.people),
+		"classes", len(im.d.classes), "enrollments", len(im.d.enrolls), "problems", len(im.p.fatal), "warnings", len(im.p.warn),
+		"elapsed", time.Since(im.started).Round(time.Millisecond))
+
+	slug, name := im.districtSlug()
+	if im.p.structural || slug == "" {
+		return Result{}, im.fail(ctx, slug)
+	}
+	var res Result
+	err = im.s.Tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		res, err = im.apply(ctx, tx, slug, name)
+		return err
+	})
+	if errors.Is(err, errProblems) {
+		return Result{}, im.fail(ctx, slug)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("roster import: %w", err)
+	}
+	im.log.Info("roster imported", "district_id", res.DistrictID, "import_id", res.ImportID, "created", res.PeopleCreated,
+		"updated", res.PeopleUpdated, "deactivated", res.PeopleDeactivated, "elapsed", time.Since(im.started).Round(time.Millisecond))
+	return res, nil
+}
+
+// districtSlug decides which district the roster goes to, and the name to create it with.
+func (im *importer) districtSlug() (slug, name string) {
+	orgs := im.d.districtOrgs
+	if len(orgs) == 1 {
+		name = orgs[0].name
+	}
+	if im.opt.DistrictSlug != "" {
+		if name == "" {
+			name = im.opt.DistrictSlug
+		}
+		return im.opt.DistrictSlug, name
+	}
+	switch len(orgs) {
+	case 0:
+		if im.d.orgMode != absent || !hasProblems(im.p.fatal, fileOrgs) {
+			im.p.fileSeen(fileOrgs)
+			im.p.add(fileOrgs, 0, "no org of type district: name the district to import into with --district")
+		}
+		return "", ""
+	case 1:
+		o := orgs[0]
+		from := o.identifier
+		if from == "" {
+			from = o.name
+		}
+		if slug = slugify(from); slug == "" {
+			im.p.add(o.at.file, o.at.line, "cannot make a district slug from %q: name the district with --district", from)
+		}
+		return slug, name
+	}
+	for _, o := range orgs[1:] {
+		im.p.add(o.at.file, o.at.line, "a second district org (the first is on line %d): name the district to import into with --district", orgs[0].at.line)
+	}
+	return "", ""
+}
+
+func hasProblems(ps []Problem, file string) bool {
+	for _, p := range ps {
+		if p.File == file {
+			return true
+		}
+	}
+	return false
+}
+
+func (im *importer) apply(ctx context.Context, tx *gorm.DB, slug, name string) (Result, error) {
+	if im.s.Dialect == config.Postgres {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", importLockKey).Error; err != nil {
+			return Result{}, fmt.Errorf("lock: %w", err)
+		}
+	}
+	districtID, err := findOrCreateDistrict(tx, slug, name, im.started)
+	if err != nil {
+		return Result{}, err
+	}
+	ex, err := loadExisting(tx, districtID)
+	if err != nil {
+		return Result{}, err
+	}
+	r := newResolver(im.d, ex, im.p)
+	r.resolve()
+	if len(im.p.fatal) > 0 {
+		return Result{}, errProblems
+	}
+	im.log.Debug("roster resolved", "elapsed", time.Since(im.started).Round(time.Millisecond))
+	w := &writer{tx: tx, districtID: districtID, now: im.started, d: im.d, ex: ex, r: r, log: im.log}
+	if err := w.write(); err != nil {
+		return Result{}, err
+	}
+	if im.s.Dialect == config.Postgres && w.created+w.updated+w.deactivated >= analyzeAfter {
+		// Fresh statistics, or PostgreSQL plans the next import's (and everyone's) lookups in
+		// these tables as if they were still small; ANALYZE samples, so this takes a moment.
+		if err := tx.Exec("ANALYZE people, person_schools, guardian_links, classes, enrollments").Error; err != nil {
+			return Result{}, fmt.Errorf("analyze: %w", err)
+		}
+	}
+	res, err := counts(tx, districtID)
+	if err != nil {
+		return Result{}, err
+	}
+	res.DistrictID = districtID
+	res.PeopleCreated, res.PeopleUpdated, res.PeopleDeactivated = w.created, w.updated, w.deactivated
+	res.Warnings = im.p.sorted(im.p.warn)
+	rec := im.record(districtID, store.ImportSucceeded)
+	rec.Schools, rec.Students, rec.Staff, rec.Guardians, rec.GuardianLinks = res.Schools, res.Students, res.Staff, res.Guardians, res.GuardianLinks
+	rec.PeopleCreated, rec.PeopleUpdated, rec.PeopleDeactivated = w.created, w.updated, w.deactivated
+	if err := tx.Create(&rec).Error; err != nil {
+		return Result{}, fmt.Errorf("record import: %w", err)
+	}
+	res.ImportID = rec.ID
+	return res, nil
+}
+
+func findOrCreateDistrict(tx *gorm.DB, slug, name string, now time.Time) (int64, error) {
+	var d store.District
+	err := tx.Where("slug = ?", slug).Order("created_at").First(&d).Error
+	if err == nil {
+		return d.DistrictID, nil
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return 0, fmt.Errorf("find district %q: %w", slug, err)
+	}
+	d = store.District{DistrictID: store.NewID(), Slug: slug, Name: name, MinGroupSize: 10, Settings: store.Attrs{}, CreatedAt: now, UpdatedAt: now}
+	if err := tx.Create(&d).Error; err != nil {
+		return 0, fmt.Errorf("create district %q: %w", slug, err)
+	}
+	return d.DistrictID, nil
+}
+
+// counts is what is active in the district: the numbers the command's last line reports.
+func counts(tx *gorm.DB, districtID int64) (Result, error) {
+	var res Result
+	var n int64
+	if err := tx.Model(&store.School{}).Where("district_id = ? AND active = ?", districtID, true).Count(&n).Error; err != nil {
+		return res, fmt.Errorf("count schools: %w", err)
+	}
+	res.Schools = int(n)
+	var byKind []struct {
+		Kind string
+		N    int
+	}
+	if err := tx.Model(&store.Person{}).Select("kind, COUNT(*) AS n").Where("district_id = ? AND active = ?", districtID, true).
+		Group("kind").Scan(&byKind).Error; err != nil {
+		return res, fmt.Errorf("count people: %w", err)
+	}
+	for _, k := range byKind {
+		switch k.Kind {
+		case store.KindStudent:
+			res.Students = k.N
+		case store.KindStaff:
+			res.Staff = k.N
+		case store.KindGuardian:
+			res.Guardians = k.N
+		}
+	}
+	err := tx.Raw(`SELECT COUNT(*) FROM guardian_links l
+		JOIN people g ON g.district_id = l.district_id AND g.id = l.guardian_id AND g.active = ?
+		JOIN people s ON s.district_id = l.district_id AND s.id = l.student_id AND s.active = ?
+		WHERE l.district_id = ?`, true, true, districtID).Scan(&n).Error
+	if err != nil {
+		return res, fmt.Errorf("count guardian links: %w", err)
+	}
+	res.GuardianLinks = int(n)
+	return res, nil
+}
+
+func (im *importer) record(districtID int64, status string) store.RosterImport {
+	warnings := im.p.sorted(im.p.warn)
+	return store.RosterImport{
+		DistrictID: districtID, ID: store.NewID(), Source: im.opt.Source, Format: im.opt.Format, Mode: im.d.modeLabel(),
+		Status: status, StartedAt: im.started, FinishedAt: im.s.Now(),
+		WarningCount: len(warnings), Warnings: strings.Join(Report(warnings, maxWarningLines, "warnings"), "\n"),
+	}
+}
+
+// fail returns the import's problems, after recording the failed attempt in the history of the
+// district it was meant for, if that district exists. Nothing else is written.
+func (im *importer) fail(ctx context.Context, slug string) error {
+	probs := im.p.sorted(im.p.fatal)
+	ierr := &ImportError{Problems: probs}
+	if slug == "" {
+		return ierr
+	}
+	var d store.District
+	if err := im.s.DB.WithContext(ctx).Where("slug = ?", slug).Order("created_at").First(&d).Error; err != nil {
+		return ierr
+	}
+	rec := im.record(d.DistrictID, store.ImportFailed)
+	rec.ProblemCount = len(probs)
+	rec.Problems = strings.Join(Report(probs, MaxListed, "problems"), "\n")
+	if err := im.s.DB.WithContext(ctx).Create(&rec).Error; err != nil {
+		im.log.Error("record failed roster import", "err", err)
+	}
+	return ierr
+}

@@ -1,0 +1,170 @@
+// Package roster imports rosters — OneRoster 1.1 CSV, or the plain CSV template for schools without
+// an information system — into schools, people with their subgroup attributes, guardian links,
+// classes and enrollments. It never sends anything.
+//
+// An import is all or nothing: every file is read and checked first, then everything is written in
+// one transaction, so a problem anywhere leaves the district exactly as it was. People are never
+// deleted, only deactivated, because their past responses still count.
+package roster
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// Formats.
+const (
+	FormatOneRoster = "oneroster"
+	FormatSimple    = "simple"
+)
+
+// Modes. ModeFull is OneRoster's "bulk": what a file leaves out is no longer active.
+const (
+	ModeFull  = "full"
+	ModeDelta = "delta"
+)
+
+// Options steer one import.
+type Options struct {
+	// DistrictSlug names the district to import into; it is created if missing. Optional for
+	// OneRoster when the orgs file has exactly one district org (its identifier, else its name,
+	// gives the slug); required for the simple format.
+	DistrictSlug string
+	// Format is FormatOneRoster (the default) or FormatSimple.
+	Format string
+	// Mode is "" (as the manifest says; full for the simple format), ModeFull or ModeDelta. A mode
+	// given here applies to every file the manifest does not mark absent.
+	Mode string
+	// Source names the import in its history (e.g. an uploaded file's name); default: the path's
+	// base name.
+	Source string
+	// Log receives progress; nil discards it.
+	Log *slog.Logger
+}
+
+// Result is what an import left active in the district, and its warnings.
+type Result struct {
+	Schools, Students, Staff, Guardians, GuardianLinks int
+	Warnings                                           []Problem
+	DistrictID                                         int64
+	ImportID                                           int64 // the roster_imports row
+	PeopleCreated, PeopleUpdated, PeopleDeactivated    int
+}
+
+// Summary is the command's last line.
+func (r Result) Summary() string {
+	return fmt.Sprintf("imported: %d schools, %d students, %d staff, %d guardians, %d guardian links",
+		r.Schools, r.Students, r.Staff, r.Guardians, r.GuardianLinks)
+}
+
+// Problem is one finding at a physical line of one file. Line 0 means the file as a whole (a
+// missing file); line 1 is the header.
+type Problem struct {
+	File    string
+	Line    int
+	Msg     string
+	Warning bool // the row was imported without the bad field
+}
+
+func (p Problem) String() string {
+	w := ""
+	if p.Warning {
+		w = "warning: "
+	}
+	return fmt.Sprintf("%s:%d: %s%s", p.File, p.Line, w, p.Msg)
+}
+
+// ImportError lists every fatal problem of an import that changed nothing.
+type ImportError struct {
+	Problems []Problem
+}
+
+func (e *ImportError) Error() string {
+	return fmt.Sprintf("%d problems in the roster; nothing was imported", len(e.Problems))
+}
+
+// MaxListed is how many problems or warnings a report lists before summing up the rest.
+const MaxListed = 100
+
+// Report renders problems as "file:line: problem" lines, the first max of them, then a count of
+// the rest ("… and 57 more problems"). noun is "problems" or "warnings".
+func Report(ps []Problem, max int, noun string) []string {
+	var out []string
+	for i, p := range ps {
+		if i == max {
+			out = append(out, fmt.Sprintf("… and %d more %s", len(ps)-max, noun))
+			break
+		}
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// Import reads a roster from path — a folder, or a .zip holding the files at its top or in one
+// folder — and applies it to a district. Fatal problems come back as *ImportError and change
+// nothing (the attempt is recorded, with its problems, if the district exists).
+func Import(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return Result{}, fmt.Errorf("roster import: %w", err)
+	}
+	if opt.Source == "" {
+		opt.Source = filepath.Base(filepath.Clean(path))
+	}
+	if st.IsDir() {
+		return ImportFS(ctx, s, os.DirFS(path), opt)
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		if errors.Is(err, zip.ErrFormat) {
+			return Result{}, fmt.Errorf("roster import: %s is neither a folder nor a zip file", path)
+		}
+		return Result{}, fmt.Errorf("roster import: open %s: %w", path, err)
+	}
+	defer zr.Close()
+	return ImportFS(ctx, s, zr, opt)
+}
+
+// ImportZip is Import for a zip already in hand (an upload), of the given size.
+func ImportZip(ctx context.Context, s *store.Store, r io.ReaderAt, size int64, opt Options) (Result, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return Result{}, fmt.Errorf("roster import: not a zip file: %w", err)
+	}
+	return ImportFS(ctx, s, zr, opt)
+}
+
+// ImportFS is Import for files in fsys (at its top, or in its one top-level folder).
+func ImportFS(ctx context.Context, s *store.Store, fsys fs.FS, opt Options) (Result, error) {
+	switch opt.Format {
+	case "":
+		opt.Format = FormatOneRoster
+	case FormatOneRoster, FormatSimple:
+	default:
+		return Result{}, fmt.Errorf("roster import: unknown format %q (want oneroster or simple)", opt.Format)
+	}
+	switch opt.Mode {
+	case "", ModeFull, ModeDelta:
+	default:
+		return Result{}, fmt.Errorf("roster import: unknown mode %q (want full or delta)", opt.Mode)
+	}
+	opt.DistrictSlug = strings.TrimSpace(opt.DistrictSlug)
+	if opt.Format == FormatSimple && opt.DistrictSlug == "" {
+		return Result{}, errors.New("roster import: the simple format needs a district slug (--district)")
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	im := &importer{s: s, opt: opt, log: opt.Log, started: s.Now()}
+	return im.run(ctx, fsys)
+}

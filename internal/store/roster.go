@@ -1,0 +1,47 @@
+package store
+
+import "time"
+
+// Roster import statuses.
+const (
+	ImportSucceeded = "succeeded"
+	ImportFailed    = "failed"
+)
+
+// RosterImport records one roster import attempt: what was read, what it left active, and every
+// warning (or, for a failed attempt, the problems that stopped it), for the admin pages.
+type RosterImport struct {
+	DistrictID        int64 `gorm:"primaryKey;autoIncrement:false"`
+	ID                int64 `gorm:"primaryKey;autoIncrement:false"`
+	Source            string
+	Format            string
+	Mode              string
+	Status            string
+	StartedAt         time.Time
+	FinishedAt        time.Time
+	Schools           int
+	Students          int
+	Staff             int
+	Guardians         int
+	GuardianLinks     int
+	PeopleCreated     int
+	PeopleUpdated     int
+	PeopleDeactivated int
+	WarningCount      int
+	Warnings          string
+	ProblemCount      int
+	Problems          string
+}
+
+// RosterRecord keeps a OneRoster record TrustPulse has no table of its own for (orgs of every
+// type, academic sessions, courses), so a later delta import can still refer to it.
+type RosterRecord struct {
+	DistrictID      int64  `gorm:"primaryKey;autoIncrement:false"`
+	Entity          string `gorm:"primaryKey"`
+	SourcedID       string `gorm:"primaryKey"`
+	RecordType      string
+	Title           string
+	ParentSourcedID string
+	Active          bool
+	UpdatedAt       time.Time
+}
