@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/httpserver"
@@ -122,7 +123,7 @@ func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger)
 	return services{measures: m, sms: text, waves: &wave.Service{Store: s, Surveys: c.surveys, Scorer: m, Notifier: text}}
 }
 
-// serveUntilDone runs the web server and the SMS worker until ctx ends (SIGTERM/SIGINT from main),
+// serveUntilDone runs the web server, the SMS worker and automatic calibration until ctx ends (SIGTERM/SIGINT from main),
 // then waits for both. devOutbox shows the local SMS outbox page (demo only: it shows links).
 func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, svc services, devOutbox bool) error {
 	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales,
@@ -131,12 +132,16 @@ func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log 
 		return err
 	}
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		if err := svc.sms.Run(ctx); err != nil && ctx.Err() == nil {
 			log.Error("sms worker stopped", "err", err)
 		}
+	}()
+	go func() {
+		defer wg.Done()
+		svc.measures.Run(ctx, time.Minute)
 	}()
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
 	err = httpserver.Run(ctx, ln, srv, log)

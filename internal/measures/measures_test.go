@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -154,5 +155,27 @@ func TestSubmissionStoresScores(t *testing.T) {
 		if s.Favorable != s.NAnswered || s.Category != 4 || s.Logit <= 0 {
 			t.Fatalf("all-highest answers scored %+v", s)
 		}
+	}
+}
+
+func TestCalibrateDueUsesFirstWaveWithEnoughAnswers(t *testing.T) {
+	st := testdb.Postgres(t)
+	ctx := context.Background()
+	m, _, w, in := setup(t, st, 120)
+	m.MinResponses = 100
+	n, err := m.CalibrateDue(ctx)
+	must(t, err)
+	var cals []store.Calibration
+	must(t, st.DB.Where("district_id = ?", w.DistrictID).Find(&cals).Error)
+	if n != 1 || len(cals) != len(in.Measures) || cals[0].Source != "wave:"+strconv.FormatInt(w.ID, 10) {
+		t.Fatalf("CalibrateDue = %d, calibrations %+v", n, cals)
+	}
+	var scored int64
+	st.DB.Model(&store.Score{}).Where("district_id = ?", w.DistrictID).Count(&scored)
+	if scored == 0 {
+		t.Fatal("waves were not rescored after calibration")
+	}
+	if n, err := m.CalibrateDue(ctx); err != nil || n != 0 {
+		t.Fatalf("second CalibrateDue = %d, %v; want 0", n, err)
 	}
 }
