@@ -62,7 +62,6 @@ func (p *problems) sorted(ps []Problem) []Problem {
 // name without regard to case, as exports made on Windows are not always careful about it.
 type source struct {
 	fsys  fs.FS
-	dir   string
 	names map[string]string // lower-cased base name → path in fsys
 }
 
@@ -99,7 +98,7 @@ func listDir(fsys fs.FS, dir string) (*source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read roster folder: %w", err)
 	}
-	src := &source{fsys: fsys, dir: dir, names: map[string]string{}}
+	src := &source{fsys: fsys, names: map[string]string{}}
 	for _, e := range entries {
 		if !e.IsDir() {
 			src.names[strings.ToLower(e.Name())] = path.Join(dir, e.Name())
@@ -128,11 +127,11 @@ type table struct {
 	failed bool // the CSV itself is malformed; no further rows are read
 }
 
-// open returns the named file's table, or nil if the file is not there.
+// open returns the named file's table; callers ask has first, as most files are optional.
 func (s *source) open(name string, p *problems) (*table, error) {
 	fpath, ok := s.names[strings.ToLower(name)]
 	if !ok {
-		return nil, nil
+		return nil, fmt.Errorf("open %s: %w", name, fs.ErrNotExist)
 	}
 	f, err := s.fsys.Open(fpath)
 	if err != nil {
@@ -199,6 +198,9 @@ func (t *table) col(name string) int {
 
 // require reports every missing required column and says whether all are there.
 func (t *table) require(names ...string) bool {
+	if t.failed {
+		return false // the header itself could not be read; that is reported
+	}
 	ok := true
 	for _, n := range names {
 		if t.col(n) < 0 {

@@ -14,7 +14,7 @@ type existing struct {
 	records       map[[2]string]exRecord
 	schools       map[string]*exSchool
 	people        map[string]exKey
-	personSchools [][2]int64 // (person, school), sorted
+	personSchools [][2]int64        // (person, school), sorted
 	links         map[[2]int64]bool // guardian, student
 	classes       map[string]*exClass
 	enrolls       map[[2]int64]exEnroll // class, person

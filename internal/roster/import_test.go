@@ -207,12 +207,12 @@ func TestReimportUpsertsAndDeactivates(t *testing.T) {
 		// u1 leaves (absent from the full import), t1 is marked tobedeleted, u2 changes, u3 arrives.
 		users := strings.Split(strings.TrimSuffix(base()["users.csv"], "\n"), "\n")
 		users = slices.Delete(users, 1, 2) // u1
-		users[1] = strings.Replace(users[1], "Minh,Nguyen", "Minh Anh,Nguyen", 1)
+		users[1] = strings.NewReplacer("Minh,Nguyen", "Minh Anh,Nguyen", ",s2,student,", ",s1,student,").Replace(users[1])
 		users[2] = strings.Replace(users[2], "t1,,,", "t1,tobedeleted,,", 1)
 		users[3] = strings.Replace(users[3], `"u1,u2"`, "u2", 1)
 		users = append(users, "u3,,,true,s1,student,u3,,Sam,Lee,,,,,,,05,,en,,,,,,,,")
 		f := base().with(files{
-			"users.csv":       lines(users...),
+			"users.csv":        lines(users...),
 			"demographics.csv": lines(strings.Split(base()["demographics.csv"], "\n")[0], strings.Split(base()["demographics.csv"], "\n")[2]),
 			"enrollments.csv":  lines(strings.Split(base()["enrollments.csv"], "\n")[0], strings.Split(base()["enrollments.csv"], "\n")[3]),
 		})
@@ -229,8 +229,13 @@ func TestReimportUpsertsAndDeactivates(t *testing.T) {
 		if p := person(t, s, d, "t1"); p.Active || p.ID != t1.ID {
 			t.Fatalf("t1 after tobedeleted: %+v", p)
 		}
-		if p := person(t, s, d, "u2"); p.GivenName != "Minh Anh" || p.ID != u2.ID || !p.Active {
+		if p := person(t, s, d, "u2"); p.GivenName != "Minh Anh" || p.ID != u2.ID || !p.Active || *p.SchoolID == *u2.SchoolID {
 			t.Fatalf("u2 after update: %+v", p)
+		}
+		var schools []int64
+		s.DB.Model(&store.PersonSchool{}).Where("district_id = ? AND person_id = ?", d, u2.ID).Pluck("school_id", &schools)
+		if u1.SchoolID == nil || !slices.Equal(schools, []int64{*u1.SchoolID}) {
+			t.Fatalf("u2 moved to s1 but belongs to %v", schools)
 		}
 		// u2's demographics are in the bulk file; u3 has none.
 		if p := person(t, s, d, "u3"); p.Attributes["gender"] != "" || p.Attributes["home_language"] != "en" {

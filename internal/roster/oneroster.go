@@ -31,13 +31,16 @@ func userRoles() []string {
 func classTypes() []string   { return []string{"homeroom", "scheduled"} }
 func sessionTypes() []string { return []string{"gradingPeriod", "semester", "schoolYear", "term"} }
 
-// kindOfRole maps a OneRoster role to the kind of person TrustPulse surveys.
+// kindOfRole maps a OneRoster role to the kind of person TrustPulse surveys; "" for a role that
+// is not valid (reported where it was read).
 func kindOfRole(role string) string {
 	switch role {
 	case "student":
 		return store.KindStudent
 	case "guardian", "parent", "relative":
 		return store.KindGuardian
+	case "":
+		return ""
 	}
 	return store.KindStaff
 }
@@ -75,15 +78,12 @@ func readOneRoster(src *source, opt Options, now time.Time, p *problems) (*datas
 	}
 	for _, st := range steps {
 		m := modes[st.file]
-		if m == absent {
-			continue
+		if m == absent || !src.has(st.file) {
+			continue // a missing file that should be there is reported by readManifest
 		}
 		t, err := src.open(st.file, p)
 		if err != nil {
 			return nil, err
-		}
-		if t == nil {
-			continue // readManifest reported it
 		}
 		st.read(t, m)
 		t.close()
@@ -109,14 +109,14 @@ func readManifest(src *source, opt Options, p *problems) (map[string]fileMode, e
 	declared := map[string]fileMode{}
 	declaredAt := map[string]int{}
 	def := bulk
-	t, err := src.open(fileManifest, p)
-	if err != nil {
-		return nil, err
-	}
-	if t == nil {
+	if !src.has(fileManifest) {
 		p.fileSeen(fileManifest)
 		p.addStructural(fileManifest, 0, "required file is missing")
 	} else {
+		t, err := src.open(fileManifest, p)
+		if err != nil {
+			return nil, err
+		}
 		defer t.close()
 		if t.require("propertyName", "value") {
 			cName, cValue := t.col("propertyName"), t.col("value")

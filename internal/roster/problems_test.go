@@ -102,7 +102,7 @@ func TestFatalProblems(t *testing.T) {
 		{"row with an extra field", edit("users.csv", 3, ",false,,,", ",false,,,,"), false,
 			[]string{"users.csv:3: the row has 28 fields; the header has 27"}},
 		{"malformed CSV", edit("users.csv", 3, "Minh", `Mi"nh`), false,
-			[]string{`users.csv:3: malformed CSV: bare " in non-quoted field`}},
+			[]string{`users.csv:3: malformed CSV: bare " in non-quoted-field`}},
 		{"not UTF-8", edit("users.csv", 2, "Garcia", "Garc\xeda"), false,
 			[]string{"users.csv:2: the row is not UTF-8 text (save the file as CSV UTF-8)"}},
 		{"two district orgs", appendTo("orgs.csv", "d2,,,Other District,district,other,,"), true,

@@ -18,11 +18,11 @@ type resolver struct {
 	classIDs  map[string]int64
 	agentsCol string
 
-	schoolsOf map[string][]int64     // personKey.orgs → the schools it names, in order
-	links     map[[2]int64]struct{}  // the guardian links (guardian, student) the import states
-	owners    map[int64]bool         // delta: people whose row states their whole list of links
-	demoOps   map[int64][]attrOp // person → demographic attribute changes
-	enrolls   []enrollment       // by class and person, one each
+	schoolsOf map[string][]int64    // personKey.orgs → the schools it names, in order
+	links     map[[2]int64]struct{} // the guardian links (guardian, student) the import states
+	owners    map[int64]bool        // delta: people whose row states their whole list of links
+	demoOps   map[int64][]attrOp    // person → demographic attribute changes
+	enrolls   []enrollment          // by class and person, one each
 }
 
 // enrollment is a resolved enrollments.csv row.
@@ -223,10 +223,10 @@ func (r *resolver) resolve() {
 		for _, o := range unknown[p.orgs] {
 			r.add(p.at, "%s: unknown org %q", orgsCol, o)
 		}
-		if len(schools) == 0 && len(unknown[p.orgs]) == 0 && p.kind != store.KindGuardian {
+		if len(schools) == 0 && len(unknown[p.orgs]) == 0 && p.kind != store.KindGuardian && p.kind != "" {
 			r.warn(p.at, "%s %q belongs to no school (%s names none); imported without a school", kindNoun(p.kind), p.id, orgsCol)
 		}
-		if p.kind == store.KindStaff || p.agents == "" && !p.agentsOwner {
+		if p.kind == store.KindStaff || p.kind == "" || p.agents == "" && !p.agentsOwner {
 			continue
 		}
 		if p.agentsOwner && d.peopleMode[p.kind] == delta {
@@ -237,6 +237,7 @@ func (r *resolver) resolve() {
 			switch {
 			case !ok:
 				r.add(p.at, "%s: unknown user %q", r.agentsCol, a)
+			case kind == "": // its role is invalid, and reported
 			case p.kind == store.KindStudent && kind != store.KindGuardian:
 				r.add(p.at, "%s: %q is %s, not a parent, guardian or relative", r.agentsCol, a, describeKind(kind))
 			case p.kind == store.KindGuardian && kind != store.KindStudent:
@@ -274,7 +275,7 @@ func (r *resolver) resolve() {
 		}
 		if typ, _, ok := r.org(c.school); !ok {
 			r.add(c.at, "schoolSourcedId: unknown org %q", c.school)
-		} else if typ != "school" {
+		} else if typ != "school" && typ != "" { // "": an invalid type, reported where it was read
 			r.add(c.at, "schoolSourcedId: %q is a %s org, not a school", c.school, typ)
 		}
 		if d.sessionMode != absent {
@@ -319,4 +320,3 @@ func (r *resolver) resolve() {
 	}
 	r.enrolls = slices.Clip(out)
 }
-

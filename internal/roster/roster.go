@@ -96,13 +96,13 @@ func (e *ImportError) Error() string {
 // MaxListed is how many problems or warnings a report lists before summing up the rest.
 const MaxListed = 100
 
-// Report renders problems as "file:line: problem" lines, the first max of them, then a count of
-// the rest ("… and 57 more problems"). noun is "problems" or "warnings".
-func Report(ps []Problem, max int, noun string) []string {
+// Report renders problems as "file:line: problem" lines, the first limit of them, then a count
+// of the rest ("… and 57 more problems"). noun is "problems" or "warnings".
+func Report(ps []Problem, limit int, noun string) []string {
 	var out []string
 	for i, p := range ps {
-		if i == max {
-			out = append(out, fmt.Sprintf("… and %d more %s", len(ps)-max, noun))
+		if i == limit {
+			out = append(out, fmt.Sprintf("… and %d more %s", len(ps)-limit, noun))
 			break
 		}
 		out = append(out, p.String())
@@ -164,6 +164,9 @@ func ImportFS(ctx context.Context, s *store.Store, fsys fs.FS, opt Options) (Res
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Source == "" {
+		opt.Source = "roster"
 	}
 	im := &importer{s: s, opt: opt, log: opt.Log, started: s.Now()}
 	return im.run(ctx, fsys)

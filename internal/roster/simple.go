@@ -24,7 +24,6 @@ type simpleReader struct {
 	d        *dataset
 	m        fileMode
 	now      time.Time
-	p        *problems
 	haveFile bool              // schools.csv is there: school columns refer to it
 	byName   map[string]string // lower-cased school name → school id (schools.csv)
 	firstAt  map[string]where  // person id → where it was first seen, across the three files
@@ -33,7 +32,7 @@ type simpleReader struct {
 
 func readSimple(src *source, opt Options, now time.Time, p *problems) (*dataset, error) {
 	d := newDataset(FormatSimple)
-	r := &simpleReader{d: d, m: bulk, now: now, p: p, byName: map[string]string{}, firstAt: map[string]where{}}
+	r := &simpleReader{d: d, m: bulk, now: now, byName: map[string]string{}, firstAt: map[string]where{}}
 	if opt.Mode == ModeDelta {
 		r.m = delta
 	}
@@ -48,11 +47,11 @@ func readSimple(src *source, opt Options, now time.Time, p *problems) (*dataset,
 		d.orgMode = r.m
 		r.haveFile = true
 	}
-	t, err := src.open(fileSchools, p)
-	if err != nil {
-		return nil, err
-	}
-	if t != nil {
+	if src.has(fileSchools) {
+		t, err := src.open(fileSchools, p)
+		if err != nil {
+			return nil, err
+		}
 		r.readSchools(t)
 		t.close()
 	}
@@ -66,12 +65,12 @@ func readSimple(src *source, opt Options, now time.Time, p *problems) (*dataset,
 	}
 	readPeople := func(emit func(*personRec) error, p *problems) error {
 		for _, f := range people {
+			if !src.has(f.name) {
+				continue
+			}
 			t, err := src.open(f.name, p)
 			if err != nil {
 				return err
-			}
-			if t == nil {
-				continue
 			}
 			err = f.read(t, emit)
 			t.close()
@@ -229,9 +228,8 @@ func (r *simpleReader) readStudents(t *table, emit func(*personRec) error) error
 			continue
 		}
 		p.role = "student"
-		p.orgs = r.school(t, t.get(t.col("school")))
-		if len(p.orgs) == 0 {
-			t.required("school", "")
+		if v := t.get(t.col("school")); t.required("school", v) {
+			p.orgs = r.school(t, v)
 		}
 		if c := t.col("grade"); c >= 0 {
 			g := ""
@@ -301,9 +299,8 @@ func (r *simpleReader) readStaff(t *table, emit func(*personRec) error) error {
 		if v := t.get(cRole); v != "" {
 			p.role, _ = t.enum("role", v, staffRoles())
 		}
-		p.orgs = r.school(t, t.get(t.col("school")))
-		if len(p.orgs) == 0 {
-			t.required("school", "")
+		if v := t.get(t.col("school")); t.required("school", v) {
+			p.orgs = r.school(t, v)
 		}
 		if cDept >= 0 {
 			p.attrs = append(p.attrs, attrOp{AttrDepartment, t.get(cDept)})

@@ -26,7 +26,6 @@ type recipient struct {
 	PersonID          int64
 	SchoolID          int64
 	PreferredLanguage string
-	HomeLanguage      string
 	Phone             string
 	DoNotText         bool
 }
@@ -66,10 +65,7 @@ func (s *Service) Invite(ctx context.Context, districtID, waveID int64) ([]Issue
 			if sms && p.Phone != "" && !p.DoNotText {
 				channel = "sms"
 			}
-			lang := p.PreferredLanguage
-			if lang == "" {
-				lang = p.HomeLanguage
-			}
+			lang := p.PreferredLanguage // the importer fills it from the home language when absent
 			inv := store.Invitation{DistrictID: districtID, ID: store.NewID(), WaveID: waveID, PersonID: p.PersonID, SchoolID: p.SchoolID,
 				TokenHash: hash, Channel: channel, Language: lang, CreatedAt: now}
 			rows = append(rows, inv)
