@@ -228,25 +228,7 @@ func drawRSM(rng *rand.Rand, d float64, tau []float64) int {
 }
 
 func snapshotFor(audience string, p invitee, lang string) store.Attrs {
-	out := store.Attrs{"response_language": lang}
-	for _, k := range wave.SnapshotKeys(audience) {
-		if v := p.Attributes[k]; v != "" {
-			out[k] = v
-		}
-	}
-	switch audience {
-	case "student":
-		if p.Grade != "" {
-			out["grade"] = p.Grade
-		}
-	case "staff":
-		if p.Role != "" {
-			out["role"] = p.Role
-		}
-	case "family":
-		if p.Language != "" {
-			out["language"] = p.Language
-		}
-	}
+	out := wave.Snapshot(audience, store.Person{Grade: p.Grade, Role: p.Role, PreferredLanguage: p.Language, Attributes: p.Attributes})
+	out["response_language"] = lang
 	return out
 }

@@ -314,33 +314,40 @@ func SnapshotKeys(audience string) []string {
 	return nil
 }
 
-func snapshot(tx *gorm.DB, w store.Wave, sess *Session) (store.Attrs, error) {
+// Snapshot is the reporting attributes a person carries onto a response in a wave for audience
+// (a family's child grade, which needs the school, is added by the caller).
+func Snapshot(audience string, p store.Person) store.Attrs {
 	out := store.Attrs{}
+	for _, k := range SnapshotKeys(audience) {
+		if v := p.Attributes[k]; v != "" {
+			out[k] = v
+		}
+	}
+	var k, v string
+	switch audience {
+	case "student":
+		k, v = "grade", p.Grade
+	case "staff":
+		k, v = "role", p.Role
+	case "family":
+		k, v = "language", p.PreferredLanguage
+	}
+	if v != "" {
+		out[k] = v
+	}
+	return out
+}
+
+func snapshot(tx *gorm.DB, w store.Wave, sess *Session) (store.Attrs, error) {
 	if sess.Invitation == nil {
-		return out, nil
+		return store.Attrs{}, nil
 	}
 	var p store.Person
 	if err := tx.Where("district_id = ? AND id = ?", w.DistrictID, sess.Invitation.PersonID).First(&p).Error; err != nil {
 		return nil, fmt.Errorf("load respondent attributes: %w", err)
 	}
-	for _, k := range SnapshotKeys(w.Audience) {
-		if v := p.Attributes[k]; v != "" {
-			out[k] = v
-		}
-	}
-	switch w.Audience {
-	case "student":
-		if p.Grade != "" {
-			out["grade"] = p.Grade
-		}
-	case "staff":
-		if p.Role != "" {
-			out["role"] = p.Role
-		}
-	case "family":
-		if p.PreferredLanguage != "" {
-			out["language"] = p.PreferredLanguage
-		}
+	out := Snapshot(w.Audience, p)
+	if w.Audience == "family" {
 		// A family with several children at the school is reported under the youngest's grade.
 		var grades []string
 		err := tx.Table("people c").Joins("JOIN guardian_links gl ON gl.district_id = c.district_id AND gl.student_id = c.id").
