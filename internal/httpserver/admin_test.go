@@ -1,11 +1,15 @@
 package httpserver_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -255,6 +259,12 @@ func TestAdminWaveLifecycle(t *testing.T) {
 	_, codes, _ := b.do("GET", loc+"/codes", nil)
 	if !strings.Contains(codes, "Room 1") || !strings.Contains(codes, "http://example.test/j/") {
 		t.Errorf("codes page:\n%s", codes)
+	}
+	// Each code comes with a QR code drawn inline as a PNG (no request to any other site).
+	if m := regexp.MustCompile(`src="data:image/png;base64,([^"]+)"`).FindStringSubmatch(codes); m == nil {
+		t.Errorf("codes page has no inline QR code")
+	} else if png, err := base64.StdEncoding.DecodeString(html.UnescapeString(m[1])); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("QR code is not a PNG: %v", err)
 	}
 	// A forged form without the CSRF token is refused.
 	if code, _, _ := b.do("POST", loc+"/open", url.Values{}); code != http.StatusForbidden {

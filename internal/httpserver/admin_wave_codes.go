@@ -1,10 +1,13 @@
 package httpserver
 
 import (
+	"encoding/base64"
 	"fmt"
+	"html/template"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"rsc.io/qr"
 
 	"github.com/trustpulse/trustpulse/internal/store"
 )
@@ -13,6 +16,7 @@ type codeRow struct {
 	SchoolName string
 	ClassTitle string
 	Code       string
+	QR         template.URL // PNG data URI of the open link, for phones' cameras
 }
 
 type codesPage struct {
@@ -38,7 +42,23 @@ func (s *Server) adminWaveCodes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	for i := range page.Codes {
+		if page.Codes[i].QR, err = qrDataURI(s.Config.BaseURL + "/j/" + page.Codes[i].Code); err != nil {
+			return err
+		}
+	}
 	return s.adminRender(c, http.StatusOK, "codes", "Class codes: "+w.Name, page)
+}
+
+// qrDataURI draws link as a QR code inline (the CSP allows data: images), so printing needs no
+// request to another site.
+func qrDataURI(link string) (template.URL, error) {
+	code, err := qr.Encode(link, qr.M)
+	if err != nil {
+		return "", fmt.Errorf("QR code for %s: %w", link, err)
+	}
+	code.Scale = 4
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG())), nil
 }
 
 // adminWaveIssueCodes gives every homeroom class of the user's schools in the wave a code (one
