@@ -3,6 +3,7 @@ package locale
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -82,7 +83,7 @@ func ParseMeta(data []byte) ([]Meta, []*FileError) {
 		}
 		m := Meta{Tag: tag, Dir: "ltr", Line: line, ReviewedLine: line}
 		seenReviewed := false
-		for _, k := range sortedKeys(table) {
+		for _, k := range slices.Sorted(maps.Keys(table)) {
 			kline := lines.at(tag, k)
 			v := table[k]
 			switch k {
@@ -153,7 +154,7 @@ type msgParser struct {
 }
 
 func (p *msgParser) namespace(path []string, table map[string]any) {
-	for _, k := range sortedKeys(table) {
+	for _, k := range slices.Sorted(maps.Keys(table)) {
 		kp := append(slices.Clip(path), k)
 		switch v := table[k].(type) {
 		case string:
@@ -186,7 +187,7 @@ func isMessageTable(t map[string]any) bool {
 func (p *msgParser) message(path []string, table map[string]any) {
 	id := strings.Join(path, ".")
 	def := MessageDef{ID: id, Line: p.lines.find(path...), Forms: map[string]string{}, FormLines: map[string]int{}}
-	for _, k := range sortedKeys(table) {
+	for _, k := range slices.Sorted(maps.Keys(table)) {
 		kline := p.lines.at(append(slices.Clip(path), k)...)
 		s, isString := table[k].(string)
 		known := k == "description" || slices.Contains(cldrForms, k)
@@ -252,17 +253,8 @@ func (kl keyLines) find(path ...string) int { return kl[keyOf(path...)] }
 
 // topLevelOrder lists the top-level keys of raw in file order.
 func (kl keyLines) topLevelOrder(raw map[string]any) []string {
-	keys := sortedKeys(raw)
+	keys := slices.Sorted(maps.Keys(raw))
 	sort.SliceStable(keys, func(i, j int) bool { return kl.at(keys[i]) < kl.at(keys[j]) })
-	return keys
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	return keys
 }
 

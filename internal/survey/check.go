@@ -2,9 +2,9 @@ package survey
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/trustpulse/trustpulse/internal/locale"
@@ -75,7 +75,7 @@ func (c *checker) scale() {
 			c.bad("scale.labels."+l, "scale has %d points but %d %s labels", s.Points, len(labels), l)
 		}
 	}
-	for _, l := range sortedKeys(s.Labels) {
+	for _, l := range slices.Sorted(maps.Keys(s.Labels)) {
 		if !slices.Contains(c.in.Locales, l) {
 			c.bad("scale.labels."+l, "scale has %s labels, but %s is not in locales", l, l)
 		}
@@ -193,7 +193,7 @@ func (c *checker) text(t map[string]string, path, what string) {
 			c.bad(path, "missing translation: %s has no %s text", what, l)
 		}
 	}
-	for _, l := range sortedKeys(t) {
+	for _, l := range slices.Sorted(maps.Keys(t)) {
 		if !slices.Contains(c.in.Locales, l) {
 			c.bad(path+"."+l, "%s has %s text, but %s is not in locales", what, l, l)
 		}
@@ -203,7 +203,7 @@ func (c *checker) text(t map[string]string, path, what string) {
 		return
 	}
 	want := locale.Placeholders(en)
-	for _, l := range sortedKeys(t) {
+	for _, l := range slices.Sorted(maps.Keys(t)) {
 		if got := locale.Placeholders(t[l]); l != locale.Default && t[l] != "" && !slices.Equal(got, want) {
 			c.bad(path+"."+l, "placeholder mismatch: %s: %s has %s, %s has %s", what,
 				locale.Default, formatPlaceholders(want), l, formatPlaceholders(got))
@@ -222,13 +222,4 @@ func formatPlaceholders(names []string) string {
 		out[i] = "{{." + n + "}}"
 	}
 	return strings.Join(out, " ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,6 +3,7 @@ package survey
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -90,7 +91,7 @@ func (l *linter) lintLocales(fsys fs.FS) {
 	}
 	l.en = en.Defs
 	enFile := path.Join(l.locales, en.Name)
-	enIDs := sortedKeys(en.Defs)
+	enIDs := slices.Sorted(maps.Keys(en.Defs))
 	for _, m := range src.Metas {
 		f := src.Files[m.Tag]
 		if f == nil || f.Broken {
@@ -111,7 +112,7 @@ func (l *linter) lintLocales(fsys fs.FS) {
 					}
 				}
 			}
-			for _, form := range sortedKeys(d.Forms) {
+			for _, form := range slices.Sorted(maps.Keys(d.Forms)) {
 				if strings.TrimSpace(d.Forms[form]) == "" {
 					l.bad(name, d.FormLines[form], "missing translation: message %s has an empty %q form", id, form)
 				}
@@ -169,7 +170,7 @@ func (l *linter) lintSurveys(fsys fs.FS) {
 		}
 		// Every shipped UI language can be a respondent's language; an instrument lacking it
 		// would show them English questions inside a page in their language.
-		for _, tag := range sortedKeys(l.shipped) {
+		for _, tag := range slices.Sorted(maps.Keys(l.shipped)) {
 			if !slices.Contains(in.Locales, tag) {
 				l.bad(file, in.pos.at("locales"), "missing translation: instrument %s has no %s texts (%s is shipped)", in.ID, tag, tag)
 			}
@@ -216,7 +217,7 @@ func (l *linter) lintUses(templates fs.FS, codeIDs []string) {
 			l.bad(enFile, 1, "message %s is used by code but missing", id)
 		}
 	}
-	for _, id := range sortedKeys(l.en) {
+	for _, id := range slices.Sorted(maps.Keys(l.en)) {
 		if !used[id] {
 			l.bad(enFile, l.en[id].Line, "unused message %s (no template or code uses it)", id)
 		}
