@@ -123,6 +123,17 @@ func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger)
 	return services{measures: m, sms: text, waves: &wave.Service{Store: s, Surveys: c.surveys, Scorer: m, Notifier: text}}
 }
 
+// openRuntime loads the embedded content, then opens and migrates the database: the start-up
+// shared by every command that works on survey data.
+func openRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (content, *store.Store, error) {
+	c, err := loadContent(log)
+	if err != nil {
+		return c, nil, err
+	}
+	s, err := openStore(ctx, cfg, log)
+	return c, s, err
+}
+
 // serveUntilDone runs the web server, the SMS worker and automatic calibration until ctx ends (SIGTERM/SIGINT from main),
 // then waits for both. devOutbox shows the local SMS outbox page (demo only: it shows links).
 func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, svc services, devOutbox bool) error {

@@ -15,11 +15,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, env.Stderr)
-	c, err := loadContent(log)
-	if err != nil {
-		return err
-	}
-	s, err := openStore(ctx, cfg, log)
+	c, s, err := openRuntime(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

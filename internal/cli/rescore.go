@@ -28,11 +28,7 @@ func runRescore(ctx context.Context, env *Env, args []string) error {
 		return usageError("score rescore: --wave ID is required")
 	}
 	log := newLogger(cfg, env.Stderr)
-	c, err := loadContent(log)
-	if err != nil {
-		return err
-	}
-	s, err := openStore(ctx, cfg, log)
+	c, s, err := openRuntime(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -14,11 +14,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	log := newLogger(cfg, env.Stderr)
 	log.Info("starting", "config", cfg.Masked())
-	c, err := loadContent(log)
-	if err != nil {
-		return err
-	}
-	s, err := openStore(ctx, cfg, log)
+	c, s, err := openRuntime(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
