@@ -3,11 +3,8 @@ package demo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-
-	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/measures"
@@ -63,21 +60,4 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 	}
 	log.Info("demo district ready", "district_id", districtID)
 	return l, nil
-}
-
-func ensureDistrict(ctx context.Context, s *store.Store) (store.District, error) {
-	var d store.District
-	err := s.DB.WithContext(ctx).Where("slug = ?", Slug).First(&d).Error
-	if err == nil {
-		return d, nil
-	}
-	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return d, fmt.Errorf("find demo district: %w", err)
-	}
-	now := s.Now()
-	d = store.District{DistrictID: store.NewID(), Slug: Slug, Name: "Riverside Unified (demo)", MinGroupSize: 10, CreatedAt: now, UpdatedAt: now}
-	if err := s.DB.WithContext(ctx).Create(&d).Error; err != nil {
-		return d, fmt.Errorf("create demo district: %w", err)
-	}
-	return d, nil
 }

@@ -34,7 +34,6 @@ type fixture struct {
 	district int64
 	school   int64
 	students []int64
-	guardian int64
 }
 
 func newFixture(t *testing.T, limits httpserver.Limits) *fixture {
