@@ -92,11 +92,14 @@ type view struct {
 }
 
 func (s *Server) newView(c echo.Context, r respondent, path string) view {
+	csrf, _ := c.Get("csrf").(string)
+	return s.viewFor(csrf, r, path)
+}
+
+// viewFor is newView with the request's CSRF token given.
+func (s *Server) viewFor(csrf string, r respondent, path string) view {
 	info := s.Locales.Info(r.lang)
-	v := view{Lang: info.Tag, Dir: info.Dir, Base: r.base, Q: "?lang=" + url.QueryEscape(info.Tag)}
-	if tok, ok := c.Get("csrf").(string); ok {
-		v.CSRF = tok
-	}
+	v := view{Lang: info.Tag, Dir: info.Dir, Base: r.base, Q: "?lang=" + url.QueryEscape(info.Tag), CSRF: csrf}
 	for _, tag := range s.Locales.Tags() {
 		li := s.Locales.Info(tag)
 		v.Langs = append(v.Langs, langLink{Tag: tag, Name: li.Name, URL: path + "?lang=" + url.QueryEscape(tag), Current: tag == info.Tag})

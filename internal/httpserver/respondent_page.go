@@ -14,13 +14,13 @@ type choiceView struct {
 	Value   string
 	Label   string
 	Checked bool
+	Skip    bool // the "skip this question" choice, labelled by the template
 }
 
 type itemView struct {
 	ID, Text, Error string
 	Number          int
-	Choices         []choiceView
-	Skipped         bool
+	Choices         []choiceView // the scale's points, then skip
 }
 
 type pageView struct {
@@ -46,6 +46,16 @@ func (s *Server) respondentPage(c echo.Context) error {
 	p, ok := pageParam(c, r.sess.Pages())
 	if !ok {
 		return c.Redirect(http.StatusSeeOther, r.base+"?lang="+r.lang)
+	}
+	csrf, _ := c.Get("csrf").(string)
+	if sh := s.itemShell(r.sess.Instrument, r.lang, p); sh != nil && sh.fits(r.base, csrf) {
+		sess := r.sess
+		return s.render.renderShell(c, http.StatusOK, r.lang, sh, r.base, csrf, func(i int) string {
+			if a := sess.Answer(i); a >= 0 {
+				return itoa(a)
+			}
+			return ""
+		})
 	}
 	return s.render.render(c, http.StatusOK, r.lang, "page", s.pageView(c, r, p, nil, nil))
 }
@@ -103,9 +113,16 @@ func (s *Server) respondentSave(c echo.Context) error {
 }
 
 func (s *Server) pageView(c echo.Context, r respondent, p int, posted map[string]string, fe wave.FieldErrors) pageView {
+	csrf, _ := c.Get("csrf").(string)
+	return s.pageViewFor(csrf, r, p, posted, fe)
+}
+
+// pageViewFor is the data of page p (0-based): the saved answers checked, or the posted values
+// when posted is not nil.
+func (s *Server) pageViewFor(csrf string, r respondent, p int, posted map[string]string, fe wave.FieldErrors) pageView {
 	sess, in := r.sess, r.sess.Instrument
 	path := r.base + "/p/" + itoa(p+1)
-	v := pageView{view: s.newView(c, r, path), Page: p + 1, Pages: sess.Pages(), HasErrors: len(fe) > 0}
+	v := pageView{view: s.viewFor(csrf, r, path), Page: p + 1, Pages: sess.Pages(), HasErrors: len(fe) > 0}
 	v.Action = path + v.Q
 	labels := in.Scale.Labels[r.lang]
 	if len(labels) != in.Scale.Points {
@@ -124,13 +141,14 @@ func (s *Server) pageView(c echo.Context, r respondent, p int, posted map[string
 		if posted != nil {
 			current = posted[it.ID]
 		}
-		iv := itemView{ID: it.ID, Text: text, Number: i + 1, Skipped: current == "skip"}
+		iv := itemView{ID: it.ID, Text: text, Number: i + 1, Choices: make([]choiceView, 0, in.Scale.Points+1)}
 		if fe[it.ID] != nil {
 			iv.Error = "error.invalid_answer"
 		}
 		for k := 0; k < in.Scale.Points; k++ {
 			iv.Choices = append(iv.Choices, choiceView{Value: itoa(k), Label: labels[k], Checked: current == itoa(k)})
 		}
+		iv.Choices = append(iv.Choices, choiceView{Value: "skip", Skip: true, Checked: current == "skip"})
 		v.Items = append(v.Items, iv)
 	}
 	if p == sess.Pages()-1 && in.Comment.Enabled {
