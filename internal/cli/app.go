@@ -119,8 +119,10 @@ type services struct {
 
 func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger) services {
 	m := &measures.Service{Store: s, Surveys: c.surveys, Log: log}
-	text := sms.New(cfg, s, c.locales, log)
-	return services{measures: m, sms: text, waves: &wave.Service{Store: s, Surveys: c.surveys, Scorer: m, Notifier: text}}
+	text := sms.New(cfg, s, c.locales, log) // its quiet hours: cfg.SMSWindowStart–SMSWindowEnd
+	waves := &wave.Service{Store: s, Surveys: c.surveys, Scorer: m, Notifier: text}
+	text.Waves = waves // answering by text submits through the same path as the web
+	return services{measures: m, sms: text, waves: waves}
 }
 
 // openRuntime loads the embedded content, then opens and migrates the database: the start-up

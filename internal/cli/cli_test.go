@@ -56,6 +56,8 @@ func TestBadConfigurationExitsTwoWithOneClearLine(t *testing.T) {
 		{"unwritable sqlite", []string{"migrate", "--db", "sqlite:/etc/passwd/trustpulse.db"}, nil, "cannot open SQLite database /etc/passwd/trustpulse.db", ""},
 		{"bad listen address", []string{"serve", "--db", "sqlite:" + filepath.Join(t.TempDir(), "a.db"), "--addr", "nonsense"}, nil, "listen address", ""},
 		{"privacy floor too low", []string{"serve", "--min-group-size", "3"}, nil, "at least 5", ""},
+		{"malformed quiet hours", []string{"serve"}, map[string]string{"TRUSTPULSE_SMS_QUIET_START": "8am"}, `TRUSTPULSE_SMS_QUIET_START: "8am": want a time of day as HH:MM`, ""},
+		{"quiet hours backwards", []string{"serve"}, map[string]string{"TRUSTPULSE_SMS_QUIET_START": "20:00", "TRUSTPULSE_SMS_QUIET_END": "08:00"}, "TRUSTPULSE_SMS_QUIET_START must be before TRUSTPULSE_SMS_QUIET_END", ""},
 		{"unknown command", []string{"frobnicate"}, nil, `unknown command "frobnicate"`, ""},
 	}
 	for _, tc := range cases {

@@ -52,6 +52,7 @@ func runSurvey(_ context.Context, env *Env, args []string) error {
 	in := survey.LintInput{
 		Surveys: surveys.FS, Locales: locales.FS, Templates: templates,
 		CodeMessageIDs: codeMessageIDs(),
+		SMSTexts:       sms.LintTexts, // every text in at most 2 segments, links counted at 64 characters
 		SurveysName:    "surveys", LocalesName: "locales", TemplatesName: "web/templates",
 	}
 	for _, d := range []struct {

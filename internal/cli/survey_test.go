@@ -141,3 +141,47 @@ func TestSurveyLintEmbedded(t *testing.T) {
 		t.Errorf("embedded lint output lacks the unreviewed-locale warnings:\n%s", out)
 	}
 }
+
+// Lint checks every SMS text against the two-segment limit in its worst case (a 64-character
+// link, a 20-character name), answering prompts with each item's text, naming file, line,
+// locale and message.
+func TestSurveyLintSMSSegments(t *testing.T) {
+	long := strings.Repeat("á", 100)
+	dir := lintTree(t, map[string]string{
+		"locales/active.en.toml": "[page]\ntitle = \"Hello\"\n\n[intro]\ntime.one = \"It takes {{.Count}} minute.\"\ntime.other = \"It takes {{.Count}} minutes.\"\n\n[sms]\n" +
+			"invite = \"{{.Name}}: please take our two-minute family survey about how welcome you feel {{.Link}} Reply STOP to opt out\"\n" +
+			"answer_prompt = \"{{.Number}}/{{.Total}} {{.Item}}\\nReply 1-{{.Max}}, SKIP or STOP\"\n",
+		"locales/active.es.toml": "[page]\ntitle = \"Hola\"\n\n[intro]\ntime.one = \"Toma {{.Count}} minuto.\"\ntime.many = \"Toma {{.Count}} de minutos.\"\ntime.other = \"Toma {{.Count}} minutos.\"\n\n[sms]\n" +
+			"invite = \"{{.Name}}: encuesta {{.Link}} STOP para salir\"\n" +
+			"answer_prompt = \"{{.Number}}/{{.Total}} {{.Item}}\\n" + long + " 1-{{.Max}}, SALTAR o STOP\"\n",
+		"templates/sms.html": `{{t "sms.invite"}}{{t "sms.answer_prompt"}}`,
+	})
+	code, out, errOut := runLint(t, dirFlags(dir)...)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %s", code, errOut)
+	}
+	d := filepath.ToSlash(dir)
+	for _, want := range []string{
+		d + "/locales/active.en.toml:9: SMS text sms.invite (en) takes 3 segments: 176 UCS-2 characters with a 64-character link, a 20-character UCS-2 name and a 30-character contact; at most 2 segments (134 UCS-2 characters) are allowed\n",
+		d + "/locales/active.es.toml:11: SMS text sms.answer_prompt (es) takes 3 segments: ",
+		"with item a of instrument demo v1;",
+		"with item b of instrument demo v1;",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "active.en.toml:10:") || strings.Contains(out, "active.es.toml:10:") {
+		t.Errorf("texts that fit are reported:\n%s", out)
+	}
+	if !strings.Contains(errOut, "survey lint: 4 problems, 0 warnings") {
+		t.Errorf("stderr %q\n%s", errOut, out)
+	}
+}
+
+// The shipped tree passes, SMS texts included.
+func TestSurveyLintShippedSMSTexts(t *testing.T) {
+	if code, out, errOut := runLint(t, "lint"); code != 0 || strings.Contains(out, "SMS text") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}

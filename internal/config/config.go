@@ -31,6 +31,9 @@ type Config struct {
 	TwilioMessagingServiceSID string
 	TwilioFromNumber          string
 	SMSRate                   float64 // messages per second across all workers
+	// SMSWindowStart and SMSWindowEnd are the part of the school's local day when texts may go
+	// out, as offsets from midnight (TRUSTPULSE_SMS_QUIET_START / _END, HH:MM): outside it is quiet.
+	SMSWindowStart, SMSWindowEnd time.Duration
 
 	// Staff single sign-on (OpenID Connect); off while OIDCClientID is empty.
 	OIDCProvider       string // google | microsoft | generic
@@ -49,6 +52,8 @@ func Default() Config {
 		MinGroupSize:   10,
 		RequestTimeout: 30 * time.Second,
 		SMSRate:        1,
+		SMSWindowStart: 8 * time.Hour,
+		SMSWindowEnd:   20 * time.Hour,
 	}
 }
 
@@ -89,6 +94,16 @@ func envVars() []envVar {
 		{"TRUSTPULSE_SMS_RATE", func(c *Config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			c.SMSRate = f
+			return err
+		}},
+		{"TRUSTPULSE_SMS_QUIET_START", func(c *Config, v string) error {
+			d, err := parseClock(v)
+			c.SMSWindowStart = d
+			return err
+		}},
+		{"TRUSTPULSE_SMS_QUIET_END", func(c *Config, v string) error {
+			d, err := parseClock(v)
+			c.SMSWindowEnd = d
 			return err
 		}},
 		{"TWILIO_ACCOUNT_SID", str(func(c *Config) *string { return &c.TwilioAccountSID })},
@@ -198,10 +213,30 @@ func (c *Config) Validate() error {
 	if c.SMSRate <= 0 {
 		return errors.New("SMS rate must be positive")
 	}
+	if c.SMSWindowStart < 0 || c.SMSWindowEnd > 24*time.Hour || c.SMSWindowStart >= c.SMSWindowEnd {
+		return fmt.Errorf("SMS sending window %s–%s: TRUSTPULSE_SMS_QUIET_START must be before TRUSTPULSE_SMS_QUIET_END on the same day",
+			formatClock(c.SMSWindowStart), formatClock(c.SMSWindowEnd))
+	}
 	if c.TwilioAccountSID != "" && c.TwilioMessagingServiceSID == "" && c.TwilioFromNumber == "" {
 		return errors.New("TWILIO_ACCOUNT_SID is set: also set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
 	}
 	return c.validateOIDC()
+}
+
+// parseClock reads a school-local time of day, HH:MM (24-hour; 24:00 is the end of the day).
+func parseClock(v string) (time.Duration, error) {
+	h, m, ok := strings.Cut(strings.TrimSpace(v), ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || len(h) != 2 || len(m) != 2 || err1 != nil || err2 != nil || hh < 0 || mm < 0 || mm > 59 || hh > 24 || hh == 24 && mm != 0 {
+		return 0, fmt.Errorf("%q: want a time of day as HH:MM, e.g. 08:00", v)
+	}
+	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
+}
+
+// formatClock writes an offset from midnight as HH:MM.
+func formatClock(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
 // validateOIDC checks single sign-on settings; the traps are the ones that let strangers in.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseDatabaseURL(t *testing.T) {
@@ -81,12 +82,48 @@ func TestValidateRejects(t *testing.T) {
 		"bad log level":        func(c *Config) { c.LogLevel = "loud" },
 		"twilio without from":  func(c *Config) { c.TwilioAccountSID = "AC1" },
 		"address without port": func(c *Config) { c.Addr = "localhost" },
+		"sms window backwards": func(c *Config) { c.SMSWindowStart, c.SMSWindowEnd = 20*time.Hour, 8*time.Hour },
+		"sms window empty":     func(c *Config) { c.SMSWindowEnd = c.SMSWindowStart },
 	}
 	for name, mutate := range cases {
 		c := Default()
 		mutate(&c)
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestSMSQuietHours(t *testing.T) {
+	cases := []struct {
+		start, end string
+		wantStart  time.Duration
+		wantEnd    time.Duration
+		err        string
+	}{
+		{"", "", 8 * time.Hour, 20 * time.Hour, ""},
+		{"07:30", "21:00", 7*time.Hour + 30*time.Minute, 21 * time.Hour, ""},
+		{"00:00", "24:00", 0, 24 * time.Hour, ""},
+		{"8:00", "", 0, 0, `TRUSTPULSE_SMS_QUIET_START: "8:00": want a time of day as HH:MM`},
+		{"", "20h", 0, 0, `TRUSTPULSE_SMS_QUIET_END: "20h": want a time of day as HH:MM`},
+		{"", "24:30", 0, 0, "TRUSTPULSE_SMS_QUIET_END"},
+		{"08:60", "", 0, 0, "TRUSTPULSE_SMS_QUIET_START"},
+		{"21:00", "", 0, 0, "SMS sending window 21:00–20:00: TRUSTPULSE_SMS_QUIET_START must be before TRUSTPULSE_SMS_QUIET_END"},
+	}
+	for _, tc := range cases {
+		env := map[string]string{"TRUSTPULSE_SMS_QUIET_START": tc.start, "TRUSTPULSE_SMS_QUIET_END": tc.end}
+		c, err := FromEnv(func(k string) string { return env[k] })
+		if err == nil {
+			err = c.Validate()
+		}
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("%q–%q: err %v, want one line with %q", tc.start, tc.end, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || c.SMSWindowStart != tc.wantStart || c.SMSWindowEnd != tc.wantEnd {
+			t.Errorf("%q–%q: %v–%v, %v", tc.start, tc.end, c.SMSWindowStart, c.SMSWindowEnd, err)
 		}
 	}
 }

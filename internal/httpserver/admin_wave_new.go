@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
@@ -31,6 +32,7 @@ type waveForm struct {
 	Name, Instrument, Mode, Opens, Closes string
 	Chosen                                []int64
 	ChosenGrades, ChosenRoles, Channels   []string
+	SMSAnswering                          bool
 }
 
 func (f waveForm) IsChosen(id int64) bool       { return slices.Contains(f.Chosen, id) }
@@ -65,6 +67,7 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 	f.Name, f.Instrument, f.Mode = form.Get("name"), form.Get("instrument"), form.Get("mode")
 	f.Opens, f.Closes = form.Get("opens"), form.Get("closes")
 	f.ChosenGrades, f.ChosenRoles, f.Channels = form["grade"], form["role"], form["channel"]
+	f.SMSAnswering = form.Get("sms_answering") != ""
 	for _, v := range form["school"] {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -86,6 +89,12 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 	if !ok || verr != nil {
 		return fail("Choose a survey.")
 	}
+	if f.SMSAnswering && !f.HasChannel("sms") {
+		return fail("Answering by text needs the text messages channel.")
+	}
+	if in, ok := s.Surveys.Get(id, version); ok && f.SMSAnswering && !sms.Answerable(in) {
+		return fail("This survey's answers cannot be given with one digit, so it cannot be answered by text.")
+	}
 	zone := time.UTC
 	for _, sc := range f.Schools {
 		if sc.ID == f.Chosen[0] {
@@ -100,7 +109,7 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 		return fail("Enter the opening and closing date and time.")
 	}
 	w, err := s.Waves.Create(ctx, wave.Spec{DistrictID: p.User.DistrictID, Name: f.Name, InstrumentID: id, InstrumentVersion: version,
-		Mode: f.Mode, SchoolIDs: f.Chosen, OpensAt: opens, ClosesAt: closes, Channels: f.Channels, Grades: f.ChosenGrades, StaffRoles: f.ChosenRoles})
+		Mode: f.Mode, SchoolIDs: f.Chosen, OpensAt: opens, ClosesAt: closes, Channels: f.Channels, Grades: f.ChosenGrades, StaffRoles: f.ChosenRoles, SMSAnswering: f.SMSAnswering})
 	if err != nil {
 		// wave.Create's validation messages are written for the person filling the form.
 		return fail(strings.TrimPrefix(err.Error(), "create wave: "))

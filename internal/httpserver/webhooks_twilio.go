@@ -76,25 +76,32 @@ func (s *Server) twilioStatus(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// twimlResponse is a TwiML answer with at most one message.
+// twimlResponse is a TwiML answer: its messages are sent in order; none says nothing.
 type twimlResponse struct {
-	XMLName xml.Name `xml:"Response"`
-	Message string   `xml:"Message,omitempty"`
+	XMLName  xml.Name `xml:"Response"`
+	Messages []string `xml:"Message"`
 }
 
-// twilioInbound handles a family's text: STOP/START/HELP and their translations.
+// twilioInbound handles a family's text: STOP/START/HELP and their translations, and answers
+// to a survey by text.
 func (s *Server) twilioInbound(c echo.Context) error {
 	p, ok, err := s.twilioVerified(c)
 	if !ok {
 		return err
 	}
-	reply, err := s.SMS.HandleInbound(c.Request().Context(), p["From"], p["Body"])
+	reply, err := s.SMS.HandleText(c.Request().Context(), sms.Inbound{From: p["From"], Body: p["Body"], MessageSid: p["MessageSid"]})
 	if err != nil {
 		return err
 	}
+	var tw twimlResponse
+	for _, m := range append([]string{reply.Text}, reply.More...) {
+		if m != "" {
+			tw.Messages = append(tw.Messages, m)
+		}
+	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
-	if err := xml.NewEncoder(&buf).Encode(twimlResponse{Message: reply.Text}); err != nil {
+	if err := xml.NewEncoder(&buf).Encode(tw); err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, "text/xml; charset=utf-8", buf.Bytes())

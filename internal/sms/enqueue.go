@@ -73,6 +73,10 @@ func (s *Service) Enqueue(ctx context.Context, districtID, waveID int64, issued 
 		return 0, store.NotFound(err, "enqueue sms: district")
 	}
 	name := senderName(district)
+	inviteID := msgInvite
+	if w.SMSAnswering && s.Waves != nil {
+		inviteID = msgInviteAnswer // the link, or reply to answer by text
+	}
 	var rows []recipientRow
 	err := db.Table("invitations i").
 		Select("i.id AS invitation_id, i.person_id, i.school_id, p.phone, p.do_not_text, s.time_zone").
@@ -121,7 +125,7 @@ func (s *Service) Enqueue(ctx context.Context, districtID, waveID int64, issued 
 				notBefore = NextSendTime(start, loadZone(r.TimeZone), s.Window).UTC().Truncate(time.Second)
 				zones[r.TimeZone] = notBefore
 			}
-			body := render(s.Locales, is.Language, msgInvite, name, map[string]any{"Link": Link(s.BaseURL, is.Token)})
+			body := render(s.Locales, is.Language, inviteID, name, map[string]any{"Link": Link(s.BaseURL, is.Token)})
 			out = append(out, store.SMSMessage{
 				DistrictID: districtID, ID: store.NewID(), InvitationID: is.InvitationID, Kind: KindInvite,
 				WaveID: waveID, SchoolID: r.SchoolID, PersonID: r.PersonID, ToNumber: to, Language: is.Language,

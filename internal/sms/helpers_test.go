@@ -133,6 +133,7 @@ type fixture struct {
 	issued   []wave.Issued
 	svc      *Service
 	fake     *fakeTwilio
+	sid      int // inbound message ids handed out by text
 }
 
 const testBase = "https://survey.example.org"

@@ -52,15 +52,24 @@ func (s *Service) RecordStatus(ctx context.Context, messageID int64, providerSid
 // Reply is the answer to an inbound text: empty means say nothing.
 type Reply struct {
 	Text string
+	More []string // further texts, sent after Text in this order
 }
 
-// HandleInbound applies an inbound text from a family: STOP-type keywords opt the number out in
-// every district that has texted it (or lists it), START-type ones opt it back in, HELP answers
-// with who we are, how to reach the school and how to stop. Anything else gets no answer.
+// HandleInbound applies an inbound text from a family (see HandleText) without a message id.
 func (s *Service) HandleInbound(ctx context.Context, from, body string) (Reply, error) {
+	return s.HandleText(ctx, Inbound{From: from, Body: body})
+}
+
+// HandleText applies an inbound text from a family: STOP-type keywords opt the number out in
+// every district that has texted it (or lists it) and end any answering by text, START-type ones
+// opt it back in, HELP answers with who we are, how to reach the school and how to stop. Any
+// other text answers the survey when the number's newest invitation belongs to an open wave that
+// can be answered by text (see answer); otherwise it gets no answer.
+func (s *Service) HandleText(ctx context.Context, in Inbound) (Reply, error) {
+	from, body := in.From, in.Body
 	kind, lang := s.ParseKeyword(body)
 	if kind == KeywordNone {
-		return Reply{}, nil
+		return s.answer(ctx, in)
 	}
 	phone, err := NormalizePhone(from)
 	if err != nil {
@@ -80,6 +89,9 @@ func (s *Service) HandleInbound(ctx context.Context, from, body string) (Reply, 
 			if err := s.recordOptOut(ctx, d.DistrictID, phone, normalizeKeyword(body)); err != nil {
 				return Reply{}, err
 			}
+		}
+		if err := s.endConversations(ctx, phone); err != nil {
+			return Reply{}, err
 		}
 		s.Log.Info("sms opt-out", "to", maskNumber(phone), "districts", len(districts))
 		if lang == "" {

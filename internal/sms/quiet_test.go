@@ -3,6 +3,8 @@ package sms
 import (
 	"testing"
 	"time"
+
+	"github.com/trustpulse/trustpulse/internal/config"
 )
 
 func TestNextSendTime(t *testing.T) {
@@ -62,5 +64,24 @@ func TestWindowValidate(t *testing.T) {
 	}
 	if (Window{Start: 20 * time.Hour, End: 8 * time.Hour}).Validate() == nil {
 		t.Fatal("inverted window accepted")
+	}
+}
+
+// The sending window comes from TRUSTPULSE_SMS_QUIET_START / _END (config), default 08:00–20:00.
+func TestWindowFromConfig(t *testing.T) {
+	cfg := config.Default()
+	cfg.BaseURL = "https://x.example"
+	if w := New(cfg, nil, nil, quietLog()).Window; w != DefaultWindow() {
+		t.Fatalf("default window %v", w)
+	}
+	cfg.SMSWindowStart, cfg.SMSWindowEnd = 9*time.Hour+30*time.Minute, 19*time.Hour
+	w := New(cfg, nil, nil, quietLog()).Window
+	if w.Start != 9*time.Hour+30*time.Minute || w.End != 19*time.Hour {
+		t.Fatalf("window %v", w)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	at := time.Date(2026, 3, 10, 9, 0, 0, 0, ny)
+	if got := NextSendTime(at, ny, w); !got.Equal(time.Date(2026, 3, 10, 9, 30, 0, 0, ny)) {
+		t.Fatalf("09:00 with a 09:30 start sends at %v", got)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
 // Message is one text for a Sender.
@@ -71,6 +72,9 @@ var ErrInterrupted = errors.New("send interrupted: outcome unknown")
 type Service struct {
 	Store   *store.Store
 	Locales *locale.Catalog
+	// Waves opens, saves and submits the sessions of families answering by text; nil turns
+	// answering by text off (replies other than keywords then get no answer).
+	Waves   *wave.Service
 	Sender  Sender
 	Log     *slog.Logger
 	BaseURL string
@@ -109,10 +113,14 @@ func New(cfg config.Config, st *store.Store, cat *locale.Catalog, log *slog.Logg
 	if burst < 1 {
 		burst = 1
 	}
+	window := Window{Start: cfg.SMSWindowStart, End: cfg.SMSWindowEnd}
+	if window.Validate() != nil {
+		window = DefaultWindow() // a Config not built by config.Default (validated ones are valid)
+	}
 	return &Service{
 		Store: st, Locales: cat, Sender: sender, Log: log, BaseURL: cfg.BaseURL, AuthToken: cfg.TwilioAuthToken,
 		Limiter: rate.NewLimiter(rate.Limit(cfg.SMSRate), burst),
-		Window:  DefaultWindow(), Workers: 2, BatchSize: burst, PollInterval: 2 * time.Second,
+		Window:  window, Workers: 2, BatchSize: burst, PollInterval: 2 * time.Second,
 		SendingLease: 10 * time.Minute, MaxAttempts: 8, Validity: 4 * time.Hour,
 		Backoff:  DefaultBackoff,
 		keywords: keywords(),

@@ -18,7 +18,8 @@ const (
 
 // MessageIDs lists the SMS message IDs, for `trustpulse survey lint` and the segment test.
 func MessageIDs() []string {
-	return []string{msgInvite, msgReminder, msgHelp, msgStopped, msgStarted}
+	return []string{msgInvite, msgReminder, msgHelp, msgStopped, msgStarted,
+		msgInviteAnswer, msgAnswerStart, msgAnswerPrompt, msgAnswerRetry, msgAnswerThanks, msgAnswerSep}
 }
 
 // Limits behind the two-segment promise: every text, in every locale, fits two UCS-2 segments

@@ -250,6 +250,6 @@ func Models() []any {
 		&Score{}, &Calibration{},
 		&RosterImport{}, &RosterRecord{},
 		&User{}, &UserSchool{}, &Session{}, &AuditEntry{},
-		&SMSMessage{}, &SMSOptOut{}, &InvitationToken{},
+		&SMSMessage{}, &SMSOptOut{}, &InvitationToken{}, &SMSConversation{},
 	}
 }

@@ -59,3 +59,18 @@ type InvitationToken struct {
 	InvitationID int64
 	CreatedAt    time.Time
 }
+
+// SMSConversation is where a family answering a wave by text stands: the index of the item they
+// were last asked. It holds no answers (those are the invitation's draft, as on the web) and is
+// deleted when the response is submitted.
+type SMSConversation struct {
+	DistrictID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	InvitationID int64 `gorm:"primaryKey;autoIncrement:false"`
+	Phone        string
+	Item         int
+	LastSid      string // the last inbound MessageSid applied: a replayed webhook changes nothing
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+func (SMSConversation) TableName() string { return "sms_conversations" }

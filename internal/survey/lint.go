@@ -19,6 +19,10 @@ type LintInput struct {
 	Templates fs.FS // **/*.html; every {{t "id"}} is a use of message id (nil: no templates)
 	// CodeMessageIDs are message IDs used from Go code rather than templates (e.g. SMS texts).
 	CodeMessageIDs []string
+	// SMSTexts, when set, checks the SMS texts of the locale files with the instruments' items
+	// (internal/sms supplies it; survey cannot import it). Its problems' files are relative to
+	// the locale tree.
+	SMSTexts func(src *locale.Source, instruments []*Instrument) []Problem
 
 	// Names shown for each tree in problem locations; default "surveys", "locales", "templates".
 	SurveysName, LocalesName, TemplatesName string
@@ -36,6 +40,12 @@ func Lint(in LintInput) []Problem {
 	l.lintLocales(in.Locales)
 	l.lintSurveys(in.Surveys)
 	l.lintUses(in.Templates, in.CodeMessageIDs)
+	if in.SMSTexts != nil && l.src != nil {
+		for _, p := range in.SMSTexts(l.src, l.instruments) {
+			p.File = path.Join(l.locales, p.File)
+			l.probs = append(l.probs, p)
+		}
+	}
 	sortProblems(l.probs)
 	return l.probs
 }
@@ -53,6 +63,9 @@ type linter struct {
 
 	shipped map[string]bool // nil when locales.toml could not be read
 	en      map[string]locale.MessageDef
+
+	src         *locale.Source // the locale tree as read, nil if unreadable
+	instruments []*Instrument  // what parsed, even with problems
 }
 
 func (l *linter) bad(file string, line int, format string, args ...any) {
@@ -70,6 +83,7 @@ func (l *linter) lintLocales(fsys fs.FS) {
 		l.bad(metaFile, 1, "%v", err)
 		return
 	}
+	l.src = src
 	for _, p := range src.Problems {
 		l.bad(path.Join(l.locales, p.File), p.Line, "%s", p.Msg)
 	}
@@ -151,6 +165,7 @@ func (l *linter) lintSurveys(fsys fs.FS) {
 		l.bad(l.surveys, 1, "%v", err)
 		return
 	}
+	l.instruments = list
 	for _, p := range probs {
 		p.File = path.Join(l.surveys, p.File)
 		l.probs = append(l.probs, p)

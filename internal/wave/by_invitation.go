@@ -1,0 +1,46 @@
+package wave
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"gorm.io/gorm"
+
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// ByInvitation opens the session of an invitation known by its id rather than its link token:
+// for answering by text, where the family is found by the number we texted and the token (kept
+// only as a hash) is not at hand. It is ByToken's session, with the same checks and errors: the
+// same draft ("i:<invitation>"), so SavePage and Submit treat it exactly like a web session.
+func (s *Service) ByInvitation(ctx context.Context, districtID, invitationID int64) (*Session, error) {
+	var row struct {
+		store.Invitation
+		OptedOut bool
+	}
+	err := s.Store.DB.WithContext(ctx).Table("invitations i").Select("i.*, p.survey_opt_out AS opted_out").
+		Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
+		Where("i.district_id = ? AND i.id = ?", districtID, invitationID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrUnknown
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up invitation: %w", err)
+	}
+	inv := row.Invitation
+	sess, err := s.session(ctx, inv.DistrictID, inv.WaveID, inv.SchoolID, "i:"+strconv.FormatInt(inv.ID, 10))
+	if err != nil {
+		return nil, err
+	}
+	sess.Invitation = &inv
+	if inv.CompletedAt != nil {
+		sess.Submitted = true
+		return sess, ErrUsed
+	}
+	if row.OptedOut {
+		return sess, ErrOptedOut
+	}
+	return sess, checkOpen(sess.Wave, s.Store.Now())
+}
