@@ -14,11 +14,15 @@ import (
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
-const adminUsage = "usage: trustpulse admin create --email EMAIL [--district SLUG] [--db URL]"
+const adminUsage = "usage: trustpulse admin create --email EMAIL [--district SLUG] [--db URL]\n" +
+	"       trustpulse admin token --email EMAIL --name NAME [--district SLUG] [--db URL]"
 
 // runAdmin is `trustpulse admin create`: it makes a district admin and prints a strong random
 // password once, on stdout, for the operator to hand over. Nothing else ever shows it again.
 func runAdmin(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "token" {
+		return runAdminToken(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "create" {
 		fmt.Fprintln(env.Stderr, adminUsage)
 		if len(args) == 0 {

@@ -16,6 +16,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/httpserver"
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/measures"
+	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -115,6 +116,7 @@ type services struct {
 	measures *measures.Service
 	waves    *wave.Service
 	sms      *sms.Service
+	results  *report.Service
 }
 
 func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger) services {
@@ -122,7 +124,8 @@ func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger)
 	text := sms.New(cfg, s, c.locales, log) // its quiet hours: cfg.SMSWindowStart–SMSWindowEnd
 	waves := &wave.Service{Store: s, Surveys: c.surveys, Scorer: m, Notifier: text}
 	text.Waves = waves // answering by text submits through the same path as the web
-	return services{measures: m, sms: text, waves: waves}
+	results := &report.Service{Store: s, Surveys: c.surveys, Floor: cfg.MinGroupSize, Log: log}
+	return services{measures: m, sms: text, waves: waves, results: results}
 }
 
 // openRuntime loads the embedded content, then opens and migrates the database: the start-up
@@ -140,12 +143,17 @@ func openRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (cont
 // then waits for both. devOutbox shows the local SMS outbox page (demo only: it shows links).
 func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, svc services, devOutbox bool) error {
 	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales,
-		Waves: svc.waves, SMS: svc.sms, DevOutbox: devOutbox})
+		Waves: svc.waves, SMS: svc.sms, Results: svc.results, DevOutbox: devOutbox})
 	if err != nil {
 		return err
 	}
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		// Dashboards read rollups only; this keeps them a few seconds behind the answers at most.
+		svc.results.Run(ctx, 5*time.Second)
+	}()
 	go func() {
 		defer wg.Done()
 		if err := svc.sms.Run(ctx); err != nil && ctx.Err() == nil {

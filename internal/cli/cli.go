@@ -54,7 +54,7 @@ func commands() []command {
 		{"survey", "survey lint: check every instrument and locale", runSurvey},
 		{"roster", "roster import PATH: import a OneRoster 1.1 CSV folder or zip", runRoster},
 		{"score", "score calibrate|persons|rescore: Rasch scoring", runScore},
-		{"admin", "admin create --email E: create a district admin", runAdmin},
+		{"admin", "admin create|token --email E: create a district admin, or an API token for a user", runAdmin},
 	}
 }
 

@@ -25,7 +25,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	svc := newServices(cfg, s, c, log)
-	links, err := demo.Seed(ctx, s, svc.waves, svc.measures, cfg.BaseURL, log)
+	links, err := demo.Seed(ctx, s, svc.waves, svc.measures, svc.results, cfg.BaseURL, log)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("seed demo district: %w", err)

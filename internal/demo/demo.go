@@ -8,6 +8,7 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/measures"
+	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
@@ -28,7 +29,7 @@ type Links struct {
 
 // Seed builds the demo district (idempotently) through the OneRoster importer, simulates past
 // waves, opens this month's waves and returns the links to try.
-func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.Service, baseURL string, log *slog.Logger) (Links, error) {
+func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.Service, results *report.Service, baseURL string, log *slog.Logger) (Links, error) {
 	districtID, err := importDemoRoster(ctx, s, log)
 	if err != nil {
 		return Links{}, fmt.Errorf("demo roster: %w", err)
@@ -58,6 +59,11 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 	if l.LoginUser, l.LoginPassword, err = auth.EnsureDemoAdmin(ctx, s, districtID); err != nil {
 		return l, fmt.Errorf("demo admin: %w", err)
 	}
+	// Count everything seeded so the dashboards have results before the first page view.
+	if _, err := results.Refresh(ctx); err != nil {
+		return l, fmt.Errorf("demo results: %w", err)
+	}
+	l.Dashboard = baseURL + "/admin/results"
 	log.Info("demo district ready", "district_id", districtID)
 	return l, nil
 }

@@ -18,7 +18,7 @@ import (
 
 // adminPages are the staff pages, parsed once at start-up with the admin layout. They are in
 // English only for now: staff pages are not yet in the locale catalog.
-var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password"}
+var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings"}
 
 // adminRenderer is the staff counterpart of renderer: one template set per page, no locales.
 type adminRenderer struct {
@@ -78,7 +78,9 @@ func (v adminView) Nav(entry string) bool {
 	switch entry {
 	case "waves":
 		return v.User.Is(auth.DistrictAdmin, auth.SchoolLeader, auth.Counselor, auth.Analyst)
-	case "roster", "users", "audit":
+	case "tokens":
+		return v.User.Is(auth.APIRoles()...)
+	case "roster", "users", "audit", "settings":
 		return v.User.Is(auth.DistrictAdmin)
 	}
 	return false
@@ -94,6 +96,8 @@ var adminNotices = map[string]string{
 	"imported":   "Roster imported.",
 	"role":       "Role changed.",
 	"password":   "Your password is changed.",
+	"revoked":    "Token revoked.",
+	"settings":   "Results settings saved; every wave's results were rebuilt.",
 }
 
 func (s *Server) adminRender(c echo.Context, status int, page, title string, data any) error {

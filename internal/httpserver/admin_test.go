@@ -168,6 +168,7 @@ func TestAdminAccess(t *testing.T) {
 		{"GET", "/admin/roster", adminOnly, ""},
 		{"GET", "/admin/users", adminOnly, ""},
 		{"GET", "/admin/audit", adminOnly, ""},
+		{"GET", "/admin/results/settings", adminOnly, ""},
 	}
 	for _, tc := range tests {
 		for _, role := range roles {

@@ -34,6 +34,8 @@ func (s *Server) routes() {
 
 	s.adminRoutes() // staff sign-in and administration: see routes_admin.go, one rule per line
 
+	s.apiRoutes() // read-only JSON API under /api/v1 (bearer token or staff session): see routes_api.go, one rule per line
+
 	s.twilioRoutes() // Twilio webhooks (signature-checked, no CSRF) and, in demo mode, /dev/outbox: see webhooks_twilio.go
 }
 

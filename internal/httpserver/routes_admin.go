@@ -23,22 +23,32 @@ func (s *Server) adminRoutes() {
 
 	// The session is checked before CSRF reads any form, so strangers cannot make us parse uploads.
 	g := e.Group("/admin", s.requireUser, s.staffCSRF())
-	g.GET("/password", s.authPasswordForm, s.anyone())                           // any signed-in role (their own password)
-	g.POST("/password", s.authPassword, s.anyone())                              // any signed-in role (their own password)
-	g.GET("", s.adminHome, s.anyone())                                           // any signed-in role
-	g.GET("/waves", s.adminWaves, s.allow(admin, leader, counselor, analyst))    // admin; others: waves touching their schools
-	g.GET("/waves/new", s.adminWaveNew, s.allow(admin, leader))                  // admin; leader: their schools only
-	g.POST("/waves", s.adminWaveCreate, s.allow(admin, leader))                  // admin; leader: their schools only
-	g.GET("/waves/:id", s.adminWave, s.allow(admin, leader, counselor, analyst)) // admin; others: wave touching their schools, rows of their schools
-	g.POST("/waves/:id/open", s.adminWaveOpen, s.allow(admin, leader))           // admin; leader: every school of the wave theirs
-	g.POST("/waves/:id/close", s.adminWaveClose, s.allow(admin, leader))         // admin; leader: every school of the wave theirs
-	g.POST("/waves/:id/extend", s.adminWaveExtend, s.allow(admin, leader))       // admin; leader: every school of the wave theirs
-	g.GET("/waves/:id/codes", s.adminWaveCodes, s.allow(admin, leader))          // admin; leader: codes of their schools
-	g.POST("/waves/:id/codes", s.adminWaveIssueCodes, s.allow(admin, leader))    // admin; leader: codes for their schools
-	g.GET("/roster", s.adminRoster, s.allow(admin))                              // district admin
-	g.POST("/roster", s.adminRosterImport, s.allow(admin))                       // district admin; body up to rosterUploadLimit
-	g.GET("/users", s.adminUsers, s.allow(admin))                                // district admin
-	g.POST("/users", s.adminUserCreate, s.allow(admin))                          // district admin
-	g.POST("/users/:uid/role", s.adminUserRole, s.allow(admin))                  // district admin
-	g.GET("/audit", s.adminAudit, s.allow(admin))                                // district admin
+	g.GET("/password", s.authPasswordForm, s.anyone())                                                              // any signed-in role (their own password)
+	g.POST("/password", s.authPassword, s.anyone())                                                                 // any signed-in role (their own password)
+	g.GET("", s.adminHome, s.anyone())                                                                              // any signed-in role
+	g.GET("/waves", s.adminWaves, s.allow(admin, leader, counselor, analyst))                                       // admin; others: waves touching their schools
+	g.GET("/waves/new", s.adminWaveNew, s.allow(admin, leader))                                                     // admin; leader: their schools only
+	g.POST("/waves", s.adminWaveCreate, s.allow(admin, leader))                                                     // admin; leader: their schools only
+	g.GET("/waves/:id", s.adminWave, s.allow(admin, leader, counselor, analyst))                                    // admin; others: wave touching their schools, rows of their schools
+	g.POST("/waves/:id/open", s.adminWaveOpen, s.allow(admin, leader))                                              // admin; leader: every school of the wave theirs
+	g.POST("/waves/:id/close", s.adminWaveClose, s.allow(admin, leader))                                            // admin; leader: every school of the wave theirs
+	g.POST("/waves/:id/extend", s.adminWaveExtend, s.allow(admin, leader))                                          // admin; leader: every school of the wave theirs
+	g.GET("/waves/:id/codes", s.adminWaveCodes, s.allow(admin, leader))                                             // admin; leader: codes of their schools
+	g.POST("/waves/:id/codes", s.adminWaveIssueCodes, s.allow(admin, leader))                                       // admin; leader: codes for their schools
+	g.GET("/results", s.adminResults, s.allow(admin, leader, counselor, analyst))                                   // admin; others: waves touching their schools, their schools' rows and the district row; ?format=csv|xlsx is audited
+	g.GET("/results/schools/:sid", s.adminResultsSchool, s.allow(admin, leader, counselor, analyst))                // admin; others: their schools (0 = the district row); ?format=csv|xlsx is audited
+	g.GET("/results/schools/:sid/measures/:mid", s.adminResultsMeasure, s.allow(admin, leader, counselor, analyst)) // as the school page
+	g.GET("/roster", s.adminRoster, s.allow(admin))                                                                 // district admin
+	g.POST("/roster", s.adminRosterImport, s.allow(admin))                                                          // district admin; body up to rosterUploadLimit
+	g.GET("/users", s.adminUsers, s.allow(admin))                                                                   // district admin
+	g.POST("/users", s.adminUserCreate, s.allow(admin))                                                             // district admin
+	g.POST("/users/:uid/role", s.adminUserRole, s.allow(admin))                                                     // district admin
+	g.GET("/audit", s.adminAudit, s.allow(admin))                                                                   // district admin
+	g.GET("/results/settings", s.adminSettings, s.allow(admin))                                                     // district admin: privacy floor and breakdowns
+	g.POST("/results/settings", s.adminSettingsSave, s.allow(admin))                                                // district admin; rebuilds every wave's results
+
+	// API tokens: each reader of results manages their own (see routes_api.go for the API itself).
+	g.GET("/tokens", s.adminTokens, s.allow(admin, leader, counselor, analyst))                   // readers of results: their own API tokens
+	g.POST("/tokens", s.adminTokenCreate, s.allow(admin, leader, counselor, analyst))             // readers of results: a token for themselves, shown once
+	g.POST("/tokens/:tid/revoke", s.adminTokenRevoke, s.allow(admin, leader, counselor, analyst)) // readers of results: their own tokens only
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -34,6 +35,8 @@ type Deps struct {
 	Limits  Limits // zero value means DefaultLimits
 	// SMS texts families and answers Twilio's webhooks; nil means the webhooks answer 503.
 	SMS *sms.Service
+	// Results answers the dashboards, exports and API; nil means built over Store and Surveys.
+	Results *report.Service
 	// DevOutbox shows the SMS outbox at /dev/outbox (demo mode only: it shows live survey links).
 	DevOutbox bool
 	// Auth runs staff accounts and sessions; nil means auth.New(Store, auth.Options{Log: Log}).
@@ -49,6 +52,7 @@ type Server struct {
 	render        *renderer
 	failedLookups *failureLimiter
 	adminPages    *adminRenderer
+	resultsPages  *resultsRenderer // the dashboards: see admin_results_render.go
 	failedLogins  *failureLimiter
 }
 
@@ -73,12 +77,19 @@ func New(d Deps) (*Server, error) {
 			ClientID: d.Config.OIDCClientID, ClientSecret: d.Config.OIDCClientSecret,
 			RedirectURL: d.Config.BaseURL + "/login/oidc/callback", AllowedDomains: d.Config.OIDCAllowedDomains})
 	}
+	if d.Results == nil {
+		d.Results = &report.Service{Store: d.Store, Surveys: d.Surveys, Floor: d.Config.MinGroupSize, Log: d.Log}
+	}
 	ar, err := newAdminRenderer()
 	if err != nil {
 		return nil, err
 	}
+	rr, err := newResultsRenderer()
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{echo: e, Deps: d, render: r, failedLookups: newFailureLimiter(d.Limits),
-		adminPages: ar, failedLogins: newFailureLimiter(loginLimits())}
+		adminPages: ar, resultsPages: rr, failedLogins: newFailureLimiter(loginLimits())}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(
 		middleware.RequestID(),

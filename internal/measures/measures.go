@@ -145,17 +145,23 @@ func scores(in *survey.Instrument, cals map[string]scoring.Calibration, r *store
 	return out, nil
 }
 
-// ScoreResponse stores a response's measure scores inside the submission's transaction.
+// ScoreResponse stores a response's measure scores inside the submission's transaction and
+// queues it for the results refresher.
 func (s *Service) ScoreResponse(ctx context.Context, tx *gorm.DB, in *survey.Instrument, r *store.Response) error {
 	cals, err := s.calibrations(tx, r.DistrictID, in)
 	if err != nil {
 		return err
 	}
 	rows, err := scores(in, cals, r)
-	if err != nil || len(rows) == 0 {
+	if err != nil {
 		return err
 	}
-	return tx.Create(&rows).Error
+	if len(rows) > 0 {
+		if err := tx.Create(&rows).Error; err != nil {
+			return err
+		}
+	}
+	return store.MarkScored(tx, r.DistrictID, r.WaveID, r.ID)
 }
 
 // Calibrated reports whether every measure of the instrument version has a stored calibration.
@@ -296,6 +302,10 @@ func (s *Service) Rescore(ctx context.Context, districtID, waveID int64) (int, e
 		}
 		n += len(batch)
 		last = batch[len(batch)-1].ID
+	}
+	// Every score may have moved, so the wave's results are rebuilt rather than patched.
+	if err := store.MarkWaveStale(s.Store.DB.WithContext(ctx), districtID, waveID); err != nil {
+		return n, fmt.Errorf("rescore wave %d: %w", waveID, err)
 	}
 	return n, nil
 }

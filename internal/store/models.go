@@ -251,5 +251,6 @@ func Models() []any {
 		&RosterImport{}, &RosterRecord{},
 		&User{}, &UserSchool{}, &Session{}, &AuditEntry{},
 		&SMSMessage{}, &SMSOptOut{}, &InvitationToken{}, &SMSConversation{},
+		&RollupCell{}, &RollupPending{}, &RollupWave{}, &APIToken{},
 	}
 }

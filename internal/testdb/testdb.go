@@ -150,6 +150,18 @@ func Postgres(tb testing.TB) *store.Store {
 	return s
 }
 
+// Shared opens the package's PostgreSQL database for the life of the test binary: for benchmarks
+// that build a large data set once and share it across benchmark functions.
+func Shared(tb testing.TB) *store.Store {
+	tb.Helper()
+	db, _ := config.ParseDatabaseURL(URL(tb))
+	s, err := store.Open(context.Background(), db, discard())
+	if err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
+	return s
+}
+
 // SQLite opens a fresh, migrated SQLite database in the test's temporary folder.
 func SQLite(tb testing.TB) *store.Store {
 	tb.Helper()

@@ -1,0 +1,561 @@
+package httpserver
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/export"
+	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/report"
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// This file holds what the three results views share: who may see which schools and waves, the
+// viewer's language, how numbers and groups are written, and the CSV/XLSX download of any table.
+// The numbers themselves come from internal/report, already cleared by the privacy floor; nothing
+// here computes a figure, and a suppressed row is only ever written as "fewer than N responses".
+
+// errNoResults is a 404 that does not say whether the school or wave exists outside the scope.
+var errNoResults = echo.NewHTTPError(http.StatusNotFound, "No such results.")
+
+// districtRow is the school id of the district's own row.
+const districtRow int64 = 0
+
+// resultsCtx is what every results view starts from: the viewer, their language, the schools
+// and waves they may see, and the chosen wave's data within their schools.
+type resultsCtx struct {
+	c       echo.Context
+	p       *auth.Principal
+	d       dash
+	schools map[int64]store.School // in scope, by id
+	scope   []int64                // their ids
+	waves   []store.Wave           // visible waves, newest first
+	wd      *report.WaveData       // nil when no wave is visible
+	query   url.Values             // the parameters links keep (lang)
+}
+
+// loadResults resolves the scope for a view of school (districtRow for the district, or -1 for
+// the overview): out-of-scope schools and waves are 404, as for waves.
+func (s *Server) loadResults(c echo.Context, school int64) (*resultsCtx, error) {
+	ctx := c.Request().Context()
+	rc := &resultsCtx{c: c, p: principal(c), schools: map[int64]store.School{}, query: url.Values{}}
+	rc.d = s.dashFor(c)
+	if q := c.QueryParam("lang"); q != "" && rc.d.lang == q {
+		rc.query.Set("lang", q)
+	}
+	all, err := s.Results.Schools(ctx, rc.p.User.DistrictID)
+	if err != nil {
+		return nil, fmt.Errorf("results: schools: %w", err)
+	}
+	for _, sc := range all {
+		if rc.p.CanSchool(sc.ID) {
+			rc.schools[sc.ID] = sc
+			rc.scope = append(rc.scope, sc.ID)
+		}
+	}
+	if _, ok := rc.schools[school]; school > districtRow && !ok {
+		return nil, errNoResults
+	}
+	if rc.waves, err = s.visibleResultWaves(c, rc, school); err != nil {
+		return nil, err
+	}
+	if rc.wd, err = s.chooseWave(c, rc, school); err != nil || rc.wd == nil {
+		return rc, err
+	}
+	if school > districtRow && !slices.ContainsFunc(rc.wd.Schools, func(sc store.School) bool { return sc.ID == school }) {
+		return nil, errNoResults
+	}
+	rc.d.wd, rc.d.prevOK = rc.wd, rc.previousVisible()
+	return rc, nil
+}
+
+// visibleResultWaves lists the waves the viewer may see results of, newest first: for a school
+// page, the waves that school took part in; otherwise, for anyone but a district admin, the waves
+// touching their schools. A leader never learns of a wave run only at another school — its
+// district row would be that school's result.
+func (s *Server) visibleResultWaves(c echo.Context, rc *resultsCtx, school int64) ([]store.Wave, error) {
+	ctx := c.Request().Context()
+	waves, err := s.Results.Waves(ctx, rc.p.User.DistrictID)
+	if err != nil {
+		return nil, fmt.Errorf("results: waves: %w", err)
+	}
+	ids := rc.scope
+	switch {
+	case school > districtRow:
+		ids = []int64{school}
+	case rc.p.Role() == auth.DistrictAdmin:
+		return waves, nil
+	}
+	var touching []int64
+	if err := s.Store.DB.WithContext(ctx).Model(&store.WaveSchool{}).Distinct("wave_id").
+		Where("district_id = ? AND school_id IN ?", rc.p.User.DistrictID, append([]int64{-1}, ids...)).
+		Pluck("wave_id", &touching).Error; err != nil {
+		return nil, fmt.Errorf("results: waves in scope: %w", err)
+	}
+	return slices.DeleteFunc(waves, func(w store.Wave) bool { return !slices.Contains(touching, w.ID) }), nil
+}
+
+// chooseWave loads ?wave= when visible (404 otherwise), else the newest wave whose row for
+// school has results to show, else the newest wave; nil when there is none.
+func (s *Server) chooseWave(c echo.Context, rc *resultsCtx, school int64) (*report.WaveData, error) {
+	candidates := rc.waves[:min(len(rc.waves), 6)]
+	if q := c.QueryParam("wave"); q != "" {
+		id, err := strconv.ParseInt(q, 10, 64)
+		i := slices.IndexFunc(rc.waves, func(w store.Wave) bool { return w.ID == id })
+		if err != nil || i < 0 {
+			return nil, errNoResults
+		}
+		candidates = rc.waves[i : i+1]
+	}
+	var first *report.WaveData
+	for _, w := range candidates {
+		wd, err := s.Results.Wave(c.Request().Context(), rc.p.User.DistrictID, w.ID, rc.scope)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errNoResults
+		}
+		if err != nil {
+			return nil, fmt.Errorf("results: wave %d: %w", w.ID, err)
+		}
+		if r := wd.Rows(max(school, districtRow), "", ""); len(candidates) == 1 || (len(r) == 1 && !r[0].Suppressed) {
+			return wd, nil
+		}
+		if first == nil {
+			first = wd
+		}
+	}
+	return first, nil
+}
+
+// trend is the school's trend without waves the viewer may not see (the district's trend would
+// otherwise show waves run only at other schools).
+func (s *Server) trend(rc *resultsCtx, school int64) ([]report.TrendPoint, error) {
+	points, err := s.Results.Trend(rc.c.Request().Context(), rc.wd, school)
+	if err != nil {
+		return nil, fmt.Errorf("results: trend: %w", err)
+	}
+	return slices.DeleteFunc(points, func(tp report.TrendPoint) bool {
+		return !slices.ContainsFunc(rc.waves, func(w store.Wave) bool { return w.ID == tp.Wave.ID })
+	}), nil
+}
+
+// previousVisible reports whether change since the previous wave may be shown: the previous wave
+// must be one the viewer could open.
+func (rc *resultsCtx) previousVisible() bool {
+	return rc.wd.Previous != nil && slices.ContainsFunc(rc.waves, func(w store.Wave) bool { return w.ID == rc.wd.Previous.ID })
+}
+
+// schoolName is a school's name, or the district's row label.
+func (rc *resultsCtx) schoolName(id int64) string {
+	if id == districtRow {
+		return rc.d.T("results.district")
+	}
+	return rc.schools[id].Name
+}
+
+// href builds a results link that keeps the viewer's language and sets params (name, value…).
+func (rc *resultsCtx) href(path string, params ...string) string {
+	q := url.Values{}
+	for k, v := range rc.query {
+		q[k] = v
+	}
+	for i := 0; i+1 < len(params); i += 2 {
+		if params[i+1] == "" {
+			q.Del(params[i])
+			continue
+		}
+		q.Set(params[i], params[i+1])
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// option is one entry of a select.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// picker is the GET form choosing the wave (and, on a school page, the breakdown).
+type picker struct {
+	Action string
+	Lang   string
+	Waves  []option
+	By     []option // nil: no breakdown to choose
+}
+
+func (rc *resultsCtx) picker(action, by string, withBy bool) picker {
+	pk := picker{Action: action, Lang: rc.query.Get("lang")}
+	for _, w := range rc.waves {
+		pk.Waves = append(pk.Waves, option{Value: strconv.FormatInt(w.ID, 10), Label: w.Name, Selected: rc.wd != nil && w.ID == rc.wd.Wave.ID})
+	}
+	if withBy && rc.wd != nil {
+		for _, a := range rc.wd.Attributes {
+			pk.By = append(pk.By, option{Value: a, Label: rc.d.attrName(a), Selected: a == by})
+		}
+	}
+	return pk
+}
+
+// render shows a results page in the viewer's language, with the language switch.
+func (s *Server) renderResults(rc *resultsCtx, page, title string, data any) error {
+	c := rc.c
+	v := resultsView{Lang: rc.d.lang, Dir: rc.d.l.Dir(), Title: title, User: rc.p, D: data}
+	v.CSRF, _ = c.Get("csrf").(string)
+	for _, tag := range s.resultsPages.cat.Tags() {
+		q := c.QueryParams()
+		q.Set("lang", tag)
+		q.Del("format")
+		q.Del("table")
+		v.Langs = append(v.Langs, langLink{Tag: tag, Name: s.resultsPages.cat.Info(tag).Name,
+			URL: c.Request().URL.Path + "?" + q.Encode(), Current: tag == rc.d.lang})
+	}
+	return s.resultsPages.render(c, http.StatusOK, page, v)
+}
+
+// dashFor picks the viewer's dashboard language: ?lang=, else Accept-Language, else English.
+func (s *Server) dashFor(c echo.Context) dash {
+	cat := s.resultsPages.cat
+	tag, ok := cat.Supported(c.QueryParam("lang"))
+	if !ok {
+		tag = cat.MatchAccept(c.Request().Header.Get("Accept-Language"))
+	}
+	return dash{l: cat.Localizer(tag), lang: cat.Localizer(tag).Tag(), cat: cat, respondent: s.Locales}
+}
+
+// dash writes results for one viewer: their language, the wave's instrument and floor.
+type dash struct {
+	l          *locale.Localizer
+	lang       string
+	cat        *locale.Catalog
+	respondent *locale.Catalog // language names for language groups
+	wd         *report.WaveData
+	prevOK     bool // the previous wave is one the viewer may see, so change may be shown
+}
+
+// T translates a dashboard message; kv are placeholder names and values.
+func (d dash) T(id string, kv ...any) string {
+	if len(kv) == 0 {
+		return d.l.T(id)
+	}
+	return d.l.T(id, dict(kv...))
+}
+
+func (d dash) has(id string) bool {
+	if _, ok := d.cat.Message(d.lang, id); ok {
+		return true
+	}
+	_, ok := d.cat.Message(locale.Default, id)
+	return ok
+}
+
+// num writes a number with one decimal in the viewer's convention; "—" when unknown.
+func (d dash) num(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return d.T("results.not_shown")
+	}
+	s := strconv.FormatFloat(v, 'f', 1, 64)
+	if d.lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return strings.Replace(s, "-", "−", 1)
+}
+
+// signed writes a difference with its sign.
+func (d dash) signed(v float64) string {
+	if v > 0 {
+		return "+" + d.num(v)
+	}
+	return d.num(v)
+}
+
+// suppressed is the only thing ever said about a hidden group.
+func (d dash) suppressed() string { return d.T("results.suppressed", "Count", d.wd.Floor) }
+
+// measureName is a measure's name in the viewer's language (English if it has none).
+func (d dash) measureName(id string) string {
+	for _, m := range d.wd.Instrument.Measures {
+		if m.ID == id {
+			return textIn(m.Name, d.lang, id)
+		}
+	}
+	return id
+}
+
+// itemText is an item's text in the viewer's language (English if it has none).
+func (d dash) itemText(id string) string {
+	for _, it := range d.wd.Instrument.Items {
+		if it.ID == id {
+			return textIn(it.Text, d.lang, id)
+		}
+	}
+	return id
+}
+
+func textIn(m map[string]string, lang, fallback string) string {
+	if s := m[lang]; s != "" {
+		return s
+	}
+	if s := m[locale.Default]; s != "" {
+		return s
+	}
+	return fallback
+}
+
+// attrName is an attribute's name; an unknown key is shown as it is.
+func (d dash) attrName(a string) string {
+	if d.has("attr." + a) {
+		return d.T("attr." + a)
+	}
+	return a
+}
+
+// groupName is a group's label: languages by their own name, grades as "Grade 5", common values
+// translated, anything else as recorded.
+func (d dash) groupName(attr, v string) string {
+	switch {
+	case v == report.All:
+		return d.T("value.all")
+	case v == report.NotRecorded:
+		return d.T("value.not_recorded")
+	case attr == "home_language" || attr == "response_language" || attr == "language":
+		if tag, ok := d.respondent.Supported(v); ok {
+			return d.respondent.Info(tag).Name
+		}
+	case attr == "grade" || attr == "child_grade":
+		if n, err := strconv.Atoi(v); err == nil {
+			return d.T("value.grade", "Grade", n)
+		}
+	}
+	if d.has("value." + v) {
+		return d.T("value." + v)
+	}
+	return v
+}
+
+// band is the reporting band (0 very weak … 4 very strong) of a score of measure.
+func (d dash) band(measure string, v float64) int {
+	cuts := []float64{35, 45, 55, 65}
+	for _, m := range d.wd.Instrument.Measures {
+		if m.ID == measure && len(m.Reporting.Cuts) == 4 {
+			cuts = m.Reporting.Cuts
+		}
+	}
+	b := 0
+	for _, c := range cuts {
+		if v >= c {
+			b++
+		}
+	}
+	return b
+}
+
+// score is one score cell as shown: the mean with its interval, its band, change and gap.
+type score struct {
+	Suppressed  bool
+	Text        string // "62.3 (58.1–66.5)" or "fewer than 10 responses"
+	Band        int    // -1 when not shown
+	BandName    string
+	Change      string
+	ChangeClass string // "up", "down" or ""
+	Gap         string
+	GapClass    string
+}
+
+func (d dash) score(r report.Row, showChange bool) score {
+	if r.Suppressed {
+		return score{Suppressed: true, Text: d.suppressed(), Band: -1}
+	}
+	sc := score{Text: d.T("results.score_with_ci", "Mean", d.num(r.Mean), "Low", d.num(r.CILow), "High", d.num(r.CIHigh)), Band: -1}
+	if !math.IsNaN(r.Mean) {
+		sc.Band = d.band(r.Measure, r.Mean)
+		sc.BandName = d.T("band." + strconv.Itoa(sc.Band))
+	}
+	if showChange {
+		sc.Change, sc.ChangeClass = d.change(r.Change)
+	}
+	if r.Gap != nil && r.Gap.Flagged {
+		if r.Gap.Diff > 0 {
+			sc.Gap, sc.GapClass = d.T("gap.above", "Diff", d.signed(r.Gap.Diff)), "up"
+		} else {
+			sc.Gap, sc.GapClass = d.T("gap.below", "Diff", d.signed(r.Gap.Diff)), "down"
+		}
+	}
+	return sc
+}
+
+// change words the change since the previous wave: a flagged change up or down, or no clear one.
+func (d dash) change(c *report.Compare) (string, string) {
+	switch {
+	case c == nil:
+		return d.T("change.na"), ""
+	case c.Flagged && c.Diff > 0:
+		return d.T("change.up", "Diff", d.signed(c.Diff)), "up"
+	case c.Flagged:
+		return d.T("change.down", "Diff", d.signed(c.Diff)), "down"
+	}
+	return d.T("change.none"), ""
+}
+
+// rate is a respondent row's response rate: "42% (21 of 50)"; hidden rows say only the floor.
+func (d dash) rate(r report.Row) (text string, shown bool) {
+	if r.Suppressed {
+		return d.suppressed(), false
+	}
+	if math.IsNaN(r.Rate) || r.Invited == 0 {
+		return d.T("results.not_shown"), true
+	}
+	return d.T("results.pct", "Pct", d.num(r.Rate)) + " (" + d.T("results.responded_of", "N", r.N, "Invited", r.Invited) + ")", true
+}
+
+// exportLink is one download offered under a table; Context (the table's caption) is read out
+// to screen readers after the visible label, so every link says what it downloads.
+type exportLink struct {
+	Label, Context, Href string
+}
+
+// exports offers a table (or, with table "", the whole page) as CSV and XLSX.
+func (rc *resultsCtx) exports(path, table, caption string, params ...string) []exportLink {
+	p := append(slices.Clone(params), "table", table)
+	return []exportLink{
+		{Label: rc.d.T("export.csv"), Context: caption, Href: rc.href(path, append(p, "format", "csv")...)},
+		{Label: rc.d.T("export.xlsx"), Context: caption, Href: rc.href(path, append(p, "format", "xlsx")...)},
+	}
+}
+
+// wantsExport reports whether the request asks for a download instead of the page.
+func wantsExport(c echo.Context) bool { return c.QueryParam("format") != "" }
+
+// sendExport writes the tables the request names (?table=, else all for XLSX and the first for
+// CSV) as a download, after recording it in the audit log: no download without its record.
+func (s *Server) sendExport(rc *resultsCtx, base string, tables []namedTable) error {
+	c := rc.c
+	format := c.QueryParam("format")
+	if format != "csv" && format != "xlsx" {
+		return echo.NewHTTPError(http.StatusBadRequest, "format must be csv or xlsx.")
+	}
+	if want := c.QueryParam("table"); want != "" {
+		tables = slices.DeleteFunc(slices.Clone(tables), func(t namedTable) bool { return t.key != want })
+		if len(tables) == 0 {
+			return echo.NewHTTPError(http.StatusNotFound, "No such table on this page.")
+		}
+		base += "-" + want
+	}
+	if len(tables) == 0 {
+		return echo.NewHTTPError(http.StatusNotFound, "Nothing to download.")
+	}
+	if format == "csv" {
+		tables = tables[:1]
+	}
+	name := cmp.Or(fileSlug(base), "results") + "." + format
+	detail := fmt.Sprintf("%s %s", format, c.Request().URL.RawQuery)
+	if err := s.Auth.AuditBy(c.Request().Context(), rc.p, auth.ActionExport, c.Request().URL.Path, detail, c.RealIP()); err != nil {
+		return fmt.Errorf("results export: %w", err)
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Cache-Control", "no-store")
+	if format == "csv" {
+		h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+		c.Response().WriteHeader(http.StatusOK)
+		return export.WriteCSV(c.Response(), tables[0].Table)
+	}
+	h.Set(echo.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Response().WriteHeader(http.StatusOK)
+	ts := make([]export.Table, len(tables))
+	for i, t := range tables {
+		ts[i] = t.Table
+	}
+	return export.WriteXLSX(c.Response(), ts...)
+}
+
+// namedTable is an export table with the key ?table= selects it by.
+type namedTable struct {
+	key string
+	export.Table
+}
+
+// fileSlug keeps a download's name to lowercase ASCII letters, digits and dashes.
+func fileSlug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+// resultColumns are the columns of every results export: stable keys, as in the API.
+var resultColumns = []string{"school", "measure", "measure_name", "attribute", "group", "group_name", "n", "mean", "se", "ci_low", "ci_high",
+	"favorable", "favorable_low", "favorable_high", "gap", "gap_low", "gap_high", "gap_flagged", "change", "change_low", "change_high", "change_flagged", "note"}
+
+// resultRow is one export row of a result: every number when shown; when hidden, the group and
+// "fewer than N responses" and no number at all.
+func (d dash) resultRow(school string, r report.Row) []export.Cell {
+	head := []export.Cell{export.Text(school), export.Text(r.Measure), export.Text(d.measureName(r.Measure)), export.Text(r.Attribute),
+		export.Text(r.Group), export.Text(d.groupName(r.Attribute, r.Group))}
+	if r.Suppressed {
+		row := append(head, make([]export.Cell, len(resultColumns)-len(head)-1)...)
+		return append(row, export.Text(d.suppressed()))
+	}
+	row := append(head, export.Int(r.N), round(r.Mean), round(r.SE), round(r.CILow), round(r.CIHigh),
+		round(r.Favorable), round(r.FavLow), round(r.FavHigh))
+	row = append(row, compareCells(r.Gap)...)
+	if d.prevOK {
+		row = append(row, compareCells(r.Change)...)
+	} else {
+		row = append(row, compareCells(nil)...)
+	}
+	return append(row, export.Empty())
+}
+
+func compareCells(c *report.Compare) []export.Cell {
+	if c == nil {
+		return []export.Cell{export.Empty(), export.Empty(), export.Empty(), export.Empty()}
+	}
+	flag := "no"
+	if c.Flagged {
+		flag = "yes"
+	}
+	return []export.Cell{round(c.Diff), round(c.Low), round(c.High), export.Text(flag)}
+}
+
+// round keeps two decimals in exports: more would suggest precision the data does not have.
+func round(v float64) export.Cell { return export.Number(math.Round(v*100) / 100) }
+
+// respondentColumns are the columns of response-rate exports.
+var respondentColumns = []string{"school", "attribute", "group", "group_name", "responded", "invited", "rate", "note"}
+
+func (d dash) respondentRow(school string, r report.Row) []export.Cell {
+	head := []export.Cell{export.Text(school), export.Text(r.Attribute), export.Text(r.Group), export.Text(d.groupName(r.Attribute, r.Group))}
+	if r.Suppressed {
+		return append(head, export.Empty(), export.Empty(), export.Empty(), export.Text(d.suppressed()))
+	}
+	invited := export.Empty()
+	if r.Invited > 0 {
+		invited = export.Int(r.Invited)
+	}
+	return append(head, export.Int(r.N), invited, round(r.Rate), export.Empty())
+}
+
+func schoolPath(id int64) string { return "/admin/results/schools/" + id64(id) }
+
+func id64(n int64) string { return strconv.FormatInt(n, 10) }

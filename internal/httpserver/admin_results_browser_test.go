@@ -1,0 +1,65 @@
+package httpserver_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/trustpulse/trustpulse/internal/browsertest"
+)
+
+// TestResultsPagesPassAxe signs in as a school leader and runs axe-core (WCAG 2.1 A/AA) on the
+// results pages at the phone viewport, in English and Spanish, and the school page again at a
+// laptop viewport. On the phone nothing but the marked scroll regions may scroll sideways.
+func TestResultsPagesPassAxe(t *testing.T) {
+	f := newResultsFixture(t)
+	br := browsertest.Start(t)
+	tab := br.NewTab(t, browsertest.TabOptions{})
+	if status := tab.Open(f.srv.URL + "/admin"); status != 200 {
+		t.Fatalf("sign-in page: %d", status)
+	}
+	tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email("leaderA")), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))
+	if status := tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)); status != 200 {
+		t.Fatalf("sign in: %d", status)
+	}
+	check := func(page string, status int) {
+		t.Helper()
+		if status != 200 {
+			t.Fatalf("%s: HTTP %d (at %s)", page, status, tab.Location())
+		}
+		if w := browsertest.Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
+			wide := browsertest.Eval[[]string](tab, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth && !e.closest(".scroll")).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right)).slice(0, 8)`)
+			t.Errorf("%s: page is %dpx wide in a %dpx viewport: it scrolls sideways (%v)", page, w[0], w[1], wide)
+		}
+		tab.Screenshot(page)
+		tab.AssertAxe(page)
+	}
+	check("overview", tab.Follow(browsertest.ClickCSS(`header nav a[href="/admin/results"]`)))
+	check("school", tab.Follow(browsertest.ClickCSS(fmt.Sprintf(`main a[href^="/admin/results/schools/%d"]`, f.school))))
+	tab.Do(chromedp.SetValue(chromedp.CSS(`#pick-by`), "gender"))
+	check("school by gender", tab.Follow(browsertest.ClickCSS(`form.picker button[type="submit"]`)))
+	if !strings.Contains(tab.Location(), "by=gender") {
+		t.Errorf("the breakdown form led to %s", tab.Location())
+	}
+	hidden := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`.results-table tbody`)))
+	if !strings.Contains(hidden, "fewer than 10 responses") {
+		t.Errorf("no hidden group in the subgroup table: %s", hidden)
+	}
+	check("measure", tab.Follow(browsertest.ClickCSS(`section.trend h3 a`)))
+	check("school in Spanish", tab.Open(f.srv.URL+f.schoolPage(f.school)+"&by=gender&lang=es"))
+	if lang := browsertest.Run(tab, chromedp.Attributes(chromedp.CSS("html")))["lang"]; lang != "es" {
+		t.Errorf(`<html lang=%q>, want "es"`, lang)
+	}
+	check("overview in Spanish", tab.Follow(browsertest.ClickCSS(`main a[href^="/admin/results?"]`)))
+
+	tab.Do(chromedp.EmulateViewport(1280, 800))
+	check("school on a laptop", tab.Open(f.srv.URL+f.schoolPage(f.school)+"&by=gender"))
+	tab.AssertSameOrigin(f.srv.URL)
+	for _, e := range tab.Logs() {
+		if e.Source == "security" { // a CSP violation
+			t.Errorf("browser: %s (%s)", e.Text, e.URL)
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package httpserver
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/trustpulse/trustpulse/internal/report"
+)
+
+// The charts are inline SVG laid out here, in a 360-unit-wide view box so that on a phone one
+// unit is about one pixel and the labels stay legible; on a laptop the browser scales them up.
+// Every chart has a real table next to it, so nothing is said by the picture alone.
+
+const (
+	chartW, chartH               = 360, 236
+	plotLeft, plotRight          = 34, 12
+	plotTop, plotH               = 10, 150
+	trendLabelLen                = 14
+	barW, barH                   = 360, 36
+	chartScaleMin, chartScaleMax = 0.0, 100.0
+)
+
+// trendChart is one measure's scores across waves: points, 95% interval bars, band shading.
+type trendChart struct {
+	ID, Title, Desc string
+	W, H            int
+	Bands           []chartBand
+	Grid            []chartGrid
+	Points          []chartPoint
+	Lines           []chartLine
+	Labels          []chartLabel
+	AxisX1, AxisX2  float64
+	AxisY, PlotW    float64
+	TickX           float64
+}
+
+type chartBand struct {
+	Y, H  float64
+	Class string
+}
+
+type chartGrid struct {
+	Y     float64
+	Label string
+}
+
+type chartPoint struct {
+	X, Y, Lo, Hi float64
+	CapL, CapR   float64 // ends of the interval's caps
+}
+
+type chartLine struct{ X1, Y1, X2, Y2 float64 }
+
+type chartLabel struct {
+	X, Y float64
+	Text string
+}
+
+func chartY(v float64) float64 {
+	v = math.Max(chartScaleMin, math.Min(chartScaleMax, v))
+	return plotTop + (chartScaleMax-v)/(chartScaleMax-chartScaleMin)*plotH
+}
+
+// newTrendChart lays out the trend of measure index m. A wave whose result is hidden gets a wave
+// label and no mark, and the line breaks there.
+func (d dash) newTrendChart(id, title string, measure string, m int, points []report.TrendPoint) trendChart {
+	ch := trendChart{ID: id, Title: title, Desc: d.T("trend.chart_desc"), W: chartW, H: chartH,
+		AxisX1: plotLeft, AxisX2: chartW - plotRight, AxisY: plotTop + plotH, PlotW: chartW - plotRight - plotLeft, TickX: plotLeft - 4}
+	cuts := []float64{chartScaleMin, 35, 45, 55, 65, chartScaleMax}
+	for _, ms := range d.wd.Instrument.Measures {
+		if ms.ID == measure && len(ms.Reporting.Cuts) == 4 {
+			cuts = append(append([]float64{chartScaleMin}, ms.Reporting.Cuts...), chartScaleMax)
+		}
+	}
+	for i := 0; i+1 < len(cuts); i++ {
+		top, bottom := chartY(cuts[i+1]), chartY(cuts[i])
+		ch.Bands = append(ch.Bands, chartBand{Y: top, H: bottom - top, Class: "band" + id64(int64(i))})
+	}
+	for _, v := range cuts {
+		ch.Grid = append(ch.Grid, chartGrid{Y: chartY(v), Label: strconv.FormatFloat(v, 'f', 0, 64)})
+	}
+	n := len(points)
+	// The first point sits far enough in that its slanted wave label does not run off the left.
+	const padLeft, padRight = 40, 14
+	inner := float64(chartW-plotLeft-plotRight) - padLeft - padRight
+	var prev *chartPoint
+	for i, p := range points {
+		x := float64(plotLeft) + padLeft + inner/2
+		if n > 1 {
+			x = float64(plotLeft) + padLeft + inner*float64(i)/float64(n-1)
+		}
+		ch.Labels = append(ch.Labels, chartLabel{X: x, Y: plotTop + plotH + 12, Text: shorten(p.Wave.Name, trendLabelLen)})
+		st := p.Measures[m]
+		if st.Suppressed || math.IsNaN(st.Mean) {
+			prev = nil
+			continue
+		}
+		pt := chartPoint{X: x, Y: chartY(st.Mean), Lo: chartY(st.CILow), Hi: chartY(st.CIHigh), CapL: x - 4, CapR: x + 4}
+		if math.IsNaN(st.CILow) || math.IsNaN(st.CIHigh) {
+			pt.Lo, pt.Hi = pt.Y, pt.Y
+		}
+		if prev != nil {
+			ch.Lines = append(ch.Lines, chartLine{X1: prev.X, Y1: prev.Y, X2: pt.X, Y2: pt.Y})
+		}
+		ch.Points = append(ch.Points, pt)
+		prev = &ch.Points[len(ch.Points)-1]
+	}
+	return ch
+}
+
+// shorten cuts a label to n characters with an ellipsis; the table beside the chart has it whole.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// distBar is the stacked bar of a result's distribution over the five bands.
+type distBar struct {
+	Title    string
+	W, H     int
+	Segments []distSegment
+}
+
+type distSegment struct {
+	X, W   float64
+	Class  string
+	Label  string
+	LabelX float64
+}
+
+func (d dash) newDistBar(title string, dist [5]float64) distBar {
+	b := distBar{Title: title, W: barW, H: barH}
+	x := 0.0
+	for i, pct := range dist {
+		if math.IsNaN(pct) || pct <= 0 {
+			continue
+		}
+		w := pct / 100 * barW
+		seg := distSegment{X: x, W: w, Class: "band" + id64(int64(i)), LabelX: x + w/2}
+		if w >= 34 {
+			seg.Label = d.num(pct) + "%"
+		}
+		b.Segments = append(b.Segments, seg)
+		x += w
+	}
+	return b
+}

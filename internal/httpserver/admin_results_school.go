@@ -1,0 +1,244 @@
+package httpserver
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustpulse/trustpulse/internal/export"
+	"github.com/trustpulse/trustpulse/internal/report"
+)
+
+// schoolPage is one school's (or the district's) results in one wave.
+type schoolPage struct {
+	Pick      picker
+	None      string
+	School    string
+	Overview  string
+	Note      string
+	GapLegend string
+	Trends    []trendView
+	Attribute string
+	Sub       subTable
+	Rates     rateTable
+	Items     itemTable
+	All       exportLink
+}
+
+type trendView struct {
+	Name, Href, Caption, TableLabel string
+	Chart                           trendChart
+	Rows                            []trendRow
+	Notes                           []string
+	Exports                         []exportLink
+}
+
+type trendRow struct {
+	Wave, Score, N string
+	Hidden         bool
+}
+
+type subTable struct {
+	Caption  string
+	Measures []string
+	Rows     []subRow
+	Exports  []exportLink
+}
+
+type subRow struct {
+	Group string
+	Cells []score
+}
+
+type rateTable struct {
+	Caption string
+	Rows    []resultsRateRow
+	Exports []exportLink
+}
+
+type resultsRateRow struct {
+	Group, Text string
+	Hidden      bool
+}
+
+type itemTable struct {
+	Caption string
+	Rows    []resultsItem
+	Exports []exportLink
+}
+
+type resultsItem struct {
+	Measure, Text, Fav string
+	Hidden             bool
+}
+
+// adminResultsSchool is a school's page (the district's at id 0): each measure's trend, one
+// breakdown colour-coded with gaps marked, response rates and item % favorable.
+func (s *Server) adminResultsSchool(c echo.Context) error {
+	school, err := strconv.ParseInt(c.Param("sid"), 10, 64)
+	if err != nil || school < 0 {
+		return errNoResults
+	}
+	rc, err := s.loadResults(c, school)
+	if err != nil {
+		return err
+	}
+	path := schoolPath(school)
+	by := c.QueryParam("by")
+	if rc.wd != nil && by == "" && len(rc.wd.Attributes) > 0 {
+		by = rc.wd.Attributes[0]
+	}
+	pg := schoolPage{Pick: rc.picker(path, by, true), School: rc.schoolName(school), Overview: rc.href("/admin/results")}
+	title := rc.d.T("results.school_title", "School", pg.School)
+	if rc.wd == nil {
+		if wantsExport(c) {
+			return errNoResults
+		}
+		pg.None = rc.d.T("results.none")
+		return s.renderResults(rc, "results_school", title, pg)
+	}
+	if err := rc.wd.CheckAttribute(by); err != nil {
+		return echo.NewHTTPError(400, "This wave has no breakdown by "+strconv.Quote(by)+".")
+	}
+	points, err := s.trend(rc, school)
+	if err != nil {
+		return err
+	}
+	wd, d := rc.wd, rc.d
+	wave := id64(wd.Wave.ID)
+	if wantsExport(c) {
+		return s.sendExport(rc, pg.School+" "+wd.Wave.Name, s.schoolTables(rc, school, by, points))
+	}
+	pg.Note = d.T("results.scale_note", "Count", wd.Floor)
+	pg.GapLegend = d.T("gap.legend")
+	for i, m := range wd.Measures() {
+		name := d.measureName(m)
+		tv := trendView{Name: name, Href: rc.href(path+"/measures/"+m, "wave", wave), Caption: d.T("trend.caption", "Measure", name),
+			TableLabel: d.T("trend.table"), Chart: d.newTrendChart("trend-"+strconv.Itoa(i), d.T("trend.chart", "Measure", name), m, i, points)}
+		for _, p := range points {
+			st := p.Measures[i]
+			if st.Suppressed {
+				tv.Rows = append(tv.Rows, trendRow{Wave: p.Wave.Name, Score: d.suppressed(), Hidden: true})
+				tv.Notes = append(tv.Notes, d.T("trend.gap_note", "Wave", p.Wave.Name, "Count", wd.Floor))
+				continue
+			}
+			tv.Rows = append(tv.Rows, trendRow{Wave: p.Wave.Name, N: strconv.Itoa(st.N),
+				Score: d.score(report.Row{Measure: m, Stat: st}, false).Text})
+		}
+		tv.Exports = rc.exports(path, "trend-"+m, tv.Caption, "wave", wave)
+		pg.Trends = append(pg.Trends, tv)
+	}
+	if by != "" {
+		pg.Attribute = d.attrName(by)
+		pg.Sub = subTable{Caption: d.T("subgroups.caption", "Attribute", pg.Attribute, "Wave", wd.Wave.Name)}
+		for _, m := range wd.Measures() {
+			pg.Sub.Measures = append(pg.Sub.Measures, d.measureName(m))
+		}
+		byMeasure := make([][]report.Row, len(wd.Measures()))
+		for i, m := range wd.Measures() {
+			byMeasure[i] = wd.Rows(school, m, by)
+		}
+		for _, g := range wd.Rows(school, "", by) {
+			row := subRow{Group: d.groupName(by, g.Group)}
+			for _, rows := range byMeasure {
+				row.Cells = append(row.Cells, d.score(findGroup(rows, g.Group), false))
+			}
+			pg.Sub.Rows = append(pg.Sub.Rows, row)
+		}
+		pg.Sub.Exports = rc.exports(path, "subgroups", pg.Sub.Caption, "wave", wave, "by", by)
+	}
+	pg.Rates = rateTable{Caption: d.T("subgroups.rates_caption", "Attribute", pg.Attribute, "Wave", wd.Wave.Name)}
+	for _, r := range append(wd.Rows(school, "", ""), rateRows(wd, school, by)...) {
+		text, shown := d.rate(r)
+		pg.Rates.Rows = append(pg.Rates.Rows, resultsRateRow{Group: d.groupName(r.Attribute, r.Group), Text: text, Hidden: !shown})
+	}
+	pg.Rates.Exports = rc.exports(path, "rates", pg.Rates.Caption, "wave", wave, "by", by)
+	pg.Items = itemTable{Caption: d.T("items.caption", "Wave", wd.Wave.Name)}
+	for _, it := range wd.Items(school) {
+		iv := resultsItem{Measure: d.measureName(it.Measure), Text: d.itemText(it.Item)}
+		if iv.Hidden = it.Suppressed; iv.Hidden {
+			iv.Fav = d.suppressed()
+		} else {
+			iv.Fav = d.favorable(it.Stat)
+		}
+		pg.Items.Rows = append(pg.Items.Rows, iv)
+	}
+	pg.Items.Exports = rc.exports(path, "items", pg.Items.Caption, "wave", wave)
+	pg.All = exportLink{Label: d.T("export.all"), Href: rc.href(path, "wave", wave, "by", by, "format", "xlsx")}
+	return s.renderResults(rc, "results_school", title, pg)
+}
+
+// rateRows are the respondent rows of a breakdown ("" has none beyond the overall row).
+func rateRows(wd *report.WaveData, school int64, by string) []report.Row {
+	if by == "" {
+		return nil
+	}
+	return wd.Rows(school, "", by)
+}
+
+// findGroup picks a group's row from a breakdown; a group missing there is shown as hidden.
+func findGroup(rows []report.Row, group string) report.Row {
+	for _, r := range rows {
+		if r.Group == group {
+			return r
+		}
+	}
+	return report.Row{Group: group, Stat: report.Stat{Suppressed: true}}
+}
+
+// favorable writes % favorable with its Wilson interval.
+func (d dash) favorable(st report.Stat) string {
+	if math.IsNaN(st.Favorable) {
+		return d.T("results.not_shown")
+	}
+	if math.IsNaN(st.FavLow) || math.IsNaN(st.FavHigh) {
+		return d.T("results.pct", "Pct", d.num(st.Favorable))
+	}
+	return d.T("results.pct_with_ci", "Pct", d.num(st.Favorable), "Low", d.num(st.FavLow), "High", d.num(st.FavHigh))
+}
+
+// schoolTables are the school page's tables for download: trends, the breakdown, response
+// rates and items.
+func (s *Server) schoolTables(rc *resultsCtx, school int64, by string, points []report.TrendPoint) []namedTable {
+	wd, d := rc.wd, rc.d
+	name := rc.schoolName(school)
+	var out []namedTable
+	for i, m := range wd.Measures() {
+		t := namedTable{key: "trend-" + m, Table: export.Table{Name: d.T("trend.heading") + " " + d.measureName(m),
+			Columns: []string{"school", "measure", "measure_name", "wave", "n", "mean", "se", "ci_low", "ci_high", "favorable", "note"}}}
+		for _, p := range points {
+			st := p.Measures[i]
+			row := []export.Cell{export.Text(name), export.Text(m), export.Text(d.measureName(m)), export.Text(p.Wave.Name)}
+			if st.Suppressed {
+				row = append(row, export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Text(d.suppressed()))
+			} else {
+				row = append(row, export.Int(st.N), round(st.Mean), round(st.SE), round(st.CILow), round(st.CIHigh), round(st.Favorable), export.Empty())
+			}
+			t.Rows = append(t.Rows, row)
+		}
+		out = append(out, t)
+	}
+	sub := namedTable{key: "subgroups", Table: export.Table{Name: d.T("subgroups.heading"), Columns: resultColumns}}
+	if by != "" {
+		for _, r := range wd.Results(school, by) {
+			sub.Rows = append(sub.Rows, d.resultRow(name, r))
+		}
+	}
+	rates := namedTable{key: "rates", Table: export.Table{Name: d.T("results.response_rate"), Columns: respondentColumns}}
+	for _, r := range append(wd.Rows(school, "", ""), rateRows(wd, school, by)...) {
+		rates.Rows = append(rates.Rows, d.respondentRow(name, r))
+	}
+	items := namedTable{key: "items", Table: export.Table{Name: d.T("items.heading"),
+		Columns: []string{"school", "measure", "item", "text", "answers", "favorable", "favorable_low", "favorable_high", "note"}}}
+	for _, it := range wd.Items(school) {
+		row := []export.Cell{export.Text(name), export.Text(it.Measure), export.Text(it.Item), export.Text(d.itemText(it.Item))}
+		if it.Suppressed {
+			row = append(row, export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Text(d.suppressed()))
+		} else {
+			row = append(row, export.Int(it.N), round(it.Favorable), round(it.FavLow), round(it.FavHigh), export.Empty())
+		}
+		items.Rows = append(items.Rows, row)
+	}
+	return append(out, sub, rates, items)
+}

@@ -1,0 +1,54 @@
+package httpserver_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// TestAdminResultsSettings changes the floor and breakdowns through the page: a floor below the
+// minimum is refused with a message naming it and changes nothing; a valid change is saved,
+// marks the district's waves rebuilt and is audited.
+func TestAdminResultsSettings(t *testing.T) {
+	f := newAdminFixture(t)
+	b := f.signIn("admin")
+	code, page, _ := b.do("GET", "/admin/results/settings", nil)
+	if code != http.StatusOK || !strings.Contains(page, `value="10"`) {
+		t.Fatalf("settings page: %d\n%s", code, page)
+	}
+	csrf := csrfOf(t, page)
+	code, page, _ = b.do("POST", "/admin/results/settings", url.Values{"_csrf": {csrf}, "floor": {"3"}, "attribute": {"grade"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "must be at least 10") {
+		t.Fatalf("floor 3: %d\n%s", code, page)
+	}
+	var d store.District
+	must(t, f.st.DB.Where("district_id = ?", f.district).First(&d).Error)
+	if d.MinGroupSize != 10 || d.Settings["report_attributes"] != "" {
+		t.Fatalf("a refused change was saved: %+v", d)
+	}
+	// Drafts have no results; open the fixture's two waves so saving has something to rebuild.
+	must(t, f.st.DB.Model(&store.Wave{}).Where("district_id = ?", f.district).Update("status", store.StatusOpen).Error)
+	code, _, h := b.do("POST", "/admin/results/settings", url.Values{"_csrf": {csrf}, "floor": {"15"}, "attribute": {"grade", "english_learner"}})
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "notice=settings") {
+		t.Fatalf("valid change: %d %q", code, h.Get("Location"))
+	}
+	must(t, f.st.DB.Where("district_id = ?", f.district).First(&d).Error)
+	if d.MinGroupSize != 15 || d.Settings["report_attributes"] != "grade,english_learner" {
+		t.Errorf("saved district = %d %q", d.MinGroupSize, d.Settings["report_attributes"])
+	}
+	var stale, built int64
+	must(t, f.st.DB.Model(&store.RollupWave{}).Where("district_id = ? AND stale", f.district).Count(&stale).Error)
+	must(t, f.st.DB.Model(&store.RollupWave{}).Where("district_id = ? AND built_at IS NOT NULL", f.district).Count(&built).Error)
+	if stale != 0 || built != 2 {
+		t.Errorf("after saving: %d waves stale, %d built; want 0 and 2", stale, built)
+	}
+	var audits int64
+	must(t, f.st.DB.Model(&store.AuditEntry{}).Where("district_id = ? AND action = ? AND detail = ?", f.district, "results.settings",
+		"floor 15, attributes grade,english_learner").Count(&audits).Error)
+	if audits != 1 {
+		t.Errorf("%d audit entries for the change", audits)
+	}
+}

@@ -1,0 +1,179 @@
+package httpserver
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/report"
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// apiRow is one row of GET /api/v1/results. A hidden row is exactly {measure, group,
+// suppressed: true}: every other field is a pointer left nil, so no number of it is ever written.
+type apiRow struct {
+	Measure      string      `json:"measure"`
+	Group        string      `json:"group"`
+	N            *int        `json:"n,omitempty"`
+	Mean         *float64    `json:"mean,omitempty"`
+	SE           *float64    `json:"se,omitempty"`
+	CILow        *float64    `json:"ci_low,omitempty"`
+	CIHigh       *float64    `json:"ci_high,omitempty"`
+	Favorable    *float64    `json:"favorable,omitempty"`
+	FavLow       *float64    `json:"favorable_ci_low,omitempty"`
+	FavHigh      *float64    `json:"favorable_ci_high,omitempty"`
+	Distribution []*float64  `json:"distribution,omitempty"`
+	Gap          *apiCompare `json:"gap,omitempty"`
+	Change       *apiCompare `json:"change,omitempty"`
+	Suppressed   bool        `json:"suppressed"`
+}
+
+// apiCompare is a gap (against the rest of the school) or a change (since the previous wave).
+type apiCompare struct {
+	Diff    *float64 `json:"diff,omitempty"`
+	CILow   *float64 `json:"ci_low,omitempty"`
+	CIHigh  *float64 `json:"ci_high,omitempty"`
+	Flagged bool     `json:"flagged"`
+}
+
+type apiRows[T any] struct {
+	Rows []T `json:"rows"`
+}
+
+// apiResults is GET /api/v1/results: one row per measure and group of a wave in one school (or the
+// district), drawn from the report package's read model, which has already applied the floor.
+func (s *Server) apiResults(c echo.Context) error {
+	wd, school, by, err := s.apiWaveData(c)
+	if err != nil {
+		return err
+	}
+	out := apiRows[apiRow]{Rows: []apiRow{}}
+	for _, r := range wd.Results(school, by) {
+		out.Rows = append(out.Rows, toAPIRow(r))
+	}
+	return apiJSON(c, http.StatusOK, out)
+}
+
+func toAPIRow(r report.Row) apiRow {
+	row := apiRow{Measure: r.Measure, Group: r.Group, Suppressed: true}
+	if r.Suppressed {
+		return row
+	}
+	n := r.N
+	row.Suppressed = false
+	row.N, row.Mean, row.SE, row.CILow, row.CIHigh = &n, round1(r.Mean), round1(r.SE), round1(r.CILow), round1(r.CIHigh)
+	row.Favorable, row.FavLow, row.FavHigh = round1(r.Favorable), round1(r.FavLow), round1(r.FavHigh)
+	row.Distribution = make([]*float64, len(r.Dist))
+	for i, v := range r.Dist {
+		row.Distribution[i] = round1(v)
+	}
+	row.Gap, row.Change = toAPICompare(r.Gap), toAPICompare(r.Change)
+	return row
+}
+
+func toAPICompare(c *report.Compare) *apiCompare {
+	if c == nil || math.IsNaN(c.Diff) {
+		return nil
+	}
+	return &apiCompare{Diff: round1(c.Diff), CILow: round1(c.Low), CIHigh: round1(c.High), Flagged: c.Flagged}
+}
+
+// round1 rounds to one decimal; NaN and infinities, which JSON cannot carry, become nil (omitted).
+func round1(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	v := math.Round(x*10) / 10
+	if v == 0 {
+		v = 0 // no "-0"
+	}
+	return &v
+}
+
+// apiWaveData parses and checks wave, school and by, and loads the wave's read model within the
+// caller's scope. school is 0 for the district.
+//
+// Scope: a wave none of whose schools is in scope is 404, like an unknown one; so is a school out
+// of scope or not in the wave (never 403: the answer must not reveal that it exists). District-wide
+// rows (school omitted or "district") add up every school of the wave, so they need every one of
+// them in scope: always true for a district admin; otherwise 403, asking for a school.
+func (s *Server) apiWaveData(c echo.Context) (*report.WaveData, int64, string, error) {
+	ctx := c.Request().Context()
+	p := principal(c)
+	waveParam := c.QueryParam("wave")
+	if waveParam == "" {
+		return nil, 0, "", apiErr(http.StatusBadRequest, "The wave parameter is required: a wave id from /api/v1/waves.")
+	}
+	waveID, err := parseAPIID(waveParam)
+	if err != nil {
+		return nil, 0, "", apiErr(http.StatusBadRequest, fmt.Sprintf("wave=%q is not an id: ids are decimal strings from /api/v1/waves.", waveParam))
+	}
+	var school int64
+	switch sp := c.QueryParam("school"); strings.ToLower(sp) {
+	case "", "district":
+	default:
+		if school, err = parseAPIID(sp); err != nil {
+			return nil, 0, "", apiErr(http.StatusBadRequest, fmt.Sprintf("school=%q is not an id: use an id from /api/v1/schools, or \"district\".", sp))
+		}
+		if !p.CanSchool(school) {
+			return nil, 0, "", apiErr(http.StatusNotFound, "No such school in this wave.")
+		}
+	}
+	scope := p.Schools
+	if p.Role() == auth.DistrictAdmin {
+		all, err := s.Results.Schools(ctx, p.User.DistrictID)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		scope = make([]int64, len(all))
+		for i, sc := range all {
+			scope[i] = sc.ID
+		}
+	}
+	wd, err := s.Results.Wave(ctx, p.User.DistrictID, waveID, scope)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, 0, "", apiErr(http.StatusNotFound, "No such wave.")
+	}
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if len(wd.Schools) == 0 {
+		return nil, 0, "", apiErr(http.StatusNotFound, "No such wave.")
+	}
+	if school != 0 && !slices.ContainsFunc(wd.Schools, func(sc store.School) bool { return sc.ID == school }) {
+		return nil, 0, "", apiErr(http.StatusNotFound, "No such school in this wave.")
+	}
+	if school == 0 && p.Role() != auth.DistrictAdmin {
+		all, err := s.waveSchoolIDs(ctx, p.User.DistrictID, waveID)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		if !p.CanAllSchools(all[waveID]) {
+			return nil, 0, "", apiErr(http.StatusForbidden, "District-wide results need every school of the wave in your scope; ask for one school with school=ID.")
+		}
+	}
+	by := c.QueryParam("by")
+	if err := wd.CheckAttribute(by); errors.Is(err, report.ErrUnknownAttribute) {
+		return nil, 0, "", &apiError{Status: http.StatusBadRequest, Allowed: append([]string{}, wd.Attributes...),
+			Message: fmt.Sprintf("by=%q is not a breakdown of this wave; allowed: %s.", by, strings.Join(wd.Attributes, ", "))}
+	} else if err != nil {
+		return nil, 0, "", err
+	}
+	return wd, school, by, nil
+}
+
+// parseAPIID reads an id as the API writes it: a positive decimal integer.
+func parseAPIID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err == nil && id <= 0 {
+		err = errors.New("not positive")
+	}
+	return id, err
+}

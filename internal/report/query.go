@@ -1,0 +1,258 @@
+package report
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/survey"
+)
+
+// ErrUnknownAttribute is returned for a breakdown the wave's audience or the district does not report.
+var ErrUnknownAttribute = errors.New("unknown attribute")
+
+// All is the group name of everyone.
+const All = "all"
+
+// Row is one group's result for one measure (Measure "" counts respondents).
+type Row struct {
+	Measure   string
+	Attribute string
+	Group     string
+	Stat
+	Gap    *Compare // against the rest of the school; nil when not computed or not shown
+	Change *Compare // against the same group in the previous wave
+}
+
+// ItemRow is one item's % favorable in one school (or the district) and wave.
+type ItemRow struct {
+	Measure, Item string
+	Stat
+}
+
+// WaveData is what every results view needs about one wave.
+type WaveData struct {
+	Wave       store.Wave
+	Instrument *survey.Instrument
+	Previous   *store.Wave // the previous wave of the same instrument, if any
+	Floor      int
+	Attributes []string // the breakdowns this wave reports
+	Schools    []store.School
+	cur, prev  Cells
+}
+
+// Wave loads one wave's cells (and its predecessor's, for change) for the given schools and the
+// district. Only rollup rows are read; no answer is touched.
+func (s *Service) Wave(ctx context.Context, districtID, waveID int64, schools []int64) (*WaveData, error) {
+	db := s.Store.DB.WithContext(ctx)
+	wd := &WaveData{}
+	var d store.District
+	if err := db.Where("district_id = ?", districtID).First(&d).Error; err != nil {
+		return nil, store.NotFound(err, "district")
+	}
+	if err := db.Where("district_id = ? AND id = ? AND status <> ?", districtID, waveID, store.StatusDraft).First(&wd.Wave).Error; err != nil {
+		return nil, store.NotFound(err, fmt.Sprintf("wave %d", waveID))
+	}
+	in, ok := s.Surveys.Get(wd.Wave.InstrumentID, wd.Wave.InstrumentVersion)
+	if !ok {
+		return nil, fmt.Errorf("wave %d: instrument %s v%d is not in this program", waveID, wd.Wave.InstrumentID, wd.Wave.InstrumentVersion)
+	}
+	wd.Instrument, wd.Floor, wd.Attributes = in, s.floor(d), Attributes(in.Audience, d.Settings)
+	var prev []store.Wave
+	if err := db.Where("district_id = ? AND instrument_id = ? AND status <> ? AND opens_at < ?", districtID, wd.Wave.InstrumentID, store.StatusDraft, wd.Wave.OpensAt).
+		Order("opens_at DESC").Limit(1).Find(&prev).Error; err != nil {
+		return nil, fmt.Errorf("previous wave: %w", err)
+	}
+	if len(prev) == 1 {
+		wd.Previous = &prev[0]
+	}
+	if err := db.Table("schools s").Select("s.*").
+		Joins("JOIN wave_schools ws ON ws.district_id = s.district_id AND ws.school_id = s.id").
+		Where("ws.district_id = ? AND ws.wave_id = ? AND s.id IN ?", districtID, waveID, schools).
+		Order("s.name").Find(&wd.Schools).Error; err != nil {
+		return nil, fmt.Errorf("wave schools: %w", err)
+	}
+	ids := append([]int64{0}, schools...)
+	var err error
+	if wd.cur, err = s.cells(ctx, districtID, waveID, ids); err != nil {
+		return nil, err
+	}
+	if wd.Previous != nil {
+		if wd.prev, err = s.cells(ctx, districtID, wd.Previous.ID, ids); err != nil {
+			return nil, err
+		}
+	}
+	return wd, nil
+}
+
+func (s *Service) cells(ctx context.Context, districtID, waveID int64, schools []int64) (Cells, error) {
+	var rows []store.RollupCell
+	if err := s.Store.DB.WithContext(ctx).Where("district_id = ? AND wave_id = ? AND school_id IN ?", districtID, waveID, schools).
+		Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read results of wave %d: %w", waveID, err)
+	}
+	cs := make(Cells, len(rows))
+	for _, r := range rows {
+		cs[Key{r.SchoolID, r.MeasureID, r.ItemID, r.Attribute, r.Value}] = &Cell{N: r.N, Sum: r.Sum, SumSq: r.SumSq,
+			Favorable: r.Favorable, Answered: r.Answered, Cats: [5]int{r.C0, r.C1, r.C2, r.C3, r.C4}, Invited: r.Invited, Suppressed: r.Suppressed}
+	}
+	return cs, nil
+}
+
+// CheckAttribute reports whether by is a breakdown this wave offers ("" is everyone).
+func (wd *WaveData) CheckAttribute(by string) error {
+	if by == "" || slices.Contains(wd.Attributes, by) {
+		return nil
+	}
+	return fmt.Errorf("%w %q: this wave reports %v", ErrUnknownAttribute, by, wd.Attributes)
+}
+
+// Measures lists the measure ids in the instrument's order.
+func (wd *WaveData) Measures() []string {
+	out := make([]string, len(wd.Instrument.Measures))
+	for i, m := range wd.Instrument.Measures {
+		out[i] = m.ID
+	}
+	return out
+}
+
+// Rows is the table for one school (0: the district) broken down by an attribute ("" for one
+// overall row per measure). measure "" gives respondent counts and response rates instead.
+func (wd *WaveData) Rows(school int64, measure, by string) []Row {
+	if by == "" {
+		return []Row{wd.row(school, measure, "", "")}
+	}
+	var out []Row
+	for _, v := range wd.values(school, measure, by) {
+		out = append(out, wd.row(school, measure, by, v))
+	}
+	return out
+}
+
+// Results is Rows for every measure, the shape of the API.
+func (wd *WaveData) Results(school int64, by string) []Row {
+	var out []Row
+	for _, m := range wd.Measures() {
+		out = append(out, wd.Rows(school, m, by)...)
+	}
+	return out
+}
+
+func (wd *WaveData) row(school int64, measure, attr, value string) Row {
+	k := Key{School: school, Measure: measure, Attribute: attr, Value: value}
+	c := wd.cur[k]
+	r := Row{Measure: measure, Attribute: attr, Group: cmp.Or(value, All), Stat: statOf(c)}
+	if attr != "" && measure != "" {
+		r.Gap = gap(c, wd.cur[Key{School: school, Measure: measure}], wd.Floor)
+	}
+	if measure != "" {
+		r.Change = change(c, wd.prev[k])
+	}
+	return r
+}
+
+// values lists an attribute's groups in a school, naturally ordered, "not recorded" last. Hidden
+// groups are listed too: a reader must see that a group exists but is too small to show.
+func (wd *WaveData) values(school int64, measure, attr string) []string {
+	var out []string
+	for k := range wd.cur {
+		if k.School == school && k.Measure == measure && k.Item == "" && k.Attribute == attr {
+			out = append(out, k.Value)
+		}
+	}
+	slices.SortFunc(out, compareValues)
+	return out
+}
+
+// compareValues orders grades numerically and text alphabetically, with NotRecorded last.
+func compareValues(a, b string) int {
+	if (a == NotRecorded) != (b == NotRecorded) {
+		if a == NotRecorded {
+			return 1
+		}
+		return -1
+	}
+	x, errA := strconv.Atoi(a)
+	y, errB := strconv.Atoi(b)
+	switch {
+	case errA == nil && errB == nil:
+		return cmp.Compare(x, y)
+	case errA == nil:
+		return -1
+	case errB == nil:
+		return 1
+	}
+	return cmp.Compare(a, b)
+}
+
+// Items lists each item's % favorable in a school (0: the district), in presentation order.
+func (wd *WaveData) Items(school int64) []ItemRow {
+	out := make([]ItemRow, 0, len(wd.Instrument.Items))
+	for _, it := range wd.Instrument.Items {
+		c := wd.cur[Key{School: school, Measure: it.Measure, Item: it.ID}]
+		out = append(out, ItemRow{Measure: it.Measure, Item: it.ID, Stat: statOf(c)})
+	}
+	return out
+}
+
+// TrendPoint is one wave of a school's trend: each measure's overall result.
+type TrendPoint struct {
+	Wave     store.Wave
+	Measures []Stat // in the instrument's measure order
+}
+
+// Trend lists a school's (0: the district's) overall results across every wave of an instrument,
+// oldest first, up to and including the wave `until` opens.
+func (s *Service) Trend(ctx context.Context, wd *WaveData, school int64) ([]TrendPoint, error) {
+	db := s.Store.DB.WithContext(ctx)
+	var waves []store.Wave
+	if err := db.Where("district_id = ? AND instrument_id = ? AND status <> ? AND opens_at <= ?", wd.Wave.DistrictID, wd.Wave.InstrumentID,
+		store.StatusDraft, wd.Wave.OpensAt).Order("opens_at").Find(&waves).Error; err != nil {
+		return nil, fmt.Errorf("trend waves: %w", err)
+	}
+	ids := make([]int64, len(waves))
+	for i, w := range waves {
+		ids[i] = w.ID
+	}
+	var rows []store.RollupCell
+	if err := db.Where("district_id = ? AND wave_id IN ? AND school_id = ? AND item_id = '' AND attribute = ''", wd.Wave.DistrictID, ids, school).
+		Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("trend: %w", err)
+	}
+	byWave := map[int64]Cells{}
+	for _, r := range rows {
+		if byWave[r.WaveID] == nil {
+			byWave[r.WaveID] = Cells{}
+		}
+		byWave[r.WaveID][Key{Measure: r.MeasureID}] = &Cell{N: r.N, Sum: r.Sum, SumSq: r.SumSq, Favorable: r.Favorable,
+			Answered: r.Answered, Cats: [5]int{r.C0, r.C1, r.C2, r.C3, r.C4}, Invited: r.Invited, Suppressed: r.Suppressed}
+	}
+	out := make([]TrendPoint, 0, len(waves))
+	for _, w := range waves {
+		p := TrendPoint{Wave: w}
+		for _, m := range wd.Measures() {
+			p.Measures = append(p.Measures, statOf(byWave[w.ID][Key{Measure: m}]))
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Waves lists a district's waves that have opened, newest first.
+func (s *Service) Waves(ctx context.Context, districtID int64) ([]store.Wave, error) {
+	var ws []store.Wave
+	err := s.Store.DB.WithContext(ctx).Where("district_id = ? AND status <> ?", districtID, store.StatusDraft).
+		Order("opens_at DESC, name").Find(&ws).Error
+	return ws, err
+}
+
+// Schools lists a district's schools by name.
+func (s *Service) Schools(ctx context.Context, districtID int64) ([]store.School, error) {
+	var ss []store.School
+	err := s.Store.DB.WithContext(ctx).Where("district_id = ?", districtID).Order("name").Find(&ss).Error
+	return ss, err
+}

@@ -1,0 +1,310 @@
+package report_test
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/trustpulse/trustpulse/internal/measures"
+	"github.com/trustpulse/trustpulse/internal/report"
+	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/survey"
+	"github.com/trustpulse/trustpulse/internal/testdb"
+	"github.com/trustpulse/trustpulse/internal/wave"
+	"github.com/trustpulse/trustpulse/surveys"
+)
+
+func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+type fixture struct {
+	st       *store.Store
+	district int64
+	schools  [2]int64
+	in       *survey.Instrument
+	m        *measures.Service
+	waves    *wave.Service
+	rep      *report.Service
+	rng      *rand.Rand
+}
+
+func newFixture(t *testing.T, st *store.Store) *fixture {
+	cat, err := survey.Load(surveys.FS)
+	must(t, err)
+	in, _ := cat.Get("student-pulse", 1)
+	f := &fixture{st: st, district: testdb.NewDistrict(t, st), in: in, rng: rand.New(rand.NewPCG(3, 4))}
+	f.m = &measures.Service{Store: st, Surveys: cat}
+	f.waves = &wave.Service{Store: st, Surveys: cat, Scorer: f.m}
+	f.rep = &report.Service{Store: st, Surveys: cat, Floor: 10}
+	now := st.Now()
+	for i := range f.schools {
+		f.schools[i] = store.NewID()
+		must(t, st.DB.Create(&store.School{DistrictID: f.district, ID: f.schools[i], SourcedID: string(rune('a' + i)), Name: string(rune('A' + i)),
+			TimeZone: "UTC", Active: true, CreatedAt: now, UpdatedAt: now}).Error)
+	}
+	return f
+}
+
+func (f *fixture) wave(t *testing.T, name string, opens time.Time) store.Wave {
+	w, err := f.waves.Create(context.Background(), wave.Spec{DistrictID: f.district, Name: name, InstrumentID: f.in.ID, InstrumentVersion: f.in.Version,
+		Mode: store.ModeAnonymous, SchoolIDs: f.schools[:], OpensAt: opens, ClosesAt: opens.Add(7 * 24 * time.Hour)})
+	must(t, err)
+	must(t, f.st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", f.district, w.ID).Update("status", store.StatusOpen).Error)
+	return w
+}
+
+// answer stores and scores n responses from one group at one school, through the scorer the
+// submission path uses. level shifts answers up or down (0 is middling).
+func (f *fixture) answer(t *testing.T, w store.Wave, school int64, groups store.Attrs, n int, level float64) {
+	t.Helper()
+	ctx := context.Background()
+	for range n {
+		theta := level + f.rng.NormFloat64()
+		b := make([]byte, len(f.in.Items))
+		for j := range b {
+			x := int(theta + 1.5 + f.rng.NormFloat64()*0.7)
+			b[j] = byte('0' + max(0, min(f.in.Scale.Points-1, x)))
+		}
+		r := store.Response{DistrictID: f.district, ID: store.NewID(), WaveID: w.ID, SchoolID: school, Language: "en", Answers: string(b), Subgroups: groups}
+		must(t, f.st.Tx(ctx, func(tx *gorm.DB) error {
+			if err := tx.Create(&r).Error; err != nil {
+				return err
+			}
+			return f.m.ScoreResponse(ctx, tx, f.in, &r)
+		}))
+	}
+}
+
+func (f *fixture) refresh(t *testing.T) {
+	t.Helper()
+	_, err := f.rep.Refresh(context.Background())
+	must(t, err)
+}
+
+func (f *fixture) data(t *testing.T, w store.Wave) *report.WaveData {
+	t.Helper()
+	wd, err := f.rep.Wave(context.Background(), f.district, w.ID, f.schools[:])
+	must(t, err)
+	return wd
+}
+
+func cells(t *testing.T, st *store.Store, w store.Wave) map[string]store.RollupCell {
+	var rows []store.RollupCell
+	must(t, st.DB.Where("district_id = ? AND wave_id = ?", w.DistrictID, w.ID).Find(&rows).Error)
+	out := map[string]store.RollupCell{}
+	for _, r := range rows {
+		out[r.MeasureID+"|"+r.ItemID+"|"+r.Attribute+"|"+r.Value+"|"+string(rune(r.SchoolID%1000))] = r
+	}
+	return out
+}
+
+func row(t *testing.T, rows []report.Row, measure, group string) report.Row {
+	t.Helper()
+	for _, r := range rows {
+		if r.Measure == measure && r.Group == group {
+			return r
+		}
+	}
+	t.Fatalf("no row %s/%s in %+v", measure, group, rows)
+	return report.Row{}
+}
+
+// Cells counted one batch at a time must equal cells rebuilt from every score at once, and both
+// must equal the statistics computed directly from the stored scores.
+func TestRefreshIncrementalMatchesRebuild(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		w := f.wave(t, "w1", st.Now().Add(-time.Hour))
+		f.answer(t, w, f.schools[0], store.Attrs{"gender": "female", "grade": "9"}, 25, 0)
+		f.refresh(t)
+		f.answer(t, w, f.schools[0], store.Attrs{"gender": "male", "grade": "10"}, 30, 0.5)
+		f.answer(t, w, f.schools[1], store.Attrs{"gender": "male"}, 12, -0.5)
+		f.refresh(t)
+		incremental := cells(t, st, w)
+
+		var pending int64
+		must(t, st.DB.Model(&store.RollupPending{}).Count(&pending).Error)
+		if pending != 0 {
+			t.Fatalf("%d responses still queued after refresh", pending)
+		}
+		must(t, store.MarkWaveStale(st.DB, f.district, w.ID))
+		f.refresh(t)
+		rebuilt := cells(t, st, w)
+		if len(rebuilt) != len(incremental) {
+			t.Fatalf("rebuild has %d cells, incremental %d", len(rebuilt), len(incremental))
+		}
+		for k, a := range incremental {
+			b := rebuilt[k]
+			if a.N != b.N || math.Abs(a.Sum-b.Sum) > 1e-6 || a.Favorable != b.Favorable || a.Suppressed != b.Suppressed || a.C0+a.C1+a.C2+a.C3+a.C4 != b.C0+b.C1+b.C2+b.C3+b.C4 {
+				t.Errorf("cell %s: incremental %+v, rebuilt %+v", k, a, b)
+			}
+		}
+
+		// The district's trust mean is the mean of every stored score for that measure.
+		measure := f.in.Measures[0].ID
+		var direct struct {
+			N    int
+			Mean float64
+		}
+		must(t, st.DB.Raw("SELECT count(*) AS n, avg(score) AS mean FROM scores WHERE district_id = ? AND wave_id = ? AND measure_id = ?", f.district, w.ID, measure).Scan(&direct).Error)
+		got := row(t, f.data(t, w).Results(0, ""), measure, report.All)
+		if got.N != direct.N || math.Abs(got.Mean-direct.Mean) > 1e-9 {
+			t.Errorf("district %s: n=%d mean=%.4f, scores say n=%d mean=%.4f", measure, got.N, got.Mean, direct.N, direct.Mean)
+		}
+		if !(got.CILow < got.Mean && got.Mean < got.CIHigh) || math.IsNaN(got.Favorable) {
+			t.Errorf("district row lacks an interval or %% favorable: %+v", got)
+		}
+	})
+}
+
+// A small group is hidden everywhere it could be read from, and no subtraction brings it back.
+func TestHiddenGroupCannotBeRecovered(t *testing.T) {
+	st := testdb.Postgres(t)
+	f := newFixture(t, st)
+	w := f.wave(t, "w1", st.Now().Add(-time.Hour))
+	a, b := f.schools[0], f.schools[1]
+	f.answer(t, w, a, store.Attrs{"gender": "female"}, 20, 0)
+	f.answer(t, w, a, store.Attrs{"gender": "male"}, 25, 0)
+	f.answer(t, w, a, store.Attrs{"gender": "nonbinary"}, 3, -1)
+	f.answer(t, w, b, store.Attrs{"gender": "female"}, 30, 0)
+	f.answer(t, w, b, store.Attrs{"gender": "male"}, 30, 0)
+	f.refresh(t)
+	wd := f.data(t, w)
+	measure := f.in.Measures[0].ID
+
+	// Everything an API caller or an export could see, for every school and the district.
+	shown := map[[2]any]report.Row{}
+	for _, school := range []int64{0, a, b} {
+		for _, by := range []string{"", "gender"} {
+			for _, r := range wd.Rows(school, measure, by) {
+				shown[[2]any{school, r.Group}] = r
+				if r.Suppressed && (r.N != 0 || r.Mean != 0 || r.CILow != 0 || r.Favorable != 0 || r.Gap != nil || r.Change != nil || r.Invited != 0) {
+					t.Errorf("school %d group %s is hidden but carries numbers: %+v", school, r.Group, r)
+				}
+			}
+		}
+	}
+	if !shown[[2]any{a, "nonbinary"}].Suppressed || !shown[[2]any{int64(0), "nonbinary"}].Suppressed {
+		t.Fatal("the group of 3 is shown")
+	}
+	// Sibling subtraction: school total minus the shown groups.
+	for _, school := range []int64{0, a, b} {
+		total := shown[[2]any{school, report.All}]
+		if total.Suppressed {
+			continue
+		}
+		rest, hidden := total.N, 0
+		for _, g := range []string{"female", "male", "nonbinary"} {
+			r, ok := shown[[2]any{school, g}]
+			if !ok {
+				continue
+			}
+			if r.Suppressed {
+				hidden++
+			} else {
+				rest -= r.N
+			}
+		}
+		if hidden == 1 {
+			t.Errorf("school %d: one hidden group = total − siblings = %d", school, rest)
+		}
+	}
+	// Across schools: district group minus the schools' shown groups.
+	for _, g := range []string{"female", "male", "nonbinary"} {
+		d := shown[[2]any{int64(0), g}]
+		hidden := 0
+		for _, school := range []int64{a, b} {
+			if r, ok := shown[[2]any{school, g}]; ok && r.Suppressed {
+				hidden++
+			}
+		}
+		if !d.Suppressed && hidden == 1 {
+			t.Errorf("group %s: one school's hidden cell = district − other school", g)
+		}
+	}
+	// The stored cells themselves survive the chained attack too.
+	var rows []store.RollupCell
+	must(t, st.DB.Where("district_id = ? AND wave_id = ?", f.district, w.ID).Find(&rows).Error)
+	for _, r := range rows {
+		if r.N < 10 && !r.Suppressed {
+			t.Errorf("stored cell %+v is under the floor and not suppressed", r)
+		}
+	}
+}
+
+func TestGapAndChangeAreFlagged(t *testing.T) {
+	st := testdb.Postgres(t)
+	f := newFixture(t, st)
+	now := st.Now()
+	w1 := f.wave(t, "w1", now.Add(-40*24*time.Hour))
+	w2 := f.wave(t, "w2", now.Add(-time.Hour))
+	a := f.schools[0]
+	f.answer(t, w1, a, store.Attrs{"english_learner": "yes"}, 40, 0)
+	f.answer(t, w1, a, store.Attrs{"english_learner": "no"}, 60, 0)
+	f.answer(t, w2, a, store.Attrs{"english_learner": "yes"}, 40, -1.5)
+	f.answer(t, w2, a, store.Attrs{"english_learner": "no"}, 60, 0)
+	f.answer(t, w2, a, store.Attrs{"english_learner": "no", "gender": "x"}, 4, 0)
+	f.refresh(t)
+	wd := f.data(t, w2)
+	if wd.Previous == nil || wd.Previous.ID != w1.ID {
+		t.Fatalf("previous wave = %+v, want w1", wd.Previous)
+	}
+	measure := f.in.Measures[0].ID
+	el := row(t, wd.Rows(a, measure, "english_learner"), measure, "yes")
+	if el.Gap == nil || !el.Gap.Flagged || el.Gap.Diff > -5 || el.Gap.High >= 0 {
+		t.Errorf("EL gap not flagged: %+v", el.Gap)
+	}
+	if el.Change == nil || !el.Change.Flagged || el.Change.Diff > -5 {
+		t.Errorf("EL drop since w1 not flagged: %+v", el.Change)
+	}
+	notEL := row(t, wd.Rows(a, measure, "english_learner"), measure, "no")
+	if notEL.Change != nil && notEL.Change.Flagged {
+		t.Errorf("stable group flagged as changed: %+v", notEL.Change)
+	}
+	if err := wd.CheckAttribute("shoe_size"); err == nil {
+		t.Error("unknown attribute accepted")
+	}
+	trend, err := f.rep.Trend(context.Background(), wd, a)
+	must(t, err)
+	if len(trend) != 2 || trend[0].Wave.ID != w1.ID || trend[1].Measures[0].Suppressed {
+		t.Errorf("trend = %+v", trend)
+	}
+}
+
+// Rescoring replaces every score; the wave's cells must follow without anyone asking.
+func TestRescoreRebuildsCells(t *testing.T) {
+	st := testdb.Postgres(t)
+	f := newFixture(t, st)
+	w := f.wave(t, "w1", st.Now().Add(-time.Hour))
+	f.answer(t, w, f.schools[0], nil, 30, 0)
+	f.refresh(t)
+	must(t, st.DB.Exec("UPDATE scores SET score = score + 1 WHERE district_id = ?", f.district).Error)
+	_, err := f.m.Rescore(context.Background(), f.district, w.ID)
+	must(t, err)
+	var state store.RollupWave
+	must(t, st.DB.Where("district_id = ? AND wave_id = ?", f.district, w.ID).First(&state).Error)
+	if !state.Stale {
+		t.Fatal("rescore did not mark the wave stale")
+	}
+	if n, err := f.rep.Refresh(context.Background()); err != nil || n != 1 {
+		t.Fatalf("refresh = %d, %v", n, err)
+	}
+	must(t, st.DB.Where("district_id = ? AND wave_id = ?", f.district, w.ID).First(&state).Error)
+	if state.Stale || state.BuiltAt == nil {
+		t.Errorf("state after rebuild = %+v", state)
+	}
+	if n, err := f.rep.Refresh(context.Background()); err != nil || n != 0 {
+		t.Errorf("a second refresh with nothing new did %d waves (%v)", n, err)
+	}
+}

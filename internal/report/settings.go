@@ -1,0 +1,74 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// ErrSettings wraps a reporting setting that cannot be accepted; the message names the field.
+var ErrSettings = errors.New("invalid reporting settings")
+
+// Reporting is a district's choice of privacy floor and reported breakdowns.
+type Reporting struct {
+	Floor      int      // the district's own floor (the deployment's may be stricter)
+	MinFloor   int      // the lowest floor this deployment accepts
+	Attributes []string // chosen keys; empty means every one
+}
+
+// Reporting returns a district's current reporting settings.
+func (s *Service) Reporting(ctx context.Context, districtID int64) (Reporting, error) {
+	var d store.District
+	if err := s.Store.DB.WithContext(ctx).Where("district_id = ?", districtID).First(&d).Error; err != nil {
+		return Reporting{}, store.NotFound(err, "district")
+	}
+	r := Reporting{Floor: s.floor(d), MinFloor: max(s.Floor, 5)}
+	if v := strings.TrimSpace(d.Settings[SettingAttributes]); v != "" {
+		r.Attributes = strings.Split(v, ",")
+	}
+	return r, nil
+}
+
+// SetReporting changes a district's floor and breakdowns and marks every wave for a rebuild, so no
+// cell decided under the old rules outlives the change.
+func (s *Service) SetReporting(ctx context.Context, districtID int64, floor int, attrs []string) error {
+	if minimum := max(s.Floor, 5); floor < minimum {
+		return fmt.Errorf("%w: minimum group size %d: must be at least %d", ErrSettings, floor, minimum)
+	}
+	for _, a := range attrs {
+		if !slices.Contains(AllAttributes(), a) {
+			return fmt.Errorf("%w: unknown attribute %q", ErrSettings, a)
+		}
+	}
+	return s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		var d store.District
+		if err := tx.Where("district_id = ?", districtID).First(&d).Error; err != nil {
+			return store.NotFound(err, "district")
+		}
+		settings := store.Attrs{}
+		for k, v := range d.Settings {
+			settings[k] = v
+		}
+		settings[SettingAttributes] = strings.Join(attrs, ",")
+		if err := tx.Model(&store.District{}).Where("district_id = ?", districtID).
+			Updates(map[string]any{"min_group_size": floor, "settings": settings, "updated_at": s.Store.Now()}).Error; err != nil {
+			return fmt.Errorf("save reporting settings: %w", err)
+		}
+		var waves []int64
+		if err := tx.Model(&store.Wave{}).Where("district_id = ? AND status <> ?", districtID, store.StatusDraft).Pluck("id", &waves).Error; err != nil {
+			return err
+		}
+		for _, w := range waves {
+			if err := store.MarkWaveStale(tx, districtID, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

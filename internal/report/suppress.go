@@ -1,0 +1,172 @@
+package report
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+)
+
+// Key names one cell of a wave. School 0 is the district; Measure "" counts respondents; Item is
+// set on item rows (always for everyone); Attribute ""/Value "" is everyone.
+type Key struct {
+	School    int64
+	Measure   string
+	Item      string
+	Attribute string
+	Value     string
+}
+
+// Cell holds a group's sufficient statistics in one wave. Every field but Invited adds up: a
+// district cell is the sum of its schools', an overall cell the sum of its subgroups'.
+type Cell struct {
+	N          int // respondents (measure and respondent cells) or answers (item cells)
+	Sum, SumSq float64
+	Favorable  int
+	Answered   int
+	Cats       [5]int
+	Invited    int
+	Suppressed bool
+}
+
+// Cells is one wave's rollup.
+type Cells map[Key]*Cell
+
+func (cs Cells) at(k Key) *Cell {
+	c := cs[k]
+	if c == nil {
+		c = &Cell{}
+		cs[k] = c
+	}
+	return c
+}
+
+// line is one additive identity between cells: total = Σ parts. Anyone holding the shown cells of a
+// line can solve it for a single hidden one, which is what complementary suppression prevents.
+type line struct {
+	total Key
+	parts []Key
+}
+
+// Suppress decides which cells are hidden under the privacy floor. A cell is hidden when:
+//   - it counts fewer than floor respondents (or answers, for an item) — primary suppression;
+//   - its group's respondent cell is hidden (so its n cannot give the hidden count away), or, for an
+//     item, its school's measure cell is hidden;
+//   - it is needed to protect another: in every additive line (subgroups of a school summing to the
+//     school, schools summing to the district) never exactly one cell is hidden, and hidden parts
+//     together count at least floor, so no subtraction recovers a hidden group or a group smaller
+//     than the floor. The smallest shown part is hidden first, to lose as little as possible.
+//
+// The rules are applied until nothing changes; hiding only ever grows, so this ends.
+func Suppress(cs Cells, floor int) {
+	for _, c := range cs {
+		c.Suppressed = c.N < floor
+	}
+	lines := linesOf(cs)
+	keys := sortKeys(slices.Collect(maps.Keys(cs)))
+	for changed := true; changed; {
+		changed = false
+		for _, k := range keys {
+			if c := cs[k]; !c.Suppressed && parentHidden(cs, k) {
+				c.Suppressed, changed = true, true
+			}
+		}
+		for _, l := range lines {
+			if protect(cs, l, floor) {
+				changed = true
+			}
+		}
+	}
+}
+
+func parentHidden(cs Cells, k Key) bool {
+	if k.Measure == "" {
+		return false
+	}
+	parent := Key{School: k.School, Attribute: k.Attribute, Value: k.Value}
+	if k.Item != "" {
+		parent = Key{School: k.School, Measure: k.Measure}
+	}
+	p := cs[parent]
+	return p != nil && p.Suppressed
+}
+
+// protect hides one more cell of l if l would otherwise reveal something; it reports whether it did.
+func protect(cs Cells, l line, floor int) bool {
+	hidden, hiddenN := 0, 0
+	var smallest *Cell
+	for _, k := range l.parts {
+		c := cs[k]
+		if c.Suppressed {
+			hidden++
+			hiddenN += c.N
+		} else if smallest == nil || c.N < smallest.N {
+			smallest = c
+		}
+	}
+	total := cs[l.total]
+	if total.Suppressed {
+		hidden++
+	}
+	leaks := hidden == 1 || (!total.Suppressed && hidden > 0 && hiddenN < floor)
+	if !leaks {
+		return false
+	}
+	if smallest == nil {
+		if total.Suppressed {
+			return false // everything in the line is hidden already
+		}
+		total.Suppressed = true
+		return true
+	}
+	smallest.Suppressed = true
+	return true
+}
+
+// linesOf lists the additive identities among a wave's cells: per school, measure and attribute,
+// the subgroups sum to the school; per measure and group, the schools sum to the district; per item,
+// the schools' answers sum to the district's.
+func linesOf(cs Cells) []line {
+	type rowKey struct {
+		school             int64
+		measure, attribute string
+	}
+	type colKey struct{ measure, item, attribute, value string }
+	rows := map[rowKey][]Key{}
+	cols := map[colKey][]Key{}
+	for k := range cs {
+		if k.Item == "" && k.Attribute != "" {
+			rk := rowKey{k.School, k.Measure, k.Attribute}
+			rows[rk] = append(rows[rk], k)
+		}
+		if k.School != 0 {
+			ck := colKey{k.Measure, k.Item, k.Attribute, k.Value}
+			cols[ck] = append(cols[ck], k)
+		}
+	}
+	var out []line
+	for rk, parts := range rows {
+		total := Key{School: rk.school, Measure: rk.measure}
+		if cs[total] != nil {
+			out = append(out, line{total: total, parts: sortKeys(parts)})
+		}
+	}
+	for ck, parts := range cols {
+		total := Key{Measure: ck.measure, Item: ck.item, Attribute: ck.attribute, Value: ck.value}
+		if cs[total] != nil {
+			out = append(out, line{total: total, parts: sortKeys(parts)})
+		}
+	}
+	// A fixed order makes the outcome the same on every refresh of the same data.
+	slices.SortFunc(out, func(a, b line) int { return compareKeys(a.total, b.total) })
+	return out
+}
+
+func sortKeys(ks []Key) []Key {
+	slices.SortFunc(ks, compareKeys)
+	return ks
+}
+
+func compareKeys(a, b Key) int {
+	return cmp.Or(cmp.Compare(a.School, b.School), cmp.Compare(a.Measure, b.Measure), cmp.Compare(a.Item, b.Item),
+		cmp.Compare(a.Attribute, b.Attribute), cmp.Compare(a.Value, b.Value))
+}
