@@ -33,14 +33,22 @@ const (
 	MaxSegments   = 2
 )
 
-// clip shortens s to n characters (runes), trimming trailing spaces.
+// clip shortens s to at most n characters (runes). It cuts at the last space when that keeps
+// more than half, and drops what a cut leaves dangling ("Riverside Unified (demo)" becomes
+// "Riverside Unified", not "Riverside Unified (d"), so a long district name still reads as a name.
 func clip(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
-	return strings.TrimSpace(string(r[:n]))
+	cut := string(r[:n])
+	if r[n] != ' ' {
+		if i := strings.LastIndexByte(cut, ' '); utf8.RuneCountInString(cut[:i+1]) > n/2 {
+			cut = cut[:i]
+		}
+	}
+	return strings.TrimRight(cut, " ([{-–—,;:/&")
 }
 
 // render is one SMS text in lang with the sender name (clipped) and other data.

@@ -117,3 +117,24 @@ func TestParseKeyword(t *testing.T) {
 		}
 	}
 }
+
+func TestClipKeepsWholeWords(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"Riverside Unified", 20, "Riverside Unified"},
+		{"  Riverside Unified  ", 20, "Riverside Unified"},
+		{"Riverside Unified (demo)", 20, "Riverside Unified"},
+		{"Riverside Unified School District", 20, "Riverside Unified"},
+		{"Springfield-Shelbyville Consolidated", 20, "Springfield-Shelbyvi"}, // no space in the first half: a hard cut
+		{"Distrito Escolar de Santa Ana", 20, "Distrito Escolar de"},
+		{"https://schools.example.org/help", 30, "https://schools.example.org/he"},
+		{"学区学区学区学区学区学区学区学区学区学区学区", 20, "学区学区学区学区学区学区学区学区学区学区"},
+	} {
+		if got := clip(c.in, c.n); got != c.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
