@@ -120,7 +120,7 @@ func (s *Server) chooseWave(c echo.Context, rc *resultsCtx, school int64) (*repo
 	}
 	var first *report.WaveData
 	for _, w := range candidates {
-		wd, err := s.Results.Wave(c.Request().Context(), rc.p.User.DistrictID, w.ID, rc.scope)
+		wd, err := s.loadWave(c, rc, w.ID, school)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, errNoResults
 		}
@@ -135,6 +135,15 @@ func (s *Server) chooseWave(c echo.Context, rc *resultsCtx, school int64) (*repo
 		}
 	}
 	return first, nil
+}
+
+// loadWave reads a wave's results for a view of school: only that school's cells for a school
+// or district page, every school's for the overview (school < districtRow).
+func (s *Server) loadWave(c echo.Context, rc *resultsCtx, waveID, school int64) (*report.WaveData, error) {
+	if school < districtRow {
+		return s.Results.Wave(c.Request().Context(), rc.p.User.DistrictID, waveID, rc.scope)
+	}
+	return s.Results.WaveOf(c.Request().Context(), rc.p.User.DistrictID, waveID, rc.scope, school)
 }
 
 // trend is the school's trend without waves the viewer may not see (the district's trend would

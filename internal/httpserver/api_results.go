@@ -137,7 +137,7 @@ func (s *Server) apiWaveData(c echo.Context) (*report.WaveData, int64, string, e
 			scope[i] = sc.ID
 		}
 	}
-	wd, err := s.Results.Wave(ctx, p.User.DistrictID, waveID, scope)
+	wd, err := s.Results.WaveOf(ctx, p.User.DistrictID, waveID, scope, school)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, 0, "", apiErr(http.StatusNotFound, "No such wave.")
 	}

@@ -48,6 +48,21 @@ type WaveData struct {
 // Wave loads one wave's cells (and its predecessor's, for change) for the given schools and the
 // district. Only rollup rows are read; no answer is touched.
 func (s *Service) Wave(ctx context.Context, districtID, waveID int64, schools []int64) (*WaveData, error) {
+	return s.wave(ctx, districtID, waveID, schools, append([]int64{0}, schools...))
+}
+
+// WaveOf is Wave for views of one school (0: the district): Schools still lists every school of
+// the wave in scope, but only that school's cells are read, a twentieth of a district's. Asking
+// the result for any other school finds no groups.
+func (s *Service) WaveOf(ctx context.Context, districtID, waveID int64, schools []int64, school int64) (*WaveData, error) {
+	if school != 0 && !slices.Contains(schools, school) {
+		return nil, fmt.Errorf("school %d: %w", school, store.ErrNotFound)
+	}
+	return s.wave(ctx, districtID, waveID, schools, []int64{school})
+}
+
+// wave loads the wave, its schools among scope and the cells of the schools in cellsOf.
+func (s *Service) wave(ctx context.Context, districtID, waveID int64, scope, cellsOf []int64) (*WaveData, error) {
 	db := s.Store.DB.WithContext(ctx)
 	wd := &WaveData{}
 	var d store.District
@@ -72,17 +87,16 @@ func (s *Service) Wave(ctx context.Context, districtID, waveID int64, schools []
 	}
 	if err := db.Table("schools s").Select("s.*").
 		Joins("JOIN wave_schools ws ON ws.district_id = s.district_id AND ws.school_id = s.id").
-		Where("ws.district_id = ? AND ws.wave_id = ? AND s.id IN ?", districtID, waveID, schools).
+		Where("ws.district_id = ? AND ws.wave_id = ? AND s.id IN ?", districtID, waveID, append([]int64{-1}, scope...)).
 		Order("s.name").Find(&wd.Schools).Error; err != nil {
 		return nil, fmt.Errorf("wave schools: %w", err)
 	}
-	ids := append([]int64{0}, schools...)
 	var err error
-	if wd.cur, err = s.cells(ctx, districtID, waveID, ids); err != nil {
+	if wd.cur, err = s.cells(ctx, districtID, waveID, cellsOf); err != nil {
 		return nil, err
 	}
 	if wd.Previous != nil {
-		if wd.prev, err = s.cells(ctx, districtID, wd.Previous.ID, ids); err != nil {
+		if wd.prev, err = s.cells(ctx, districtID, wd.Previous.ID, cellsOf); err != nil {
 			return nil, err
 		}
 	}

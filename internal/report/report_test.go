@@ -2,9 +2,12 @@ package report_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -280,6 +283,37 @@ func TestGapAndChangeAreFlagged(t *testing.T) {
 	if len(trend) != 2 || trend[0].Wave.ID != w1.ID || trend[1].Measures[0].Suppressed {
 		t.Errorf("trend = %+v", trend)
 	}
+	// A one-school view reads only that school's cells and must answer exactly as the full load.
+	for _, school := range []int64{a, 0} {
+		one, err := f.rep.WaveOf(context.Background(), f.district, w2.ID, f.schools[:], school)
+		must(t, err)
+		for _, by := range []string{"", "english_learner", "gender"} {
+			if got, want := printRows(one.Results(school, by)), printRows(wd.Results(school, by)); got != want {
+				t.Errorf("WaveOf(%d) by %q = %s\nwant %s", school, by, got, want)
+			}
+		}
+		if got, want := fmt.Sprintf("%+v", one.Items(school)), fmt.Sprintf("%+v", wd.Items(school)); got != want || len(one.Schools) != len(wd.Schools) {
+			t.Errorf("WaveOf(%d): items %s, %d schools\nwant %s, %d schools", school, got, len(one.Schools), want, len(wd.Schools))
+		}
+	}
+	if _, err := f.rep.WaveOf(context.Background(), f.district, w2.ID, []int64{f.schools[1]}, a); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("WaveOf a school outside the scope: err = %v, want ErrNotFound", err)
+	}
+}
+
+// printRows spells rows out, comparisons included, so two loads can be compared (NaN rates too).
+func printRows(rows []report.Row) string {
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%s/%s/%s %+v", r.Measure, r.Attribute, r.Group, r.Stat)
+		for _, c := range []*report.Compare{r.Gap, r.Change} {
+			if c != nil {
+				fmt.Fprintf(&b, " %+v", *c)
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // Rescoring replaces every score; the wave's cells must follow without anyone asking.
