@@ -19,8 +19,11 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/cli"
 	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/survey"
 	"github.com/trustpulse/trustpulse/internal/testdb"
+	"github.com/trustpulse/trustpulse/surveys"
 )
 
 func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
@@ -210,7 +213,7 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 				links[k] = v
 			}
 		}
-		for _, k := range []string{"student survey", "family survey", "staff survey", "login"} {
+		for _, k := range []string{"student survey", "family survey", "staff survey", "dashboard", "login"} {
 			if links[k] == "" {
 				t.Fatalf("demo run %d did not print %q:\n%s", i+1, k+": …", out)
 			}
@@ -239,6 +242,73 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 	fmt.Sscanf(counts[0], "%d %d %d %d %d", &n[0], &n[1], &n[2], &n[3], &n[4])
 	if n[0] != 2 || n[1] < 600 || n[2] != 60 || n[3] != 500 || n[4] < 1000 {
 		t.Fatalf("demo district: schools, students, staff, guardians, responses = %v", n)
+	}
+	demoResults(t, path)
+}
+
+// demoResults checks the demo's results have what the dashboards are meant to show: every
+// instrument's trend over at least 4 waves with the district's scores shown, at least one flagged
+// gap and at least one hidden small group.
+func demoResults(t *testing.T, path string) {
+	t.Helper()
+	ctx := context.Background()
+	db, _ := config.ParseDatabaseURL("sqlite:" + path)
+	s, err := store.Open(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cat, err := survey.Load(surveys.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := &report.Service{Store: s, Surveys: cat, Floor: 10, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	var d store.District
+	if err := s.DB.First(&d).Error; err != nil {
+		t.Fatal(err)
+	}
+	waves, err := rep.Waves(ctx, d.DistrictID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagged, hidden, latest := 0, int64(0), map[string]bool{}
+	for _, w := range waves {
+		if w.Status != store.StatusClosed || latest[w.InstrumentID] {
+			continue
+		}
+		latest[w.InstrumentID] = true // waves are newest first: this is the instrument's last closed wave
+		wd, err := rep.WaveOf(ctx, d.DistrictID, w.ID, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trend, err := rep.Trend(ctx, wd, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(trend) < 4 {
+			t.Errorf("%s: trend over %d waves, want at least 4", w.Name, len(trend))
+		}
+		for _, p := range trend {
+			for i, m := range p.Measures {
+				if m.Suppressed {
+					t.Errorf("%s: district %s is hidden", p.Wave.Name, wd.Measures()[i])
+				}
+			}
+		}
+		for _, by := range wd.Attributes {
+			for _, r := range wd.Results(0, by) {
+				if r.Gap != nil && r.Gap.Flagged {
+					flagged++
+				}
+			}
+		}
+	}
+	// A hidden row carries no count, so the small groups are found in the rollups themselves.
+	if err := s.DB.Raw("SELECT count(*) FROM rollup_cells WHERE suppressed AND n BETWEEN 1 AND 9").Scan(&hidden).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(latest) != 3 || flagged == 0 || hidden == 0 {
+		t.Errorf("demo results: %d instruments with closed waves, %d flagged gaps, %d hidden groups; want 3, some and some", len(latest), flagged, hidden)
 	}
 }
 

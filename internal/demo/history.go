@@ -83,6 +83,7 @@ type invitee struct {
 	InvitationID, PersonID, SchoolID int64
 	Grade, Role, Language            string
 	Attributes                       store.Attrs
+	ChildGrade                       string // families: the youngest child's grade at the school, as a submission records it
 }
 
 // simulateAnswers answers about 70% of a wave's invitations in one transaction.
@@ -92,15 +93,20 @@ func simulateAnswers(ctx context.Context, s *store.Store, rng *rand.Rand, w stor
 		InvitationID, PersonID, SchoolID int64
 		Grade, Role, PreferredLanguage   string
 		Attributes                       store.Attrs
+		ChildGrade                       string
 	}
 	err := s.DB.WithContext(ctx).Table("invitations i").Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
-		Select("i.id AS invitation_id, i.person_id, i.school_id, p.grade, p.role, p.preferred_language, p.attributes").
+		Select(`i.id AS invitation_id, i.person_id, i.school_id, p.grade, p.role, p.preferred_language, p.attributes,
+			COALESCE((SELECT MIN(c.grade) FROM guardian_links gl
+				JOIN people c ON c.district_id = gl.district_id AND c.id = gl.student_id
+				JOIN person_schools ps ON ps.district_id = c.district_id AND ps.person_id = c.id AND ps.school_id = i.school_id
+				WHERE gl.district_id = i.district_id AND gl.guardian_id = i.person_id AND c.grade <> ''), '') AS child_grade`).
 		Where("i.district_id = ? AND i.wave_id = ?", w.DistrictID, w.ID).Order("p.sourced_id, i.school_id").Scan(&rows).Error
 	if err != nil {
 		return fmt.Errorf("demo answers: %w", err)
 	}
 	for _, r := range rows {
-		people = append(people, invitee{r.InvitationID, r.PersonID, r.SchoolID, r.Grade, r.Role, r.PreferredLanguage, r.Attributes})
+		people = append(people, invitee{r.InvitationID, r.PersonID, r.SchoolID, r.Grade, r.Role, r.PreferredLanguage, r.Attributes, r.ChildGrade})
 	}
 	var schoolOrder []int64
 	if err := s.DB.WithContext(ctx).Model(&store.WaveSchool{}).Where("district_id = ? AND wave_id = ?", w.DistrictID, w.ID).Order("school_id").Pluck("school_id", &schoolOrder).Error; err != nil {
@@ -230,5 +236,8 @@ func drawRSM(rng *rand.Rand, d float64, tau []float64) int {
 func snapshotFor(audience string, p invitee, lang string) store.Attrs {
 	out := wave.Snapshot(audience, store.Person{Grade: p.Grade, Role: p.Role, PreferredLanguage: p.Language, Attributes: p.Attributes})
 	out["response_language"] = lang
+	if audience == "family" && p.ChildGrade != "" {
+		out["child_grade"] = p.ChildGrade
+	}
 	return out
 }

@@ -55,6 +55,7 @@ type line struct {
 //     school, schools summing to the district) never exactly one cell is hidden, and hidden parts
 //     together count at least floor, so no subtraction recovers a hidden group or a group smaller
 //     than the floor. The smallest shown part is hidden first, to lose as little as possible.
+//     Empty cells (n = 0) take no part in this: see protect.
 //
 // The rules are applied until nothing changes; hiding only ever grows, so this ends.
 func Suppress(cs Cells, floor int) {
@@ -91,20 +92,25 @@ func parentHidden(cs Cells, k Key) bool {
 }
 
 // protect hides one more cell of l if l would otherwise reveal something; it reports whether it did.
+// An empty cell (a group invited but with no respondents) is hidden like any small one, but it
+// holds no answer to protect and solving for it gives only the zero: it neither needs protection
+// nor protects anything, so a school's or grade's empty groups never hide its real ones.
 func protect(cs Cells, l line, floor int) bool {
 	hidden, hiddenN := 0, 0
 	var smallest *Cell
 	for _, k := range l.parts {
 		c := cs[k]
 		if c.Suppressed {
-			hidden++
-			hiddenN += c.N
+			if c.N > 0 {
+				hidden++
+				hiddenN += c.N
+			}
 		} else if smallest == nil || c.N < smallest.N {
 			smallest = c
 		}
 	}
 	total := cs[l.total]
-	if total.Suppressed {
+	if total.Suppressed && total.N > 0 {
 		hidden++
 	}
 	leaks := hidden == 1 || (!total.Suppressed && hidden > 0 && hiddenN < floor)

@@ -26,11 +26,12 @@ func grid(counts map[int64]map[string]int) Cells {
 
 // attack plays an attacker who knows every shown cell and the additive lines: any line with one
 // unknown is solved, and the solved cell joins what is known, until nothing more can be solved.
-// It returns the hidden cells it recovered.
+// The attacker is also granted every empty cell (n = 0) from the start, the worst case for the
+// rule that lets them be solved. It returns the hidden cells with respondents it recovered.
 func attack(cs Cells) []Key {
 	known := map[Key]bool{}
 	for k, c := range cs {
-		known[k] = !c.Suppressed
+		known[k] = !c.Suppressed || c.N == 0
 	}
 	var recovered []Key
 	for progress := true; progress; {
@@ -90,6 +91,14 @@ func TestSuppress(t *testing.T) {
 			// Otherwise school a would be the district minus school b.
 			[]Key{{School: a}, {School: a, Attribute: "gender", Value: "f"}, {School: a, Attribute: "gender", Value: "m"},
 				{School: b}, {School: b, Attribute: "gender", Value: "f"}, {School: b, Attribute: "gender", Value: "m"}}},
+		{"an invited group with no respondents hides nothing else", map[int64]map[string]int{a: {"f": 20, "m": 30, "x": 0}, b: {"f": 15, "m": 12}},
+			[]Key{{School: a, Attribute: "gender", Value: "x"}, {School: 0, Attribute: "gender", Value: "x"}}},
+		{"an empty group does not protect a small one", map[int64]map[string]int{a: {"f": 20, "m": 30, "x": 3, "y": 0}, b: {"f": 40, "m": 50}},
+			[]Key{{School: a, Attribute: "gender", Value: "x"}, {School: a, Attribute: "gender", Value: "f"}, {School: a, Attribute: "gender", Value: "y"},
+				{School: 0, Attribute: "gender", Value: "x"}, {School: 0, Attribute: "gender", Value: "f"}, {School: 0, Attribute: "gender", Value: "y"}}},
+		{"a grade nobody answered from leaves the rest shown", map[int64]map[string]int{a: {"not_recorded": 242, "03": 0, "04": 0}, b: {"not_recorded": 177, "09": 0}},
+			[]Key{{School: a, Attribute: "gender", Value: "03"}, {School: a, Attribute: "gender", Value: "04"}, {School: b, Attribute: "gender", Value: "09"},
+				{School: 0, Attribute: "gender", Value: "03"}, {School: 0, Attribute: "gender", Value: "04"}, {School: 0, Attribute: "gender", Value: "09"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,6 +135,11 @@ func TestSuppressResistsRecovery(t *testing.T) {
 			for range counts[school] {
 				g := store.Attrs{"gender": fmt.Sprint("g", rng.IntN(genders)), "grade": fmt.Sprint(rng.IntN(grades))}
 				cs.Add(&survey.Instrument{}, []string{"gender", "grade"}, Response{School: school, Groups: g})
+			}
+			// Groups invited but with nobody answering: empty cells, as invitations make them.
+			for v := range rng.IntN(3) {
+				cs.at(Key{School: school, Attribute: "grade", Value: fmt.Sprint("empty", v)})
+				cs.at(Key{Attribute: "grade", Value: fmt.Sprint("empty", v)})
 			}
 		}
 		floor := 5 + rng.IntN(8)
