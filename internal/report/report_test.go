@@ -301,6 +301,50 @@ func TestGapAndChangeAreFlagged(t *testing.T) {
 	}
 }
 
+// TestResponseRatesBySubgroup: invited counts come from the roster at refresh, answered counts
+// from the responses, so each group's response rate is its own.
+func TestResponseRatesBySubgroup(t *testing.T) {
+	st := testdb.Postgres(t)
+	f := newFixture(t, st)
+	ctx := context.Background()
+	now := st.Now()
+	a := f.schools[0]
+	for i := range 50 {
+		grade, el := "05", "no"
+		if i >= 30 {
+			grade = "06"
+		} else if i < 16 {
+			el = "yes"
+		}
+		id := store.NewID()
+		must(t, st.DB.Create(&store.Person{DistrictID: f.district, ID: id, SourcedID: fmt.Sprint("s", i), Kind: store.KindStudent, Grade: grade,
+			SchoolID: &a, Attributes: store.Attrs{"english_learner": el}, Active: true, CreatedAt: now, UpdatedAt: now}).Error)
+		must(t, st.DB.Create(&store.PersonSchool{DistrictID: f.district, PersonID: id, SchoolID: a}).Error)
+	}
+	w := f.wave(t, "rates", now.Add(-time.Hour))
+	_, err := f.waves.Invite(ctx, f.district, w.ID)
+	must(t, err)
+	f.answer(t, w, a, store.Attrs{"grade": "05", "english_learner": "yes"}, 11, 0)
+	f.answer(t, w, a, store.Attrs{"grade": "05", "english_learner": "no"}, 13, 0)
+	f.answer(t, w, a, store.Attrs{"grade": "06", "english_learner": "no"}, 10, 0)
+	f.refresh(t)
+	wd := f.data(t, w)
+	for _, c := range []struct {
+		school          int64
+		by, group       string
+		answered, invit int
+	}{
+		{a, "", "all", 34, 50}, {0, "", "all", 34, 50},
+		{a, "grade", "05", 24, 30}, {a, "grade", "06", 10, 20},
+		{a, "english_learner", "yes", 11, 16}, {a, "english_learner", "no", 23, 34}, {0, "english_learner", "no", 23, 34},
+	} {
+		r := row(t, wd.Rows(c.school, "", c.by), "", c.group)
+		if r.N != c.answered || r.Invited != c.invit || math.Abs(r.Rate-100*float64(c.answered)/float64(c.invit)) > 1e-9 {
+			t.Errorf("school %d %s=%s: %d of %d invited (%.1f%%), want %d of %d", c.school, c.by, c.group, r.N, r.Invited, r.Rate, c.answered, c.invit)
+		}
+	}
+}
+
 // printRows spells rows out, comparisons included, so two loads can be compared (NaN rates too).
 func printRows(rows []report.Row) string {
 	var b strings.Builder
