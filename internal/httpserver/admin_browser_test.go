@@ -48,8 +48,14 @@ func TestAdminPagesPassAxe(t *testing.T) {
 	}
 	check("class codes", tab.Follow(browsertest.ClickCSS(`main a[href$="/codes"]`)), 200)
 	check("class codes issued", tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)), 200)
-	for _, p := range []string{"/admin/roster", "/admin/users", "/admin/audit", "/admin/password"} {
+	for _, p := range []string{"/admin/roster", "/admin/users", "/admin/audit", "/admin/password", "/admin/results/settings", "/admin/tokens"} {
 		check(p, tab.Open(f.srv.URL+p), 200)
+	}
+	// A new API token is shown once, on the page the form leads to.
+	tab.Do(chromedp.SetValue(chromedp.CSS(`#token-name`), "Browser test"))
+	check("token created", tab.Follow(browsertest.ClickCSS(`form[action="/admin/tokens"] button[type="submit"]`)), 200)
+	if page := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`main`))); !strings.Contains(page, "tp_") {
+		t.Errorf("the new token is not shown: %s", page)
 	}
 	// Same origin only; data: URLs are Chromium's own date-picker icon, not something we serve.
 	for _, r := range tab.Requests() {
