@@ -301,6 +301,43 @@ func TestGapAndChangeAreFlagged(t *testing.T) {
 	}
 }
 
+// TestChangeNeverRevealsAHiddenWave: a change is a difference, so showing it next to a shown
+// group would give away the group's hidden result in the other wave (previous = current − change).
+func TestChangeNeverRevealsAHiddenWave(t *testing.T) {
+	st := testdb.Postgres(t)
+	f := newFixture(t, st)
+	now := st.Now()
+	w1 := f.wave(t, "w1", now.Add(-40*24*time.Hour))
+	w2 := f.wave(t, "w2", now.Add(-20*24*time.Hour))
+	w3 := f.wave(t, "w3", now.Add(-time.Hour))
+	a := f.schools[0]
+	for _, w := range []store.Wave{w1, w2, w3} {
+		f.answer(t, w, a, store.Attrs{"gender": "female"}, 30, 0)
+		f.answer(t, w, a, store.Attrs{"gender": "male"}, 30, 0)
+	}
+	f.answer(t, w1, a, store.Attrs{"gender": "nonbinary"}, 4, -2) // hidden in w1
+	f.answer(t, w2, a, store.Attrs{"gender": "nonbinary"}, 14, 0) // shown in w2
+	f.answer(t, w3, a, store.Attrs{"gender": "nonbinary"}, 5, -2) // hidden again in w3
+	f.refresh(t)
+	measure := f.in.Measures[0].ID
+	for _, w := range []store.Wave{w2, w3} {
+		wd := f.data(t, w)
+		for _, r := range wd.Rows(a, measure, "gender") {
+			if r.Change == nil {
+				continue
+			}
+			prev := row(t, f.data(t, *wd.Previous).Rows(a, measure, "gender"), measure, r.Group)
+			if r.Suppressed || prev.Suppressed {
+				t.Errorf("%s %s: change %+v shown with a hidden side (now hidden %v, before hidden %v)", w.Name, r.Group, *r.Change, r.Suppressed, prev.Suppressed)
+			}
+		}
+	}
+	nb := row(t, f.data(t, w2).Rows(a, measure, "gender"), measure, "nonbinary")
+	if nb.Suppressed || nb.Change != nil {
+		t.Errorf("w2 nonbinary: shown %v, change %+v; want shown, with no change against hidden w1", !nb.Suppressed, nb.Change)
+	}
+}
+
 // TestResponseRatesBySubgroup: invited counts come from the roster at refresh, answered counts
 // from the responses, so each group's response rate is its own.
 func TestResponseRatesBySubgroup(t *testing.T) {
