@@ -235,28 +235,26 @@ func (s *Service) process(ctx context.Context, m store.SMSMessage) error {
 // the number opted out, the person was marked do_not_text, the wave closed, or (for reminders)
 // the invitation was answered. It returns a reason to cancel, or "".
 func (s *Service) stillWanted(ctx context.Context, m store.SMSMessage, now time.Time) (string, error) {
-	db := s.Store.DB.WithContext(ctx)
-	var n int64
-	if err := db.Model(&store.SMSOptOut{}).Where("district_id = ? AND phone = ?", m.DistrictID, m.ToNumber).Count(&n).Error; err != nil {
-		return "", fmt.Errorf("check opt-out: %w", err)
-	}
-	if n > 0 {
-		return "number opted out", nil
-	}
+	// One round trip: this runs for every message, just before it goes out.
 	var st struct {
+		OptedOut    bool
 		DoNotText   bool
 		Status      string
 		ClosesAt    time.Time
 		CompletedAt *time.Time
 	}
-	err := db.Table("invitations i").Select("p.do_not_text, w.status, w.closes_at, i.completed_at").
+	err := s.Store.DB.WithContext(ctx).Table("invitations i").
+		Select("EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.district_id = i.district_id AND o.phone = ?) AS opted_out, "+
+			"p.do_not_text, w.status, w.closes_at, i.completed_at", m.ToNumber).
 		Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
 		Joins("JOIN waves w ON w.district_id = i.district_id AND w.id = i.wave_id").
 		Where("i.district_id = ? AND i.id = ?", m.DistrictID, m.InvitationID).Scan(&st).Error
 	if err != nil {
-		return "", fmt.Errorf("check invitation: %w", err)
+		return "", fmt.Errorf("check invitation and opt-out: %w", err)
 	}
 	switch {
+	case st.OptedOut:
+		return "number opted out", nil
 	case st.DoNotText:
 		return "person marked do not text", nil
 	case st.Status == store.StatusClosed || !now.Before(st.ClosesAt):
