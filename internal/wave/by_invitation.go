@@ -34,13 +34,5 @@ func (s *Service) ByInvitation(ctx context.Context, districtID, invitationID int
 	if err != nil {
 		return nil, err
 	}
-	sess.Invitation = &inv
-	if inv.CompletedAt != nil {
-		sess.Submitted = true
-		return sess, ErrUsed
-	}
-	if row.OptedOut {
-		return sess, ErrOptedOut
-	}
-	return sess, checkOpen(sess.Wave, s.Store.Now())
+	return s.invitationSession(sess, inv, row.OptedOut)
 }

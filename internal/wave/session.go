@@ -83,12 +83,18 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.invitationSession(sess, inv, row.OptedOut)
+}
+
+// invitationSession finishes opening a personal invitation's session: used (ErrUsed), opted out
+// (ErrOptedOut), or open unless the wave is not (checkOpen), in that order.
+func (s *Service) invitationSession(sess *Session, inv store.Invitation, optedOut bool) (*Session, error) {
 	sess.Invitation = &inv
 	if inv.CompletedAt != nil {
 		sess.Submitted = true
 		return sess, ErrUsed
 	}
-	if row.OptedOut {
+	if optedOut {
 		return sess, ErrOptedOut
 	}
 	return sess, checkOpen(sess.Wave, s.Store.Now())
