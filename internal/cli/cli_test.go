@@ -248,7 +248,7 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 
 // demoResults checks the demo's results have what the dashboards are meant to show: every
 // instrument's trend over at least 4 waves with the district's scores shown, at least one flagged
-// gap and at least one hidden small group.
+// gap, at least one hidden small group, and the two-way table the demo turns on.
 func demoResults(t *testing.T, path string) {
 	t.Helper()
 	ctx := context.Background()
@@ -293,6 +293,11 @@ func demoResults(t *testing.T, path string) {
 				if m.Suppressed {
 					t.Errorf("%s: district %s is hidden", p.Wave.Name, wd.Measures()[i])
 				}
+			}
+		}
+		if w.InstrumentID == "student-pulse" {
+			if rows := wd.Results(0, "grade,low_income"); len(rows) == 0 || rows[0].Group == report.HiddenTable || rows[0].Suppressed {
+				t.Errorf("%s: the district's grade × low income table is not shown: %+v", w.Name, rows)
 			}
 		}
 		for _, by := range wd.Attributes {

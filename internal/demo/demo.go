@@ -59,6 +59,9 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 	if l.LoginUser, l.LoginPassword, err = auth.EnsureDemoAdmin(ctx, s, districtID); err != nil {
 		return l, fmt.Errorf("demo admin: %w", err)
 	}
+	if err := enableDemoPairs(ctx, s, districtID); err != nil {
+		return l, err
+	}
 	// Count everything seeded so the dashboards have results before the first page view.
 	if _, err := results.Refresh(ctx); err != nil {
 		return l, fmt.Errorf("demo results: %w", err)
@@ -66,4 +69,26 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 	l.Dashboard = baseURL + "/admin/results"
 	log.Info("demo district ready", "district_id", districtID)
 	return l, nil
+}
+
+// enableDemoPairs turns on two two-way breakdowns, once (a later choice on the settings page
+// stands): students' grade × low income, which the demo's schools fill, and families' child
+// grade × language, which has combinations under the floor and so shows a withheld table.
+func enableDemoPairs(ctx context.Context, s *store.Store, districtID int64) error {
+	var d store.District
+	if err := s.DB.WithContext(ctx).Where("district_id = ?", districtID).First(&d).Error; err != nil {
+		return fmt.Errorf("demo district: %w", err)
+	}
+	if _, set := d.Settings[report.SettingPairs]; set {
+		return nil
+	}
+	settings := store.Attrs{}
+	for k, v := range d.Settings {
+		settings[k] = v
+	}
+	settings[report.SettingPairs] = report.Pair("grade", "low_income") + ";" + report.Pair("child_grade", "language")
+	if err := s.DB.WithContext(ctx).Model(&store.District{}).Where("district_id = ?", districtID).Update("settings", settings).Error; err != nil {
+		return fmt.Errorf("demo two-way breakdowns: %w", err)
+	}
+	return nil
 }

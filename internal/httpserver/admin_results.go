@@ -323,8 +323,12 @@ func textIn(m map[string]string, lang, fallback string) string {
 	return fallback
 }
 
-// attrName is an attribute's name; an unknown key is shown as it is.
+// attrName is an attribute's name ("Grade × Gender" for a two-way breakdown); an unknown key is
+// shown as it is.
 func (d dash) attrName(a string) string {
+	if x, y, ok := report.SplitPair(a); ok {
+		return d.attrName(x) + " × " + d.attrName(y)
+	}
 	if d.has("attr." + a) {
 		return d.T("attr." + a)
 	}
@@ -334,6 +338,13 @@ func (d dash) attrName(a string) string {
 // groupName is a group's label: languages by their own name, grades as "Grade 5", common values
 // translated, anything else as recorded.
 func (d dash) groupName(attr, v string) string {
+	if x, y, ok := report.SplitPair(attr); ok {
+		if v == report.HiddenTable {
+			return d.T("value.pair_withheld")
+		}
+		vx, vy, _ := strings.Cut(v, ",")
+		return d.groupName(x, vx) + " × " + d.groupName(y, vy)
+	}
 	switch {
 	case v == report.All:
 		return d.T("value.all")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,9 +22,25 @@ type settingsPage struct {
 	Error string
 }
 
-func (p settingsPage) Chosen(a string) bool {
-	return len(p.Attributes) == 0 || strings.Contains(","+strings.Join(p.Attributes, ",")+",", ","+a+",")
+func newSettingsPage(r report.Reporting, errMsg string) settingsPage {
+	return settingsPage{Reporting: r, All: report.AllAttributes(), Error: errMsg}
 }
+
+func (p settingsPage) Chosen(a string) bool {
+	return len(p.Attributes) == 0 || slices.Contains(p.Attributes, a)
+}
+
+// AllPairs lists the two-way breakdowns on offer, each with its label.
+func (p settingsPage) AllPairs() [][2]string {
+	var out [][2]string
+	for _, k := range report.AllPairs() {
+		a, b, _ := report.SplitPair(k)
+		out = append(out, [2]string{k, a + " × " + b})
+	}
+	return out
+}
+
+func (p settingsPage) PairChosen(k string) bool { return slices.Contains(p.Pairs, k) }
 
 // adminSettings shows the district's privacy floor and reported breakdowns.
 func (s *Server) adminSettings(c echo.Context) error {
@@ -31,7 +48,7 @@ func (s *Server) adminSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "settings", "Results settings", settingsPage{Reporting: r, All: report.AllAttributes()})
+	return s.adminRender(c, http.StatusOK, "settings", "Results settings", newSettingsPage(r, ""))
 }
 
 // adminSettingsSave changes them and rebuilds every wave's results before answering, so no page
@@ -44,8 +61,8 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "Unreadable form.")
 	}
 	floor, convErr := strconv.Atoi(strings.TrimSpace(form.Get("floor")))
-	attrs := form["attribute"]
-	err = s.Results.SetReporting(ctx, p.User.DistrictID, floor, attrs)
+	attrs, pairs := form["attribute"], form["pair"]
+	err = s.Results.SetReporting(ctx, p.User.DistrictID, floor, attrs, pairs)
 	if convErr != nil || errors.Is(err, report.ErrSettings) {
 		r, rerr := s.Results.Reporting(ctx, p.User.DistrictID)
 		if rerr != nil {
@@ -55,7 +72,7 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 		if convErr == nil {
 			msg = strings.TrimPrefix(err.Error(), report.ErrSettings.Error()+": ")
 		}
-		return s.adminRender(c, http.StatusUnprocessableEntity, "settings", "Results settings", settingsPage{Reporting: r, All: report.AllAttributes(), Error: msg})
+		return s.adminRender(c, http.StatusUnprocessableEntity, "settings", "Results settings", newSettingsPage(r, msg))
 	}
 	if err != nil {
 		return err
@@ -64,6 +81,9 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 		return err
 	}
 	detail := fmt.Sprintf("floor %d, attributes %s", floor, strings.Join(attrs, ","))
+	if len(pairs) > 0 {
+		detail += ", two-way " + strings.Join(pairs, ";")
+	}
 	if err := s.Auth.AuditBy(ctx, p, ActionReportingSettings, "district", detail, c.RealIP()); err != nil {
 		return err
 	}

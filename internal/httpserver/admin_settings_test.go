@@ -24,20 +24,24 @@ func TestAdminResultsSettings(t *testing.T) {
 	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "must be at least 10") {
 		t.Fatalf("floor 3: %d\n%s", code, page)
 	}
+	code, page, _ = b.do("POST", "/admin/results/settings", url.Values{"_csrf": {csrf}, "floor": {"10"}, "pair": {"grade,shoe_size"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "unknown two-way breakdown") {
+		t.Fatalf("unknown pair: %d\n%s", code, page)
+	}
 	var d store.District
 	must(t, f.st.DB.Where("district_id = ?", f.district).First(&d).Error)
-	if d.MinGroupSize != 10 || d.Settings["report_attributes"] != "" {
+	if d.MinGroupSize != 10 || d.Settings["report_attributes"] != "" || d.Settings["report_pairs"] != "" {
 		t.Fatalf("a refused change was saved: %+v", d)
 	}
 	// Drafts have no results; open the fixture's two waves so saving has something to rebuild.
 	must(t, f.st.DB.Model(&store.Wave{}).Where("district_id = ?", f.district).Update("status", store.StatusOpen).Error)
-	code, _, h := b.do("POST", "/admin/results/settings", url.Values{"_csrf": {csrf}, "floor": {"15"}, "attribute": {"grade", "english_learner"}})
+	code, _, h := b.do("POST", "/admin/results/settings", url.Values{"_csrf": {csrf}, "floor": {"15"}, "attribute": {"grade", "english_learner"}, "pair": {"grade,english_learner"}})
 	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "notice=settings") {
 		t.Fatalf("valid change: %d %q", code, h.Get("Location"))
 	}
 	must(t, f.st.DB.Where("district_id = ?", f.district).First(&d).Error)
-	if d.MinGroupSize != 15 || d.Settings["report_attributes"] != "grade,english_learner" {
-		t.Errorf("saved district = %d %q", d.MinGroupSize, d.Settings["report_attributes"])
+	if d.MinGroupSize != 15 || d.Settings["report_attributes"] != "grade,english_learner" || d.Settings["report_pairs"] != "grade,english_learner" {
+		t.Errorf("saved district = %d %q %q", d.MinGroupSize, d.Settings["report_attributes"], d.Settings["report_pairs"])
 	}
 	var stale, built int64
 	must(t, f.st.DB.Model(&store.RollupWave{}).Where("district_id = ? AND stale", f.district).Count(&stale).Error)
@@ -47,7 +51,7 @@ func TestAdminResultsSettings(t *testing.T) {
 	}
 	var audits int64
 	must(t, f.st.DB.Model(&store.AuditEntry{}).Where("district_id = ? AND action = ? AND detail = ?", f.district, "results.settings",
-		"floor 15, attributes grade,english_learner").Count(&audits).Error)
+		"floor 15, attributes grade,english_learner, two-way grade,english_learner").Count(&audits).Error)
 	if audits != 1 {
 		t.Errorf("%d audit entries for the change", audits)
 	}

@@ -46,8 +46,11 @@ func openAPIDocument() obj {
 		"description": "A school id from /api/v1/schools, or `district` (the default) for the district-wide rows. " +
 			"District-wide rows add up every school of the wave, so they need every one of them in the caller's scope (403 otherwise). " +
 			"A school outside the caller's scope or not in the wave is 404, the same as an unknown one."}
-	byParam := obj{"name": "by", "in": "query", "required": false, "schema": obj{"type": "string", "enum": report.AllAttributes()},
+	byParam := obj{"name": "by", "in": "query", "required": false, "schema": obj{"type": "string", "enum": append(report.AllAttributes(), report.AllPairs()...)},
 		"description": "A subgroup attribute to break the results down by; omitted, one overall row (group `all`). " +
+			"Two attributes joined by a comma (`grade,gender`) are a two-way breakdown, where the district enables it: its groups are the two values " +
+			"joined the same way (`05,female`). A two-way table is shown whole or not at all; withheld, it is one row per measure with group `*`, " +
+			"so not even which combinations exist is given away. " +
 			"Each wave offers those of its audience that the district reports (see `attributes` in /api/v1/waves); any other is 400 listing the allowed ones."}
 	dataErrors := obj{
 		"400": errResp("A missing or malformed parameter, or a `by` the wave does not offer (`allowed` lists those it does)."),

@@ -516,3 +516,66 @@ func TestAdminTokens(t *testing.T) {
 		t.Errorf("audit: %v", count)
 	}
 }
+
+// TestAPITwoWay: a two-way breakdown the district enabled is answered whole where every
+// combination clears the floor and hides nothing, and otherwise as one withheld row per measure
+// that does not even say which combinations exist.
+func TestAPITwoWay(t *testing.T) {
+	f := newAPIFixture(t)
+	ctx := context.Background()
+	rs := &report.Service{Store: f.st, Surveys: f.waves.Surveys, Floor: 10, Log: quietLog()}
+	must(t, rs.SetReporting(ctx, f.district, 10, nil, []string{"grade,gender"}))
+	_, err := rs.Refresh(ctx)
+	must(t, err)
+	wab := itoa64(f.waveAB.ID)
+
+	_, body, _ := f.api(f.tokens["admin"], "/api/v1/waves")
+	for _, w := range itemsOf(t, body) {
+		if w["id"] == wab && !slices.Contains(w["attributes"].([]any), any("grade,gender")) {
+			t.Errorf("wave attributes %v lack the enabled two-way breakdown", w["attributes"])
+		}
+	}
+	// School B: 12 fifth graders, gender not recorded — one combination, 12 ≥ 10, margins shown.
+	code, body, _ := f.api(f.tokens["leaderB"], "/api/v1/results?wave="+wab+"&school="+itoa64(f.schoolB)+"&by=grade,gender")
+	rows := listOf(t, body, "rows")
+	if code != http.StatusOK || len(rows) != len(f.measure) {
+		t.Fatalf("school B two-way: %d %v", code, body)
+	}
+	for _, r := range rows {
+		if r["group"] != "05,not_recorded" || r["suppressed"] != false || r["n"] != float64(12) {
+			t.Errorf("school B two-way row %v, want group 05,not_recorded with n 12", r)
+		}
+	}
+	// School A has 3 seventh graders: its table, and so the district's, is withheld whole.
+	for _, q := range []struct{ key, school string }{{"leaderA", itoa64(f.school)}, {"admin", "district"}} {
+		code, body, _ := f.api(f.tokens[q.key], "/api/v1/results?wave="+wab+"&school="+q.school+"&by=grade,gender")
+		rows := listOf(t, body, "rows")
+		if code != http.StatusOK || len(rows) != len(f.measure) {
+			t.Fatalf("%s two-way: %d %v", q.school, code, body)
+		}
+		for i, r := range rows {
+			if !slices.Equal(keysOf(r), []string{"group", "measure", "suppressed"}) || r["group"] != "*" || r["suppressed"] != true || r["measure"] != f.measure[i] {
+				t.Errorf("%s two-way row %v, want only {measure, group: *, suppressed: true}", q.school, r)
+			}
+		}
+	}
+	// The dashboards say the same: school B's table by combination, school A's withheld whole.
+	page := func(key string, school int64) string {
+		t.Helper()
+		code, out, _ := f.signIn(key).do("GET", fmt.Sprintf("/admin/results/schools/%d?wave=%s&by=grade,gender", school, wab), nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s school page by grade × gender: %d", key, code)
+		}
+		return out
+	}
+	if out := page("leaderB", f.schoolB); !strings.Contains(out, "Grade 5 × not recorded") || strings.Contains(out, "withheld") {
+		t.Errorf("school B page does not show its two-way table:\n%s", out)
+	}
+	if out := page("leaderA", f.school); !strings.Contains(out, "withheld") || strings.Contains(out, "Grade 7 ×") || strings.Contains(out, "Grade 5 ×") {
+		t.Errorf("school A page lists combinations of a withheld table:\n%s", out)
+	}
+	// A pair the district did not enable is refused like any unknown breakdown.
+	if code, _, _ := f.api(f.tokens["admin"], "/api/v1/results?wave="+wab+"&by=grade,race_ethnicity"); code != http.StatusBadRequest {
+		t.Errorf("a pair not enabled: %d, want 400", code)
+	}
+}

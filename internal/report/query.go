@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -140,8 +141,12 @@ func (wd *WaveData) Rows(school int64, measure, by string) []Row {
 	if by == "" {
 		return []Row{wd.row(school, measure, "", "")}
 	}
+	values := wd.values(school, measure, by)
+	if IsPair(by) && wd.tableHidden(school, measure, by, values) {
+		return []Row{{Measure: measure, Attribute: by, Group: HiddenTable, Stat: Stat{Suppressed: true}}}
+	}
 	var out []Row
-	for _, v := range wd.values(school, measure, by) {
+	for _, v := range values {
 		out = append(out, wd.row(school, measure, by, v))
 	}
 	return out
@@ -169,6 +174,21 @@ func (wd *WaveData) row(school int64, measure, attr, value string) Row {
 	return r
 }
 
+// HiddenTable is the one group a hidden two-way table answers with: its combinations are not
+// listed, since which ones exist is itself a fact about groups smaller than the floor.
+const HiddenTable = "*"
+
+// tableHidden reports whether a two-way table is withheld (suppressPairs hides it whole; its
+// empty combinations are hidden but give nothing away).
+func (wd *WaveData) tableHidden(school int64, measure, attr string, values []string) bool {
+	for _, v := range values {
+		if c := wd.cur[Key{School: school, Measure: measure, Attribute: attr, Value: v}]; c.Suppressed && c.N > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // values lists an attribute's groups in a school, naturally ordered, "not recorded" last. Hidden
 // groups are listed too: a reader must see that a group exists but is too small to show.
 func (wd *WaveData) values(school int64, measure, attr string) []string {
@@ -184,6 +204,11 @@ func (wd *WaveData) values(school int64, measure, attr string) []string {
 
 // compareValues orders grades numerically and text alphabetically, with NotRecorded last.
 func compareValues(a, b string) int {
+	if a1, a2, ok := strings.Cut(a, ","); ok {
+		if b1, b2, ok := strings.Cut(b, ","); ok {
+			return cmp.Or(compareValues(a1, b1), compareValues(a2, b2)) // two-way groups: by the first, then the second
+		}
+	}
 	if (a == NotRecorded) != (b == NotRecorded) {
 		if a == NotRecorded {
 			return 1

@@ -20,6 +20,7 @@ type Reporting struct {
 	Floor      int      // the district's own floor (the deployment's may be stricter)
 	MinFloor   int      // the lowest floor this deployment accepts
 	Attributes []string // chosen keys; empty means every one
+	Pairs      []string // chosen two-way breakdowns ("a,b"); empty means none
 }
 
 // Reporting returns a district's current reporting settings.
@@ -32,18 +33,24 @@ func (s *Service) Reporting(ctx context.Context, districtID int64) (Reporting, e
 	if v := strings.TrimSpace(d.Settings[SettingAttributes]); v != "" {
 		r.Attributes = strings.Split(v, ",")
 	}
+	r.Pairs = splitTrim(d.Settings[SettingPairs], ";")
 	return r, nil
 }
 
 // SetReporting changes a district's floor and breakdowns and marks every wave for a rebuild, so no
 // cell decided under the old rules outlives the change.
-func (s *Service) SetReporting(ctx context.Context, districtID int64, floor int, attrs []string) error {
+func (s *Service) SetReporting(ctx context.Context, districtID int64, floor int, attrs, pairs []string) error {
 	if minimum := max(s.Floor, 5); floor < minimum {
 		return fmt.Errorf("%w: minimum group size %d: must be at least %d", ErrSettings, floor, minimum)
 	}
 	for _, a := range attrs {
 		if !slices.Contains(AllAttributes(), a) {
 			return fmt.Errorf("%w: unknown attribute %q", ErrSettings, a)
+		}
+	}
+	for _, p := range pairs {
+		if !slices.Contains(AllPairs(), p) {
+			return fmt.Errorf("%w: unknown two-way breakdown %q", ErrSettings, p)
 		}
 	}
 	return s.Store.Tx(ctx, func(tx *gorm.DB) error {
@@ -56,6 +63,7 @@ func (s *Service) SetReporting(ctx context.Context, districtID int64, floor int,
 			settings[k] = v
 		}
 		settings[SettingAttributes] = strings.Join(attrs, ",")
+		settings[SettingPairs] = strings.Join(pairs, ";")
 		if err := tx.Model(&store.District{}).Where("district_id = ?", districtID).
 			Updates(map[string]any{"min_group_size": floor, "settings": settings, "updated_at": s.Store.Now()}).Error; err != nil {
 			return fmt.Errorf("save reporting settings: %w", err)

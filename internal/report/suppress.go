@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // Key names one cell of a wave. School 0 is the district; Measure "" counts respondents; Item is
@@ -57,7 +58,8 @@ type line struct {
 //     than the floor. The smallest shown part is hidden first, to lose as little as possible.
 //     Empty cells (n = 0) take no part in this: see protect.
 //
-// The rules are applied until nothing changes; hiding only ever grows, so this ends.
+// The rules are applied until nothing changes; hiding only ever grows, so this ends. Two-way
+// breakdowns are decided afterwards, whole tables at a time: see suppressPairs.
 func Suppress(cs Cells, floor int) {
 	for _, c := range cs {
 		c.Suppressed = c.N < floor
@@ -77,6 +79,63 @@ func Suppress(cs Cells, floor int) {
 			}
 		}
 	}
+	suppressPairs(cs, floor)
+}
+
+// suppressPairs shows a two-way table (one school or the district, one pair of attributes, every
+// measure and the respondent counts) only where nothing in it can give anything away: every
+// combination with respondents meets the floor, the table's margins — the school's one-way cells
+// of both attributes and its total — are all shown, and, for the district, every school's table
+// is shown too (or the district's minus the others' would be the hidden one). Anything less hides
+// the whole table. Its cells then add up only to shown cells, so they open no new subtraction.
+func suppressPairs(cs Cells, floor int) {
+	type table struct {
+		school int64
+		attr   string
+	}
+	tables := map[table][]Key{}
+	for k := range cs {
+		if k.Item == "" && IsPair(k.Attribute) {
+			t := table{k.School, k.Attribute}
+			tables[t] = append(tables[t], k)
+		}
+	}
+	ok := map[table]bool{}
+	for t, keys := range tables {
+		ok[t] = pairTableSafe(cs, t.school, t.attr, keys, floor)
+	}
+	for t := range tables {
+		if t.school == 0 && ok[t] {
+			for u := range tables {
+				if u.attr == t.attr && u.school != 0 && !ok[u] {
+					ok[t] = false
+				}
+			}
+		}
+	}
+	for t, keys := range tables {
+		for _, k := range keys {
+			cs[k].Suppressed = !ok[t] || cs[k].N < floor
+		}
+	}
+}
+
+func pairTableSafe(cs Cells, school int64, attr string, keys []Key, floor int) bool {
+	a, b, _ := SplitPair(attr)
+	for _, k := range keys {
+		c := cs[k]
+		if c.N > 0 && c.N < floor {
+			return false
+		}
+		va, vb, _ := strings.Cut(k.Value, ",")
+		for _, margin := range []Key{{School: school, Measure: k.Measure}, {School: school, Measure: k.Measure, Attribute: a, Value: va},
+			{School: school, Measure: k.Measure, Attribute: b, Value: vb}} {
+			if m := cs[margin]; m == nil || (m.Suppressed && m.N > 0) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func parentHidden(cs Cells, k Key) bool {
@@ -140,6 +199,9 @@ func linesOf(cs Cells) []line {
 	rows := map[rowKey][]Key{}
 	cols := map[colKey][]Key{}
 	for k := range cs {
+		if IsPair(k.Attribute) {
+			continue // two-way tables are shown whole or not at all: see suppressPairs
+		}
 		if k.Item == "" && k.Attribute != "" {
 			rk := rowKey{k.School, k.Measure, k.Attribute}
 			rows[rk] = append(rows[rk], k)

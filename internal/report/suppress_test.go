@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/trustpulse/trustpulse/internal/store"
@@ -27,8 +28,11 @@ func grid(counts map[int64]map[string]int) Cells {
 // attack plays an attacker who knows every shown cell and the additive lines: any line with one
 // unknown is solved, and the solved cell joins what is known, until nothing more can be solved.
 // The attacker is also granted every empty cell (n = 0) from the start, the worst case for the
-// rule that lets them be solved. It returns the hidden cells with respondents it recovered.
-func attack(cs Cells) []Key {
+// rule that lets them be solved. It returns the breaches: hidden one-way cells it recovered (the
+// complementary scheme needs every one of them unknown), and hidden two-way cells under the floor.
+// A two-way cell of floor or more in a withheld table may be solvable — with one value of the
+// other attribute it is simply its one-way cell — and is harmless unless the chain goes on.
+func attack(cs Cells, floor int) []Key {
 	known := map[Key]bool{}
 	for k, c := range cs {
 		known[k] = !c.Suppressed || c.N == 0
@@ -36,7 +40,7 @@ func attack(cs Cells) []Key {
 	var recovered []Key
 	for progress := true; progress; {
 		progress = false
-		for _, l := range linesOf(cs) {
+		for _, l := range allLines(cs) {
 			var unknown []Key
 			for _, k := range append([]Key{l.total}, l.parts...) {
 				if !known[k] {
@@ -44,8 +48,11 @@ func attack(cs Cells) []Key {
 				}
 			}
 			if len(unknown) == 1 {
-				known[unknown[0]] = true
-				recovered = append(recovered, unknown[0])
+				k := unknown[0]
+				known[k] = true
+				if !IsPair(k.Attribute) || cs[k].N < floor {
+					recovered = append(recovered, k)
+				}
 				progress = true
 			}
 		}
@@ -53,11 +60,43 @@ func attack(cs Cells) []Key {
 	return recovered
 }
 
+// allLines is every additive identity an attacker can write down: the ones Suppress protects,
+// plus those of the two-way tables, which Suppress handles whole instead — a two-way row or column
+// sums to a one-way cell, and the schools' two-way cells sum to the district's.
+func allLines(cs Cells) []line {
+	out := linesOf(cs)
+	rows, cols, district := map[Key][]Key{}, map[Key][]Key{}, map[Key][]Key{}
+	for k := range cs {
+		a, b, ok := SplitPair(k.Attribute)
+		if !ok || k.Item != "" {
+			continue
+		}
+		va, vb, _ := strings.Cut(k.Value, ",")
+		ra := Key{School: k.School, Measure: k.Measure, Attribute: a, Value: va}
+		rb := Key{School: k.School, Measure: k.Measure, Attribute: b, Value: vb}
+		rows[ra] = append(rows[ra], k)
+		cols[rb] = append(cols[rb], k)
+		if k.School != 0 {
+			d := k
+			d.School = 0
+			district[d] = append(district[d], k)
+		}
+	}
+	for _, m := range []map[Key][]Key{rows, cols, district} {
+		for total, parts := range m {
+			if cs[total] != nil {
+				out = append(out, line{total: total, parts: sortKeys(parts)})
+			}
+		}
+	}
+	return out
+}
+
 // smallUnions finds lines whose shown total and shown parts reveal the combined hidden parts as
 // one group smaller than the floor.
 func smallUnions(cs Cells, floor int) []line {
 	var out []line
-	for _, l := range linesOf(cs) {
+	for _, l := range allLines(cs) {
 		if cs[l.total].Suppressed {
 			continue
 		}
@@ -113,7 +152,7 @@ func TestSuppress(t *testing.T) {
 					t.Errorf("%+v (n=%d): suppressed = %v, want %v", k, c.N, c.Suppressed, want[k])
 				}
 			}
-			if r := attack(cs); len(r) > 0 {
+			if r := attack(cs, 10); len(r) > 0 {
 				t.Errorf("recovered hidden cells %v", r)
 			}
 		})
@@ -124,17 +163,30 @@ func TestSuppress(t *testing.T) {
 // subtraction from totals, from sibling rows and across schools, chained as far as it goes.
 func TestSuppressResistsRecovery(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
+	shownTables, hiddenTables := 0, 0
+	defer func() {
+		// Both outcomes must occur, or the trials say nothing about two-way tables.
+		if shownTables == 0 || hiddenTables == 0 {
+			t.Errorf("two-way tables: %d shown, %d hidden over the trials; want some of each", shownTables, hiddenTables)
+		}
+	}()
 	for trial := range 500 {
 		// People with two attributes each, so the same school total splits two ways.
 		cs := Cells{}
 		counts := map[int64]int{}
 		for s := range 1 + rng.IntN(5) {
 			school := int64(s + 1)
-			counts[school] = 1 + rng.IntN(60)
+			counts[school] = 1 + rng.IntN(160)
 			genders, grades := 1+rng.IntN(4), 1+rng.IntN(5)
 			for range counts[school] {
 				g := store.Attrs{"gender": fmt.Sprint("g", rng.IntN(genders)), "grade": fmt.Sprint(rng.IntN(grades))}
-				cs.Add(&survey.Instrument{}, []string{"gender", "grade"}, Response{School: school, Groups: g})
+				cs.Add(&survey.Instrument{}, []string{"gender", "grade", Pair("gender", "grade")}, Response{School: school, Groups: g})
+			}
+			if rng.IntN(4) == 0 { // an invited combination nobody from answered
+				cs.at(Key{School: school, Attribute: Pair("gender", "grade"), Value: "g0,empty"})
+				cs.at(Key{Attribute: Pair("gender", "grade"), Value: "g0,empty"})
+				cs.at(Key{School: school, Attribute: "grade", Value: "empty"})
+				cs.at(Key{Attribute: "grade", Value: "empty"})
 			}
 			// Groups invited but with nobody answering: empty cells, as invitations make them.
 			for v := range rng.IntN(3) {
@@ -144,7 +196,7 @@ func TestSuppressResistsRecovery(t *testing.T) {
 		}
 		floor := 5 + rng.IntN(8)
 		Suppress(cs, floor)
-		if r := attack(cs); len(r) > 0 {
+		if r := attack(cs, floor); len(r) > 0 {
 			t.Fatalf("trial %d (floor %d, %v): recovered %v", trial, floor, counts, r)
 		}
 		if u := smallUnions(cs, floor); len(u) > 0 {
@@ -153,6 +205,13 @@ func TestSuppressResistsRecovery(t *testing.T) {
 		for k, c := range cs {
 			if c.N < floor && !c.Suppressed {
 				t.Fatalf("trial %d: %+v with n=%d is shown under floor %d", trial, k, c.N, floor)
+			}
+			if IsPair(k.Attribute) && k.Measure == "" && c.N > 0 {
+				if c.Suppressed {
+					hiddenTables++
+				} else {
+					shownTables++
+				}
 			}
 		}
 	}
@@ -176,7 +235,7 @@ func TestSuppressFollowsRespondentCells(t *testing.T) {
 	if cs[Key{School: 1, Measure: "trust", Attribute: "gender", Value: "m"}].Suppressed {
 		t.Error("measure cell of a shown group is hidden")
 	}
-	if r := attack(cs); len(r) > 0 {
+	if r := attack(cs, 10); len(r) > 0 {
 		t.Errorf("recovered %v", r)
 	}
 }

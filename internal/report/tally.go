@@ -24,18 +24,80 @@ var audienceAttributes = map[survey.Audience][]string{
 // comma-separated list of keys (e.g. "grade,english_learner"); unset means all of them.
 const SettingAttributes = "report_attributes"
 
-// Attributes lists the subgroup keys reported for an audience under a district's settings.
+// SettingPairs is the district setting listing two-way breakdowns: pairs of keys separated by
+// ";" (e.g. "grade,gender;english_learner,low_income"); unset means none.
+const SettingPairs = "report_pairs"
+
+// Attributes lists the subgroup keys reported for an audience under a district's settings: the
+// chosen one-way keys, then the chosen two-way pairs ("a,b") of those keys.
 func Attributes(audience survey.Audience, settings store.Attrs) []string {
-	all := audienceAttributes[audience]
-	want := strings.TrimSpace(settings[SettingAttributes])
-	if want == "" {
-		return all
+	out := slices.Clone(audienceAttributes[audience])
+	if want := strings.TrimSpace(settings[SettingAttributes]); want != "" {
+		chosen := splitTrim(want, ",")
+		out = slices.DeleteFunc(out, func(k string) bool { return !slices.Contains(chosen, k) })
 	}
-	chosen := strings.Split(want, ",")
-	for i := range chosen {
-		chosen[i] = strings.TrimSpace(chosen[i])
+	oneWay, offered := slices.Clone(out), Pairs(audience)
+	for _, p := range splitTrim(settings[SettingPairs], ";") {
+		a, b, _ := SplitPair(p)
+		if !slices.Contains(oneWay, a) || !slices.Contains(oneWay, b) {
+			continue
+		}
+		for _, key := range []string{Pair(a, b), Pair(b, a)} {
+			if slices.Contains(offered, key) && !slices.Contains(out, key) {
+				out = append(out, key)
+			}
+		}
 	}
-	return slices.DeleteFunc(slices.Clone(all), func(k string) bool { return !slices.Contains(chosen, k) })
+	return out
+}
+
+// Pair is the attribute key of the two-way breakdown of a by b; its groups are "va,vb".
+func Pair(a, b string) string { return a + "," + b }
+
+// SplitPair splits a two-way key into its two attributes; ok is false for a one-way key.
+func SplitPair(attr string) (a, b string, ok bool) {
+	a, b, ok = strings.Cut(attr, ",")
+	return strings.TrimSpace(a), strings.TrimSpace(b), ok && strings.TrimSpace(a) != "" && strings.TrimSpace(b) != ""
+}
+
+// IsPair reports whether attr is a two-way breakdown.
+func IsPair(attr string) bool { return strings.Contains(attr, ",") }
+
+// Pairs lists the two-way breakdowns a district may choose for an audience: every pair of its
+// keys but response_language, which is not known until someone answers.
+func Pairs(audience survey.Audience) []string {
+	var keys []string
+	for _, k := range audienceAttributes[audience] {
+		if k != "response_language" {
+			keys = append(keys, k)
+		}
+	}
+	var out []string
+	for i, a := range keys {
+		for _, b := range keys[i+1:] {
+			out = append(out, Pair(a, b))
+		}
+	}
+	return out
+}
+
+// AllPairs lists every two-way breakdown any audience offers, for the settings page.
+func AllPairs() []string {
+	var out []string
+	for _, a := range []survey.Audience{"student", "staff", "family"} {
+		out = append(out, Pairs(a)...)
+	}
+	return out
+}
+
+func splitTrim(s, sep string) []string {
+	var out []string
+	for _, f := range strings.Split(s, sep) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // AllAttributes lists every attribute key any audience reports, for API validation.
@@ -63,12 +125,18 @@ type Response struct {
 func groups(attrs []string, g store.Attrs) [][2]string {
 	out := make([][2]string, 0, len(attrs)+1)
 	out = append(out, [2]string{"", ""})
-	for _, a := range attrs {
-		v := g[a]
-		if v == "" {
-			v = NotRecorded
+	value := func(a string) string {
+		if v := g[a]; v != "" {
+			return v
 		}
-		out = append(out, [2]string{a, v})
+		return NotRecorded
+	}
+	for _, a := range attrs {
+		if x, y, ok := SplitPair(a); ok {
+			out = append(out, [2]string{a, value(x) + "," + value(y)})
+		} else {
+			out = append(out, [2]string{a, value(a)})
+		}
 	}
 	return out
 }
