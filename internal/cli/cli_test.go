@@ -271,13 +271,21 @@ func demoResults(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	schools, err := rep.Schools(ctx, d.DistrictID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scope []int64 // a district admin's: every school
+	for _, sc := range schools {
+		scope = append(scope, sc.ID)
+	}
 	flagged, hidden, latest := 0, int64(0), map[string]bool{}
 	for _, w := range waves {
 		if w.Status != store.StatusClosed || latest[w.InstrumentID] {
 			continue
 		}
 		latest[w.InstrumentID] = true // waves are newest first: this is the instrument's last closed wave
-		wd, err := rep.WaveOf(ctx, d.DistrictID, w.ID, nil, 0)
+		wd, err := rep.WaveOf(ctx, d.DistrictID, w.ID, scope, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -70,40 +70,50 @@ func (s *Server) loadResults(c echo.Context, school int64) (*resultsCtx, error) 
 	if rc.waves, err = s.visibleResultWaves(c, rc, school); err != nil {
 		return nil, err
 	}
+	if school == districtRow && len(rc.waves) == 0 && rc.p.Role() != auth.DistrictAdmin {
+		return nil, errNoResults // no wave whose district row is theirs to see
+	}
 	if rc.wd, err = s.chooseWave(c, rc, school); err != nil || rc.wd == nil {
 		return rc, err
 	}
 	if school > districtRow && !slices.ContainsFunc(rc.wd.Schools, func(sc store.School) bool { return sc.ID == school }) {
 		return nil, errNoResults
 	}
+	if school == districtRow && !rc.wd.DistrictVisible {
+		return nil, errNoResults // a wave with a school outside the viewer's scope: see report.WaveData
+	}
 	rc.d.wd, rc.d.prevOK = rc.wd, rc.previousVisible()
 	return rc, nil
 }
 
 // visibleResultWaves lists the waves the viewer may see results of, newest first: for a school
-// page, the waves that school took part in; otherwise, for anyone but a district admin, the waves
-// touching their schools. A leader never learns of a wave run only at another school — its
-// district row would be that school's result.
+// page, the waves that school took part in; for the district's page, the waves whose every school
+// is in the viewer's scope (a district row adds them all up); for the overview, the waves touching
+// the viewer's schools. A leader never learns of a wave run only at another school.
 func (s *Server) visibleResultWaves(c echo.Context, rc *resultsCtx, school int64) ([]store.Wave, error) {
 	ctx := c.Request().Context()
 	waves, err := s.Results.Waves(ctx, rc.p.User.DistrictID)
 	if err != nil {
 		return nil, fmt.Errorf("results: waves: %w", err)
 	}
-	ids := rc.scope
-	switch {
-	case school > districtRow:
-		ids = []int64{school}
-	case rc.p.Role() == auth.DistrictAdmin:
+	if rc.p.Role() == auth.DistrictAdmin && school <= districtRow {
 		return waves, nil
 	}
-	var touching []int64
-	if err := s.Store.DB.WithContext(ctx).Model(&store.WaveSchool{}).Distinct("wave_id").
-		Where("district_id = ? AND school_id IN ?", rc.p.User.DistrictID, append([]int64{-1}, ids...)).
-		Pluck("wave_id", &touching).Error; err != nil {
+	bySchool, err := s.waveSchoolIDs(ctx, rc.p.User.DistrictID, 0)
+	if err != nil {
 		return nil, fmt.Errorf("results: waves in scope: %w", err)
 	}
-	return slices.DeleteFunc(waves, func(w store.Wave) bool { return !slices.Contains(touching, w.ID) }), nil
+	visible := func(w store.Wave) bool {
+		ids := bySchool[w.ID]
+		switch {
+		case school > districtRow:
+			return slices.Contains(ids, school)
+		case school == districtRow:
+			return len(ids) > 0 && rc.p.CanAllSchools(ids)
+		}
+		return slices.ContainsFunc(ids, rc.p.CanSchool)
+	}
+	return slices.DeleteFunc(waves, func(w store.Wave) bool { return !visible(w) }), nil
 }
 
 // chooseWave loads ?wave= when visible (404 otherwise), else the newest wave whose row for

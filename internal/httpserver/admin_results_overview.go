@@ -46,7 +46,10 @@ func (s *Server) adminResults(c echo.Context) error {
 		return s.renderResults(rc, "results", rc.d.T("results.title"), pg)
 	}
 	wd, d := rc.wd, rc.d
-	rows := append([]int64{districtRow}, schoolIDs(wd.Schools)...)
+	rows := schoolIDs(wd.Schools)
+	if wd.DistrictVisible {
+		rows = append([]int64{districtRow}, rows...)
+	}
 	if wantsExport(c) {
 		scores := namedTable{key: "scores", Table: export.Table{Name: d.T("results.title"), Columns: resultColumns}}
 		rates := namedTable{key: "rates", Table: export.Table{Name: d.T("results.response_rate"), Columns: respondentColumns}}
@@ -66,8 +69,11 @@ func (s *Server) adminResults(c echo.Context) error {
 		pg.Previous = d.T("results.no_previous")
 	}
 	for _, m := range wd.Measures() {
-		pg.Measures = append(pg.Measures, overviewMeasure{Name: d.measureName(m),
-			Href: rc.href("/admin/results/schools/0/measures/"+m, "wave", id64(wd.Wave.ID))})
+		om := overviewMeasure{Name: d.measureName(m)}
+		if wd.DistrictVisible {
+			om.Href = rc.href("/admin/results/schools/0/measures/"+m, "wave", id64(wd.Wave.ID))
+		}
+		pg.Measures = append(pg.Measures, om)
 	}
 	for _, id := range rows {
 		row := overviewRow{Name: rc.schoolName(id), District: id == districtRow, Href: rc.href(schoolPath(id), "wave", id64(wd.Wave.ID))}

@@ -118,7 +118,11 @@ func TestResultsAccessAndScope(t *testing.T) {
 		{aMeasure, reader(200, 404)},
 		{bMeasure, reader(404, 200)},
 		{bMeasure + "&format=csv", reader(404, 200)},
-		{"/admin/results/schools/0", reader(200, 200)},
+		// Both waves span Adams and Baker: the district row is Adams + Baker, so only someone who
+		// may see both (the admin) sees it.
+		{"/admin/results/schools/0", reader(404, 404)},
+		{fmt.Sprintf("/admin/results/schools/0?wave=%d", f.fall.ID), reader(404, 404)},
+		{fmt.Sprintf("/admin/results/schools/0/measures/%s?wave=%d&format=csv", m, f.fall.ID), reader(404, 404)},
 		{"/admin/results/schools/999", none},
 		{"/admin/results/schools/x", none},
 		{fmt.Sprintf("/admin/results/schools/%d/measures/nope?wave=%d", f.school, f.fall.ID), none},
@@ -142,20 +146,22 @@ func TestResultsAccessAndScope(t *testing.T) {
 			})
 		}
 	}
-	// The overview lists only the schools in scope (and the district row).
+	// The overview lists only the schools in scope, and the district row only to whoever may see
+	// every school of the wave: for leader A it would be Baker's result plus Adams'.
 	_, page, _ := browsers["leaderA"].do("GET", "/admin/results", nil)
-	if !strings.Contains(page, "Adams") || strings.Contains(page, "Baker") || !strings.Contains(page, "District (all schools)") {
+	if !strings.Contains(page, "Adams") || strings.Contains(page, "Baker") || strings.Contains(page, "District (all schools)") ||
+		strings.Contains(page, "/admin/results/schools/0") {
 		t.Errorf("leader A's overview:\n%s", page)
 	}
 	_, page, _ = browsers["admin"].do("GET", "/admin/results", nil)
-	if !strings.Contains(page, "Adams") || !strings.Contains(page, "Baker") {
-		t.Errorf("admin's overview lacks a school:\n%s", page)
+	if !strings.Contains(page, "Adams") || !strings.Contains(page, "Baker") || !strings.Contains(page, "District (all schools)") {
+		t.Errorf("admin's overview lacks a school or the district:\n%s", page)
 	}
 	if !strings.Contains(page, "Fall results") {
 		t.Errorf("the overview does not default to the newest wave with results")
 	}
 	_, csvOut, _ := browsers["leaderA"].do("GET", "/admin/results?format=csv", nil)
-	if strings.Contains(csvOut, "Baker") || !strings.Contains(csvOut, "Adams") {
+	if strings.Contains(csvOut, "Baker") || !strings.Contains(csvOut, "Adams") || strings.Contains(csvOut, "District") {
 		t.Errorf("leader A's overview export:\n%s", csvOut)
 	}
 	// An unknown breakdown is a clear 400, not a 500.

@@ -77,14 +77,16 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Results.Refresh(ctx); err != nil {
-		return err
-	}
+	// Audited as soon as it is saved: a failing rebuild below must not leave the change unrecorded
+	// (the background refresher finishes the rebuild if this one fails).
 	detail := fmt.Sprintf("floor %d, attributes %s", floor, strings.Join(attrs, ","))
 	if len(pairs) > 0 {
 		detail += ", two-way " + strings.Join(pairs, ";")
 	}
 	if err := s.Auth.AuditBy(ctx, p, ActionReportingSettings, "district", detail, c.RealIP()); err != nil {
+		return err
+	}
+	if _, err := s.Results.Refresh(ctx); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/results/settings?notice=settings")

@@ -150,14 +150,8 @@ func (s *Server) apiWaveData(c echo.Context) (*report.WaveData, int64, string, e
 	if school != 0 && !slices.ContainsFunc(wd.Schools, func(sc store.School) bool { return sc.ID == school }) {
 		return nil, 0, "", apiErr(http.StatusNotFound, "No such school in this wave.")
 	}
-	if school == 0 && p.Role() != auth.DistrictAdmin {
-		all, err := s.waveSchoolIDs(ctx, p.User.DistrictID, waveID)
-		if err != nil {
-			return nil, 0, "", err
-		}
-		if !p.CanAllSchools(all[waveID]) {
-			return nil, 0, "", apiErr(http.StatusForbidden, "District-wide results need every school of the wave in your scope; ask for one school with school=ID.")
-		}
+	if school == 0 && !wd.DistrictVisible {
+		return nil, 0, "", apiErr(http.StatusForbidden, "District-wide results need every school of the wave in your scope; ask for one school with school=ID.")
 	}
 	by := c.QueryParam("by")
 	if err := wd.CheckAttribute(by); errors.Is(err, report.ErrUnknownAttribute) {

@@ -43,7 +43,13 @@ type WaveData struct {
 	Floor      int
 	Attributes []string // the breakdowns this wave reports
 	Schools    []store.School
-	cur, prev  Cells
+	// DistrictVisible: every school of the wave is in the viewer's scope. A district row adds up
+	// every school, so without that it would give away the schools outside the scope (the district
+	// minus one's own school is the other school): it is then hidden, at this level, everywhere.
+	DistrictVisible bool
+	prevDistrict    bool // the same for the previous wave: the district row's change is shown only then
+	scope           []int64
+	cur, prev       Cells
 }
 
 // Wave loads one wave's cells (and its predecessor's, for change) for the given schools and the
@@ -92,7 +98,13 @@ func (s *Service) wave(ctx context.Context, districtID, waveID int64, scope, cel
 		Order("s.name").Find(&wd.Schools).Error; err != nil {
 		return nil, fmt.Errorf("wave schools: %w", err)
 	}
-	var err error
+	wd.scope = scope
+	outside, err := s.wavesOutside(ctx, districtID, scope)
+	if err != nil {
+		return nil, err
+	}
+	wd.DistrictVisible = !outside[waveID]
+	wd.prevDistrict = wd.Previous != nil && !outside[wd.Previous.ID]
 	if wd.cur, err = s.cells(ctx, districtID, waveID, cellsOf); err != nil {
 		return nil, err
 	}
@@ -102,6 +114,21 @@ func (s *Service) wave(ctx context.Context, districtID, waveID int64, scope, cel
 		}
 	}
 	return wd, nil
+}
+
+// wavesOutside is the set of the district's waves with a school outside scope: their district
+// rows are not the viewer's to see.
+func (s *Service) wavesOutside(ctx context.Context, districtID int64, scope []int64) (map[int64]bool, error) {
+	var ids []int64
+	if err := s.Store.DB.WithContext(ctx).Model(&store.WaveSchool{}).Distinct("wave_id").
+		Where("district_id = ? AND school_id NOT IN ?", districtID, append([]int64{-1}, scope...)).Pluck("wave_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("waves outside the scope: %w", err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }
 
 func (s *Service) cells(ctx context.Context, districtID, waveID int64, schools []int64) (Cells, error) {
@@ -141,6 +168,9 @@ func (wd *WaveData) Rows(school int64, measure, by string) []Row {
 	if by == "" {
 		return []Row{wd.row(school, measure, "", "")}
 	}
+	if school == 0 && !wd.DistrictVisible {
+		return nil // not even which groups exist across the district
+	}
 	values := wd.values(school, measure, by)
 	if IsPair(by) && wd.tableHidden(school, measure, by, values) {
 		return []Row{{Measure: measure, Attribute: by, Group: HiddenTable, Stat: Stat{Suppressed: true}}}
@@ -163,12 +193,15 @@ func (wd *WaveData) Results(school int64, by string) []Row {
 
 func (wd *WaveData) row(school int64, measure, attr, value string) Row {
 	k := Key{School: school, Measure: measure, Attribute: attr, Value: value}
+	if school == 0 && !wd.DistrictVisible {
+		return Row{Measure: measure, Attribute: attr, Group: cmp.Or(value, All), Stat: Stat{Suppressed: true}}
+	}
 	c := wd.cur[k]
 	r := Row{Measure: measure, Attribute: attr, Group: cmp.Or(value, All), Stat: statOf(c)}
 	if attr != "" && measure != "" {
 		r.Gap = gap(c, wd.cur[Key{School: school, Measure: measure}], wd.Floor)
 	}
-	if measure != "" {
+	if measure != "" && (school != 0 || wd.prevDistrict) {
 		r.Change = change(c, wd.prev[k])
 	}
 	return r
@@ -233,6 +266,9 @@ func (wd *WaveData) Items(school int64) []ItemRow {
 	out := make([]ItemRow, 0, len(wd.Instrument.Items))
 	for _, it := range wd.Instrument.Items {
 		c := wd.cur[Key{School: school, Measure: it.Measure, Item: it.ID}]
+		if school == 0 && !wd.DistrictVisible {
+			c = nil
+		}
 		out = append(out, ItemRow{Measure: it.Measure, Item: it.ID, Stat: statOf(c)})
 	}
 	return out
@@ -245,13 +281,21 @@ type TrendPoint struct {
 }
 
 // Trend lists a school's (0: the district's) overall results across every wave of an instrument,
-// oldest first, up to and including the wave `until` opens.
+// oldest first, up to and including the wave `until` opens. The district's trend leaves out waves
+// with a school outside the scope wd was loaded with.
 func (s *Service) Trend(ctx context.Context, wd *WaveData, school int64) ([]TrendPoint, error) {
 	db := s.Store.DB.WithContext(ctx)
 	var waves []store.Wave
 	if err := db.Where("district_id = ? AND instrument_id = ? AND status <> ? AND opens_at <= ?", wd.Wave.DistrictID, wd.Wave.InstrumentID,
 		store.StatusDraft, wd.Wave.OpensAt).Order("opens_at").Find(&waves).Error; err != nil {
 		return nil, fmt.Errorf("trend waves: %w", err)
+	}
+	if school == 0 {
+		outside, err := s.wavesOutside(ctx, wd.Wave.DistrictID, wd.scope)
+		if err != nil {
+			return nil, err
+		}
+		waves = slices.DeleteFunc(waves, func(w store.Wave) bool { return outside[w.ID] })
 	}
 	ids := make([]int64, len(waves))
 	for i, w := range waves {

@@ -338,6 +338,72 @@ func TestChangeNeverRevealsAHiddenWave(t *testing.T) {
 	}
 }
 
+// TestDistrictRowNeedsEverySchool: the district row adds up every school of a wave, so a viewer
+// whose scope lacks one of them gets no district figure from it — not its rows, items or trend
+// point, and not a change against it (district now − change = district then).
+func TestDistrictRowNeedsEverySchool(t *testing.T) {
+	st := testdb.Postgres(t)
+	f := newFixture(t, st)
+	ctx := context.Background()
+	now := st.Now()
+	a, b := f.schools[0], f.schools[1]
+	both := f.wave(t, "both", now.Add(-40*24*time.Hour))
+	onlyA, err := f.waves.Create(ctx, wave.Spec{DistrictID: f.district, Name: "only A", InstrumentID: f.in.ID, InstrumentVersion: f.in.Version,
+		Mode: store.ModeAnonymous, SchoolIDs: []int64{a}, OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(7 * 24 * time.Hour)})
+	must(t, err)
+	must(t, st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", f.district, onlyA.ID).Update("status", store.StatusOpen).Error)
+	f.answer(t, both, a, store.Attrs{"gender": "female"}, 30, 0)
+	f.answer(t, both, b, store.Attrs{"gender": "female"}, 30, 1)
+	f.answer(t, onlyA, a, store.Attrs{"gender": "female"}, 30, 0)
+	f.refresh(t)
+	measure := f.in.Measures[0].ID
+	load := func(w store.Wave, scope []int64) *report.WaveData {
+		wd, err := f.rep.WaveOf(ctx, f.district, w.ID, scope, 0)
+		must(t, err)
+		return wd
+	}
+
+	// Scope A, wave over A and B: nothing of the district.
+	wd := load(both, []int64{a})
+	if wd.DistrictVisible {
+		t.Error("district row of a wave over A and B visible to scope A")
+	}
+	if r := wd.Rows(0, measure, ""); len(r) != 1 || !r[0].Suppressed || r[0].N != 0 {
+		t.Errorf("district overall for scope A: %+v", r)
+	}
+	if r := wd.Rows(0, measure, "gender"); len(r) != 0 {
+		t.Errorf("district groups for scope A: %+v", r)
+	}
+	for _, it := range wd.Items(0) {
+		if !it.Suppressed {
+			t.Errorf("district item %s shown to scope A", it.Item)
+		}
+	}
+	// Scope A, wave at A only: its district row is A's, shown, but with no change against the
+	// earlier wave over A and B and no trend point for it.
+	wd = load(onlyA, []int64{a})
+	r := wd.Rows(0, measure, "")[0]
+	if !wd.DistrictVisible || r.Suppressed || r.N != 30 {
+		t.Fatalf("district row of a wave at A only, scope A: visible %v, %+v", wd.DistrictVisible, r)
+	}
+	if r.Change != nil {
+		t.Errorf("district change against a wave over A and B shown to scope A: %+v", *r.Change)
+	}
+	trend, err := f.rep.Trend(ctx, wd, 0)
+	must(t, err)
+	if len(trend) != 1 || trend[0].Wave.ID != onlyA.ID {
+		t.Errorf("district trend for scope A has %d points, want only the wave at A", len(trend))
+	}
+	// Whoever sees both schools gets all of it.
+	wd = load(onlyA, f.schools[:])
+	if r := wd.Rows(0, measure, "")[0]; r.Change == nil {
+		t.Error("district change hidden from a viewer of every school")
+	}
+	if trend, _ := f.rep.Trend(ctx, wd, 0); len(trend) != 2 {
+		t.Errorf("district trend for every school has %d points, want 2", len(trend))
+	}
+}
+
 // TestResponseRatesBySubgroup: invited counts come from the roster at refresh, answered counts
 // from the responses, so each group's response rate is its own.
 func TestResponseRatesBySubgroup(t *testing.T) {
