@@ -15,7 +15,6 @@ const (
 	chartW, chartH               = 360, 236
 	plotLeft, plotRight          = 34, 12
 	plotTop, plotH               = 10, 150
-	trendLabelLen                = 14
 	barW, barH                   = 360, 36
 	chartScaleMin, chartScaleMax = 0.0, 100.0
 )
@@ -83,13 +82,14 @@ func (d dash) newTrendChart(id, title string, measure string, m int, points []re
 	// The first point sits far enough in that its slanted wave label does not run off the left.
 	const padLeft, padRight = 40, 14
 	inner := float64(chartW-plotLeft-plotRight) - padLeft - padRight
+	labels := d.waveLabels(points)
 	var prev *chartPoint
 	for i, p := range points {
 		x := float64(plotLeft) + padLeft + inner/2
 		if n > 1 {
 			x = float64(plotLeft) + padLeft + inner*float64(i)/float64(n-1)
 		}
-		ch.Labels = append(ch.Labels, chartLabel{X: x, Y: plotTop + plotH + 12, Text: shorten(p.Wave.Name, trendLabelLen)})
+		ch.Labels = append(ch.Labels, chartLabel{X: x, Y: plotTop + plotH + 12, Text: labels[i]})
 		st := p.Measures[m]
 		if st.Suppressed || math.IsNaN(st.Mean) {
 			prev = nil
@@ -108,13 +108,24 @@ func (d dash) newTrendChart(id, title string, measure string, m int, points []re
 	return ch
 }
 
-// shorten cuts a label to n characters with an ellipsis; the table beside the chart has it whole.
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// waveLabels names the trend's waves on the axis by when they opened ("Jul 2026"): the waves of
+// one trend share an instrument and usually a name prefix, so their names, cut to fit, would all
+// read alike. Two waves opening in the same month are told apart by the full date. The table
+// beside the chart has the names whole.
+func (d dash) waveLabels(points []report.TrendPoint) []string {
+	months := map[string]int{}
+	for _, p := range points {
+		months[p.Wave.OpensAt.Format("2006-01")]++
 	}
-	return string(r[:n-1]) + "…"
+	out := make([]string, len(points))
+	for i, p := range points {
+		t := p.Wave.OpensAt
+		out[i] = d.T("month."+strconv.Itoa(int(t.Month()))) + " " + strconv.Itoa(t.Year())
+		if months[t.Format("2006-01")] > 1 {
+			out[i] = t.Format("2006-01-02")
+		}
+	}
+	return out
 }
 
 // distBar is the stacked bar of a result's distribution over the five bands.

@@ -164,6 +164,13 @@ func TestResultsAccessAndScope(t *testing.T) {
 	if strings.Contains(csvOut, "Baker") || !strings.Contains(csvOut, "Adams") || strings.Contains(csvOut, "District") {
 		t.Errorf("leader A's overview export:\n%s", csvOut)
 	}
+	// The trend's axis names waves by month: their names share a prefix and cut short read alike.
+	_, page, _ = browsers["admin"].do("GET", a, nil)
+	for _, w := range []store.Wave{f.spring, f.fall} {
+		if label := w.OpensAt.Format("Jan 2006"); !strings.Contains(page, ">"+label+"</text>") {
+			t.Errorf("trend chart lacks the axis label %q", label)
+		}
+	}
 	// An unknown breakdown is a clear 400, not a 500.
 	if code, body, _ := browsers["admin"].do("GET", a+"&by=shoe_size", nil); code != 400 || !strings.Contains(body, "shoe_size") {
 		t.Errorf("unknown breakdown: %d %s", code, body)
