@@ -59,10 +59,12 @@ func TestTwilioInboundAnswersBySMS(t *testing.T) {
 	}
 	const path = "/webhooks/twilio/inbound"
 	n := 0
-	send := func(body string) []string {
+	// Twilio's MessageSids are unique everywhere; this package's tests share one database (across
+	// -count runs too), where a reused one would be a replay: the district makes them unique.
+	sid := func(n int) string { return "SMa" + strconv.FormatInt(d, 10) + "-" + strconv.Itoa(n) }
+	sendSid := func(body, messageSid string) []string {
 		t.Helper()
-		n++
-		form := url.Values{"From": {phone}, "To": {"+12025550100"}, "Body": {body}, "MessageSid": {"SMa" + strconv.Itoa(n)}}
+		form := url.Values{"From": {phone}, "To": {"+12025550100"}, "Body": {body}, "MessageSid": {messageSid}}
 		rec := env.post(path, form, sign(t, hookToken, hookBase+path, form))
 		if rec.Code != http.StatusOK {
 			t.Fatalf("%q: %d %s", body, rec.Code, rec.Body)
@@ -75,6 +77,11 @@ func TestTwilioInboundAnswersBySMS(t *testing.T) {
 		}
 		return tw.Messages
 	}
+	send := func(body string) []string {
+		t.Helper()
+		n++
+		return sendSid(body, sid(n))
+	}
 	got := send("OK")
 	if len(got) != 2 || !strings.Contains(got[0], "1=Hoàn toàn không đồng ý") || !strings.HasPrefix(got[1], "1/8 Nhân viên nhà trường đối xử") {
 		t.Fatalf("start: %q", got)
@@ -83,6 +90,10 @@ func TestTwilioInboundAnswersBySMS(t *testing.T) {
 		if got := send(body); len(got) != 1 || !strings.HasPrefix(got[0], strconv.Itoa(i+2)+"/8 ") {
 			t.Fatalf("after %q: %q", body, got)
 		}
+	}
+	// Twilio delivers an earlier text again: it is not a second answer to the last item.
+	if got := sendSid("4", sid(2)); len(got) != 1 || !strings.HasPrefix(got[0], "8/8 ") {
+		t.Fatalf("replayed text: %q, want item 8 asked again", got)
 	}
 	if got := send("4"); len(got) != 1 || !strings.Contains(got[0], "cảm ơn") {
 		t.Fatalf("last: %q", got)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -32,8 +33,7 @@ func catalogText(cat *locale.Catalog, tag string) textFunc {
 	}
 }
 
-// answering is the invitation an inbound text answers: the newest one texted to the number in a
-// wave that is open and can be answered by text.
+// answering is the invitation an inbound text answers (see findAnswering).
 type answering struct {
 	DistrictID   int64
 	InvitationID int64
@@ -41,7 +41,11 @@ type answering struct {
 	Settings     store.Attrs
 }
 
-// findAnswering looks up the invitation a reply from phone answers, if any.
+// findAnswering looks up the invitation a reply from phone answers, if any: of the invitations
+// texted to the number in waves that are open and can be answered by text, the one whose
+// conversation is under way, else one not answered yet, else (a text after the end, which gets
+// the thank-you) an answered one; the newest first within each. Invitations texted in one batch
+// are equally new: their ids decide, so every text picks the same one until it is answered.
 func (s *Service) findAnswering(ctx context.Context, phone string) (answering, bool, error) {
 	now := s.now()
 	var rows []answering
@@ -51,11 +55,13 @@ func (s *Service) findAnswering(ctx context.Context, phone string) (answering, b
 		Joins("JOIN invitations i ON i.district_id = m.district_id AND i.id = m.invitation_id").
 		Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
 		Joins("JOIN districts d ON d.district_id = m.district_id").
+		Joins("LEFT JOIN sms_conversations c ON c.district_id = m.district_id AND c.invitation_id = m.invitation_id").
 		Where("m.to_number = ? AND m.status IN ?", phone, []string{store.SMSSent, store.SMSDelivered, store.SMSDeliveredLocal, store.SMSUnknown}).
 		Where("w.sms_answering = ? AND w.status = ? AND w.opens_at <= ? AND w.closes_at > ?", true, store.StatusOpen, now, now).
 		Where("p.do_not_text = ?", false).
 		Where("NOT EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.district_id = m.district_id AND o.phone = m.to_number)").
-		Order("m.created_at DESC, m.id DESC").Limit(1).Scan(&rows).Error
+		Order("CASE WHEN c.invitation_id IS NULL THEN 1 ELSE 0 END, CASE WHEN i.completed_at IS NULL THEN 0 ELSE 1 END").
+		Order("m.created_at DESC, m.district_id, m.invitation_id").Limit(1).Scan(&rows).Error
 	if err != nil {
 		return answering{}, false, fmt.Errorf("find the invitation a text answers: %w", err)
 	}
@@ -70,10 +76,15 @@ func (s *Service) findAnswering(ctx context.Context, phone string) (answering, b
 //
 // The first such reply starts the conversation: how to answer, then the first item. Each digit
 // answers the current item and gets the next one; SKIP leaves it unanswered; anything else gets
-// the scale again. Answers are saved with wave.SavePage into the invitation's draft, as a web
-// page would, and the last one submits it with wave.Submit: one response, scored like any other,
-// and in an anonymous wave stored without person or invitation. Replies go back as TwiML, so no
-// text of the conversation is stored.
+// the scale again. Answers are saved with wave.SavePageTx into the invitation's draft, as a web
+// page would, and the last one submits it with wave.SubmitTx: one response, scored like any
+// other, and in an anonymous wave stored without person or invitation. Replies go back as TwiML,
+// so no text of the conversation is stored.
+//
+// Each text is applied in one transaction that first locks the invitation: texts arriving
+// together from one number (or Twilio delivering one twice) take turns, each reading the draft
+// and the conversation the one before left, so no acknowledged answer is overwritten and nothing
+// is saved after the submission.
 func (s *Service) answer(ctx context.Context, in Inbound) (Reply, error) {
 	if s.Waves == nil {
 		return Reply{}, nil
@@ -86,25 +97,34 @@ func (s *Service) answer(ctx context.Context, in Inbound) (Reply, error) {
 	if err != nil || !ok {
 		return Reply{}, err
 	}
-	name := senderName(store.District{Name: a.DistrictName, Settings: a.Settings})
-	sess, err := s.Waves.ByInvitation(ctx, a.DistrictID, a.InvitationID)
-	tag := "en"
-	if sess != nil && sess.Invitation != nil {
-		if t, ok := s.Locales.Supported(sess.Invitation.Language); ok {
-			tag = t
-		}
+	var reply Reply
+	err = s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		reply, err = s.answerIn(ctx, tx, a, phone, in)
+		return err
+	})
+	if err != nil {
+		return Reply{}, fmt.Errorf("answer by text: %w", err)
 	}
+	return reply, nil
+}
+
+// answerIn applies one text to invitation a in tx (see answer).
+func (s *Service) answerIn(ctx context.Context, tx *gorm.DB, a answering, phone string, in Inbound) (Reply, error) {
+	name := senderName(store.District{Name: a.DistrictName, Settings: a.Settings})
+	sess, err := s.Waves.ByInvitationTx(ctx, tx, a.DistrictID, a.InvitationID)
+	tag := s.sessionTag(sess)
 	switch {
 	case errors.Is(err, wave.ErrUsed):
-		// Answered already, by text or on the web (or Twilio repeated the last reply).
-		if err := s.endConversation(ctx, a.DistrictID, a.InvitationID); err != nil {
+		// Answered already, by text or on the web (or a text sent with the last answer).
+		if err := endConversation(tx, a.DistrictID, a.InvitationID); err != nil {
 			return Reply{}, err
 		}
 		return Reply{Text: render(s.Locales, tag, msgAnswerThanks, name, nil)}, nil
 	case errors.Is(err, wave.ErrUnknown), errors.Is(err, wave.ErrOptedOut), errors.Is(err, wave.ErrClosed), errors.Is(err, wave.ErrNotOpen):
 		return Reply{}, nil
 	case err != nil:
-		return Reply{}, fmt.Errorf("answer by text: %w", err)
+		return Reply{}, err
 	}
 	inst := sess.Instrument
 	if !Answerable(inst) || len(inst.Items) == 0 {
@@ -112,36 +132,63 @@ func (s *Service) answer(ctx context.Context, in Inbound) (Reply, error) {
 		return Reply{}, nil
 	}
 	text := catalogText(s.Locales, tag)
-	db := s.Store.DB.WithContext(ctx)
-	now := s.now()
-
-	var conv store.SMSConversation
-	err = db.Where("district_id = ? AND invitation_id = ?", a.DistrictID, a.InvitationID).Take(&conv).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		conv = store.SMSConversation{DistrictID: a.DistrictID, InvitationID: a.InvitationID, Phone: phone, LastSid: in.MessageSid, CreatedAt: now, UpdatedAt: now}
-		res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&conv)
-		if res.Error != nil {
-			return Reply{}, fmt.Errorf("start sms conversation: %w", res.Error)
-		}
-		if res.RowsAffected == 1 {
-			s.Log.Info("sms answering started", "district", a.DistrictID, "wave", sess.Wave.ID)
-			return Reply{Text: startText(text, inst, tag), More: []string{promptText(text, inst, 0, tag)}}, nil
-		}
-		// A concurrent text started it: carry on from where it stands.
-		err = db.Where("district_id = ? AND invitation_id = ?", a.DistrictID, a.InvitationID).Take(&conv).Error
-	}
+	conv, found, err := loadConversation(tx, a)
 	if err != nil {
-		return Reply{}, fmt.Errorf("load sms conversation: %w", err)
+		return Reply{}, err
+	}
+	fresh, err := s.recordInbound(tx, a.DistrictID, in.MessageSid)
+	if err != nil {
+		return Reply{}, err
+	}
+	switch {
+	case !fresh && !found:
+		return Reply{}, nil // a replay of a conversation that was stopped: start nothing
+	case !fresh:
+		// Applied already (Twilio delivered it again, or an older text was replayed): ask again.
+		return Reply{Text: promptText(text, inst, min(conv.Item, len(inst.Items)-1), tag)}, nil
+	case !found:
+		conv = store.SMSConversation{DistrictID: a.DistrictID, InvitationID: a.InvitationID, Phone: phone, CreatedAt: s.now(), UpdatedAt: s.now()}
+		if err := tx.Create(&conv).Error; err != nil {
+			return Reply{}, fmt.Errorf("start sms conversation: %w", err)
+		}
+		s.Log.Info("sms answering started", "district", a.DistrictID, "wave", sess.Wave.ID)
+		return Reply{Text: startText(text, inst, tag), More: []string{promptText(text, inst, 0, tag)}}, nil
 	}
 	i := min(conv.Item, len(inst.Items)-1)
-	if in.MessageSid != "" && in.MessageSid == conv.LastSid {
-		return Reply{Text: promptText(text, inst, i, tag)}, nil // a repeated webhook: ask again, change nothing
-	}
 	value, ok := parseAnswer(in.Body, inst.Scale.Points)
 	if !ok {
 		return Reply{Text: retryText(text, inst, tag)}, nil
 	}
-	// SavePage sets every item of the page, so carry the page's other saved answers over.
+	if err := s.saveAnswer(ctx, tx, sess, i, value, tag); err != nil {
+		return Reply{}, err
+	}
+	next := i + 1
+	if err := tx.Model(&store.SMSConversation{}).Where("district_id = ? AND invitation_id = ?", a.DistrictID, a.InvitationID).
+		Updates(map[string]any{"item": next, "updated_at": s.now()}).Error; err != nil {
+		return Reply{}, fmt.Errorf("advance sms conversation: %w", err)
+	}
+	if next < len(inst.Items) {
+		return Reply{Text: promptText(text, inst, next, tag)}, nil
+	}
+	return s.submitAnswers(ctx, tx, sess, a, name, tag)
+}
+
+// sessionTag is the locale the family is texted in: the invitation's language when the catalog
+// has it, else English.
+func (s *Service) sessionTag(sess *wave.Session) string {
+	if sess != nil && sess.Invitation != nil {
+		if t, ok := s.Locales.Supported(sess.Invitation.Language); ok {
+			return t
+		}
+	}
+	return "en"
+}
+
+// saveAnswer saves value as the answer to item i in the session's draft, in tx. SavePageTx sets
+// every item of the page, so the page's other saved answers are carried over; sess was read in
+// tx, under the invitation's lock, so they are the latest.
+func (s *Service) saveAnswer(ctx context.Context, tx *gorm.DB, sess *wave.Session, i int, value, tag string) error {
+	inst := sess.Instrument
 	page := i / wave.PageSize
 	values := map[string]string{}
 	for _, j := range sess.PageItems(page) {
@@ -150,42 +197,65 @@ func (s *Service) answer(ctx context.Context, in Inbound) (Reply, error) {
 		}
 	}
 	values[inst.Items[i].ID] = value
-	next := i + 1
-	if err := s.Waves.SavePage(ctx, sess, page, values, nil, min(next, len(inst.Items)-1)/wave.PageSize, tag); err != nil {
-		return Reply{}, fmt.Errorf("answer by text: %w", err)
-	}
-	res := db.Model(&store.SMSConversation{}).
-		Where("district_id = ? AND invitation_id = ? AND item = ?", a.DistrictID, a.InvitationID, conv.Item).
-		Updates(map[string]any{"item": next, "last_sid": in.MessageSid, "updated_at": now})
-	if res.Error != nil {
-		return Reply{}, fmt.Errorf("advance sms conversation: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		// Another text moved the conversation on meanwhile: ask what it stands at.
-		if err := db.Where("district_id = ? AND invitation_id = ?", a.DistrictID, a.InvitationID).Take(&conv).Error; err != nil {
-			return Reply{}, fmt.Errorf("load sms conversation: %w", err)
-		}
-		return Reply{Text: promptText(text, inst, min(conv.Item, len(inst.Items)-1), tag)}, nil
-	}
-	if next < len(inst.Items) {
-		return Reply{Text: promptText(text, inst, next, tag)}, nil
-	}
-	if err := s.Waves.Submit(ctx, sess, tag); err != nil {
+	nextPage := min(i+1, len(inst.Items)-1) / wave.PageSize
+	return s.Waves.SavePageTx(ctx, tx, sess, page, values, nil, nextPage, tag)
+}
+
+// submitAnswers submits the answers after the last item, in tx, and ends the conversation.
+func (s *Service) submitAnswers(ctx context.Context, tx *gorm.DB, sess *wave.Session, a answering, name, tag string) (Reply, error) {
+	if err := s.Waves.SubmitTx(ctx, tx, sess, tag); err != nil {
 		if errors.Is(err, wave.ErrClosed) {
 			return Reply{}, nil
 		}
-		return Reply{}, fmt.Errorf("answer by text: %w", err)
+		return Reply{}, err
 	}
-	if err := s.endConversation(ctx, a.DistrictID, a.InvitationID); err != nil {
+	if err := endConversation(tx, a.DistrictID, a.InvitationID); err != nil {
 		return Reply{}, err
 	}
 	s.Log.Info("sms answering submitted", "district", a.DistrictID, "wave", sess.Wave.ID)
 	return Reply{Text: render(s.Locales, tag, msgAnswerThanks, name, nil)}, nil
 }
 
-// endConversation forgets where a conversation stood (it is over, or the number said STOP).
-func (s *Service) endConversation(ctx context.Context, districtID, invitationID int64) error {
-	err := s.Store.DB.WithContext(ctx).Where("district_id = ? AND invitation_id = ?", districtID, invitationID).Delete(&store.SMSConversation{}).Error
+// loadConversation reads where the conversation of invitation a stands; found is false when it
+// has not started (or was stopped).
+func loadConversation(tx *gorm.DB, a answering) (conv store.SMSConversation, found bool, err error) {
+	err = tx.Where("district_id = ? AND invitation_id = ?", a.DistrictID, a.InvitationID).Take(&conv).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return conv, false, nil
+	}
+	if err != nil {
+		return conv, false, fmt.Errorf("load sms conversation: %w", err)
+	}
+	return conv, true, nil
+}
+
+// recordInbound records that the text sid is being applied; fresh is false when it was before, in
+// any district (a replay may land on another district's invitation of the same number). A text
+// without an id (HandleInbound) is always fresh. The row commits or rolls back with the text's
+// other changes, so a text that failed is applied when Twilio retries it.
+func (s *Service) recordInbound(tx *gorm.DB, districtID int64, sid string) (fresh bool, err error) {
+	if sid == "" {
+		return true, nil
+	}
+	var seen int64
+	if err := tx.Model(&store.SMSInbound{}).Where("message_sid = ?", sid).Count(&seen).Error; err != nil {
+		return false, fmt.Errorf("look up inbound text: %w", err)
+	}
+	if seen > 0 {
+		return false, nil
+	}
+	// The day only: enough to purge old rows by, too coarse to match a text to an answer.
+	row := store.SMSInbound{DistrictID: districtID, MessageSid: sid, CreatedAt: s.now().Truncate(24 * time.Hour)}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+	if res.Error != nil {
+		return false, fmt.Errorf("record inbound text: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// endConversation forgets where a conversation stood (it is over).
+func endConversation(tx *gorm.DB, districtID, invitationID int64) error {
+	err := tx.Where("district_id = ? AND invitation_id = ?", districtID, invitationID).Delete(&store.SMSConversation{}).Error
 	if err != nil {
 		return fmt.Errorf("end sms conversation: %w", err)
 	}

@@ -250,7 +250,7 @@ func Models() []any {
 		&Score{}, &Calibration{},
 		&RosterImport{}, &RosterRecord{},
 		&User{}, &UserSchool{}, &Session{}, &AuditEntry{},
-		&SMSMessage{}, &SMSOptOut{}, &InvitationToken{}, &SMSConversation{},
+		&SMSMessage{}, &SMSOptOut{}, &InvitationToken{}, &SMSConversation{}, &SMSInbound{},
 		&RollupCell{}, &RollupPending{}, &RollupWave{}, &APIToken{},
 	}
 }

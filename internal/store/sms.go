@@ -68,9 +68,19 @@ type SMSConversation struct {
 	InvitationID int64 `gorm:"primaryKey;autoIncrement:false"`
 	Phone        string
 	Item         int
-	LastSid      string // the last inbound MessageSid applied: a replayed webhook changes nothing
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
 
 func (SMSConversation) TableName() string { return "sms_conversations" }
+
+// SMSInbound is an inbound text (Twilio's MessageSid) already applied to a conversation: the
+// same webhook delivered again, or replayed later, changes nothing. It names no number,
+// invitation or answer, and CreatedAt is the day only, so it ties nothing to a person.
+type SMSInbound struct {
+	DistrictID int64  `gorm:"primaryKey;autoIncrement:false"`
+	MessageSid string `gorm:"primaryKey"`
+	CreatedAt  time.Time
+}
+
+func (SMSInbound) TableName() string { return "sms_inbound" }

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
 )
@@ -79,7 +80,7 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 		return nil, ErrUnknown
 	}
 	inv := row.Invitation
-	sess, err := s.sessionWithDraft(ctx, inv.DistrictID, inv.WaveID, inv.SchoolID, "i:"+strconv.FormatInt(inv.ID, 10), row.Draft.draft())
+	sess, err := s.sessionWithDraft(db, inv.DistrictID, inv.WaveID, inv.SchoolID, "i:"+strconv.FormatInt(inv.ID, 10), row.Draft.draft())
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +112,8 @@ func (s *Service) ByCode(ctx context.Context, code, browserKey string) (*Session
 		store.WaveCode
 		Draft draftRow `gorm:"embedded"`
 	}
-	res := s.Store.DB.WithContext(ctx).Raw(codeQuery, browserKey, code).Scan(&row)
+	db := s.Store.DB.WithContext(ctx)
+	res := db.Raw(codeQuery, browserKey, code).Scan(&row)
 	if res.Error != nil {
 		return nil, fmt.Errorf("look up code: %w", res.Error)
 	}
@@ -119,7 +121,7 @@ func (s *Service) ByCode(ctx context.Context, code, browserKey string) (*Session
 		return nil, ErrUnknown
 	}
 	wc := row.WaveCode
-	sess, err := s.sessionWithDraft(ctx, wc.DistrictID, wc.WaveID, wc.SchoolID, "c:"+strconv.FormatInt(wc.WaveID, 10)+":"+browserKey, row.Draft.draft())
+	sess, err := s.sessionWithDraft(db, wc.DistrictID, wc.WaveID, wc.SchoolID, "c:"+strconv.FormatInt(wc.WaveID, 10)+":"+browserKey, row.Draft.draft())
 	if err != nil {
 		return nil, err
 	}
@@ -197,14 +199,14 @@ func set[T any](dst *T, src *T) {
 	}
 }
 
-func (s *Service) session(ctx context.Context, districtID, waveID, schoolID int64, owner string) (*Session, error) {
-	return s.sessionWithDraft(ctx, districtID, waveID, schoolID, owner, nil)
+func (s *Service) session(db *gorm.DB, districtID, waveID, schoolID int64, owner string) (*Session, error) {
+	return s.sessionWithDraft(db, districtID, waveID, schoolID, owner, nil)
 }
 
-// sessionWithDraft builds a session; draft is the already-loaded draft (an empty one when there is
-// none), or nil to load it here.
-func (s *Service) sessionWithDraft(ctx context.Context, districtID, waveID, schoolID int64, owner string, draft *store.Draft) (*Session, error) {
-	w, err := s.cachedWave(ctx, districtID, waveID)
+// sessionWithDraft builds a session, reading through db; draft is the already-loaded draft (an
+// empty one when there is none), or nil to load it here.
+func (s *Service) sessionWithDraft(db *gorm.DB, districtID, waveID, schoolID int64, owner string, draft *store.Draft) (*Session, error) {
+	w, err := s.cachedWave(db, districtID, waveID)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +219,7 @@ func (s *Service) sessionWithDraft(ctx context.Context, districtID, waveID, scho
 		sess.Draft = *draft
 		return sess, nil
 	}
-	err = s.Store.DB.WithContext(ctx).Where("district_id = ? AND owner = ?", districtID, owner).First(&sess.Draft).Error
+	err = db.Where("district_id = ? AND owner = ?", districtID, owner).First(&sess.Draft).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fmt.Errorf("load saved answers: %w", err)
 	}
@@ -261,6 +263,52 @@ func (f FieldErrors) Unwrap() error { return ErrInvalidAnswer }
 // SavePage validates one page's posted values (item id → "0".."K-1", "" or "skip") and saves them
 // with the page reached. Nothing is saved when any value is invalid.
 func (s *Service) SavePage(ctx context.Context, sess *Session, page int, values map[string]string, comment *string, nextPage int, lang string) error {
+	return s.savePage(s.Store.DB.WithContext(ctx), sess, page, values, comment, nextPage, lang)
+}
+
+// SavePageTx is SavePage inside the caller's transaction tx, for a session opened in it with
+// ByInvitationTx. It first reads (on PostgreSQL, locks) the invitation and refuses with ErrUsed
+// one completed meanwhile: a save racing a submission must not bring back the draft the
+// submission deleted, which in an anonymous wave would tie the answers to the person again.
+func (s *Service) SavePageTx(ctx context.Context, tx *gorm.DB, sess *Session, page int, values map[string]string, comment *string, nextPage int, lang string) error {
+	tx = tx.WithContext(ctx)
+	if sess.Invitation != nil {
+		used, err := s.invitationUsed(tx, sess.Wave.DistrictID, sess.Invitation.ID)
+		if err != nil {
+			return err
+		}
+		if used {
+			sess.Submitted = true
+			return ErrUsed
+		}
+	}
+	return s.savePage(tx, sess, page, values, comment, nextPage, lang)
+}
+
+// invitationUsed reports whether the invitation is completed, as committed now: on PostgreSQL it
+// locks the row, so no submission can complete it before tx ends (SQLite's transactions hold the
+// whole database from BEGIN IMMEDIATE).
+func (s *Service) invitationUsed(tx *gorm.DB, districtID, invitationID int64) (bool, error) {
+	var inv store.Invitation
+	err := s.forUpdate(tx, "").Select("completed_at").Where("district_id = ? AND id = ?", districtID, invitationID).Take(&inv).Error
+	if err != nil {
+		return false, fmt.Errorf("check invitation %d: %w", invitationID, err)
+	}
+	return inv.CompletedAt != nil, nil
+}
+
+// forUpdate locks the rows the query reads (of table, if set) until the transaction ends, on
+// PostgreSQL. SQLite has no row locks and needs none: its transactions are BEGIN IMMEDIATE (see
+// store.Tx), so a writer holds the whole database from the start.
+func (s *Service) forUpdate(tx *gorm.DB, table string) *gorm.DB {
+	if s.Store.Dialect != config.Postgres {
+		return tx
+	}
+	return tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: table}})
+}
+
+// savePage is SavePage writing through db.
+func (s *Service) savePage(db *gorm.DB, sess *Session, page int, values map[string]string, comment *string, nextPage int, lang string) error {
 	if sess.Submitted {
 		return ErrUsed
 	}
@@ -296,7 +344,7 @@ func (s *Service) SavePage(ctx context.Context, sess *Session, page int, values 
 		}
 		d.Comment = c
 	}
-	err := s.Store.DB.WithContext(ctx).Clauses(clause.OnConflict{
+	err := db.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "district_id"}, {Name: "owner"}},
 		DoUpdates: clause.AssignmentColumns([]string{"answers", "comment", "page", "language", "updated_at"}),
 		Where:     clause.Where{Exprs: []clause.Expression{clause.Eq{Column: clause.Column{Table: "drafts", Name: "submitted"}, Value: false}}},
@@ -315,8 +363,40 @@ func (s *Service) Submit(ctx context.Context, sess *Session, lang string) error 
 	if sess.Submitted {
 		return nil
 	}
+	if err := checkOpen(sess.Wave, s.Store.Now()); err != nil {
+		return err
+	}
+	err := s.Store.Tx(ctx, func(tx *gorm.DB) error { return s.submit(ctx, tx, sess, lang) })
+	if err != nil {
+		return fmt.Errorf("submit: %w", err)
+	}
+	sess.Submitted = true
+	return nil
+}
+
+// SubmitTx is Submit inside the caller's transaction tx, for a caller that saved the last answers
+// in it (SavePageTx): the response is made from exactly the draft tx saw. sess counts as submitted
+// from then on, even if the caller later rolls tx back.
+func (s *Service) SubmitTx(ctx context.Context, tx *gorm.DB, sess *Session, lang string) error {
+	if sess.Submitted {
+		return nil
+	}
+	if err := checkOpen(sess.Wave, s.Store.Now()); err != nil {
+		return err
+	}
+	if err := s.submit(ctx, tx.WithContext(ctx), sess, lang); err != nil {
+		return fmt.Errorf("submit: %w", err)
+	}
+	sess.Submitted = true
+	return nil
+}
+
+// submit claims the invitation (or the open link's draft) and stores and scores the response in
+// tx; when someone else claimed it first it stores nothing and returns nil.
+func (s *Service) submit(ctx context.Context, tx *gorm.DB, sess *Session, lang string) error {
 	w, in := sess.Wave, sess.Instrument
-	if err := checkOpen(w, s.Store.Now()); err != nil {
+	claimed, err := s.claim(tx, sess)
+	if err != nil || !claimed {
 		return err
 	}
 	answers := sess.Draft.Answers
@@ -327,38 +407,35 @@ func (s *Service) Submit(ctx context.Context, sess *Session, lang string) error 
 		DistrictID: w.DistrictID, ID: store.NewID(), WaveID: w.ID, SchoolID: sess.SchoolID,
 		Language: lang, Answers: answers[:len(in.Items)], Comment: sess.Draft.Comment,
 	}
-	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
-		claimed, err := s.claim(tx, sess)
-		if err != nil || !claimed {
-			return err
-		}
-		subgroups, err := snapshot(tx, w, sess)
-		if err != nil {
-			return err
-		}
-		subgroups["response_language"] = lang
-		resp.Subgroups = subgroups
-		if w.Mode == store.ModeConfidential && sess.Invitation != nil {
-			now := s.Store.Now()
-			resp.InvitationID, resp.PersonID, resp.SubmittedAt = &sess.Invitation.ID, &sess.Invitation.PersonID, &now
-		}
-		if err := tx.Create(&resp).Error; err != nil {
-			return fmt.Errorf("store response: %w", err)
-		}
-		if s.Scorer != nil {
-			if err := s.Scorer.ScoreResponse(ctx, tx, in, &resp); err != nil {
-				return fmt.Errorf("score response: %w", err)
-			}
-		}
-		if sess.Invitation != nil {
-			return tx.Where("district_id = ? AND owner = ?", w.DistrictID, sess.Owner).Delete(&store.Draft{}).Error
-		}
-		return nil
-	})
+	subgroups, err := snapshot(tx, w, sess)
 	if err != nil {
-		return fmt.Errorf("submit: %w", err)
+		return err
 	}
-	sess.Submitted = true
+	subgroups["response_language"] = lang
+	resp.Subgroups = subgroups
+	if w.Mode == store.ModeConfidential && sess.Invitation != nil {
+		now := s.Store.Now()
+		resp.InvitationID, resp.PersonID, resp.SubmittedAt = &sess.Invitation.ID, &sess.Invitation.PersonID, &now
+	}
+	if err := tx.Create(&resp).Error; err != nil {
+		return fmt.Errorf("store response: %w", err)
+	}
+	if s.Scorer != nil {
+		if err := s.Scorer.ScoreResponse(ctx, tx, in, &resp); err != nil {
+			return fmt.Errorf("score response: %w", err)
+		}
+	}
+	if sess.Invitation != nil {
+		// The draft becomes an empty "submitted" marker rather than going away: a page save racing
+		// this submission (a double tap, a stale tab, a second text) then finds the marker, which
+		// SavePage's upsert never overwrites, instead of writing the answers back under the
+		// invitation — in an anonymous wave, a link from the answers to the person.
+		marker := store.Draft{DistrictID: w.DistrictID, Owner: sess.Owner, WaveID: w.ID, SchoolID: sess.SchoolID, Submitted: true, UpdatedAt: s.coarse(w)}
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "district_id"}, {Name: "owner"}},
+			DoUpdates: clause.AssignmentColumns([]string{"answers", "comment", "page", "language", "submitted", "updated_at"}),
+		}).Create(&marker).Error
+	}
 	return nil
 }
 

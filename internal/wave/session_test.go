@@ -5,6 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/testdb"
@@ -84,6 +87,91 @@ func TestSessionsBringTheirDraft(t *testing.T) {
 		}
 		if _, err := w.svc.ByCode(ctx, "ZZZZZZZZZZ", browser); !errors.Is(err, wave.ErrUnknown) {
 			t.Fatalf("unknown code: %v", err)
+		}
+	})
+}
+
+// invitedOne makes one student invited to an anonymous wave and returns the invitation.
+func invitedOne(t *testing.T, w *world) wave.Issued {
+	t.Helper()
+	w.person(t, store.KindStudent, "05", w.schools[0], nil)
+	wv := w.wave(t, "student-pulse", store.ModeAnonymous, []string{"link"})
+	issued, err := w.svc.Invite(context.Background(), w.district, wv.ID)
+	must(t, err)
+	if len(issued) != 1 {
+		t.Fatalf("issued %+v", issued)
+	}
+	return issued[0]
+}
+
+// A save in a transaction whose session was opened before a submission is refused with ErrUsed
+// and brings no draft back: in an anonymous wave it would tie the answers to the person again.
+func TestSavePageTxRefusesAnAnsweredInvitation(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		is := invitedOne(t, w)
+		stale, err := w.svc.ByInvitation(ctx, w.district, is.InvitationID)
+		must(t, err)
+		staleWeb, err := w.svc.ByToken(ctx, is.Token)
+		must(t, err)
+		sess, err := w.svc.ByToken(ctx, is.Token)
+		must(t, err)
+		must(t, w.svc.Submit(ctx, sess, "en"))
+		err = st.Tx(ctx, func(tx *gorm.DB) error {
+			return w.svc.SavePageTx(ctx, tx, stale, 0, map[string]string{"st-listen": "3"}, nil, 1, "en")
+		})
+		if !errors.Is(err, wave.ErrUsed) {
+			t.Fatalf("SavePageTx after the submission: %v, want ErrUsed", err)
+		}
+		// The web path has no transaction: a stale session's save just after the submission finds
+		// the submitted marker and leaves it as it is.
+		if err := w.svc.SavePage(ctx, staleWeb, 0, map[string]string{"st-listen": "3"}, nil, 1, "en"); err != nil {
+			t.Fatalf("stale SavePage: %v", err)
+		}
+		var n int64
+		must(t, st.DB.Model(&store.Draft{}).Where("district_id = ? AND (NOT submitted OR answers <> '')", w.district).Count(&n).Error)
+		if n != 0 {
+			t.Fatal("a draft with answers was saved for an answered invitation")
+		}
+	})
+}
+
+// ByInvitationTx holds the invitation until its transaction ends: a second transaction opening it
+// meanwhile waits, and once the first has saved and submitted it finds the invitation used.
+func TestByInvitationTxTakesTurns(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		is := invitedOne(t, w)
+		locked, second := make(chan struct{}), make(chan error, 1)
+		go func() {
+			<-locked
+			second <- st.Tx(ctx, func(tx *gorm.DB) error {
+				_, err := w.svc.ByInvitationTx(ctx, tx, w.district, is.InvitationID)
+				return err
+			})
+		}()
+		err := st.Tx(ctx, func(tx *gorm.DB) error {
+			sess, err := w.svc.ByInvitationTx(ctx, tx, w.district, is.InvitationID)
+			if err != nil {
+				return err
+			}
+			close(locked)
+			time.Sleep(200 * time.Millisecond) // the second transaction reaches the invitation meanwhile
+			if err := w.svc.SavePageTx(ctx, tx, sess, 0, map[string]string{"st-listen": "3"}, nil, 1, "en"); err != nil {
+				return err
+			}
+			return w.svc.SubmitTx(ctx, tx, sess, "en")
+		})
+		must(t, err)
+		if err := <-second; !errors.Is(err, wave.ErrUsed) {
+			t.Fatalf("the transaction that waited: %v, want ErrUsed", err)
+		}
+		var rs []store.Response
+		must(t, st.DB.Where("district_id = ?", w.district).Find(&rs).Error)
+		if len(rs) != 1 || rs[0].Answers[0] != '3' || rs[0].InvitationID != nil {
+			t.Fatalf("responses %+v, want one anonymous response with the saved answer", rs)
 		}
 	})
 }

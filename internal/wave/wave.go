@@ -54,14 +54,16 @@ type cachedWave struct {
 	fetched time.Time
 }
 
-func (s *Service) cachedWave(ctx context.Context, districtID, waveID int64) (store.Wave, error) {
+// cachedWave reads the wave through db (a caller's transaction, so it never waits for a second
+// pooled connection while holding one) unless this server read it moments ago.
+func (s *Service) cachedWave(db *gorm.DB, districtID, waveID int64) (store.Wave, error) {
 	k := waveKey{districtID, waveID}
 	if v, ok := s.waves.Load(k); ok {
 		if c := v.(cachedWave); time.Since(c.fetched) < waveCacheTTL {
 			return c.w, nil
 		}
 	}
-	w, err := s.Get(ctx, districtID, waveID)
+	w, err := getWave(db, districtID, waveID)
 	if err != nil {
 		return w, err
 	}
@@ -274,8 +276,12 @@ func (s *Service) Extend(ctx context.Context, districtID, waveID int64, closesAt
 
 // Get loads one wave.
 func (s *Service) Get(ctx context.Context, districtID, waveID int64) (store.Wave, error) {
+	return getWave(s.Store.DB.WithContext(ctx), districtID, waveID)
+}
+
+func getWave(db *gorm.DB, districtID, waveID int64) (store.Wave, error) {
 	var w store.Wave
-	err := s.Store.DB.WithContext(ctx).Where("district_id = ? AND id = ?", districtID, waveID).First(&w).Error
+	err := db.Where("district_id = ? AND id = ?", districtID, waveID).First(&w).Error
 	return w, store.NotFound(err, fmt.Sprintf("wave %d", waveID))
 }
 
