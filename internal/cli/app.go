@@ -148,7 +148,11 @@ func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log 
 		return err
 	}
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		svc.waves.RunPurge(ctx, 10*time.Minute, log) // unfinished answers of ended waves
+	}()
 	go func() {
 		defer wg.Done()
 		// Dashboards read rollups only; this keeps them a few seconds behind the answers at most.

@@ -3,6 +3,7 @@ package wave_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +173,52 @@ func TestByInvitationTxTakesTurns(t *testing.T) {
 		must(t, st.DB.Where("district_id = ?", w.district).Find(&rs).Error)
 		if len(rs) != 1 || rs[0].Answers[0] != '3' || rs[0].InvitationID != nil {
 			t.Fatalf("responses %+v, want one anonymous response with the saved answer", rs)
+		}
+	})
+}
+
+// Unfinished answers outlive nothing: once a wave has ended, its drafts with answers and its SMS
+// conversations go (they tie answers in progress to an invitation), while an open wave's stay so
+// a link still resumes, and submitted markers stay.
+func TestPurgeEndedRemovesUnfinishedAnswers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		w.person(t, store.KindStudent, "05", w.schools[0], nil)
+		invite := func() wave.Issued { // one more wave, inviting the one student
+			issued, err := w.svc.Invite(ctx, w.district, w.wave(t, "student-pulse", store.ModeAnonymous, []string{"link"}).ID)
+			must(t, err)
+			if len(issued) != 1 {
+				t.Fatalf("issued %+v", issued)
+			}
+			return issued[0]
+		}
+		open, ended, done := invite(), invite(), invite()
+		save := func(is wave.Issued) *wave.Session {
+			sess, err := w.svc.ByToken(ctx, is.Token)
+			must(t, err)
+			must(t, w.svc.SavePage(ctx, sess, 0, map[string]string{"st-listen": "2"}, nil, 1, "en"))
+			return sess
+		}
+		save(open)
+		save(ended)
+		must(t, w.svc.Submit(ctx, save(done), "en"))
+		var endedInv store.Invitation
+		must(t, st.DB.Where("district_id = ? AND id = ?", w.district, ended.InvitationID).First(&endedInv).Error)
+		must(t, st.DB.Create(&store.SMSConversation{DistrictID: w.district, InvitationID: ended.InvitationID, Phone: "+12025550143",
+			CreatedAt: st.Now(), UpdatedAt: st.Now()}).Error)
+		must(t, w.svc.SetStatus(ctx, w.district, endedInv.WaveID, store.StatusClosed))
+
+		n, err := w.svc.PurgeEnded(ctx)
+		must(t, err)
+		var owners []string
+		must(t, st.DB.Model(&store.Draft{}).Where("district_id = ? AND NOT submitted", w.district).Order("owner").Pluck("owner", &owners).Error)
+		var convs, markers int64
+		must(t, st.DB.Model(&store.SMSConversation{}).Where("district_id = ?", w.district).Count(&convs).Error)
+		must(t, st.DB.Model(&store.Draft{}).Where("district_id = ? AND submitted", w.district).Count(&markers).Error)
+		want := fmt.Sprint("i:", open.InvitationID)
+		if n != 1 || len(owners) != 1 || owners[0] != want || convs != 0 || markers != 1 {
+			t.Errorf("after the purge: %d purged, drafts %v (want only %s), %d conversations, %d markers", n, owners, want, convs, markers)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -258,6 +259,50 @@ func (s *Service) SetStatus(ctx context.Context, districtID, waveID int64, statu
 	}
 	s.forget(districtID, waveID)
 	return nil
+}
+
+// DraftGrace is how long after a wave closes its unfinished answers are kept: long enough for an
+// admin to extend a wave closed by mistake without respondents losing their place.
+const DraftGrace = 24 * time.Hour
+
+// PurgeEnded deletes what unfinished answers leave behind once a wave has ended (closed, or past
+// its closing time by DraftGrace): drafts still holding answers and SMS conversations. They link
+// answers in progress to an invitation, so to a person, and no one can finish them any more.
+// Submitted markers stay (they hold no answer and keep a late save from writing one).
+func (s *Service) PurgeEnded(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		ended := tx.Model(&store.Wave{}).Select("id").Where("status = ? OR closes_at < ?", store.StatusClosed, s.Store.Now().Add(-DraftGrace))
+		if err := tx.Where("invitation_id IN (?)", tx.Model(&store.Invitation{}).Select("id").Where("wave_id IN (?)", ended)).
+			Delete(&store.SMSConversation{}).Error; err != nil {
+			return fmt.Errorf("purge sms conversations: %w", err)
+		}
+		res := tx.Where("NOT submitted AND wave_id IN (?)", ended).Delete(&store.Draft{})
+		n = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge ended waves' drafts: %w", err)
+	}
+	return n, nil
+}
+
+// RunPurge calls PurgeEnded every interval until ctx ends.
+func (s *Service) RunPurge(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.PurgeEnded(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge drafts of ended waves", "err", err)
+		} else if n > 0 {
+			log.Info("purged drafts of ended waves", "drafts", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Extend moves a wave's closing time.
