@@ -148,10 +148,10 @@ func TestAPIAuth(t *testing.T) {
 	if code != http.StatusUnauthorized || !strings.HasPrefix(h.Get("WWW-Authenticate"), "Bearer") || body["error"] == nil {
 		t.Fatalf("anonymous: %d %q %v", code, h.Get("WWW-Authenticate"), body)
 	}
-	// A token of another scheme, or an unknown one: 401, invalid_token.
 	if code, _, _ := f.api("", "/api/v1/waves"); code != http.StatusUnauthorized {
 		t.Errorf("anonymous waves: %d", code)
 	}
+	// An unknown token, or a token in another scheme: 401 (invalid_token for the unknown one).
 	code, _, h = f.api("tp_"+strings.Repeat("A", 43), "/api/v1/schools")
 	if code != http.StatusUnauthorized || !strings.Contains(h.Get("WWW-Authenticate"), `error="invalid_token"`) {
 		t.Errorf("unknown token: %d %q", code, h.Get("WWW-Authenticate"))
