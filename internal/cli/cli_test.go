@@ -108,7 +108,8 @@ func startServe(t *testing.T, args []string, env map[string]string) (string, *sy
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() { done <- cli.Run(ctx, envWith(env, &stdout, &stderr), args) }()
-	deadline := time.Now().Add(20 * time.Second)
+	// Generous: seeding the demo takes about 2 s, but some 20 s under CI's race detector on 2 cores.
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := listeningRE.FindStringSubmatch(stderr.String()); m != nil {
 			stop := func() int { cancel(); return <-done }
