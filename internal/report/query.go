@@ -47,8 +47,8 @@ type WaveData struct {
 	// every school, so without that it would give away the schools outside the scope (the district
 	// minus one's own school is the other school): it is then hidden, at this level, everywhere.
 	DistrictVisible bool
-	prevDistrict    bool // the same for the previous wave: the district row's change is shown only then
-	scope           []int64
+	prevDistrict    bool           // the same for the previous wave: the district row's change is shown only then
+	outside         map[int64]bool // the district's waves with a school outside the scope (for the district trend)
 	cur, prev       Cells
 }
 
@@ -98,13 +98,12 @@ func (s *Service) wave(ctx context.Context, districtID, waveID int64, scope, cel
 		Order("s.name").Find(&wd.Schools).Error; err != nil {
 		return nil, fmt.Errorf("wave schools: %w", err)
 	}
-	wd.scope = scope
-	outside, err := s.wavesOutside(ctx, districtID, scope)
-	if err != nil {
+	var err error
+	if wd.outside, err = s.wavesOutside(ctx, districtID, scope); err != nil {
 		return nil, err
 	}
-	wd.DistrictVisible = !outside[waveID]
-	wd.prevDistrict = wd.Previous != nil && !outside[wd.Previous.ID]
+	wd.DistrictVisible = !wd.outside[waveID]
+	wd.prevDistrict = wd.Previous != nil && !wd.outside[wd.Previous.ID]
 	if wd.cur, err = s.cells(ctx, districtID, waveID, cellsOf); err != nil {
 		return nil, err
 	}
@@ -291,11 +290,7 @@ func (s *Service) Trend(ctx context.Context, wd *WaveData, school int64) ([]Tren
 		return nil, fmt.Errorf("trend waves: %w", err)
 	}
 	if school == 0 {
-		outside, err := s.wavesOutside(ctx, wd.Wave.DistrictID, wd.scope)
-		if err != nil {
-			return nil, err
-		}
-		waves = slices.DeleteFunc(waves, func(w store.Wave) bool { return outside[w.ID] })
+		waves = slices.DeleteFunc(waves, func(w store.Wave) bool { return wd.outside[w.ID] })
 	}
 	ids := make([]int64, len(waves))
 	for i, w := range waves {
