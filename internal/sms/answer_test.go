@@ -121,6 +121,12 @@ func (f *fixture) responses(t *testing.T) []store.Response {
 	return rs
 }
 
+// leftovers counts what a finished conversation must not leave: conversation rows and drafts
+// holding answers (a submitted invitation keeps only an empty marker).
+func (f *fixture) leftovers(t *testing.T) int64 {
+	return f.count(t, &store.SMSConversation{}, "1 = 1") + f.count(t, &store.Draft{}, "NOT submitted OR answers <> ''")
+}
+
 func (f *fixture) count(t *testing.T, model any, where string, args ...any) int64 {
 	t.Helper()
 	var n int64
@@ -205,7 +211,7 @@ func TestAnswerByTextBecomesAScoredResponse(t *testing.T) {
 			rs[0].InvitationID == nil || *rs[0].InvitationID != byText.InvitationID {
 			t.Fatalf("responses %+v", rs)
 		}
-		if f.count(t, &store.SMSConversation{}, "1 = 1") != 0 || f.count(t, &store.Draft{}, "NOT submitted OR answers <> ''") != 0 ||
+		if f.leftovers(t) != 0 ||
 			f.count(t, &store.Invitation{}, "id = ? AND completed_at IS NOT NULL", byText.InvitationID) != 1 {
 			t.Fatal("conversation or draft left behind, or invitation not completed")
 		}
@@ -268,7 +274,7 @@ func TestAnswerByTextAnonymous(t *testing.T) {
 		if len(f.scores(t, rs[0].ID)) != 2 {
 			t.Fatal("anonymous response not scored")
 		}
-		if f.count(t, &store.SMSConversation{}, "1 = 1") != 0 || f.count(t, &store.Draft{}, "NOT submitted OR answers <> ''") != 0 {
+		if f.leftovers(t) != 0 {
 			t.Fatal("conversation or draft (answers by invitation) left behind")
 		}
 		if m := f.messages(t); len(m) != 1 || m[0].Kind != KindInvite {
@@ -390,7 +396,7 @@ func TestAnswerByTextConcurrentRepliesKeepEveryAnswer(t *testing.T) {
 				if len(rs) != 1 || rs[0].Answers != string(answers) {
 					t.Fatalf("responses %+v, want one with the acknowledged answers %q", rs, answers)
 				}
-				if n := f.count(t, &store.SMSConversation{}, "1 = 1") + f.count(t, &store.Draft{}, "NOT submitted OR answers <> ''"); n != 0 {
+				if n := f.leftovers(t); n != 0 {
 					t.Fatalf("%d conversation or draft rows left after submission", n)
 				}
 			})
@@ -418,7 +424,7 @@ func TestAnswerByTextLastItemTwiceAtOnce(t *testing.T) {
 		if len(rs) != 1 || (rs[0].Answers != "11111112" && rs[0].Answers != "11111113") {
 			t.Fatalf("responses %+v, want one", rs)
 		}
-		if n := f.count(t, &store.SMSConversation{}, "1 = 1") + f.count(t, &store.Draft{}, "NOT submitted OR answers <> ''"); n != 0 {
+		if n := f.leftovers(t); n != 0 {
 			t.Fatalf("%d conversation or draft rows left after submission", n)
 		}
 	})

@@ -141,16 +141,12 @@ func URL(tb testing.TB) string {
 // each test works in a district of its own (see NewDistrict).
 func Postgres(tb testing.TB) *store.Store {
 	tb.Helper()
-	db, _ := config.ParseDatabaseURL(URL(tb))
-	s, err := store.Open(context.Background(), db, discard())
-	if err != nil {
-		tb.Fatalf("testdb: %v", err)
-	}
+	s := Shared(tb)
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
 
-// Shared opens the package's PostgreSQL database for the life of the test binary: for benchmarks
+// Shared opens the package's PostgreSQL database without closing it when tb ends: for benchmarks
 // that build a large data set once and share it across benchmark functions.
 func Shared(tb testing.TB) *store.Store {
 	tb.Helper()
