@@ -93,20 +93,23 @@ func simulateAnswers(ctx context.Context, s *store.Store, rng *rand.Rand, w stor
 		InvitationID, PersonID, SchoolID int64
 		Grade, Role, PreferredLanguage   string
 		Attributes                       store.Attrs
-		ChildGrade                       string
 	}
-	err := s.DB.WithContext(ctx).Table("invitations i").Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
-		Select(`i.id AS invitation_id, i.person_id, i.school_id, p.grade, p.role, p.preferred_language, p.attributes,
-			COALESCE((SELECT MIN(c.grade) FROM guardian_links gl
-				JOIN people c ON c.district_id = gl.district_id AND c.id = gl.student_id
-				JOIN person_schools ps ON ps.district_id = c.district_id AND ps.person_id = c.id AND ps.school_id = i.school_id
-				WHERE gl.district_id = i.district_id AND gl.guardian_id = i.person_id AND c.grade <> ''), '') AS child_grade`).
+	db := s.DB.WithContext(ctx)
+	err := db.Table("invitations i").Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
+		Select("i.id AS invitation_id, i.person_id, i.school_id, p.grade, p.role, p.preferred_language, p.attributes").
 		Where("i.district_id = ? AND i.wave_id = ?", w.DistrictID, w.ID).Order("p.sourced_id, i.school_id").Scan(&rows).Error
 	if err != nil {
 		return fmt.Errorf("demo answers: %w", err)
 	}
+	childGrades := map[[2]int64]string{}
+	if w.Audience == "family" {
+		if childGrades, err = wave.ChildGrades(db, w.DistrictID, w.ID); err != nil {
+			return fmt.Errorf("demo answers: %w", err)
+		}
+	}
 	for _, r := range rows {
-		people = append(people, invitee{r.InvitationID, r.PersonID, r.SchoolID, r.Grade, r.Role, r.PreferredLanguage, r.Attributes, r.ChildGrade})
+		people = append(people, invitee{r.InvitationID, r.PersonID, r.SchoolID, r.Grade, r.Role, r.PreferredLanguage, r.Attributes,
+			childGrades[[2]int64{r.PersonID, r.SchoolID}]})
 	}
 	var schoolOrder []int64
 	if err := s.DB.WithContext(ctx).Model(&store.WaveSchool{}).Where("district_id = ? AND wave_id = ?", w.DistrictID, w.ID).Order("school_id").Pluck("school_id", &schoolOrder).Error; err != nil {

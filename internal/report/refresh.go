@@ -163,8 +163,8 @@ func loadCells(tx *gorm.DB, districtID, waveID int64) (Cells, error) {
 	}
 	cs := make(Cells, len(rows))
 	for _, r := range rows {
-		cs[Key{r.SchoolID, r.MeasureID, r.ItemID, r.Attribute, r.Value}] = &Cell{N: r.N, Sum: r.Sum, SumSq: r.SumSq,
-			Favorable: r.Favorable, Answered: r.Answered, Cats: [5]int{r.C0, r.C1, r.C2, r.C3, r.C4}, Invited: r.Invited}
+		k, c := cellOf(r) // its Suppressed flag is decided again before the cells are saved
+		cs[k] = c
 	}
 	return cs, nil
 }
@@ -263,21 +263,9 @@ func countInvited(tx *gorm.DB, w store.Wave, attrs []string, cs Cells) error {
 	}
 	childGrade := map[[2]int64]string{}
 	if w.Audience == "family" {
-		var grades []struct {
-			GuardianID, SchoolID int64
-			Grade                string
-		}
-		err := tx.Raw(`SELECT gl.guardian_id, ps.school_id, MIN(c.grade) AS grade FROM invitations i
-			JOIN guardian_links gl ON gl.district_id = i.district_id AND gl.guardian_id = i.person_id
-			JOIN people c ON c.district_id = gl.district_id AND c.id = gl.student_id
-			JOIN person_schools ps ON ps.district_id = c.district_id AND ps.person_id = c.id AND ps.school_id = i.school_id
-			WHERE i.district_id = ? AND i.wave_id = ? AND c.grade <> ''
-			GROUP BY gl.guardian_id, ps.school_id`, w.DistrictID, w.ID).Scan(&grades).Error
-		if err != nil {
-			return fmt.Errorf("count invited: child grades: %w", err)
-		}
-		for _, g := range grades {
-			childGrade[[2]int64{g.GuardianID, g.SchoolID}] = g.Grade
+		var err error
+		if childGrade, err = wave.ChildGrades(tx, w.DistrictID, w.ID); err != nil {
+			return fmt.Errorf("count invited: %w", err)
 		}
 	}
 	rows, err := tx.Table("invitations i").Select("i.school_id AS invited_school_id, p.*").

@@ -499,6 +499,30 @@ func Snapshot(audience string, p store.Person) store.Attrs {
 	return out
 }
 
+// ChildGrades maps each family invitation of a wave, as (guardian, school), to the grade a family
+// response is reported under: the youngest child's at that school, as snapshot records it on
+// submission. Invited counts and the demo's simulated answers group families the same way.
+func ChildGrades(tx *gorm.DB, districtID, waveID int64) (map[[2]int64]string, error) {
+	var grades []struct {
+		GuardianID, SchoolID int64
+		Grade                string
+	}
+	err := tx.Raw(`SELECT gl.guardian_id, ps.school_id, MIN(c.grade) AS grade FROM invitations i
+		JOIN guardian_links gl ON gl.district_id = i.district_id AND gl.guardian_id = i.person_id
+		JOIN people c ON c.district_id = gl.district_id AND c.id = gl.student_id
+		JOIN person_schools ps ON ps.district_id = c.district_id AND ps.person_id = c.id AND ps.school_id = i.school_id
+		WHERE i.district_id = ? AND i.wave_id = ? AND c.grade <> ''
+		GROUP BY gl.guardian_id, ps.school_id`, districtID, waveID).Scan(&grades).Error
+	if err != nil {
+		return nil, fmt.Errorf("child grades: %w", err)
+	}
+	out := make(map[[2]int64]string, len(grades))
+	for _, g := range grades {
+		out[[2]int64{g.GuardianID, g.SchoolID}] = g.Grade
+	}
+	return out, nil
+}
+
 func snapshot(tx *gorm.DB, w store.Wave, sess *Session) (store.Attrs, error) {
 	if sess.Invitation == nil {
 		return store.Attrs{}, nil
