@@ -138,8 +138,8 @@ func (s *Service) cells(ctx context.Context, districtID, waveID int64, schools [
 	}
 	cs := make(Cells, len(rows))
 	for _, r := range rows {
-		cs[Key{r.SchoolID, r.MeasureID, r.ItemID, r.Attribute, r.Value}] = &Cell{N: r.N, Sum: r.Sum, SumSq: r.SumSq,
-			Favorable: r.Favorable, Answered: r.Answered, Cats: [5]int{r.C0, r.C1, r.C2, r.C3, r.C4}, Invited: r.Invited, Suppressed: r.Suppressed}
+		k, c := cellOf(r)
+		cs[k] = c
 	}
 	return cs, nil
 }
@@ -306,8 +306,8 @@ func (s *Service) Trend(ctx context.Context, wd *WaveData, school int64) ([]Tren
 		if byWave[r.WaveID] == nil {
 			byWave[r.WaveID] = Cells{}
 		}
-		byWave[r.WaveID][Key{Measure: r.MeasureID}] = &Cell{N: r.N, Sum: r.Sum, SumSq: r.SumSq, Favorable: r.Favorable,
-			Answered: r.Answered, Cats: [5]int{r.C0, r.C1, r.C2, r.C3, r.C4}, Invited: r.Invited, Suppressed: r.Suppressed}
+		_, c := cellOf(r)
+		byWave[r.WaveID][Key{Measure: r.MeasureID}] = c
 	}
 	out := make([]TrendPoint, 0, len(waves))
 	for _, w := range waves {

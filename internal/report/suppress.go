@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/trustpulse/trustpulse/internal/store"
 )
 
 // Key names one cell of a wave. School 0 is the district; Measure "" counts respondents; Item is
@@ -31,6 +33,12 @@ type Cell struct {
 
 // Cells is one wave's rollup.
 type Cells map[Key]*Cell
+
+// cellOf reads a stored rollup row.
+func cellOf(r store.RollupCell) (Key, *Cell) {
+	return Key{r.SchoolID, r.MeasureID, r.ItemID, r.Attribute, r.Value}, &Cell{N: r.N, Sum: r.Sum, SumSq: r.SumSq, Favorable: r.Favorable,
+		Answered: r.Answered, Cats: [5]int{r.C0, r.C1, r.C2, r.C3, r.C4}, Invited: r.Invited, Suppressed: r.Suppressed}
+}
 
 func (cs Cells) at(k Key) *Cell {
 	c := cs[k]
