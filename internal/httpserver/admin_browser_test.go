@@ -48,7 +48,7 @@ func TestAdminPagesPassAxe(t *testing.T) {
 	}
 	check("class codes", tab.Follow(browsertest.ClickCSS(`main a[href$="/codes"]`)), 200)
 	check("class codes issued", tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)), 200)
-	for _, p := range []string{"/admin/roster", "/admin/users", "/admin/audit", "/admin/password", "/admin/results/settings", "/admin/tokens"} {
+	for _, p := range []string{"/admin/roster", "/admin/users", "/admin/audit", "/admin/password", "/admin/results/settings", "/admin/sms/settings", "/admin/tokens"} {
 		check(p, tab.Open(f.srv.URL+p), 200)
 	}
 	// A new API token is shown once, on the page the form leads to.

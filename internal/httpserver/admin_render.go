@@ -18,7 +18,7 @@ import (
 
 // adminPages are the staff pages, parsed once at start-up with the admin layout. They are in
 // English only for now: staff pages are not yet in the locale catalog.
-var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings"}
+var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings"}
 
 // adminRenderer is the staff counterpart of renderer: one template set per page, no locales.
 type adminRenderer struct {
@@ -87,17 +87,18 @@ func (v adminView) Nav(entry string) bool {
 }
 
 var adminNotices = map[string]string{
-	"signed-out": "You are signed out.",
-	"created":    "Saved.",
-	"opened":     "The wave is open.",
-	"closed":     "The wave is closed.",
-	"extended":   "The closing time has moved.",
-	"codes":      "Class codes issued.",
-	"imported":   "Roster imported.",
-	"role":       "Role changed.",
-	"password":   "Your password is changed.",
-	"revoked":    "Token revoked.",
-	"settings":   "Results settings saved; every wave's results were rebuilt.",
+	"signed-out":   "You are signed out.",
+	"created":      "Saved.",
+	"opened":       "The wave is open.",
+	"closed":       "The wave is closed.",
+	"extended":     "The closing time has moved.",
+	"codes":        "Class codes issued.",
+	"imported":     "Roster imported.",
+	"role":         "Role changed.",
+	"password":     "Your password is changed.",
+	"revoked":      "Token revoked.",
+	"settings":     "Results settings saved; every wave's results were rebuilt.",
+	"sms-settings": "Text message settings saved.",
 }
 
 func (s *Server) adminRender(c echo.Context, status int, page, title string, data any) error {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/roster"
-	"github.com/trustpulse/trustpulse/internal/store"
 )
 
 // rosterUploadLimit bounds a roster zip: a large district's OneRoster export is tens of MB.
@@ -56,9 +55,9 @@ func (s *Server) adminRosterImport(c echo.Context) error {
 	if _, err := io.Copy(tmp, src); err != nil {
 		return fmt.Errorf("roster upload: %w", err)
 	}
-	var d store.District
-	if err := s.Store.DB.WithContext(ctx).Where("district_id = ?", p.User.DistrictID).First(&d).Error; err != nil {
-		return store.NotFound(err, "district")
+	d, err := s.district(c)
+	if err != nil {
+		return err
 	}
 	name := filepath.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
 	_, err = roster.Import(ctx, s.Store, tmp.Name(), roster.Options{DistrictSlug: d.Slug, Source: name, Log: s.Log})

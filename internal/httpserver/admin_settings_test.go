@@ -56,3 +56,58 @@ func TestAdminResultsSettings(t *testing.T) {
 		t.Errorf("%d audit entries for the change", audits)
 	}
 }
+
+// TestAdminTextSettings sets the name and HELP contact of the district's texts through the page: a
+// value that would not fit is refused with the field named and nothing saved; a valid change is
+// saved, audited and shown in the texts' preview; saving the results settings afterwards keeps it,
+// and it kept theirs.
+func TestAdminTextSettings(t *testing.T) {
+	f := newAdminFixture(t)
+	b := f.signIn("admin")
+	must(t, f.st.DB.Model(&store.District{}).Where("district_id = ?", f.district).Update("settings", store.Attrs{"report_attributes": "grade"}).Error)
+	code, page, _ := b.do("GET", "/admin/sms/settings", nil)
+	if code != http.StatusOK || !strings.Contains(page, "Questions: http://example.test.") {
+		t.Fatalf("text settings page: %d\n%s", code, page)
+	}
+	csrf := csrfOf(t, page)
+	if code, _, _ := b.do("POST", "/admin/sms/settings", url.Values{"name": {"RUSD"}}); code != http.StatusForbidden {
+		t.Errorf("without the CSRF token: %d, want 403", code)
+	}
+	code, page, _ = b.do("POST", "/admin/sms/settings", url.Values{"_csrf": {csrf}, "name": {"Riverside Unified SD (north)"}, "contact": {"555-0100"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "Name in texts: 28 characters, at most 20") || !strings.Contains(page, `value="Riverside Unified SD (north)"`) {
+		t.Fatalf("too long a name: %d\n%s", code, page)
+	}
+	var d store.District
+	must(t, f.st.DB.Where("district_id = ?", f.district).First(&d).Error)
+	if d.Settings["sms_name"] != "" || d.Settings["sms_contact"] != "" {
+		t.Fatalf("a refused change was saved: %v", d.Settings)
+	}
+	code, _, h := b.do("POST", "/admin/sms/settings", url.Values{"_csrf": {csrf}, "name": {" Riverside USD "}, "contact": {"555-0100"}})
+	if code != http.StatusSeeOther || h.Get("Location") != "/admin/sms/settings?notice=sms-settings" {
+		t.Fatalf("valid change: %d %q", code, h.Get("Location"))
+	}
+	_, page, _ = b.do("GET", "/admin/sms/settings", nil)
+	if !strings.Contains(page, "Riverside USD: 2-minute family survey http://example.test/s/") || !strings.Contains(page, "Questions: 555-0100.") {
+		t.Errorf("preview after saving:\n%s", page)
+	}
+	var audits int64
+	must(t, f.st.DB.Model(&store.AuditEntry{}).Where("district_id = ? AND action = ? AND detail = ?", f.district, "sms.settings",
+		`name "Riverside USD", contact "555-0100"`).Count(&audits).Error)
+	if audits != 1 {
+		t.Errorf("%d audit entries for the change", audits)
+	}
+	code, _, _ = b.do("POST", "/admin/results/settings", url.Values{"_csrf": {csrf}, "floor": {"12"}, "attribute": {"gender"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("results settings: %d", code)
+	}
+	must(t, f.st.DB.Where("district_id = ?", f.district).First(&d).Error)
+	want := store.Attrs{"sms_name": "Riverside USD", "sms_contact": "555-0100", "report_attributes": "gender", "report_pairs": ""}
+	if len(d.Settings) != len(want) || d.MinGroupSize != 12 {
+		t.Fatalf("settings after both pages: %v, floor %d; want %v, floor 12", d.Settings, d.MinGroupSize, want)
+	}
+	for k, v := range want {
+		if d.Settings[k] != v {
+			t.Errorf("setting %s = %q, want %q", k, d.Settings[k], v)
+		}
+	}
+}

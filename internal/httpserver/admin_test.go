@@ -169,6 +169,8 @@ func TestAdminAccess(t *testing.T) {
 		{"GET", "/admin/users", adminOnly, ""},
 		{"GET", "/admin/audit", adminOnly, ""},
 		{"GET", "/admin/results/settings", adminOnly, ""},
+		{"GET", "/admin/sms/settings", adminOnly, ""},
+		{"POST", "/admin/sms/settings", want{"admin": 303, "leaderA": 403, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
 	}
 	for _, tc := range tests {
 		for _, role := range roles {

@@ -39,8 +39,8 @@ func (s *Server) apiWaves(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var d store.District
-	if err := s.Store.DB.WithContext(ctx).Where("district_id = ?", p.User.DistrictID).First(&d).Error; err != nil {
+	d, err := s.district(c)
+	if err != nil {
 		return err
 	}
 	out := apiItems[apiWave]{Items: []apiWave{}}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/store"
 )
 
 const (
@@ -21,6 +22,13 @@ const (
 func principal(c echo.Context) *auth.Principal {
 	p, _ := c.Get(principalKey).(*auth.Principal)
 	return p
+}
+
+// district is the signed-in user's district.
+func (s *Server) district(c echo.Context) (store.District, error) {
+	var d store.District
+	err := s.Store.DB.WithContext(c.Request().Context()).Where("district_id = ?", principal(c).User.DistrictID).First(&d).Error
+	return d, store.NotFound(err, "district")
 }
 
 // requireUser resolves the session cookie; without a valid session, pages redirect to sign-in.

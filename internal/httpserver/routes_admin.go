@@ -46,6 +46,8 @@ func (s *Server) adminRoutes() {
 	g.GET("/audit", s.adminAudit, s.allow(admin))                                                                   // district admin
 	g.GET("/results/settings", s.adminSettings, s.allow(admin))                                                     // district admin: privacy floor and breakdowns
 	g.POST("/results/settings", s.adminSettingsSave, s.allow(admin))                                                // district admin; rebuilds every wave's results
+	g.GET("/sms/settings", s.adminTextSettings, s.allow(admin))                                                     // district admin: the name and HELP contact in texts
+	g.POST("/sms/settings", s.adminTextSettingsSave, s.allow(admin))                                                // district admin
 
 	// API tokens: each reader of results manages their own (see routes_api.go for the API itself).
 	g.GET("/tokens", s.adminTokens, s.allow(admin, leader, counselor, analyst))                   // readers of results: their own API tokens

@@ -54,18 +54,11 @@ func (s *Service) SetReporting(ctx context.Context, districtID int64, floor int,
 		}
 	}
 	return s.Store.Tx(ctx, func(tx *gorm.DB) error {
-		var d store.District
-		if err := tx.Where("district_id = ?", districtID).First(&d).Error; err != nil {
-			return store.NotFound(err, "district")
-		}
-		settings := store.Attrs{}
-		for k, v := range d.Settings {
-			settings[k] = v
-		}
-		settings[SettingAttributes] = strings.Join(attrs, ",")
-		settings[SettingPairs] = strings.Join(pairs, ";")
-		if err := tx.Model(&store.District{}).Where("district_id = ?", districtID).
-			Updates(map[string]any{"min_group_size": floor, "settings": settings, "updated_at": s.Store.Now()}).Error; err != nil {
+		err := s.Store.ChangeSettings(tx, districtID, func(settings store.Attrs) {
+			settings[SettingAttributes] = strings.Join(attrs, ",")
+			settings[SettingPairs] = strings.Join(pairs, ";")
+		}, map[string]any{"min_group_size": floor})
+		if err != nil {
 			return fmt.Errorf("save reporting settings: %w", err)
 		}
 		var waves []int64

@@ -169,9 +169,9 @@ func (s *Service) Enqueue(ctx context.Context, districtID, waveID int64, issued 
 	return queued, nil
 }
 
-// senderName is how texts name who sends them: the district's "sms_name" setting, else its name.
+// senderName is how texts name who sends them: the district's SettingName, else its name.
 func senderName(d store.District) string {
-	if n := d.Settings["sms_name"]; n != "" {
+	if n := d.Settings[SettingName]; n != "" {
 		return n
 	}
 	return d.Name

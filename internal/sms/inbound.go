@@ -116,9 +116,9 @@ func (s *Service) HandleText(ctx context.Context, in Inbound) (Reply, error) {
 	}
 }
 
-// districtContact is the HELP contact: the district's "sms_contact" setting, else the site URL.
+// districtContact is the HELP contact: the district's SettingContact, else the site URL.
 func districtContact(d store.District, baseURL string) string {
-	if c := d.Settings["sms_contact"]; c != "" {
+	if c := d.Settings[SettingContact]; c != "" {
 		return c
 	}
 	return baseURL

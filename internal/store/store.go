@@ -21,6 +21,7 @@ import (
 	"github.com/ncruces/go-sqlite3/gormlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 
 	"github.com/trustpulse/trustpulse/internal/config"
@@ -182,6 +183,34 @@ func NotFound(err error, what string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// ChangeSettings changes a district's settings map in tx: change gets a copy to edit, and columns,
+// when not nil, names other district columns to set with it. The district row is read FOR UPDATE
+// on PostgreSQL (SQLite's transactions hold the whole database), so two admins saving different
+// settings at once both keep their change.
+func (s *Store) ChangeSettings(tx *gorm.DB, districtID int64, change func(settings Attrs), columns map[string]any) error {
+	q := tx
+	if s.Dialect == config.Postgres {
+		q = tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
+	var d District
+	if err := q.Where("district_id = ?", districtID).First(&d).Error; err != nil {
+		return NotFound(err, "district")
+	}
+	settings := Attrs{}
+	for k, v := range d.Settings {
+		settings[k] = v
+	}
+	change(settings)
+	set := map[string]any{"settings": settings, "updated_at": s.Now()}
+	for k, v := range columns {
+		set[k] = v
+	}
+	if err := tx.Model(&District{}).Where("district_id = ?", districtID).Updates(set).Error; err != nil {
+		return fmt.Errorf("update district: %w", err)
 	}
 	return nil
 }

@@ -218,3 +218,40 @@ func TestOpenErrorsAreClear(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Two admins saving different settings of one district at the same time both keep their change:
+// each writer adds its own keys, and every key must be there at the end, on both dialects.
+func TestConcurrentSettingsChangesKeepEachOther(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		d := testdb.NewDistrict(t, s)
+		const writers, rounds = 4, 25
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*rounds)
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for r := 0; r < rounds; r++ {
+					key := string(rune('a'+w)) + strings.Repeat("x", r)
+					errs <- s.Tx(context.Background(), func(tx *gorm.DB) error {
+						return s.ChangeSettings(tx, d, func(settings store.Attrs) { settings[key] = "set" }, nil)
+					})
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got store.District
+		if err := s.DB.Where("district_id = ?", d).First(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Settings) != writers*rounds {
+			t.Fatalf("%d settings kept of %d written: concurrent saves lost each other's", len(got.Settings), writers*rounds)
+		}
+	})
+}

@@ -1,0 +1,81 @@
+package sms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// District settings (store.District.Settings) of what texts say.
+const (
+	SettingName    = "sms_name"
+	SettingContact = "sms_contact"
+)
+
+// ErrSettings wraps a text setting that cannot be accepted; the message names the field.
+var ErrSettings = errors.New("invalid text message settings")
+
+// TextSettings are a district's own words in its texts. Empty means the default: the district's
+// name, and the site's address as the HELP contact.
+type TextSettings struct {
+	Name    string
+	Contact string
+}
+
+// CurrentTextSettings are d's text settings as saved.
+func CurrentTextSettings(d store.District) TextSettings {
+	return TextSettings{Name: d.Settings[SettingName], Contact: d.Settings[SettingContact]}
+}
+
+// CheckTextSettings trims ts and refuses what would not fit: a name longer than MaxNameLen or a
+// contact longer than MaxContactLen would be cut in every text (the two-segment promise is checked
+// at those lengths), and a line break or other control character would break a text's layout.
+func CheckTextSettings(ts TextSettings) (TextSettings, error) {
+	ts.Name, ts.Contact = strings.TrimSpace(ts.Name), strings.TrimSpace(ts.Contact)
+	for _, f := range []struct {
+		label, value string
+		max          int
+	}{{"Name in texts", ts.Name, MaxNameLen}, {"Help contact", ts.Contact, MaxContactLen}} {
+		if n := utf8.RuneCountInString(f.value); n > f.max {
+			return ts, fmt.Errorf("%w: %s: %d characters, at most %d fit every text", ErrSettings, f.label, n, f.max)
+		}
+		if strings.ContainsFunc(f.value, unicode.IsControl) {
+			return ts, fmt.Errorf("%w: %s: one line, without tabs or line breaks", ErrSettings, f.label)
+		}
+	}
+	return ts, nil
+}
+
+// SaveTextSettings checks and saves a district's text settings and returns them as saved.
+func SaveTextSettings(ctx context.Context, st *store.Store, districtID int64, ts TextSettings) (TextSettings, error) {
+	ts, err := CheckTextSettings(ts)
+	if err != nil {
+		return ts, err
+	}
+	err = st.Tx(ctx, func(tx *gorm.DB) error {
+		return st.ChangeSettings(tx, districtID, func(settings store.Attrs) {
+			settings[SettingName], settings[SettingContact] = ts.Name, ts.Contact
+		}, nil)
+	})
+	if err != nil {
+		return ts, fmt.Errorf("save text message settings: %w", err)
+	}
+	return ts, nil
+}
+
+// Preview is the invitation and the HELP reply in lang as d's families get them now, with a
+// made-up survey link of the real length.
+func Preview(cat *locale.Catalog, lang string, d store.District, baseURL string) (invite, help string) {
+	name := senderName(d)
+	invite = render(cat, lang, msgInvite, name, map[string]any{"Link": Link(baseURL, strings.Repeat("x", 32))})
+	help = render(cat, lang, msgHelp, name, map[string]any{"Contact": districtContact(d, baseURL)})
+	return invite, help
+}
