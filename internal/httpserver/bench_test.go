@@ -143,37 +143,45 @@ func BenchmarkSubmissionConcurrent(b *testing.B) { benchSubmission(b, concurrent
 
 func benchSubmission(b *testing.B, parallelism int) {
 	bw := newBenchWorld(b, b.N+16)
-	var next atomic.Int64
 	answers := url.Values{} // every item answered: each page's save takes its own four
 	for i, id := range []string{"st-listen", "st-explain", "st-care", "st-promise", "pb-friends", "pb-kind", "pb-get-along",
 		"pb-join-in", "sb-belong", "sb-happy", "sb-known", "sb-proud", "ac-adult"} {
 		answers.Set("q_"+id, itoa(i%4))
 	}
+	bw.respondents(b, parallelism, func(token string) {
+		base := "/s/" + token
+		bw.call(b, "GET", base, nil, 200)
+		for p := 1; p <= 4; p++ {
+			bw.call(b, "GET", base+"/p/"+itoa(p), nil, 200)
+			form := url.Values{"nav": {"next"}}
+			for k, v := range answers {
+				form[k] = v
+			}
+			bw.call(b, "POST", base+"/p/"+itoa(p), form, http.StatusSeeOther)
+		}
+		bw.call(b, "GET", base+"/review", nil, 200)
+		bw.call(b, "POST", base+"/submit", url.Values{}, http.StatusSeeOther)
+		bw.call(b, "GET", base+"/thanks", nil, 200)
+	})
+	bw.checkResponses(b, "")
+}
+
+// respondents runs one respondent per op, each with an invitation of their own, on parallelism
+// clients per CPU, and reports the rate and the whole machine's CPU per op.
+func (bw *benchWorld) respondents(b *testing.B, parallelism int, respond func(token string)) {
+	var next atomic.Int64
 	b.SetParallelism(parallelism)
 	b.ReportAllocs()
 	b.ResetTimer()
 	t0 := machineBusy(b)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			base := "/s/" + bw.tokens[next.Add(1)-1]
-			bw.call(b, "GET", base, nil, 200)
-			for p := 1; p <= 4; p++ {
-				bw.call(b, "GET", base+"/p/"+itoa(p), nil, 200)
-				form := url.Values{"nav": {"next"}}
-				for k, v := range answers {
-					form[k] = v
-				}
-				bw.call(b, "POST", base+"/p/"+itoa(p), form, http.StatusSeeOther)
-			}
-			bw.call(b, "GET", base+"/review", nil, 200)
-			bw.call(b, "POST", base+"/submit", url.Values{}, http.StatusSeeOther)
-			bw.call(b, "GET", base+"/thanks", nil, 200)
+			respond(bw.tokens[next.Add(1)-1])
 		}
 	})
 	b.ReportMetric((machineBusy(b)-t0)*10/float64(b.N), "machine-cpu-ms/op")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "submissions/s")
 	b.StopTimer()
-	bw.checkResponses(b, "")
 }
 
 // checkResponses fails unless every op stored exactly one response (with answers, when not ""):
@@ -203,20 +211,9 @@ func BenchmarkSubmitStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var next atomic.Int64
-	b.SetParallelism(concurrentClients)
-	b.ReportAllocs()
-	b.ResetTimer()
-	t0 := machineBusy(b)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			base := "/s/" + bw.tokens[next.Add(1)-1]
-			bw.call(b, "POST", base+"/submit", url.Values{}, http.StatusSeeOther)
-			bw.call(b, "GET", base+"/thanks", nil, 200)
-		}
+	bw.respondents(b, concurrentClients, func(token string) {
+		bw.call(b, "POST", "/s/"+token+"/submit", url.Values{}, http.StatusSeeOther)
+		bw.call(b, "GET", "/s/"+token+"/thanks", nil, 200)
 	})
-	b.ReportMetric((machineBusy(b)-t0)*10/float64(b.N), "machine-cpu-ms/op")
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "submissions/s")
-	b.StopTimer()
 	bw.checkResponses(b, answers)
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,68 +64,59 @@ func benchDatabaseFloor(b *testing.B, lookupOnGET bool) {
 	}
 	defer pool.Close()
 	d, w := bw.district, bw.wave
-	var next atomic.Int64
-	b.SetParallelism(concurrentClients)
-	b.ResetTimer()
-	t0 := machineBusy(b)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			hash := wave.HashToken(bw.tokens[next.Add(1)-1])
-			var inv, person, school int64
-			lookup := func() {
-				rows, err := pool.Query(ctx, floorLookup, hash)
+	bw.respondents(b, concurrentClients, func(token string) {
+		hash := wave.HashToken(token)
+		var inv, person, school int64
+		lookup := func() {
+			rows, err := pool.Query(ctx, floorLookup, hash)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for rows.Next() {
+				v, err := rows.Values() // i.* starts district_id, id, wave_id, person_id, school_id
 				if err != nil {
 					b.Fatal(err)
 				}
-				for rows.Next() {
-					v, err := rows.Values() // i.* starts district_id, id, wave_id, person_id, school_id
-					if err != nil {
-						b.Fatal(err)
-					}
-					inv, person, school = v[1].(int64), v[3].(int64), v[4].(int64)
-				}
-				if rows.Err() != nil || inv == 0 {
-					b.Fatalf("look up link: %v", rows.Err())
-				}
+				inv, person, school = v[1].(int64), v[3].(int64), v[4].(int64)
 			}
-			get := func() {
-				if lookupOnGET {
-					lookup()
-				}
+			if rows.Err() != nil || inv == 0 {
+				b.Fatalf("look up link: %v", rows.Err())
 			}
-			must := func(_ any, err error) {
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			now := time.Now().UTC().Truncate(time.Second)
-			lookup() // intro
-			owner := "i:" + itoa(int(inv))
-			must(pool.Exec(ctx, floorOpened, now, d, inv))
-			for p := 1; p <= 4; p++ {
-				get()
-				lookup()
-				must(pool.Exec(ctx, floorSave, d, owner, w, school, "0123012301230", p+1, now))
-			}
-			get() // review
-			lookup()
-			tx, err := pool.Begin(ctx)
-			must(nil, err)
-			must(tx.Exec(ctx, floorClaim, now, d, inv))
-			must(tx.Exec(ctx, floorPerson, d, person))
-			id := store.NewID()
-			must(tx.Exec(ctx, floorRespond, d, id, w, school))
-			must(tx.Exec(ctx, floorCalibrations, d))
-			must(tx.Exec(ctx, floorScores, d, id, w, school))
-			must(tx.Exec(ctx, floorPending, d, id, w))
-			must(tx.Exec(ctx, floorMarker, d, owner, w, school, now))
-			must(nil, tx.Commit(ctx))
-			get() // thank-you
 		}
+		get := func() {
+			if lookupOnGET {
+				lookup()
+			}
+		}
+		must := func(_ any, err error) {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		lookup() // intro
+		owner := "i:" + itoa(int(inv))
+		must(pool.Exec(ctx, floorOpened, now, d, inv))
+		for p := 1; p <= 4; p++ {
+			get()
+			lookup()
+			must(pool.Exec(ctx, floorSave, d, owner, w, school, "0123012301230", p+1, now))
+		}
+		get() // review
+		lookup()
+		tx, err := pool.Begin(ctx)
+		must(nil, err)
+		must(tx.Exec(ctx, floorClaim, now, d, inv))
+		must(tx.Exec(ctx, floorPerson, d, person))
+		id := store.NewID()
+		must(tx.Exec(ctx, floorRespond, d, id, w, school))
+		must(tx.Exec(ctx, floorCalibrations, d))
+		must(tx.Exec(ctx, floorScores, d, id, w, school))
+		must(tx.Exec(ctx, floorPending, d, id, w))
+		must(tx.Exec(ctx, floorMarker, d, owner, w, school, now))
+		must(nil, tx.Commit(ctx))
+		get() // thank-you
 	})
-	b.ReportMetric((machineBusy(b)-t0)*10/float64(b.N), "machine-cpu-ms/op")
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "submissions/s")
-	b.StopTimer()
 	// Every op stored one response and used one invitation: the round trips did real work.
 	var responses, used int64
 	err = pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM responses WHERE district_id = $1 AND wave_id = $2),
