@@ -187,8 +187,8 @@ func NotFound(err error, what string) error {
 	return nil
 }
 
-// ChangeSettings changes a district's settings map in tx: change gets a copy to edit, and columns,
-// when not nil, names other district columns to set with it. The district row is read FOR UPDATE
+// ChangeSettings changes a district's settings map in tx: change edits the map as stored, and
+// columns, when not nil, names other district columns to set with it. The district row is read FOR UPDATE
 // on PostgreSQL (SQLite's transactions hold the whole database), so two admins saving different
 // settings at once both keep their change.
 func (s *Store) ChangeSettings(tx *gorm.DB, districtID int64, change func(settings Attrs), columns map[string]any) error {
@@ -200,12 +200,11 @@ func (s *Store) ChangeSettings(tx *gorm.DB, districtID int64, change func(settin
 	if err := q.Where("district_id = ?", districtID).First(&d).Error; err != nil {
 		return NotFound(err, "district")
 	}
-	settings := Attrs{}
-	for k, v := range d.Settings {
-		settings[k] = v
+	if d.Settings == nil {
+		d.Settings = Attrs{}
 	}
-	change(settings)
-	set := map[string]any{"settings": settings, "updated_at": s.Now()}
+	change(d.Settings)
+	set := map[string]any{"settings": d.Settings, "updated_at": s.Now()}
 	for k, v := range columns {
 		set[k] = v
 	}
