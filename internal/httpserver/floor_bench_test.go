@@ -24,7 +24,8 @@ import (
 //     opened mark, 4 page saves and the submit transaction: 26 round trips.
 //   - writes-only: as if a cache answered the 6 GETs after the intro (item pages, review,
 //     thank-you) and only the intro and the POSTs looked the link up: 20 round trips. The server
-//     does not do this (see the note on issue #3); it shows how little such a cache would buy.
+//     keeps no such cache (another instance, or a text, may have changed the draft or used the
+//     link meanwhile); this shows how little one would buy.
 //
 // Each reports the whole machine's CPU per submission (both cores; the database runs here too):
 // 1,000 submissions a second on 2 cores leaves 2 ms.
