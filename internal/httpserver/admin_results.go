@@ -45,6 +45,16 @@ type resultsCtx struct {
 	query   url.Values             // the parameters links keep (lang)
 }
 
+// loadSchoolResults is loadResults for the school in the path (:sid, 0 for the district).
+func (s *Server) loadSchoolResults(c echo.Context) (int64, *resultsCtx, error) {
+	school, err := strconv.ParseInt(c.Param("sid"), 10, 64)
+	if err != nil || school < 0 {
+		return 0, nil, errNoResults
+	}
+	rc, err := s.loadResults(c, school)
+	return school, rc, err
+}
+
 // loadResults resolves the scope for a view of school (districtRow for the district, or -1 for
 // the overview): out-of-scope schools and waves are 404, as for waves.
 func (s *Server) loadResults(c echo.Context, school int64) (*resultsCtx, error) {

@@ -60,11 +60,7 @@ type breakdownRow struct {
 // adminResultsMeasure is a measure's detail: the overall result with its distribution over the
 // five bands, change since the previous wave, and a breakdown by every reported attribute.
 func (s *Server) adminResultsMeasure(c echo.Context) error {
-	school, err := strconv.ParseInt(c.Param("sid"), 10, 64)
-	if err != nil || school < 0 {
-		return errNoResults
-	}
-	rc, err := s.loadResults(c, school)
+	school, rc, err := s.loadSchoolResults(c)
 	if err != nil {
 		return err
 	}

@@ -76,11 +76,7 @@ type resultsItem struct {
 // adminResultsSchool is a school's page (the district's at id 0): each measure's trend, one
 // breakdown colour-coded with gaps marked, response rates and item % favorable.
 func (s *Server) adminResultsSchool(c echo.Context) error {
-	school, err := strconv.ParseInt(c.Param("sid"), 10, 64)
-	if err != nil || school < 0 {
-		return errNoResults
-	}
-	rc, err := s.loadResults(c, school)
+	school, rc, err := s.loadSchoolResults(c)
 	if err != nil {
 		return err
 	}

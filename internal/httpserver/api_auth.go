@@ -110,15 +110,12 @@ func (s *Server) apiAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Set(principalKey, p)
 			return next(c)
 		}
-		if ck, err := c.Cookie(sessionCookie); err == nil {
-			p, err := s.Auth.Session(ctx, ck.Value)
-			switch {
-			case err == nil:
-				c.Set(principalKey, p)
-				return next(c)
-			case !errors.Is(err, auth.ErrNoSession):
-				return err
-			}
+		ok, err := s.useSession(c)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return next(c)
 		}
 		return &apiError{Status: http.StatusUnauthorized, Message: "Sign in, or send Authorization: Bearer <token> (create one at /admin/tokens).",
 			Challenge: bearerChallenge("")}

@@ -31,19 +31,33 @@ func (s *Server) district(c echo.Context) (store.District, error) {
 	return d, store.NotFound(err, "district")
 }
 
+// useSession makes the staff session cookie's user the request's principal; false without a live
+// session.
+func (s *Server) useSession(c echo.Context) (bool, error) {
+	ck, err := c.Cookie(sessionCookie)
+	if err != nil {
+		return false, nil
+	}
+	p, err := s.Auth.Session(c.Request().Context(), ck.Value)
+	if errors.Is(err, auth.ErrNoSession) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	c.Set(principalKey, p)
+	return true, nil
+}
+
 // requireUser resolves the session cookie; without a valid session, pages redirect to sign-in.
 func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ck, err := c.Cookie(sessionCookie)
-		if err == nil {
-			p, err := s.Auth.Session(c.Request().Context(), ck.Value)
-			switch {
-			case err == nil:
-				c.Set(principalKey, p)
-				return next(c)
-			case !errors.Is(err, auth.ErrNoSession):
-				return err
-			}
+		ok, err := s.useSession(c)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return next(c)
 		}
 		if c.Request().Method != http.MethodGet {
 			return echo.NewHTTPError(http.StatusUnauthorized, "Please sign in again.")
