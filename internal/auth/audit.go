@@ -24,6 +24,8 @@ const (
 	ActionWaveCreate       = "wave.create"
 	ActionWaveStatus       = "wave.status"
 	ActionRosterImport     = "roster.import"
+	ActionSlipsPrint       = "slips.print" // printed link slips: fresh links for the people printed
+	ActionSlipsView        = "slips.view"  // the slips page: names next to whether they answered
 )
 
 // Entry is one audit record to append.
@@ -58,6 +60,9 @@ func (s *Service) audit(ctx context.Context, u store.User, action, ip, detail st
 		s.opt.Log.Error("audit", "action", action, "err", err)
 	}
 }
+
+// AppendAudit appends e in tx: for a use case that writes its audit row in its own transaction.
+func AppendAudit(tx *gorm.DB, now time.Time, e Entry) error { return appendAudit(tx, now, e) }
 
 func appendAudit(tx *gorm.DB, now time.Time, e Entry) error {
 	row := store.AuditEntry{DistrictID: e.DistrictID, ID: store.NewID(), At: now, UserID: e.UserID, Actor: e.Actor,

@@ -32,6 +32,12 @@ func (s *Server) routes() {
 		g.GET("/thanks", s.respondentThanks)  // token or code holder
 	}
 
+	// Typing a code (class or personal) for young students and shared devices: the form itself is
+	// no credential; it redirects to /j/:code or /s/:code, which check and limit as above.
+	j := e.Group("/j", s.respondentLimiter(), s.csrf())
+	j.GET("", s.respondentEnterCodeForm) // public
+	j.POST("", s.respondentEnterCode)    // public
+
 	s.adminRoutes() // staff sign-in and administration: see routes_admin.go, one rule per line
 
 	s.apiRoutes() // read-only JSON API under /api/v1 (bearer token or staff session): see routes_api.go, one rule per line

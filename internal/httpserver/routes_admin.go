@@ -35,6 +35,8 @@ func (s *Server) adminRoutes() {
 	g.POST("/waves/:id/extend", s.adminWaveExtend, s.allow(admin, leader))                                          // admin; leader: every school of the wave theirs
 	g.GET("/waves/:id/codes", s.adminWaveCodes, s.allow(admin, leader))                                             // admin; leader: codes of their schools
 	g.POST("/waves/:id/codes", s.adminWaveIssueCodes, s.allow(admin, leader))                                       // admin; leader: codes for their schools
+	g.GET("/waves/:id/slips", s.adminWaveSlips, s.allow(admin, leader))                                             // admin; leader: slips of their schools; audited (names next to who answered)
+	g.POST("/waves/:id/slips", s.adminWaveSlipsPrint, s.allow(admin, leader))                                       // admin; leader: their schools; issues fresh links, audited
 	g.GET("/results", s.adminResults, s.allow(admin, leader, counselor, analyst))                                   // admin; others: waves touching their schools, their schools' rows and the district row; ?format=csv|xlsx is audited
 	g.GET("/results/schools/:sid", s.adminResultsSchool, s.allow(admin, leader, counselor, analyst))                // admin; others: their schools (0 = the district row); ?format=csv|xlsx is audited
 	g.GET("/results/schools/:sid/measures/:mid", s.adminResultsMeasure, s.allow(admin, leader, counselor, analyst)) // as the school page

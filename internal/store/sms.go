@@ -57,6 +57,7 @@ type InvitationToken struct {
 	DistrictID   int64  `gorm:"primaryKey;autoIncrement:false"`
 	TokenHash    []byte `gorm:"primaryKey"`
 	InvitationID int64
+	Kind         string // KindSlip for a printed slip's personal code; empty for an SMS reminder's link
 	CreatedAt    time.Time
 }
 

@@ -58,18 +58,24 @@ func (s *Session) Answer(i int) int {
 // caller can still show the thank-you page to the person who just submitted. The invitation, the
 // person's opt-out and the saved draft come back in one query: every respondent request starts here.
 func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
-	if !ValidTokenShape(token) {
-		return nil, ErrUnknown
-	}
 	db := s.Store.DB.WithContext(ctx)
 	var row struct {
 		store.Invitation
 		OptedOut bool
 		Draft    draftRow `gorm:"embedded"`
 	}
+	var res *gorm.DB
+	switch {
+	case ValidTokenShape(token):
+		res = db.Raw(tokenQuery, HashToken(token)).Scan(&row)
+	case IsPersonalCode(NormalizeCode(token)):
+		// A printed slip's personal code, typed at /j: an extra token of the invitation.
+		token = NormalizeCode(token)
+	default:
+		return nil, ErrUnknown
+	}
 	hash := HashToken(token)
-	res := db.Raw(tokenQuery, hash).Scan(&row)
-	if res.Error == nil && res.RowsAffected == 0 {
+	if res == nil || res.Error == nil && res.RowsAffected == 0 {
 		// An extra link of the same invitation (an SMS reminder's; see internal/sms).
 		res = db.Raw(extraTokenQuery, hash).Scan(&row)
 	}

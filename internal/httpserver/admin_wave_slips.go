@@ -1,0 +1,266 @@
+package httpserver
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/slips"
+	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/wave"
+)
+
+// slipSchool is one school of the slips page: its groups, and who in each has not answered.
+type slipSchool struct {
+	School  store.School
+	Groups  []slipGroupRow
+	Invited int
+}
+
+type slipGroupRow struct {
+	wave.SlipGroup
+	Label   string
+	Pending []wave.SlipPerson // not answered yet: each can be reprinted
+}
+
+type slipsPage struct {
+	Wave    store.Wave
+	Schools []slipSchool
+	BaseURL string
+}
+
+// adminWaveSlips lists, per school and homeroom (or department), who has a slip to print. It
+// shows names next to whether they answered, so viewing it is audited like printing.
+func (s *Server) adminWaveSlips(c echo.Context) error {
+	p := principal(c)
+	ctx := c.Request().Context()
+	w, schools, err := s.scopedWave(c, false)
+	if err != nil {
+		return err
+	}
+	page := slipsPage{Wave: w, BaseURL: s.Config.BaseURL}
+	for _, sc := range inScope(p, schools) {
+		people, err := s.Waves.SlipRoster(ctx, w.DistrictID, w.ID, sc.ID)
+		if errors.Is(err, wave.ErrNoSlips) {
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, "Slips are printed for student and staff waves; families are reached by text message.")
+		}
+		if err != nil {
+			return err
+		}
+		row := slipSchool{School: sc, Invited: len(people)}
+		for _, g := range wave.SlipGroups(people) {
+			gr := slipGroupRow{SlipGroup: g, Label: groupLabel(w, g.Key)}
+			for _, person := range people {
+				if person.Group == g.Key && !person.Answered {
+					gr.Pending = append(gr.Pending, person)
+				}
+			}
+			row.Groups = append(row.Groups, gr)
+		}
+		page.Schools = append(page.Schools, row)
+	}
+	if err := s.Auth.AuditBy(ctx, p, auth.ActionSlipsView, fmt.Sprintf("wave:%d", w.ID), "", c.RealIP()); err != nil {
+		return err
+	}
+	return s.adminRender(c, http.StatusOK, "slips", "Link slips: "+w.Name, page)
+}
+
+// groupLabel names a group for staff pages.
+func groupLabel(w store.Wave, key string) string {
+	switch {
+	case key != wave.NoGroup:
+		return key
+	case w.Audience == "staff":
+		return "No department"
+	}
+	return "No homeroom"
+}
+
+// adminWaveSlipsPrint prints slips: a school's group, all its groups, or one person's reprint, as
+// a page to print from the browser or a PDF. Printing issues fresh links (see wave.IssueSlips),
+// so it is a POST, and the previous slips of the people printed stop working.
+func (s *Server) adminWaveSlipsPrint(c echo.Context) error {
+	p := principal(c)
+	ctx := c.Request().Context()
+	w, schools, err := s.scopedWave(c, false)
+	if err != nil {
+		return err
+	}
+	schoolID, err := strconv.ParseInt(c.FormValue("school"), 10, 64)
+	if err != nil || !slices.ContainsFunc(inScope(p, schools), func(sc store.School) bool { return sc.ID == schoolID }) {
+		return echo.NewHTTPError(http.StatusNotFound, "No such school in this wave.")
+	}
+	size, err := slips.ParseSize(c.FormValue("size"))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Paper size: choose A4 or Letter.")
+	}
+	format := c.FormValue("format")
+	if format != "pdf" {
+		format = "html"
+	}
+	req := wave.SlipRequest{DistrictID: w.DistrictID, WaveID: w.ID, SchoolID: schoolID, Format: format,
+		Audit: auth.Entry{UserID: &p.User.ID, Actor: p.User.Email, IP: c.RealIP()}}
+	if v := c.FormValue("invitation"); v != "" {
+		if req.InvitationID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return echo.NewHTTPError(http.StatusNotFound, "No such invitation.")
+		}
+	} else if c.FormValue("all") == "" {
+		g := c.FormValue("group")
+		req.Group = &g
+	}
+	batch, err := s.Waves.IssueSlips(ctx, req)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return echo.NewHTTPError(http.StatusNotFound, "No one to print in that group.")
+	case errors.Is(err, wave.ErrUsed):
+		return echo.NewHTTPError(http.StatusConflict, "That person has already answered: their slip is no longer needed.")
+	case errors.Is(err, wave.ErrClosed):
+		return echo.NewHTTPError(http.StatusConflict, "This wave is closed: there is nothing left to print.")
+	case errors.Is(err, wave.ErrNoSlips):
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Slips are printed for student and staff waves; families are reached by text message.")
+	case err != nil:
+		return err
+	}
+	doc := s.slipDocument(batch)
+	if format == "pdf" {
+		var buf bytes.Buffer
+		if err := slips.Write(&buf, doc.PDF, size, s.Store.Now()); err != nil {
+			return err
+		}
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="slips-wave-%d-school-%d.pdf"`, w.ID, schoolID))
+		return c.Blob(http.StatusOK, "application/pdf", buf.Bytes())
+	}
+	return s.adminRender(c, http.StatusOK, "slips_print", "Link slips: "+batch.SchoolName, doc)
+}
+
+// slipDoc is one print in both forms: the page to print from the browser and the PDF's input.
+type slipDoc struct {
+	Wave   store.Wave
+	Size   string
+	Groups []slipDocGroup
+	PDF    slips.Document
+}
+
+type slipDocGroup struct {
+	Cover slips.Cover
+	Slips []slipView
+}
+
+// slipView is a slip on the print page: its texts in the person's language, with lang and dir.
+type slipView struct {
+	slips.Slip
+	Lang, Dir string
+	QR        template.URL
+}
+
+// slipDocument turns a batch into texts: the teacher's cover sheet in English (staff pages are),
+// each slip in its person's language. For the PDF, whose fonts draw Latin, Greek and Cyrillic
+// letters only, a slip whose texts they cannot draw is printed in English; the browser's print
+// page keeps every language.
+func (s *Server) slipDocument(b wave.SlipBatch) slipDoc {
+	groups := map[string][]wave.Slip{}
+	var order []string
+	for _, sl := range b.Slips {
+		if _, ok := groups[sl.Group]; !ok {
+			order = append(order, sl.Group)
+		}
+		groups[sl.Group] = append(groups[sl.Group], sl)
+	}
+	if len(order) == 0 { // everyone has answered: still a cover sheet saying so
+		order = []string{b.Group}
+	}
+	coverage, _ := slips.NewCoverage()
+	doc := slipDoc{Wave: b.Wave, PDF: slips.Document{Title: "Link slips: " + b.SchoolName}}
+	join := s.Config.BaseURL + "/j"
+	for _, key := range order {
+		var pending []string
+		for _, person := range b.NotAnswered {
+			if person.Group == key {
+				pending = append(pending, person.SortName)
+			}
+		}
+		cover := s.slipCover(b, key, pending)
+		g := slipDocGroup{Cover: cover}
+		pg := slips.Group{Cover: cover}
+		for _, sl := range groups[key] {
+			header := b.SchoolName
+			if sl.Group != wave.NoGroup {
+				header += " · " + sl.Group
+			}
+			text := s.slipTexts(sl.Language, header, sl, join)
+			qr, err := qrDataURI(s.Config.BaseURL + "/s/" + sl.Token)
+			if err != nil {
+				qr = ""
+			}
+			loc := s.Locales.Localizer(sl.Language)
+			g.Slips = append(g.Slips, slipView{Slip: text, Lang: loc.Tag(), Dir: loc.Dir(), QR: qr})
+			if coverage != nil && !coverage.Covers(text.Instructions+text.CodeLabel+text.Private) {
+				text = s.slipTexts("en", header, sl, join)
+			}
+			pg.Slips = append(pg.Slips, text)
+		}
+		doc.Groups = append(doc.Groups, g)
+		doc.PDF.Groups = append(doc.PDF.Groups, pg)
+	}
+	return doc
+}
+
+func (s *Server) slipTexts(lang, header string, sl wave.Slip, join string) slips.Slip {
+	t := s.Locales.Localizer(lang).T
+	return slips.Slip{
+		Header: header, Name: sl.Name, Code: sl.Code, Link: s.Config.BaseURL + "/s/" + sl.Token,
+		Instructions: t("slip.instructions", map[string]any{"URL": join}),
+		CodeLabel:    t("slip.code_label"),
+		Private:      t("slip.private"),
+	}
+}
+
+// slipCover is the teacher's sheet: how to run the survey in ten minutes, and who has not answered.
+func (s *Server) slipCover(b wave.SlipBatch, key string, pending []string) slips.Cover {
+	where := b.SchoolName
+	if !b.Whole || key != wave.NoGroup {
+		where += ", " + groupLabel(b.Wave, key)
+	}
+	privacy := "Answers are anonymous: nobody at school can see what a student answered."
+	if b.Wave.Mode == store.ModeConfidential {
+		privacy = "Answers are confidential: only the staff who support students (counselors, the school's leaders) may see them, to offer help."
+	}
+	who := "student"
+	if b.Wave.Audience == "staff" {
+		who = "person"
+	}
+	steps := []string{
+		fmt.Sprintf("Hand each %s the slip with their name. Slips of people who are away stay with you; each one opens only that %s's survey.", who, who),
+		"They scan the QR code with a phone or tablet, or open " + s.Config.BaseURL + "/j and type the code on their slip.",
+		fmt.Sprintf("The survey takes about %d minutes. Any question can be skipped. %s", s.slipMinutes(b.Wave), privacy),
+		"On a shared device, after the thank-you page press \"Next student\" (or close the browser) before the next person starts.",
+		"Collect the slips that were not used and shred them.",
+	}
+	return slips.Cover{
+		Title:      "Survey slips: " + where,
+		Subtitle:   b.Wave.Name,
+		Steps:      steps,
+		ListTitle:  fmt.Sprintf("Not answered yet: %d", len(pending)),
+		Names:      pending,
+		EmptyNames: "Everyone here has answered.",
+		Note:       "Printing these slips again gives new codes: the codes on this sheet then stop working. " + strings.TrimSpace("Printed "+s.Store.Now().UTC().Format("2006-01-02 15:04 UTC")+"."),
+	}
+}
+
+// slipMinutes is the survey's expected length, as its intro page tells respondents.
+func (s *Server) slipMinutes(w store.Wave) int {
+	if in, ok := s.Surveys.Get(w.InstrumentID, w.InstrumentVersion); ok {
+		return minutesFor(len(in.Items))
+	}
+	return minutesFor(0)
+}
