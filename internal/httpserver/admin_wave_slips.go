@@ -192,6 +192,12 @@ func (s *Server) slipDocument(b wave.SlipBatch) slipDoc {
 		cover := s.slipCover(b, key, pending)
 		g := slipDocGroup{Cover: cover}
 		pg := slips.Group{Cover: cover}
+		if coverage != nil {
+			pg.Cover.Title, pg.Cover.Names = coverage.Fit(cover.Title), make([]string, len(pending))
+			for i, n := range pending {
+				pg.Cover.Names[i] = coverage.Fit(n)
+			}
+		}
 		for _, sl := range groups[key] {
 			header := b.SchoolName
 			if sl.Group != wave.NoGroup {
@@ -204,8 +210,11 @@ func (s *Server) slipDocument(b wave.SlipBatch) slipDoc {
 			}
 			loc := s.Locales.Localizer(sl.Language)
 			g.Slips = append(g.Slips, slipView{Slip: text, Lang: loc.Tag(), Dir: loc.Dir(), QR: qr})
-			if coverage != nil && !coverage.Covers(text.Instructions+text.CodeLabel+text.Private) {
-				text = s.slipTexts("en", header, sl, join)
+			if coverage != nil {
+				if !coverage.Covers(text.Instructions + text.CodeLabel + text.Private) {
+					text = s.slipTexts("en", header, sl, join)
+				}
+				text.Name, text.Header = coverage.Fit(text.Name), coverage.Fit(text.Header)
 			}
 			pg.Slips = append(pg.Slips, text)
 		}
@@ -227,10 +236,7 @@ func (s *Server) slipTexts(lang, header string, sl wave.Slip, join string) slips
 
 // slipCover is the teacher's sheet: how to run the survey in ten minutes, and who has not answered.
 func (s *Server) slipCover(b wave.SlipBatch, key string, pending []string) slips.Cover {
-	where := b.SchoolName
-	if !b.Whole || key != wave.NoGroup {
-		where += ", " + groupLabel(b.Wave, key)
-	}
+	where := b.SchoolName + ", " + groupLabel(b.Wave, key)
 	privacy := "Answers are anonymous: nobody at school can see what a student answered."
 	if b.Wave.Mode == store.ModeConfidential {
 		privacy = "Answers are confidential: only the staff who support students (counselors, the school's leaders) may see them, to offer help."

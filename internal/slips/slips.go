@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/image/font/gofont/gomonobold"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
+	"golang.org/x/text/unicode/norm"
 	"rsc.io/qr"
 )
 
@@ -102,20 +104,51 @@ func NewCoverage() (*Coverage, error) {
 // from the browser instead, where the reader's fonts and shaping apply.
 func (c *Coverage) Covers(s string) bool {
 	for _, r := range s {
-		if r < 0x20 {
-			continue
-		}
-		if g, err := c.font.GlyphIndex(&c.buf, r); err != nil || g == 0 {
+		if !c.has(r) {
 			return false
 		}
 	}
 	return true
 }
 
-// Write renders doc as a PDF on paper of size to w. created fixes the document's date, so the
-// same input gives the same bytes.
+func (c *Coverage) has(r rune) bool {
+	if r < 0x20 {
+		return true
+	}
+	g, err := c.font.GlyphIndex(&c.buf, r)
+	return err == nil && g != 0
+}
+
+// Fit is s as the PDF's fonts can draw it: a letter they lack loses accents from the outside in
+// until they have it ("Nguyễn" becomes "Nguyên"), and a letter of another script becomes "?".
+// Names are printed this way on PDF slips; the browser's print page shows them exactly.
+func (c *Coverage) Fit(s string) string {
+	if c.Covers(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if c.has(r) {
+			b.WriteRune(r)
+			continue
+		}
+		d := []rune(norm.NFD.String(string(r)))
+		fitted := "?"
+		for n := len(d) - 1; n >= 1; n-- {
+			if cand := []rune(norm.NFC.String(string(d[:n]))); len(cand) == 1 && c.has(cand[0]) {
+				fitted = string(cand)
+				break
+			}
+		}
+		b.WriteString(fitted)
+	}
+	return b.String()
+}
+
+// Write renders doc as a PDF on paper of size to w, dated created.
 func Write(w io.Writer, doc Document, size Size, created time.Time) error {
 	pdf := fpdf.New("P", "mm", string(size), "")
+	pdf.SetCatalogSort(true) // fonts and images listed in a fixed order
 	pdf.SetCreationDate(created)
 	pdf.SetModificationDate(created)
 	pdf.SetTitle(doc.Title, true)
