@@ -47,6 +47,8 @@ func printLinks(env *Env, l demo.Links) {
 	line("family survey", l.FamilySurvey)
 	line("staff survey", l.StaffSurvey)
 	line("dashboard", l.Dashboard)
+	line("link slips", l.Slips)
+	line("type a code", l.EnterCode)
 	if l.LoginUser != "" {
 		fmt.Fprintf(env.Stdout, "login: %s %s\n", l.LoginUser, l.LoginPassword)
 	}

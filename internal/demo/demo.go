@@ -23,6 +23,8 @@ type Links struct {
 	FamilySurvey  string
 	StaffSurvey   string
 	Dashboard     string
+	Slips         string // the student wave's printable link slips
+	EnterCode     string // the page where a slip's personal code (or a class code) is typed
 	LoginUser     string
 	LoginPassword string
 }
@@ -67,6 +69,8 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 		return l, fmt.Errorf("demo results: %w", err)
 	}
 	l.Dashboard = baseURL + "/admin/results"
+	l.Slips = fmt.Sprintf("%s/admin/waves/%d/slips", baseURL, ids["student-pulse"])
+	l.EnterCode = baseURL + "/j"
 	log.Info("demo district ready", "district_id", districtID)
 	return l, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -213,4 +214,49 @@ func (f *adminFixture) issueClassCode(t *testing.T) string {
 		t.Fatalf("no code on\n%s", page)
 	}
 	return m[1]
+}
+
+// BenchmarkSlipsPrint1000 prints the slips of 1,000 students of one school, as the print page
+// and as a PDF, through the server: fresh tokens and codes stored in one transaction with the
+// audit row, 1,000 QR codes drawn, the page or PDF laid out.
+func BenchmarkSlipsPrint1000(b *testing.B) {
+	for _, format := range []string{"html", "pdf"} {
+		b.Run(format, func(b *testing.B) {
+			bw := newBenchWorld(b, 1000)
+			ctx := context.Background()
+			a := auth.New(bw.st, auth.Options{Argon2: auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}})
+			email := fmt.Sprintf("slips@d%d.test", bw.district)
+			_, err := a.CreateUser(ctx, nil, auth.NewUser{DistrictID: bw.district, Email: email, Role: auth.DistrictAdmin, Password: staffPassword})
+			must2(b, err)
+			session, _, err := a.SignIn(ctx, email, staffPassword, "127.0.0.1")
+			must2(b, err)
+			h := bw.h
+			must2(b, bw.st.DB.Exec("UPDATE people SET given_name = 'Student', family_name = 'Number ' || sourced_id WHERE district_id = ?", bw.district).Error)
+			var school int64
+			must2(b, bw.st.DB.Model(&store.WaveSchool{}).Where("district_id = ? AND wave_id = ?", bw.district, bw.wave).Pluck("school_id", &school).Error)
+			form := url.Values{"_csrf": {benchCSRF}, "school": {fmt.Sprint(school)}, "all": {"1"}, "format": {format}}
+			var size int
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, fmt.Sprintf("/admin/waves/%d/slips", bw.wave), strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.AddCookie(&http.Cookie{Name: "_csrf", Value: benchCSRF})
+				req.AddCookie(&http.Cookie{Name: "tp_session", Value: session})
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("print: %d %.300s", rec.Code, rec.Body.String())
+				}
+				size = rec.Body.Len()
+			}
+			b.ReportMetric(float64(size)/1024, "KiB/print")
+		})
+	}
+}
+
+func must2(b *testing.B, err error) {
+	b.Helper()
+	if err != nil {
+		b.Fatal(err)
+	}
 }

@@ -16,7 +16,7 @@ import (
 
 func sample(n int) slips.Document {
 	g := slips.Group{Cover: slips.Cover{Title: "Survey slips: Lincoln Elementary, Room 12", Subtitle: "Student pulse, fall",
-		Steps: []string{"Hand each student the slip with their name.", "They scan the QR code, or open https://survey.example.org/j and type the code on their slip.", "Collect the slips that were not used and shred them."},
+		Steps:     []string{"Hand each student the slip with their name.", "They scan the QR code, or open https://survey.example.org/j and type the code on their slip.", "Collect the slips that were not used and shred them."},
 		ListTitle: fmt.Sprintf("Not answered yet: %d", n), Note: "Printing these slips again gives new codes."}}
 	for i := range n {
 		name := fmt.Sprintf("Student Number%03d", i)
