@@ -89,6 +89,9 @@ type view struct {
 	Base      string
 	Q         string // "?lang=xx", appended to every link and form so the choice sticks
 	Title     string
+	// FormID, on a page whose answers a language switch must keep, names the page's form: the
+	// switcher's entries are then submit buttons of that form instead of links.
+	FormID string
 }
 
 func (s *Server) newView(c echo.Context, r respondent, path string) view {

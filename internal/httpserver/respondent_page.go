@@ -33,6 +33,7 @@ type pageView struct {
 	CommentQ    string
 	Action      string
 	BackURL     string
+	SkipNotice  bool // Next was pressed with nothing chosen: say once that skipping is fine
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -91,7 +92,20 @@ func (s *Server) respondentSave(c echo.Context) error {
 	if back {
 		next = p
 	}
-	if err := s.Waves.SavePage(c.Request().Context(), r.sess, p, values, comment, next, r.lang); err != nil {
+	// A language switch on this page is a submit of its form: what is ticked is saved, and the
+	// same page comes back in the new language.
+	switchTo, switching := s.Locales.Supported(form.Get("switch_lang"))
+	lang := r.lang
+	if switching {
+		next, lang = p+1, switchTo
+	}
+	if !back && !switching && !form.Has("skip_ok") && nothingChosen(values) && (comment == nil || *comment == "") {
+		// Nothing chosen on the page: say once that skipping is fine, then let Next go on.
+		v := s.pageView(c, r, p, values, nil)
+		v.SkipNotice = true
+		return s.render.render(c, http.StatusOK, r.lang, "page", v)
+	}
+	if err := s.Waves.SavePage(c.Request().Context(), r.sess, p, values, comment, next, lang); err != nil {
 		var fe wave.FieldErrors
 		if errors.As(err, &fe) {
 			return s.render.render(c, http.StatusUnprocessableEntity, r.lang, "page", s.pageView(c, r, p, values, fe))
@@ -99,8 +113,10 @@ func (s *Server) respondentSave(c echo.Context) error {
 		r.err = err
 		return s.respondentError(c, r)
 	}
-	q := "?lang=" + r.lang
+	q := "?lang=" + lang
 	switch {
+	case switching:
+		return c.Redirect(http.StatusSeeOther, r.base+"/p/"+itoa(p+1)+q)
 	case back && p == 0:
 		return c.Redirect(http.StatusSeeOther, r.base+q)
 	case back:
@@ -123,6 +139,7 @@ func (s *Server) pageViewFor(csrf string, r respondent, p int, posted map[string
 	sess, in := r.sess, r.sess.Instrument
 	path := r.base + "/p/" + itoa(p+1)
 	v := pageView{view: s.viewFor(csrf, r, path), Page: p + 1, Pages: sess.Pages(), HasErrors: len(fe) > 0}
+	v.FormID = "answers" // switching language saves what is ticked (see respondentSave)
 	v.Action = path + v.Q
 	labels := in.Scale.Labels[r.lang]
 	if len(labels) != in.Scale.Points {
@@ -157,4 +174,14 @@ func (s *Server) pageViewFor(csrf string, r respondent, p int, posted map[string
 		v.CommentQ = in.Comment.Prompt[r.lang]
 	}
 	return v
+}
+
+// nothingChosen reports whether a page was sent with no answer at all (not even "skip").
+func nothingChosen(values map[string]string) bool {
+	for _, v := range values {
+		if v != "" {
+			return false
+		}
+	}
+	return true
 }

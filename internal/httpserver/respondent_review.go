@@ -39,6 +39,7 @@ func (s *Server) respondentReview(c echo.Context) error {
 	if len(labels) != in.Scale.Points {
 		labels = in.Scale.Labels["en"]
 	}
+	firstSkipped := -1
 	for i, it := range in.Items {
 		text := it.Text[r.lang]
 		if text == "" {
@@ -49,8 +50,15 @@ func (s *Server) respondentReview(c echo.Context) error {
 			row.Answer = labels[a]
 		} else {
 			row.Unanswered = true
+			if firstSkipped < 0 {
+				firstSkipped = i
+			}
 		}
 		v.Rows = append(v.Rows, row)
+	}
+	if firstSkipped >= 0 {
+		// "Change answers" goes where a change is likeliest wanted: the first question skipped.
+		v.EditURL = v.Rows[firstSkipped].PageURL
 	}
 	return s.render.render(c, http.StatusOK, r.lang, "review", v)
 }

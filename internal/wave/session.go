@@ -436,7 +436,7 @@ func (s *Service) submit(ctx context.Context, tx *gorm.DB, sess *Session, lang s
 		// this submission (a double tap, a stale tab, a second text) then finds the marker, which
 		// SavePage's upsert never overwrites, instead of writing the answers back under the
 		// invitation — in an anonymous wave, a link from the answers to the person.
-		marker := store.Draft{DistrictID: w.DistrictID, Owner: sess.Owner, WaveID: w.ID, SchoolID: sess.SchoolID, Submitted: true, UpdatedAt: s.coarse(w)}
+		marker := store.Draft{DistrictID: w.DistrictID, Owner: sess.Owner, WaveID: w.ID, SchoolID: sess.SchoolID, Submitted: true, Language: lang, UpdatedAt: s.coarse(w)}
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "district_id"}, {Name: "owner"}},
 			DoUpdates: clause.AssignmentColumns([]string{"answers", "comment", "page", "language", "submitted", "updated_at"}),
