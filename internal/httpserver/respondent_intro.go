@@ -15,6 +15,8 @@ type introView struct {
 	Anonymous bool
 	Floor     int
 	Minutes   int
+	School    string // the school the survey is about: two texts from two schools must be told apart
+	Family    bool
 	Resume    bool
 	FirstPage string
 	ResumeURL string
@@ -33,7 +35,12 @@ func (s *Server) respondentIntro(c echo.Context) error {
 		return err
 	}
 	v := introView{view: s.newView(c, r, r.base), Anonymous: r.sess.Wave.Mode == store.ModeAnonymous, Floor: s.Config.MinGroupSize,
-		Minutes: minutesFor(len(r.sess.Instrument.Items))}
+		Minutes: minutesFor(len(r.sess.Instrument.Items)), Family: r.sess.Wave.Audience == "family"}
+	name, err := s.Waves.SchoolName(c.Request().Context(), r.sess.Wave.DistrictID, r.sess.SchoolID)
+	if err != nil {
+		return err
+	}
+	v.School = name
 	v.FirstPage = r.base + "/p/1" + v.Q
 	if p := r.sess.Draft.Page; !r.sess.Draft.UpdatedAt.IsZero() && p > 0 {
 		v.Resume = true

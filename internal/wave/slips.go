@@ -373,3 +373,16 @@ func IsClassCode(code string) bool {
 
 // classCodeLength is the length of a class code (NewCode) without spaces or dashes.
 const classCodeLength = 10
+
+// SchoolName is the name of a school, for pages that must say which school a survey is about.
+func (s *Service) SchoolName(ctx context.Context, districtID, schoolID int64) (string, error) {
+	var names []string
+	err := s.Store.DB.WithContext(ctx).Model(&store.School{}).Where("district_id = ? AND id = ?", districtID, schoolID).Limit(1).Pluck("name", &names).Error
+	if err != nil {
+		return "", fmt.Errorf("school name: %w", err)
+	}
+	if len(names) == 0 {
+		return "", nil
+	}
+	return names[0], nil
+}
