@@ -296,13 +296,13 @@ func (r *Runner) finish(j Job, runErr error) error {
 		r.nowMS(), msg, j.Name, r.Holder).Error
 }
 
-// Counted adapts a "do the work, say how many" function to a Func that logs the count when
-// there was any work, e.g. jobs.Counted(svc.PurgeEnded, log, "purged drafts of ended waves").
-func Counted(fn func(context.Context) (int, error), log *slog.Logger, msg string) Func {
+// Counted adapts a "do the work, say how many" function to a Func that logs the count at level
+// when there was any work, e.g. jobs.Counted(svc.PurgeEnded, log, slog.LevelInfo, "purged drafts").
+func Counted[N int | int64](fn func(context.Context) (N, error), log *slog.Logger, level slog.Level, msg string) Func {
 	return func(ctx context.Context) error {
 		n, err := fn(ctx)
 		if err == nil && n > 0 {
-			log.Info(msg, "count", n)
+			log.Log(ctx, level, msg, "count", n)
 		}
 		return err
 	}
