@@ -93,6 +93,8 @@ func TestTwoServersRunEachJobOncePerTick(t *testing.T) {
 	vars := map[string]string{"TRUSTPULSE_LOG_LEVEL": "debug"}
 	a := startInstance(t, &cli.Env{Getenv: getenv(vars), Clock: clk}, "--addr", "127.0.0.1:0", "--db", testdb.URL(t))
 	b := startInstance(t, &cli.Env{Getenv: getenv(vars), Clock: clk}, "--addr", "127.0.0.1:0", "--db", testdb.URL(t), "--role", "worker")
+	// A third, web-only server on the same clock runs no jobs: it adds no sleepers and no runs.
+	web := startInstance(t, &cli.Env{Getenv: getenv(vars), Clock: clk}, "--addr", "127.0.0.1:0", "--db", testdb.URL(t), "--role", "web")
 	const jobsPerServer = 4 // wave-purge, results-refresh, measures-calibrate, sms-housekeeping
 	idle := func(when string) {
 		t.Helper()
@@ -107,6 +109,18 @@ func TestTwoServersRunEachJobOncePerTick(t *testing.T) {
 	}
 	clk.Advance(10 * time.Minute)
 	idle("after ten minutes")
+	// The worker answers health checks and nothing else; the web server serves pages.
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/login": 404} {
+		if code, _, _ := get(t, b.base+path); code != want {
+			t.Errorf("worker GET %s = %d, want %d", path, code, want)
+		}
+	}
+	if code, _, _ := get(t, web.base+"/login"); code != 200 {
+		t.Errorf("web GET /login = %d, want 200", code)
+	}
+	if n := len(jobRuns(web.stderr.String())); n != 0 || web.stop() != 0 {
+		t.Errorf("the web-only server ran %d jobs or did not stop cleanly:\n%s", n, web.stderr.String())
+	}
 	if code := a.stop(); code != 0 {
 		t.Fatalf("server a exited %d", code)
 	}

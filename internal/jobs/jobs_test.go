@@ -178,3 +178,60 @@ func TestInvalidJobListIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A long run keeps its lease by renewing it, so no other instance starts the job meanwhile; a run
+// whose lease was taken from it (its process stalled past the lease) is cancelled.
+func TestLongRunRenewsItsLeaseAndALostLeaseCancelsIt(t *testing.T) {
+	st := testdb.Postgres(t)
+	name := "long-" + fmt.Sprint(store.NewID())
+	const lease = 300 * time.Millisecond // renewed every 100 ms (wall time)
+	started := make(chan struct{})
+	var others atomic.Int32
+	var cause atomic.Value
+	long := func(ctx context.Context) error {
+		close(started)
+		<-ctx.Done()
+		cause.Store(context.Cause(ctx).Error())
+		return ctx.Err()
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	a := &jobs.Runner{Store: st, Log: quiet(), Holder: "a", Lease: lease}
+	b := &jobs.Runner{Store: st, Log: quiet(), Holder: "b", Lease: lease}
+	go a.Run(ctx, []jobs.Job{{Name: name, Interval: 10 * time.Millisecond, Run: long}})
+	<-started
+	go b.Run(ctx, []jobs.Job{{Name: name, Interval: 10 * time.Millisecond, Run: func(context.Context) error { others.Add(1); return nil }}})
+	leaseUntil := func() (until int64, holder string) {
+		var row struct {
+			LeaseUntilMS int64
+			Holder       string
+		}
+		st.DB.Table("job_leases").Where("name = ?", name).Select("lease_until_ms, holder").Scan(&row)
+		return row.LeaseUntilMS, row.Holder
+	}
+	first, _ := leaseUntil()
+	// Wait (polling the row) until the lease has been renewed past three lease lengths.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if until, _ := leaseUntil(); until > first+3*lease.Milliseconds() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the lease was never renewed")
+		}
+	}
+	if others.Load() != 0 {
+		t.Fatal("another instance ran the job while its run held a renewed lease")
+	}
+	// Another instance takes the lease from under the run: the run's next renewal fails.
+	if err := st.DB.Exec("UPDATE job_leases SET holder = 'thief' WHERE name = ?", name).Error; err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); cause.Load() == nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the run was not cancelled after losing its lease")
+		}
+	}
+	if c := cause.Load().(string); !strings.Contains(c, "lease lost") {
+		t.Fatalf("run cancelled with %q, want the lost lease", c)
+	}
+}
