@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -191,7 +192,9 @@ func (r *Runner) tick(ctx context.Context, j Job) (time.Duration, error) {
 	now := r.nowMS()
 	due := row.NextRunMS
 	if due <= now && row.LeaseUntilMS > now {
-		due = row.LeaseUntilMS // another instance is still running a late run
+		// Another instance is still running a late run: look again at its lease's end or in one
+		// interval, whichever is sooner.
+		due = min(row.LeaseUntilMS, now+j.Interval.Milliseconds())
 	}
 	if wait := time.Duration(due-now) * time.Millisecond; wait > 0 {
 		return wait, nil
@@ -250,7 +253,7 @@ func (r *Runner) run(ctx context.Context, j Job) {
 		}
 	}()
 	start := time.Now()
-	err := j.Run(runCtx)
+	err := call(runCtx, j.Run)
 	close(done)
 	took := time.Since(start)
 	if cause := context.Cause(runCtx); err != nil && cause != nil {
@@ -267,6 +270,17 @@ func (r *Runner) run(ctx context.Context, j Job) {
 	if ferr := r.finish(j, err); ferr != nil {
 		r.Log.Error("job: release lease", "job", j.Name, "err", ferr)
 	}
+}
+
+// call runs fn, turning a panic into an error (with its stack) so that one bad run is logged and
+// recorded like any failure, as a panicking request is, instead of killing every other job.
+func call(ctx context.Context, fn Func) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(ctx)
 }
 
 func (r *Runner) renew(j Job) (bool, error) {

@@ -235,3 +235,26 @@ func TestLongRunRenewsItsLeaseAndALostLeaseCancelsIt(t *testing.T) {
 		t.Fatalf("run cancelled with %q, want the lost lease", c)
 	}
 }
+
+// A panicking run is a failed run: it is recorded on the job's row and the job runs again.
+func TestPanickingRunIsRecordedAsAFailure(t *testing.T) {
+	st := testdb.Postgres(t)
+	clk := jobstest.New(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
+	name := "panic-" + fmt.Sprint(store.NewID())
+	var calls atomic.Int32
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	r := &jobs.Runner{Store: st, Log: quiet(), Clock: clk}
+	go r.Run(ctx, []jobs.Job{{Name: name, Interval: time.Minute, Run: func(context.Context) error {
+		calls.Add(1)
+		panic("nil map")
+	}}})
+	clk.WaitForSleepers(1, 10*time.Second)
+	clk.Advance(time.Minute)
+	clk.WaitForSleepers(1, 10*time.Second)
+	var lastError string
+	st.DB.Table("job_leases").Where("name = ?", name).Select("last_error").Scan(&lastError)
+	if calls.Load() != 2 || !strings.HasPrefix(lastError, "panic: nil map") {
+		t.Fatalf("calls %d, last_error %q; want 2 runs and the panic recorded", calls.Load(), lastError)
+	}
+}
