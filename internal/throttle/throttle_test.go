@@ -96,3 +96,23 @@ func TestReturnedTokensAreReusedUpToTheBurst(t *testing.T) {
 		t.Fatalf("after returning 5 = %d, %v; want 3 (capped at the burst)", n, err)
 	}
 }
+
+// The cost of one take (one short transaction on the bucket's row) with 8 senders contending on
+// one PostgreSQL row: what bounds a bucket's takes per second. Senders take about 100 ms of the
+// rate per take, so a bucket needs only ~10 takes a second under load.
+func BenchmarkContendedTake(b *testing.B) {
+	st := testdb.Shared(b)
+	defer st.Close()
+	bucket := &throttle.Bucket{Store: st, Rate: 1e9, Burst: 1e9}
+	key := throttle.Key{DistrictID: store.NewID(), Channel: "sms"}
+	b.SetParallelism(4) // × GOMAXPROCS (2) = 8 senders
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := bucket.Wait(context.Background(), key, 10); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
