@@ -145,6 +145,10 @@ func openRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (cont
 
 // periodicJobs is every periodic background job. Each runs once per interval across all worker
 // processes on the database (internal/jobs). Add a job here: one line, name, interval, func.
+// An old-style `svc.X.RunY(ctx, interval, log)` ticker loop becomes the one pass inside its loop,
+// as a func(ctx) error (or func(ctx) (int, error) wrapped in jobs.Counted), listed here. Work
+// that must run on every worker instance — a queue drained with FOR UPDATE SKIP LOCKED, like the
+// SMS sender — is a component in serveUntilDone instead.
 func periodicJobs(svc services, log *slog.Logger) []jobs.Job {
 	return []jobs.Job{
 		{Name: "wave-purge", Interval: 10 * time.Minute, Run: jobs.Counted(svc.waves.PurgeEnded, log, slog.LevelInfo, "purged drafts of ended waves")},
