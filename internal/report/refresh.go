@@ -161,6 +161,9 @@ func (s *Service) refreshWave(ctx context.Context, districtID, waveID int64) (bo
 	}
 	attrs := Attributes(in.Audience, d.Settings)
 	policy := ReleasePolicyOf(d.Settings)
+	if idle, err := s.idle(ctx, w, policy, zone); err != nil || idle {
+		return false, err
+	}
 	changed := false
 	err = s.Store.Tx(ctx, func(tx *gorm.DB) error {
 		state, err := lockWave(tx, districtID, waveID)
@@ -212,6 +215,33 @@ func (s *Service) refreshWave(ctx context.Context, districtID, waveID int64) (bo
 		return false, fmt.Errorf("refresh wave %d: %w", waveID, err)
 	}
 	return changed, nil
+}
+
+// idle reports, without locking or writing anything, that a wave's last decision still stands:
+// it is built, not stale, its held responses and the schedule's answer are as they were, and its
+// invitations did not change. A wave whose held batch cannot be released yet is due on every tick
+// (its responses stay queued); this keeps such ticks to a few reads. A race with another refresher
+// at worst leaves the work to the next tick, where the locked path decides it.
+func (s *Service) idle(ctx context.Context, w store.Wave, p ReleasePolicy, zone *time.Location) (bool, error) {
+	db := s.Store.DB.WithContext(ctx)
+	var states []store.RollupWave
+	if err := db.Where("district_id = ? AND wave_id = ?", w.DistrictID, w.ID).Find(&states).Error; err != nil {
+		return false, fmt.Errorf("wave state: %w", err)
+	}
+	if len(states) == 0 || states[0].Stale || states[0].BuiltAt == nil || states[0].Held == 0 {
+		return false, nil
+	}
+	st := states[0]
+	var held, invitations int64
+	if err := db.Table("responses r").Where("r.district_id = ? AND r.wave_id = ? AND "+unreleased, w.DistrictID, w.ID).Count(&held).Error; err != nil {
+		return false, fmt.Errorf("count held responses: %w", err)
+	}
+	if err := db.Model(&store.Invitation{}).Where("district_id = ? AND wave_id = ?", w.DistrictID, w.ID).Count(&invitations).Error; err != nil {
+		return false, fmt.Errorf("count invitations: %w", err)
+	}
+	in := ReleaseInput{Anonymous: w.Mode == store.ModeAnonymous, Closed: w.Status == store.StatusClosed, Now: s.Store.Now(), Zone: zone, LastRelease: st.ReleasedAt}
+	due := ReleaseDue(p, in) || !in.Anonymous
+	return int(held) == st.Held && due == st.HeldDue && int(invitations) == st.Invitations, nil
 }
 
 // waveZone is the time zone a daily release time is read in: the wave's schools' (the first by
