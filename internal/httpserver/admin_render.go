@@ -46,7 +46,7 @@ func newAdminRenderer() (*adminRenderer, error) {
 			}
 			return t.In(loc).Format("2006-01-02 15:04 MST")
 		},
-		"utc":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"utc": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 		"deref": func(t *time.Time) time.Time {
 			if t == nil {
 				return time.Time{}
