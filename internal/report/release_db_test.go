@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"context"
+	"sync"
 	"errors"
 	"fmt"
 	"strings"
@@ -56,7 +57,11 @@ func released(t *testing.T, st *store.Store, w store.Wave) int64 {
 // all — shown or hidden — until every cell they change has k = 5 new responses; then they are
 // released together as the next batch.
 func TestReleaseInBatches(t *testing.T) {
-	f := newFixture(t, testdb.Postgres(t))
+	testdb.Each(t, testReleaseInBatches)
+}
+
+func testReleaseInBatches(t *testing.T, db *store.Store) {
+	f := newFixture(t, db)
 	a := f.schools[0]
 	w := f.wave(t, "spring", f.st.Now().Add(-time.Hour))
 	f.answer(t, w, a, store.Attrs{"gender": "female", "grade": "09"}, 20, 0)
@@ -157,5 +162,44 @@ func TestRefreshContinuesPastAFailingWave(t *testing.T) {
 	}
 	if b, err := f.rep.Build(ctx, f.district, broken.ID); err != nil || b.Error != "" || b.Stale || !strings.Contains(shown(t, f.st, broken), "n=12") {
 		t.Errorf("after the fix: %+v %v\n%s", b, err, shown(t, f.st, broken))
+	}
+}
+
+// TestTwoRefreshersReleaseOnce: two refreshers (two servers) on one database, racing over the same
+// held batch and the same queued rebuild, release and count every response exactly once.
+func TestTwoRefreshersReleaseOnce(t *testing.T) {
+	f := newFixture(t, testdb.Postgres(t))
+	ctx := context.Background()
+	w := f.wave(t, "raced", f.st.Now().Add(-time.Hour))
+	f.answer(t, w, f.schools[0], nil, 12, 0)
+	f.refresh(t)
+	f.answer(t, w, f.schools[0], nil, 20, 0)
+	f.answer(t, w, f.schools[1], nil, 20, 0)
+	must(t, f.rep.SetReporting(ctx, f.district, 10, nil, nil)) // queues a rebuild of the wave too
+	other := &report.Service{Store: f.st, Surveys: f.rep.Surveys, Floor: 10}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	start := make(chan struct{})
+	for i, rs := range []*report.Service{f.rep, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = rs.Refresh(ctx)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		must(t, err)
+	}
+	var batches []int
+	must(t, f.st.DB.Model(&store.ResponseRelease{}).Where("district_id = ? AND wave_id = ?", f.district, w.ID).
+		Distinct("batch").Order("batch").Pluck("batch", &batches).Error)
+	if n := released(t, f.st, w); n != 52 || fmt.Sprint(batches) != "[1 2]" {
+		t.Errorf("%d of 52 released in batches %v, want 52 in [1 2]", n, batches)
+	}
+	if got := shown(t, f.st, w); !strings.Contains(got, "n=52") {
+		t.Errorf("district total is not 52:\n%s", got)
 	}
 }
