@@ -47,6 +47,18 @@ func (f *apiFixture) snapshot(t *testing.T) resultsSnapshot {
 		t.Fatalf("items export: %d %s", code, csv)
 	}
 	s.items = strings.Split(strings.TrimSpace(csv), "\n")
+	// The exports with response rates and subgroup tables, and the district overview.
+	for _, path := range []string{
+		fmt.Sprintf("/admin/results/schools/%d?wave=%d&format=csv&table=rates", f.school, f.waveAB.ID),
+		fmt.Sprintf("/admin/results/schools/%d?wave=%d&by=grade&format=csv&table=subgroups", f.school, f.waveAB.ID),
+		fmt.Sprintf("/admin/results?wave=%d&format=csv", f.waveAB.ID),
+	} {
+		code, body, _ := b.do("GET", path, nil)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", path, code, body)
+		}
+		s.api[path] = map[string]any{"csv": body}
+	}
 	return s
 }
 
@@ -83,7 +95,7 @@ func TestBeforeAfterAttackRecoversNothing(t *testing.T) {
 	measures := map[string]bool{}
 	for path, b := range before.api {
 		a := after.api[path]
-		if !strings.Contains(path, "/results?") {
+		if !strings.HasPrefix(path, "/api/v1/results?") {
 			if fmt.Sprint(a) != fmt.Sprint(b) {
 				measures["participation"] = true
 			}
