@@ -2,10 +2,10 @@ package report_test
 
 import (
 	"context"
-	"sync"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
