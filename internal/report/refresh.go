@@ -239,7 +239,8 @@ func (s *Service) idle(ctx context.Context, w store.Wave, p ReleasePolicy, zone 
 	if err := db.Model(&store.Invitation{}).Where("district_id = ? AND wave_id = ?", w.DistrictID, w.ID).Count(&invitations).Error; err != nil {
 		return false, fmt.Errorf("count invitations: %w", err)
 	}
-	in := ReleaseInput{Anonymous: w.Mode == store.ModeAnonymous, Closed: w.Status == store.StatusClosed, Now: s.Store.Now(), Zone: zone, LastRelease: st.ReleasedAt}
+	in := ReleaseInput{Anonymous: w.Mode == store.ModeAnonymous, Closed: w.Status == store.StatusClosed, Now: s.Store.Now(), Zone: zone,
+		Opened: w.OpensAt, LastRelease: st.ReleasedAt}
 	due := ReleaseDue(p, in) || !in.Anonymous
 	return int(held) == st.Held && due == st.HeldDue && int(invitations) == st.Invitations, nil
 }
@@ -280,7 +281,7 @@ func (s *Service) release(tx *gorm.DB, w store.Wave, in *survey.Instrument, attr
 		return releaseOutcome{}, fmt.Errorf("count held responses: %w", err)
 	}
 	input := ReleaseInput{Anonymous: w.Mode == store.ModeAnonymous, Closed: w.Status == store.StatusClosed, Held: int(held),
-		FirstRelease: state.ReleaseBatch == 0, Now: now, Zone: zone, LastRelease: state.ReleasedAt}
+		FirstRelease: state.ReleaseBatch == 0, Now: now, Zone: zone, Opened: w.OpensAt, LastRelease: state.ReleasedAt}
 	due := ReleaseDue(p, input) || !input.Anonymous
 	out := releaseOutcome{held: int(held), due: due}
 	if held == 0 || (!full && int(held) == state.Held && due == state.HeldDue) {

@@ -121,6 +121,7 @@ type ReleaseInput struct {
 	FirstRelease bool
 	Now          time.Time
 	Zone         *time.Location // the daily time's time zone
+	Opened       time.Time      // when the wave opened
 	LastRelease  *time.Time
 }
 
@@ -141,7 +142,8 @@ type ReleaseDecision struct {
 }
 
 // ReleaseDue reports whether the schedule allows a release at now: always in batch mode; in
-// daily mode once the day's release time has passed with no release since; at close, once the
+// daily mode once a release time has passed with no release since (or, before the first, since
+// the wave opened); at close, once the
 // wave has closed (a closed wave is due in every mode, for its last batch).
 func ReleaseDue(p ReleasePolicy, in ReleaseInput) bool {
 	if in.Closed {
@@ -165,7 +167,11 @@ func ReleaseDue(p ReleasePolicy, in ReleaseInput) bool {
 		if local.Before(boundary) {
 			boundary = boundary.AddDate(0, 0, -1)
 		}
-		return in.LastRelease == nil || in.LastRelease.Before(boundary)
+		since := in.Opened // nothing released yet: the first daily time after the wave opened
+		if in.LastRelease != nil {
+			since = *in.LastRelease
+		}
+		return since.Before(boundary)
 	}
 	return false
 }

@@ -203,3 +203,39 @@ func TestTwoRefreshersReleaseOnce(t *testing.T) {
 		t.Errorf("district total is not 52:\n%s", got)
 	}
 }
+
+// TestDailyRelease: under a daily release at 14:30 (the schools' zone is UTC here), a batch that
+// meets the rule waits until 14:30, is released once that day, and the next day's batch waits for
+// the next 14:30 — the held set unchanged in between, so only the clock decides.
+func TestDailyRelease(t *testing.T) {
+	st := testdb.Postgres(t)
+	now := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+	st.Now = func() time.Time { return now }
+	f := newFixture(t, st)
+	ctx := context.Background()
+	must(t, f.rep.SetResults(ctx, f.district, 10, nil, nil, report.ReleasePolicy{Mode: report.ReleaseDaily, K: 5, At: "14:30"}))
+	w := f.wave(t, "daily", now.Add(-time.Hour))
+	f.answer(t, w, f.schools[0], nil, 12, 0)
+	f.refresh(t)
+	if n := released(t, st, w); n != 0 {
+		t.Fatalf("released %d before the first 14:30", n)
+	}
+	now = time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+	f.refresh(t)
+	if n := released(t, st, w); n != 12 {
+		t.Fatalf("released %d of 12 at 14:30", n)
+	}
+	f.answer(t, w, f.schools[0], nil, 6, 0)
+	now = time.Date(2026, 3, 10, 20, 0, 0, 0, time.UTC)
+	f.refresh(t)
+	now = time.Date(2026, 3, 11, 14, 29, 0, 0, time.UTC)
+	f.refresh(t)
+	if n := released(t, st, w); n != 12 {
+		t.Fatalf("released %d, want 12 until the next 14:30", n)
+	}
+	now = time.Date(2026, 3, 11, 14, 31, 0, 0, time.UTC)
+	f.refresh(t)
+	if n := released(t, st, w); n != 18 {
+		t.Errorf("released %d of 18 after the second 14:30", n)
+	}
+}

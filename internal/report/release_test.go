@@ -54,7 +54,8 @@ func TestDecideRelease(t *testing.T) {
 		if c := delta[Key{}]; c != nil {
 			n = c.N
 		}
-		return ReleaseInput{Anonymous: true, Held: n, Delta: delta, FirstRelease: last == nil, Now: now, Zone: chicago, LastRelease: last}
+		return ReleaseInput{Anonymous: true, Held: n, Delta: delta, FirstRelease: last == nil, Now: now, Zone: chicago, LastRelease: last,
+			Opened: at("2026-03-09 08:00")}
 	}
 	noon := at("2026-03-10 12:00")
 	tests := []struct {
@@ -73,6 +74,8 @@ func TestDecideRelease(t *testing.T) {
 		{"daily: after the time", daily, base(daily, five, ptr(at("2026-03-09 14:31")), at("2026-03-10 14:30")), true, ReasonReleased},
 		{"daily: already released today", daily, base(daily, five, ptr(at("2026-03-10 14:31")), at("2026-03-10 20:00")), false, ReasonNotYet},
 		{"daily: after midnight, yesterday's time counts", daily, base(daily, five, ptr(at("2026-03-09 10:00")), at("2026-03-10 01:00")), true, ReasonReleased},
+		{"daily: the first release waits for the first time after opening", daily, base(daily, five, nil, at("2026-03-09 14:00")), false, ReasonNotYet},
+		{"daily: the first release at that time", daily, base(daily, one, nil, at("2026-03-09 14:30")), true, ReasonReleased},
 		{"daily: due but one response", daily, base(daily, one, ptr(at("2026-03-09 14:31")), at("2026-03-10 15:00")), false, ReasonSmallCell},
 		{"close: open wave waits", atClose, base(atClose, five, nil, noon), false, ReasonNotYet},
 		{"close: closed wave goes", atClose, func() ReleaseInput { in := base(atClose, one, nil, noon); in.Closed = true; return in }(), true, ReasonReleased},
