@@ -308,6 +308,15 @@ func (s *Service) release(tx *gorm.DB, w store.Wave, in *survey.Instrument, attr
 	}
 	input.Held, input.Delta = len(ids), delta
 	decision := DecideRelease(p, input)
+	if !decision.Release && decision.Reason == ReasonSmallCell {
+		// Not all of them: release the part that meets the rule, so one respondent of a rare
+		// group does not hold everyone else's answers back until close.
+		var err error
+		if ids, delta, err = selectHeld(tx, w, in, attrs, p.K); err != nil {
+			return out, err
+		}
+		decision.Release = len(ids) > 0
+	}
 	if !decision.Release {
 		return out, nil
 	}
@@ -326,7 +335,57 @@ func (s *Service) release(tx *gorm.DB, w store.Wave, in *survey.Instrument, attr
 		}
 	}
 	cs.merge(delta)
-	return releaseOutcome{released: true, held: 0, due: due}, nil
+	return releaseOutcome{released: true, held: int(held) - len(ids), due: due}, nil
+}
+
+// selectHeld reads the wave's held responses and picks, by SelectRelease, the ones a batch may
+// release; it returns their ids and what they add to the cells. The held responses of one wave are
+// kept in memory for this (they are a day's or a batch's worth; a first release, which may be a
+// whole wave's, never comes here).
+func selectHeld(tx *gorm.DB, w store.Wave, in *survey.Instrument, attrs []string, k int) ([]int64, Cells, error) {
+	var held []Response
+	var ids []int64
+	for last := int64(math.MinInt64); ; {
+		var rs []store.Response
+		if err := tx.Table("responses r").Where("r.district_id = ? AND r.wave_id = ? AND r.id > ? AND "+unreleased, w.DistrictID, w.ID, last).
+			Order("r.id").Limit(batchSize).Find(&rs).Error; err != nil {
+			return nil, nil, fmt.Errorf("read held responses: %w", err)
+		}
+		if len(rs) == 0 {
+			break
+		}
+		batch, err := withScores(tx, w, rs)
+		if err != nil {
+			return nil, nil, err
+		}
+		held = append(held, batch...)
+		for _, r := range rs {
+			ids = append(ids, r.ID)
+		}
+		last = rs[len(rs)-1].ID
+	}
+	number := map[Key]int{}
+	contributions := make([][]int, len(held))
+	scratch := Cells{}
+	for i, r := range held {
+		scratch.Add(in, attrs, r)
+		for key := range scratch {
+			n, ok := number[key]
+			if !ok {
+				n = len(number)
+				number[key] = n
+			}
+			contributions[i] = append(contributions[i], n)
+		}
+		clear(scratch)
+	}
+	delta := Cells{}
+	var out []int64
+	for _, i := range SelectRelease(contributions, k) {
+		delta.Add(in, attrs, held[i])
+		out = append(out, ids[i])
+	}
+	return out, delta, nil
 }
 
 // unreleased is the condition on responses r that they are held: not yet released into results.
@@ -403,22 +462,35 @@ func addReleasedResponses(tx *gorm.DB, w store.Wave, in *survey.Instrument, attr
 
 // addResponses counts a batch of responses with their scores into cs.
 func addResponses(tx *gorm.DB, w store.Wave, in *survey.Instrument, attrs []string, cs Cells, rs []store.Response) error {
+	batch, err := withScores(tx, w, rs)
+	if err != nil {
+		return err
+	}
+	for _, r := range batch {
+		cs.Add(in, attrs, r)
+	}
+	return nil
+}
+
+// withScores reads a batch of responses' scores and returns what a rollup needs of each.
+func withScores(tx *gorm.DB, w store.Wave, rs []store.Response) ([]Response, error) {
 	ids := make([]int64, len(rs))
 	for i := range rs {
 		ids[i] = rs[i].ID
 	}
 	var scores []store.Score
 	if err := tx.Where("district_id = ? AND response_id IN ?", w.DistrictID, ids).Find(&scores).Error; err != nil {
-		return fmt.Errorf("read scores: %w", err)
+		return nil, fmt.Errorf("read scores: %w", err)
 	}
 	byResponse := make(map[int64][]store.Score, len(rs))
 	for _, sc := range scores {
 		byResponse[sc.ResponseID] = append(byResponse[sc.ResponseID], sc)
 	}
-	for _, r := range rs {
-		cs.Add(in, attrs, Response{School: r.SchoolID, Answers: r.Answers, Groups: r.Subgroups, Scores: byResponse[r.ID]})
+	out := make([]Response, len(rs))
+	for i, r := range rs {
+		out[i] = Response{School: r.SchoolID, Answers: r.Answers, Groups: r.Subgroups, Scores: byResponse[r.ID]}
 	}
-	return nil
+	return out, nil
 }
 
 // countInvited sets each group's invited count from the wave's invitations and today's roster

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -208,6 +209,51 @@ func DecideRelease(p ReleasePolicy, in ReleaseInput) ReleaseDecision {
 		return ReleaseDecision{Release: true, Due: true, Reason: ReasonReleased}
 	}
 	return ReleaseDecision{Due: true, Reason: ReasonSmallCell}
+}
+
+// SelectRelease picks the held responses a batch may release when releasing all of them would
+// break the batch rule: starting from all, it drops every response counted in a cell that the
+// remaining batch would change by fewer than k, and again, until no such cell is left. What
+// remains meets the rule (it may be nothing); the dropped responses stay held for a later batch,
+// so one respondent of a rare group does not hold everyone back, and is never released alone.
+// cells[i] lists the cells (numbered) that response i adds one to; it returns the indexes kept.
+func SelectRelease(cells [][]int, k int) []int {
+	count := map[int]int{}
+	active := make([]bool, len(cells))
+	for i, cs := range cells {
+		active[i] = true
+		for _, c := range cs {
+			count[c]++
+		}
+	}
+	for {
+		small := map[int]bool{}
+		for c, n := range count {
+			if n > 0 && n < k {
+				small[c] = true
+			}
+		}
+		if len(small) == 0 {
+			break
+		}
+		// Every small cell has an active response in it, so each round drops at least one: it ends.
+		for i, cs := range cells {
+			if !active[i] || !slices.ContainsFunc(cs, func(c int) bool { return small[c] }) {
+				continue
+			}
+			active[i] = false
+			for _, c := range cs {
+				count[c]--
+			}
+		}
+	}
+	out := []int{}
+	for i, a := range active {
+		if a {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // merge adds delta's counts into cs (invitations and suppression are decided separately).

@@ -239,3 +239,30 @@ func TestDailyRelease(t *testing.T) {
 		t.Errorf("released %d of 18 after the second 14:30", n)
 	}
 }
+
+// TestRareRespondentDoesNotHoldOthersBack: after the first release, ten ninth graders and one
+// twelfth grader answer. The ten are released as a batch; the one stays held (alone they would be
+// recovered by subtraction) until four more twelfth graders make a batch of five.
+func TestRareRespondentDoesNotHoldOthersBack(t *testing.T) {
+	f := newFixture(t, testdb.Postgres(t))
+	a := f.schools[0]
+	w := f.wave(t, "rare", f.st.Now().Add(-time.Hour))
+	f.answer(t, w, a, store.Attrs{"grade": "09"}, 20, 0)
+	f.answer(t, w, a, store.Attrs{"grade": "12"}, 12, 0)
+	f.refresh(t)
+	f.answer(t, w, a, store.Attrs{"grade": "09"}, 10, 0)
+	f.answer(t, w, a, store.Attrs{"grade": "12"}, 1, 0)
+	f.refresh(t)
+	if n := released(t, f.st, w); n != 42 {
+		t.Fatalf("released %d, want 32 + the 10 ninth graders", n)
+	}
+	got := cells(t, f.st, w)
+	if c := got["||grade|12|"+string(rune(a%1000))]; c.N != 12 {
+		t.Errorf("grade 12 shows %d, want 12 (the new one held)", c.N)
+	}
+	f.answer(t, w, a, store.Attrs{"grade": "12"}, 4, 0)
+	f.refresh(t)
+	if n := released(t, f.st, w); n != 47 {
+		t.Errorf("released %d, want 47 once five twelfth graders are held", n)
+	}
+}

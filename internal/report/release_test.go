@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -111,5 +112,62 @@ func TestReleasePolicy(t *testing.T) {
 	// A stored value is never read laxer than the rules allow.
 	if p := ReleasePolicyOf(map[string]string{SettingReleaseK: "1", SettingReleaseMode: "weird", SettingReleaseAt: "99:99"}); p.K != MinReleaseK || p.Mode != ReleaseBatch || p.At != "06:00" {
 		t.Errorf("ReleasePolicyOf(bad) = %+v", p)
+	}
+}
+
+func TestSelectRelease(t *testing.T) {
+	// Cells: 0 = the school, 1 = grade 09, 2 = grade 12, 3 = home language "so", 4 = an item.
+	repeat := func(n int, cells ...int) [][]int {
+		out := make([][]int, n)
+		for i := range out {
+			out[i] = cells
+		}
+		return out
+	}
+	concat := func(parts ...[][]int) [][]int {
+		var out [][]int
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		cells [][]int
+		k     int
+		want  int // how many are kept
+	}{
+		{"nothing held", nil, 5, 0},
+		{"all meet the rule", repeat(6, 0, 1), 5, 6},
+		{"one rare respondent stays held, the others go", concat(repeat(10, 0, 1), repeat(1, 0, 2)), 5, 10},
+		{"dropping the rare one leaves too few", concat(repeat(4, 0, 1), repeat(1, 0, 2)), 5, 0},
+		{"a cascade: dropping the rare ones shrinks another cell below k", concat(repeat(3, 0, 1, 3), repeat(2, 0, 2, 3), repeat(6, 0, 2)), 5, 6},
+		{"an item only two answered holds those two back", concat(repeat(6, 0, 1), repeat(2, 0, 1, 4)), 5, 6},
+	}
+	for _, tt := range tests {
+		got := SelectRelease(tt.cells, tt.k)
+		if len(got) != tt.want {
+			t.Errorf("%s: kept %v, want %d", tt.name, got, tt.want)
+		}
+	}
+	// Whatever it keeps meets the batch rule, on many random batches.
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 500 {
+		cells := make([][]int, rng.IntN(40))
+		for i := range cells {
+			cells[i] = []int{0, 1 + rng.IntN(4), 5 + rng.IntN(8), 13 + rng.IntN(3)}
+		}
+		k := 3 + rng.IntN(4)
+		count := map[int]int{}
+		for _, i := range SelectRelease(cells, k) {
+			for _, c := range cells[i] {
+				count[c]++
+			}
+		}
+		for c, n := range count {
+			if n < k {
+				t.Fatalf("kept a batch with %d in cell %d (k %d): %v", n, c, k, cells)
+			}
+		}
 	}
 }
