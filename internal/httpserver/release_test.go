@@ -12,9 +12,12 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/httpserver"
 	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/locales"
+	"github.com/trustpulse/trustpulse/web"
 )
 
 // resultsSnapshot is everything a reader of school A's results can fetch: the API's results and
@@ -254,6 +257,9 @@ func TestWavePageShowsABuildFailure(t *testing.T) {
 	ctx := context.Background()
 	must(t, f.st.DB.Create(&store.Instrument{DistrictID: f.district, InstrumentID: "student-pulse", Version: 99, Audience: "student", CreatedAt: f.st.Now()}).Error)
 	must(t, f.st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", f.district, f.waveAB.ID).Update("instrument_version", 99).Error)
+	t.Cleanup(func() { // the package's tests share a database, and every Refresh would report this wave
+		f.st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", f.district, f.waveAB.ID).Update("instrument_version", 1)
+	})
 	must(t, store.MarkWaveStale(f.st.DB, f.district, f.waveAB.ID))
 	rs := &report.Service{Store: f.st, Surveys: f.waves.Surveys, Floor: 10, Log: quietLog()}
 	if _, err := rs.Refresh(ctx); !errors.Is(err, report.ErrWaveFailed) {
@@ -271,5 +277,31 @@ func TestWavePageShowsABuildFailure(t *testing.T) {
 	_, page, _ = f.signIn("admin").do("GET", "/admin/results/settings", nil)
 	if !strings.Contains(page, "Waves whose results could not be built") || !strings.Contains(page, "District spring") {
 		t.Errorf("settings page does not list the failing wave")
+	}
+}
+
+// TestReleaseMessagesExist: every {{msg "id"}} on the staff pages this change localized exists in
+// the English dashboard catalog (TestDashboardCatalogs checks Spanish against English).
+func TestReleaseMessagesExist(t *testing.T) {
+	cat, err := httpserver.LoadDashboardLocales(locales.FS)
+	must(t, err)
+	msgRE := regexp.MustCompile(`\{\{[^}]*\bmsg\s+"([^"]+)"`)
+	for _, name := range []string{"templates/admin/wave.html", "templates/admin/settings.html"} {
+		data, err := web.FS.ReadFile(name)
+		must(t, err)
+		found := msgRE.FindAllStringSubmatch(string(data), -1)
+		if len(found) == 0 {
+			t.Errorf("%s uses no messages", name)
+		}
+		for _, m := range found {
+			if _, ok := cat.Message("en", m[1]); !ok {
+				t.Errorf("%s uses %s, which the English dashboard catalog lacks", name, m[1])
+			}
+		}
+	}
+	for _, mode := range report.ReleaseModes { // settings.html builds these ids
+		if _, ok := cat.Message("en", "release_settings.mode_"+mode); !ok {
+			t.Errorf("no label for release mode %s", mode)
+		}
 	}
 }

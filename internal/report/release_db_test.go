@@ -142,6 +142,9 @@ func TestRefreshContinuesPastAFailingWave(t *testing.T) {
 	f.answer(t, good, f.schools[0], nil, 12, 0)
 	must(t, f.st.DB.Create(&store.Instrument{DistrictID: f.district, InstrumentID: f.in.ID, Version: 99, Audience: "student", CreatedAt: f.st.Now()}).Error)
 	must(t, f.st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", f.district, broken.ID).Update("instrument_version", 99).Error)
+	t.Cleanup(func() { // the package's tests share a database: leave no broken wave behind
+		f.st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", f.district, broken.ID).Update("instrument_version", 1)
+	})
 	for range 2 {
 		_, err := f.rep.Refresh(ctx) // the count includes other tests' waves: the package shares a database
 		if !errors.Is(err, report.ErrWaveFailed) || !strings.Contains(err.Error(), "is not in this program") {
