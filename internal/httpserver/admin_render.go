@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/locales"
 	"github.com/trustpulse/trustpulse/web"
 )
 
@@ -45,10 +46,23 @@ func newAdminRenderer() (*adminRenderer, error) {
 			}
 			return t.In(loc).Format("2006-01-02 15:04 MST")
 		},
-		"utc":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"utc": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"deref": func(t *time.Time) time.Time {
+			if t == nil {
+				return time.Time{}
+			}
+			return *t
+		},
 		"join":  strings.Join,
 		"title": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	}
+	// Staff pages are English for now, but their newer strings already come from the dashboard
+	// catalog (as on the results pages), so translating a page is binding another locale here.
+	cat, err := LoadDashboardLocales(locales.FS)
+	if err != nil {
+		return nil, err
+	}
+	funcs["msg"], funcs["dict"] = memoT(cat.Localizer("en")), dict
 	r := &adminRenderer{pages: map[string]*template.Template{}, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 	for _, p := range adminPageNames {
 		t, err := template.New(p).Funcs(funcs).ParseFS(tfs, "layout.html", p+".html")
@@ -97,7 +111,7 @@ var adminNotices = map[string]string{
 	"role":         "Role changed.",
 	"password":     "Your password is changed.",
 	"revoked":      "Token revoked.",
-	"settings":     "Results settings saved; every wave's results were rebuilt.",
+	"settings":     "Results settings saved; every wave's results are being rebuilt in the background.",
 	"sms-settings": "Text message settings saved.",
 }
 

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,12 +19,46 @@ const ActionReportingSettings = "results.settings"
 
 type settingsPage struct {
 	report.Reporting
-	All   []string
-	Error string
+	All     []string
+	Error   string
+	Modes   []string
+	MinK    int
+	Builds  []report.WaveBuild // waves waiting for a rebuild or failing to build
+	Waiting int                // of which waiting
 }
 
-func newSettingsPage(r report.Reporting, errMsg string) settingsPage {
-	return settingsPage{Reporting: r, All: report.AllAttributes(), Error: errMsg}
+func newSettingsPage(r report.Reporting, builds []report.WaveBuild, errMsg string) settingsPage {
+	p := settingsPage{Reporting: r, All: report.AllAttributes(), Error: errMsg, Modes: report.ReleaseModes, MinK: report.MinReleaseK, Builds: builds}
+	for _, b := range builds {
+		if b.Stale {
+			p.Waiting++
+		}
+	}
+	return p
+}
+
+// Failed lists the waves whose last build failed.
+func (p settingsPage) Failed() []report.WaveBuild {
+	var out []report.WaveBuild
+	for _, b := range p.Builds {
+		if b.Error != "" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// settingsPageFor loads what the settings page shows besides an error message.
+func (s *Server) settingsPageFor(ctx context.Context, districtID int64, errMsg string) (settingsPage, error) {
+	r, err := s.Results.Reporting(ctx, districtID)
+	if err != nil {
+		return settingsPage{}, err
+	}
+	builds, err := s.Results.Builds(ctx, districtID)
+	if err != nil {
+		return settingsPage{}, err
+	}
+	return newSettingsPage(r, builds, errMsg), nil
 }
 
 func (p settingsPage) Chosen(a string) bool {
@@ -42,17 +77,19 @@ func (p settingsPage) AllPairs() [][2]string {
 
 func (p settingsPage) PairChosen(k string) bool { return slices.Contains(p.Pairs, k) }
 
-// adminSettings shows the district's privacy floor and reported breakdowns.
+// adminSettings shows the district's privacy floor, reported breakdowns and release rule, and
+// whether a rebuild is under way.
 func (s *Server) adminSettings(c echo.Context) error {
-	r, err := s.Results.Reporting(c.Request().Context(), principal(c).User.DistrictID)
+	page, err := s.settingsPageFor(c.Request().Context(), principal(c).User.DistrictID, "")
 	if err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "settings", "Results settings", newSettingsPage(r, ""))
+	return s.adminRender(c, http.StatusOK, "settings", "Results settings", page)
 }
 
-// adminSettingsSave changes them and rebuilds every wave's results before answering, so no page
-// shows a cell decided under the old floor once the change is confirmed.
+// adminSettingsSave changes them and queues every wave's rebuild: the refresher (on whichever
+// instance runs it) rebuilds them in the background, and the page says so until it is done.
+// Until then pages show the results as last built, which were safe under the old rules.
 func (s *Server) adminSettingsSave(c echo.Context) error {
 	p := principal(c)
 	ctx := c.Request().Context()
@@ -61,32 +98,53 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "Unreadable form.")
 	}
 	floor, convErr := strconv.Atoi(strings.TrimSpace(form.Get("floor")))
-	attrs, pairs := form["attribute"], form["pair"]
-	err = s.Results.SetReporting(ctx, p.User.DistrictID, floor, attrs, pairs)
-	if convErr != nil || errors.Is(err, report.ErrSettings) {
-		r, rerr := s.Results.Reporting(ctx, p.User.DistrictID)
-		if rerr != nil {
-			return rerr
+	k, kErr := strconv.Atoi(strings.TrimSpace(form.Get("release_k")))
+	release := report.ReleasePolicy{Mode: form.Get("release_mode"), K: k, At: strings.TrimSpace(form.Get("release_at"))}
+	_, posted := form["release_mode"]
+	if !posted {
+		// A form without the release fields (an older page) leaves the release rule as it is.
+		cur, err := s.Results.Reporting(ctx, p.User.DistrictID)
+		if err != nil {
+			return err
 		}
-		msg := "Minimum group size: enter a whole number."
-		if convErr == nil {
+		release, kErr = cur.Release, nil
+	}
+	attrs, pairs := form["attribute"], form["pair"]
+	switch {
+	case convErr != nil || kErr != nil:
+	case posted:
+		err = s.Results.SetResults(ctx, p.User.DistrictID, floor, attrs, pairs, release)
+	default:
+		err = s.Results.SetReporting(ctx, p.User.DistrictID, floor, attrs, pairs)
+	}
+	if convErr != nil || kErr != nil || errors.Is(err, report.ErrSettings) {
+		var msg string
+		switch {
+		case convErr != nil:
+			msg = "Minimum group size: enter a whole number."
+		case kErr != nil:
+			msg = fmt.Sprintf("Release batch size: enter a whole number of at least %d.", report.MinReleaseK)
+		default:
 			msg = strings.TrimPrefix(err.Error(), report.ErrSettings.Error()+": ")
 		}
-		return s.adminRender(c, http.StatusUnprocessableEntity, "settings", "Results settings", newSettingsPage(r, msg))
+		page, perr := s.settingsPageFor(ctx, p.User.DistrictID, msg)
+		if perr != nil {
+			return perr
+		}
+		return s.adminRender(c, http.StatusUnprocessableEntity, "settings", "Results settings", page)
 	}
 	if err != nil {
 		return err
 	}
-	// Audited as soon as it is saved: a failing rebuild below must not leave the change unrecorded
-	// (the background refresher finishes the rebuild if this one fails).
 	detail := fmt.Sprintf("floor %d, attributes %s", floor, strings.Join(attrs, ","))
 	if len(pairs) > 0 {
 		detail += ", two-way " + strings.Join(pairs, ";")
 	}
-	if err := s.Auth.AuditBy(ctx, p, ActionReportingSettings, "district", detail, c.RealIP()); err != nil {
-		return err
+	detail += fmt.Sprintf(", release %s k %d", release.Mode, release.K)
+	if release.Mode == report.ReleaseDaily {
+		detail += " at " + release.At
 	}
-	if _, err := s.Results.Refresh(ctx); err != nil {
+	if err := s.Auth.AuditBy(ctx, p, ActionReportingSettings, "district", detail, c.RealIP()); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/results/settings?notice=settings")

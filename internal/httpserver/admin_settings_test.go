@@ -1,11 +1,13 @@
 package httpserver_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -43,15 +45,30 @@ func TestAdminResultsSettings(t *testing.T) {
 	if d.MinGroupSize != 15 || d.Settings["report_attributes"] != "grade,english_learner" || d.Settings["report_pairs"] != "grade,english_learner" {
 		t.Errorf("saved district = %d %q %q", d.MinGroupSize, d.Settings["report_attributes"], d.Settings["report_pairs"])
 	}
+	// The rebuild is queued, not done in the request: the page says so until the refresher ran.
 	var stale, built int64
+	must(t, f.st.DB.Model(&store.RollupWave{}).Where("district_id = ? AND stale", f.district).Count(&stale).Error)
+	if stale != 2 {
+		t.Errorf("after saving: %d waves queued for a rebuild, want 2", stale)
+	}
+	_, page, _ = b.do("GET", "/admin/results/settings", nil)
+	if !strings.Contains(page, "Waves waiting to be rebuilt: 2.") {
+		t.Errorf("the settings page does not say the results are being rebuilt:\n%s", page)
+	}
+	rs := &report.Service{Store: f.st, Surveys: f.waves.Surveys, Floor: 10, Log: quietLog()}
+	_, err := rs.Refresh(context.Background())
+	must(t, err)
 	must(t, f.st.DB.Model(&store.RollupWave{}).Where("district_id = ? AND stale", f.district).Count(&stale).Error)
 	must(t, f.st.DB.Model(&store.RollupWave{}).Where("district_id = ? AND built_at IS NOT NULL", f.district).Count(&built).Error)
 	if stale != 0 || built != 2 {
-		t.Errorf("after saving: %d waves stale, %d built; want 0 and 2", stale, built)
+		t.Errorf("after the refresher: %d waves stale, %d built; want 0 and 2", stale, built)
+	}
+	if _, page, _ = b.do("GET", "/admin/results/settings", nil); strings.Contains(page, "Waves waiting to be rebuilt") {
+		t.Errorf("still rebuilding after the refresher ran")
 	}
 	var audits int64
 	must(t, f.st.DB.Model(&store.AuditEntry{}).Where("district_id = ? AND action = ? AND detail = ?", f.district, "results.settings",
-		"floor 15, attributes grade,english_learner, two-way grade,english_learner").Count(&audits).Error)
+		"floor 15, attributes grade,english_learner, two-way grade,english_learner, release batch k 5").Count(&audits).Error)
 	if audits != 1 {
 		t.Errorf("%d audit entries for the change", audits)
 	}

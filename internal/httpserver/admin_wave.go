@@ -1,22 +1,35 @@
 package httpserver
 
 import (
+	"context"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
-// rateRow is one school × grade line of the live response rate. For anonymous waves completion
-// is known only by day, which is all a rate needs.
+// rateRow is one school × grade line of the response rate. It comes from the wave's released
+// results, so it obeys the same floor and complementary hiding as every result: a hidden row
+// carries no number, and for anonymous waves counts move only when a batch is released.
 type rateRow struct {
-	SchoolID   int64
 	SchoolName string
-	Grade      string
-	Invited    int
-	Completed  int
+	Group      string // the grade ("" for the school's total)
+	report.Stat
+}
+
+// RatePct is the row's response rate, rounded down ("–" when invitations are unknown).
+func (r rateRow) RatePct() string { return ratePct(r.Stat) }
+
+func ratePct(st report.Stat) string {
+	if st.Suppressed || st.Invited == 0 || math.IsNaN(st.Rate) {
+		return "–"
+	}
+	return strconv.Itoa(int(math.Floor(st.Rate))) + "%"
 }
 
 type wavePage struct {
@@ -24,8 +37,11 @@ type wavePage struct {
 	Schools  []store.School // the wave's schools the user may see
 	Zone     string         // the time zone times are shown in: the first visible school's
 	Rates    []rateRow
-	Invited  int
-	Done     int
+	Total    *rateRow // everyone the user may see; nil when no such row may be shown
+	Invited  int      // invitations in scope, for a draft
+	Floor    int
+	Release  report.ReleasePolicy
+	Build    report.WaveBuild
 	CanEdit  bool
 	Channels string
 }
@@ -33,6 +49,7 @@ type wavePage struct {
 // adminWave shows a wave with its response rates by school and grade, limited to the user's schools.
 func (s *Server) adminWave(c echo.Context) error {
 	p := principal(c)
+	ctx := c.Request().Context()
 	w, schools, err := s.scopedWave(c, false)
 	if err != nil {
 		return err
@@ -41,27 +58,63 @@ func (s *Server) adminWave(c echo.Context) error {
 	if len(page.Schools) > 0 {
 		page.Zone = page.Schools[0].TimeZone
 	}
-	ids := []int64{}
-	names := map[int64]string{}
-	for _, sc := range page.Schools {
-		ids = append(ids, sc.ID)
-		names[sc.ID] = sc.Name
-	}
 	page.CanEdit = p.CanAllSchools(schoolIDs(schools))
-	err = s.Store.DB.WithContext(c.Request().Context()).Table("invitations i").
-		Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
-		Where("i.district_id = ? AND i.wave_id = ? AND i.school_id IN ?", w.DistrictID, w.ID, ids).
-		Select("i.school_id AS school_id, p.grade AS grade, COUNT(*) AS invited, COUNT(i.completed_at) AS completed").
-		Group("i.school_id, p.grade").Order("i.school_id, p.grade").Scan(&page.Rates).Error
+	if err := s.waveRates(ctx, &page); err != nil {
+		return err
+	}
+	return s.adminRender(c, http.StatusOK, "wave", w.Name, page)
+}
+
+// waveRates fills the page's participation from the wave's released results: each school's
+// total and its grades (children's grades for a family survey), floored like every result.
+func (s *Server) waveRates(ctx context.Context, page *wavePage) error {
+	w := page.Wave
+	ids := schoolIDs(page.Schools)
+	if w.Status == store.StatusDraft {
+		var n int64
+		err := s.Store.DB.WithContext(ctx).Model(&store.Invitation{}).
+			Where("district_id = ? AND wave_id = ? AND school_id IN ?", w.DistrictID, w.ID, append([]int64{-1}, ids...)).Count(&n).Error
+		page.Invited = int(n)
+		return err
+	}
+	rep, err := s.Results.Reporting(ctx, w.DistrictID)
 	if err != nil {
 		return err
 	}
-	for i := range page.Rates {
-		page.Rates[i].SchoolName = names[page.Rates[i].SchoolID]
-		page.Invited += page.Rates[i].Invited
-		page.Done += page.Rates[i].Completed
+	page.Floor, page.Release = rep.Floor, rep.Release
+	if page.Build, err = s.Results.Build(ctx, w.DistrictID, w.ID); err != nil {
+		return err
 	}
-	return s.adminRender(c, http.StatusOK, "wave", w.Name, page)
+	wd, err := s.Results.Wave(ctx, w.DistrictID, w.ID, ids)
+	if err != nil && page.Build.Error != "" {
+		return nil // the page says why there are no results; the refresher has logged it
+	}
+	if err != nil {
+		return err
+	}
+	by := map[string]string{"student": "grade", "family": "child_grade"}[string(w.Audience)]
+	if wd.CheckAttribute(by) != nil {
+		by = "" // the district does not report grades: school totals only
+	}
+	for _, sc := range wd.Schools {
+		total := wd.Rows(sc.ID, "", "")[0]
+		page.Rates = append(page.Rates, rateRow{SchoolName: sc.Name, Stat: total.Stat})
+		if by == "" {
+			continue
+		}
+		for _, r := range wd.Rows(sc.ID, "", by) {
+			page.Rates = append(page.Rates, rateRow{SchoolName: sc.Name, Group: r.Group, Stat: r.Stat})
+		}
+	}
+	switch {
+	case wd.DistrictVisible:
+		t := rateRow{Stat: wd.Rows(0, "", "")[0].Stat}
+		page.Total = &t
+	case len(wd.Schools) == 1:
+		t := page.Rates[0]
+		page.Total = &t
+	}
+	return nil
 }
 
 func schoolIDs(schools []store.School) []int64 {

@@ -5,8 +5,10 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"gorm.io/gorm"
@@ -37,15 +39,21 @@ func (s *Service) floor(d store.District) int {
 
 const batchSize = 1000
 
-// Refresh brings every wave's cells up to date: it counts responses scored since the last refresh,
-// rebuilds waves marked stale (after a rescore) or never built, and recounts invitations where
-// they changed. It returns how many waves it refreshed.
+// ErrWaveFailed marks the error of a wave whose results could not be built; Refresh has already
+// logged it and recorded it on the wave for its admins.
+var ErrWaveFailed = errors.New("results of a wave could not be built")
+
+// Refresh brings every wave's cells up to date: it weighs the responses held since the last
+// release, rebuilds waves marked stale (after a rescore or a settings change) or never built, and
+// recounts invitations where they changed. It returns how many waves' results changed. One wave that fails does not stop the others: its
+// error is logged, recorded on the wave (the wave page shows it) and returned joined with the
+// others' after every wave was tried.
 func (s *Service) Refresh(ctx context.Context) (int, error) {
 	type due struct{ DistrictID, WaveID int64 }
 	var waves []due
 	db := s.Store.DB.WithContext(ctx)
 	err := db.Raw(`SELECT DISTINCT district_id, wave_id FROM rollup_pending
-		UNION SELECT district_id, wave_id FROM rollup_waves WHERE stale
+		UNION SELECT district_id, wave_id FROM rollup_waves WHERE stale OR held > 0
 		UNION SELECT w.district_id, w.id FROM waves w WHERE w.status <> ? AND NOT EXISTS
 			(SELECT 1 FROM rollup_waves rw WHERE rw.district_id = w.district_id AND rw.wave_id = w.id AND rw.built_at IS NOT NULL)
 		UNION SELECT rw.district_id, rw.wave_id FROM rollup_waves rw JOIN waves w ON w.district_id = rw.district_id AND w.id = rw.wave_id
@@ -54,12 +62,52 @@ func (s *Service) Refresh(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("find waves to refresh: %w", err)
 	}
+	var errs []error
+	n := 0
 	for _, w := range waves {
-		if err := s.RefreshWave(ctx, w.DistrictID, w.WaveID); err != nil {
-			return 0, err
+		changed, err := s.refreshWave(ctx, w.DistrictID, w.WaveID)
+		if err == nil {
+			if changed {
+				n++
+			}
+			continue
 		}
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		s.recordFailure(ctx, w.DistrictID, w.WaveID, err)
+		errs = append(errs, fmt.Errorf("%w: %w", ErrWaveFailed, err))
 	}
-	return len(waves), nil
+	return n, errors.Join(errs...)
+}
+
+// recordFailure logs a wave's build failure and keeps it on the wave's state row, where the wave
+// page shows it, until the wave builds again. It is logged as an error once per distinct failure,
+// not on every tick of the refresher.
+func (s *Service) recordFailure(ctx context.Context, districtID, waveID int64, cause error) {
+	msg := cause.Error()
+	var prev []string
+	db := s.Store.DB.WithContext(ctx)
+	_ = db.Model(&store.RollupWave{}).Where("district_id = ? AND wave_id = ?", districtID, waveID).Pluck("error", &prev).Error
+	if len(prev) == 1 && prev[0] == msg {
+		s.log().Debug("results of a wave still fail to build", "district", districtID, "wave", waveID, "err", cause)
+	} else {
+		s.log().Error("results of a wave failed to build; the other waves go on", "district", districtID, "wave", waveID, "err", cause)
+	}
+	now := s.Store.Now()
+	err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "district_id"}, {Name: "wave_id"}},
+		DoUpdates: clause.Assignments(map[string]any{"error": msg, "failed_at": now})}).
+		Create(&store.RollupWave{DistrictID: districtID, WaveID: waveID, Stale: true, Error: msg, FailedAt: &now}).Error
+	if err != nil {
+		s.log().Error("record a wave's build failure", "wave", waveID, "err", err)
+	}
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
 }
 
 // Run refreshes every interval until ctx ends. Errors are logged, not fatal: the next tick retries.
@@ -68,9 +116,11 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 	defer t.Stop()
 	for {
 		if n, err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-			s.Log.Error("refresh results", "err", err)
+			if !errors.Is(err, ErrWaveFailed) {
+				s.log().Error("refresh results", "err", err)
+			} // a wave's failure was logged by Refresh, once
 		} else if n > 0 {
-			s.Log.Debug("refreshed results", "waves", n)
+			s.log().Debug("refreshed results", "waves", n)
 		}
 		select {
 		case <-ctx.Done():
@@ -80,41 +130,58 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// RefreshWave updates one wave's cells in one transaction: incrementally from the responses queued
-// since the last refresh, or from all the wave's scores when it is stale or new. The privacy floor
-// is then decided again over the whole wave, since one new answer can change what must be hidden.
+// RefreshWave updates one wave's cells in one transaction. A stale or new wave is rebuilt from
+// all its released responses; then the responses held since the last release are weighed by
+// the district's release rule (DecideRelease) and, if it allows, released as one batch and
+// counted. The privacy floor is then decided again over the whole wave, since new answers can
+// change what must be hidden. Nothing is written when nothing changed.
 func (s *Service) RefreshWave(ctx context.Context, districtID, waveID int64) error {
+	_, err := s.refreshWave(ctx, districtID, waveID)
+	return err
+}
+
+// refreshWave is RefreshWave, reporting whether the wave's cells changed.
+func (s *Service) refreshWave(ctx context.Context, districtID, waveID int64) (bool, error) {
 	var w store.Wave
 	var d store.District
 	db := s.Store.DB.WithContext(ctx)
 	if err := db.Where("district_id = ? AND id = ?", districtID, waveID).First(&w).Error; err != nil {
-		return store.NotFound(err, fmt.Sprintf("wave %d", waveID))
+		return false, store.NotFound(err, fmt.Sprintf("wave %d", waveID))
 	}
 	if err := db.Where("district_id = ?", districtID).First(&d).Error; err != nil {
-		return store.NotFound(err, fmt.Sprintf("district %d", districtID))
+		return false, store.NotFound(err, fmt.Sprintf("district %d", districtID))
 	}
 	in, ok := s.Surveys.Get(w.InstrumentID, w.InstrumentVersion)
 	if !ok {
-		return fmt.Errorf("refresh wave %d: instrument %s v%d is not in this program", waveID, w.InstrumentID, w.InstrumentVersion)
+		return false, fmt.Errorf("refresh wave %d: instrument %s v%d is not in this program", waveID, w.InstrumentID, w.InstrumentVersion)
+	}
+	zone, err := s.waveZone(ctx, w)
+	if err != nil {
+		return false, fmt.Errorf("refresh wave %d: %w", waveID, err)
 	}
 	attrs := Attributes(in.Audience, d.Settings)
-	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
+	policy := ReleasePolicyOf(d.Settings)
+	if idle, err := s.idle(ctx, w, policy, zone); err != nil || idle {
+		return false, err
+	}
+	changed := false
+	err = s.Store.Tx(ctx, func(tx *gorm.DB) error {
 		state, err := lockWave(tx, districtID, waveID)
 		if err != nil {
 			return err
 		}
 		full := state.Stale || state.BuiltAt == nil
 		cs := Cells{}
-		if !full {
-			if cs, err = loadCells(tx, districtID, waveID); err != nil {
-				return err
-			}
-		}
 		if full {
-			err = addAllResponses(tx, w, in, attrs, cs)
+			err = addReleasedResponses(tx, w, in, attrs, cs)
 		} else {
-			err = addPendingResponses(tx, w, in, attrs, cs)
+			cs, err = loadCells(tx, districtID, waveID)
 		}
+		if err != nil {
+			return err
+		}
+		now := s.Store.Now()
+		rel, err := s.release(tx, w, in, attrs, policy, zone, state, full, now, cs)
 		if err != nil {
 			return err
 		}
@@ -122,24 +189,207 @@ func (s *Service) RefreshWave(ctx context.Context, districtID, waveID int64) err
 		if err := tx.Model(&store.Invitation{}).Where("district_id = ? AND wave_id = ?", districtID, waveID).Count(&invitations).Error; err != nil {
 			return err
 		}
-		if full || int(invitations) != state.Invitations {
+		recount := full || int(invitations) != state.Invitations
+		update := map[string]any{"held": rel.held, "held_due": rel.due}
+		if rel.released {
+			update["release_batch"], update["released_at"] = state.ReleaseBatch+1, now
+		}
+		if !full && !rel.released && !recount {
+			// Nothing shown changes: keep the cells as they are and only note the decision.
+			return tx.Model(&store.RollupWave{}).Where("district_id = ? AND wave_id = ?", districtID, waveID).Updates(update).Error
+		}
+		if recount {
 			if err := countInvited(tx, w, attrs, cs); err != nil {
 				return err
 			}
 		}
+		changed = true
 		Suppress(cs, s.floor(d))
 		if err := saveCells(tx, districtID, waveID, cs); err != nil {
 			return err
 		}
-		now := s.Store.Now()
-		return tx.Model(&store.RollupWave{}).Where("district_id = ? AND wave_id = ?", districtID, waveID).
-			Updates(map[string]any{"stale": false, "invitations": invitations, "built_at": now}).Error
+		update["stale"], update["invitations"], update["built_at"], update["error"], update["failed_at"] = false, invitations, now, "", nil
+		return tx.Model(&store.RollupWave{}).Where("district_id = ? AND wave_id = ?", districtID, waveID).Updates(update).Error
 	})
 	if err != nil {
-		return fmt.Errorf("refresh wave %d: %w", waveID, err)
+		return false, fmt.Errorf("refresh wave %d: %w", waveID, err)
 	}
-	return nil
+	return changed, nil
 }
+
+// idle reports, without locking or writing anything, that a wave's last decision still stands:
+// it is built, not stale, its held responses and the schedule's answer are as they were, and its
+// invitations did not change. A wave whose held batch cannot be released yet is due on every tick
+// (its responses stay queued); this keeps such ticks to a few reads. A race with another refresher
+// at worst leaves the work to the next tick, where the locked path decides it.
+func (s *Service) idle(ctx context.Context, w store.Wave, p ReleasePolicy, zone *time.Location) (bool, error) {
+	db := s.Store.DB.WithContext(ctx)
+	var states []store.RollupWave
+	if err := db.Where("district_id = ? AND wave_id = ?", w.DistrictID, w.ID).Find(&states).Error; err != nil {
+		return false, fmt.Errorf("wave state: %w", err)
+	}
+	if len(states) == 0 || states[0].Stale || states[0].BuiltAt == nil || states[0].Held == 0 {
+		return false, nil
+	}
+	st := states[0]
+	var held, invitations int64
+	if err := db.Table("responses r").Where("r.district_id = ? AND r.wave_id = ? AND "+unreleased, w.DistrictID, w.ID).Count(&held).Error; err != nil {
+		return false, fmt.Errorf("count held responses: %w", err)
+	}
+	if err := db.Model(&store.Invitation{}).Where("district_id = ? AND wave_id = ?", w.DistrictID, w.ID).Count(&invitations).Error; err != nil {
+		return false, fmt.Errorf("count invitations: %w", err)
+	}
+	in := ReleaseInput{Anonymous: w.Mode == store.ModeAnonymous, Closed: w.Status == store.StatusClosed, Now: s.Store.Now(), Zone: zone,
+		Opened: w.OpensAt, LastRelease: st.ReleasedAt}
+	due := ReleaseDue(p, in) || !in.Anonymous
+	return int(held) == st.Held && due == st.HeldDue && int(invitations) == st.Invitations, nil
+}
+
+// waveZone is the time zone a daily release time is read in: the wave's schools' (the first by
+// name, if they differ).
+func (s *Service) waveZone(ctx context.Context, w store.Wave) (*time.Location, error) {
+	var zones []string
+	if err := s.Store.DB.WithContext(ctx).Table("schools s").Select("s.time_zone").
+		Joins("JOIN wave_schools ws ON ws.district_id = s.district_id AND ws.school_id = s.id").
+		Where("ws.district_id = ? AND ws.wave_id = ?", w.DistrictID, w.ID).Order("s.name").Limit(1).Pluck("s.time_zone", &zones).Error; err != nil {
+		return nil, fmt.Errorf("wave time zone: %w", err)
+	}
+	if len(zones) == 0 {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(zones[0])
+	if err != nil {
+		return nil, fmt.Errorf("wave time zone %q: %w", zones[0], err)
+	}
+	return loc, nil
+}
+
+type releaseOutcome struct {
+	released bool
+	held     int
+	due      bool
+}
+
+// release weighs the wave's held responses — every response in `responses` without a release
+// mark, however it got there — and, if the rule allows, marks them released in the next batch
+// and counts them into cs. Unchanged held sets are not weighed again unless the schedule's
+// answer changed or the cells were rebuilt (the cells a batch changes depend on the settings).
+func (s *Service) release(tx *gorm.DB, w store.Wave, in *survey.Instrument, attrs []string, p ReleasePolicy, zone *time.Location,
+	state store.RollupWave, full bool, now time.Time, cs Cells) (releaseOutcome, error) {
+	var held int64
+	if err := tx.Table("responses r").Where("r.district_id = ? AND r.wave_id = ? AND "+unreleased, w.DistrictID, w.ID).Count(&held).Error; err != nil {
+		return releaseOutcome{}, fmt.Errorf("count held responses: %w", err)
+	}
+	input := ReleaseInput{Anonymous: w.Mode == store.ModeAnonymous, Closed: w.Status == store.StatusClosed, Held: int(held),
+		FirstRelease: state.ReleaseBatch == 0, Now: now, Zone: zone, Opened: w.OpensAt, LastRelease: state.ReleasedAt}
+	due := ReleaseDue(p, input) || !input.Anonymous
+	out := releaseOutcome{held: int(held), due: due}
+	if held == 0 || (!full && int(held) == state.Held && due == state.HeldDue) {
+		return out, nil
+	}
+	delta := Cells{}
+	var ids []int64
+	for last := int64(math.MinInt64); ; {
+		var rs []store.Response
+		if err := tx.Table("responses r").Where("r.district_id = ? AND r.wave_id = ? AND r.id > ? AND "+unreleased, w.DistrictID, w.ID, last).
+			Order("r.id").Limit(batchSize).Find(&rs).Error; err != nil {
+			return out, fmt.Errorf("read held responses: %w", err)
+		}
+		if len(rs) == 0 {
+			break
+		}
+		if err := addResponses(tx, w, in, attrs, delta, rs); err != nil {
+			return out, err
+		}
+		for _, r := range rs {
+			ids = append(ids, r.ID)
+		}
+		last = rs[len(rs)-1].ID
+	}
+	input.Held, input.Delta = len(ids), delta
+	decision := DecideRelease(p, input)
+	if !decision.Release && decision.Reason == ReasonSmallCell {
+		// Not all of them: release the part that meets the rule, so one respondent of a rare
+		// group does not hold everyone else's answers back until close.
+		var err error
+		if ids, delta, err = selectHeld(tx, w, in, attrs, p.K); err != nil {
+			return out, err
+		}
+		decision.Release = len(ids) > 0
+	}
+	if !decision.Release {
+		return out, nil
+	}
+	batch := state.ReleaseBatch + 1
+	rows := make([]store.ResponseRelease, len(ids))
+	for i, id := range ids {
+		rows[i] = store.ResponseRelease{DistrictID: w.DistrictID, ResponseID: id, WaveID: w.ID, Batch: batch}
+	}
+	if err := tx.CreateInBatches(rows, 500).Error; err != nil {
+		return out, fmt.Errorf("release batch %d: %w", batch, err)
+	}
+	for start := 0; start < len(ids); start += batchSize {
+		if err := tx.Where("district_id = ? AND response_id IN ?", w.DistrictID, ids[start:min(start+batchSize, len(ids))]).
+			Delete(&store.RollupPending{}).Error; err != nil {
+			return out, fmt.Errorf("dequeue released responses: %w", err)
+		}
+	}
+	cs.merge(delta)
+	return releaseOutcome{released: true, held: int(held) - len(ids), due: due}, nil
+}
+
+// selectHeld reads the wave's held responses and picks, by SelectRelease, the ones a batch may
+// release; it returns their ids and what they add to the cells. The held responses of one wave are
+// kept in memory for this (they are a day's or a batch's worth; a first release, which may be a
+// whole wave's, never comes here).
+func selectHeld(tx *gorm.DB, w store.Wave, in *survey.Instrument, attrs []string, k int) ([]int64, Cells, error) {
+	var held []Response
+	var ids []int64
+	for last := int64(math.MinInt64); ; {
+		var rs []store.Response
+		if err := tx.Table("responses r").Where("r.district_id = ? AND r.wave_id = ? AND r.id > ? AND "+unreleased, w.DistrictID, w.ID, last).
+			Order("r.id").Limit(batchSize).Find(&rs).Error; err != nil {
+			return nil, nil, fmt.Errorf("read held responses: %w", err)
+		}
+		if len(rs) == 0 {
+			break
+		}
+		batch, err := withScores(tx, w, rs)
+		if err != nil {
+			return nil, nil, err
+		}
+		held = append(held, batch...)
+		for _, r := range rs {
+			ids = append(ids, r.ID)
+		}
+		last = rs[len(rs)-1].ID
+	}
+	number := map[Key]int{}
+	contributions := make([][]int, len(held))
+	scratch := Cells{}
+	for i, r := range held {
+		scratch.Add(in, attrs, r)
+		for key := range scratch {
+			n, ok := number[key]
+			if !ok {
+				n = len(number)
+				number[key] = n
+			}
+			contributions[i] = append(contributions[i], n)
+		}
+		clear(scratch)
+	}
+	delta := Cells{}
+	var out []int64
+	for _, i := range SelectRelease(contributions, k) {
+		delta.Add(in, attrs, held[i])
+		out = append(out, ids[i])
+	}
+	return out, delta, nil
+}
+
+// unreleased is the condition on responses r that they are held: not yet released into results.
+const unreleased = `NOT EXISTS (SELECT 1 FROM response_releases rr WHERE rr.district_id = r.district_id AND rr.response_id = r.id)`
 
 // lockWave makes sure the wave has a state row and locks it, so two refreshers (two servers) never
 // count the same queued response twice: the second waits, then sees the queue emptied.
@@ -189,32 +439,15 @@ func saveCells(tx *gorm.DB, districtID, waveID int64, cs Cells) error {
 	return nil
 }
 
-// addPendingResponses counts the responses queued for the wave and takes them off the queue.
-func addPendingResponses(tx *gorm.DB, w store.Wave, in *survey.Instrument, attrs []string, cs Cells) error {
-	var ids []int64
-	if err := tx.Model(&store.RollupPending{}).Where("district_id = ? AND wave_id = ?", w.DistrictID, w.ID).
-		Pluck("response_id", &ids).Error; err != nil {
-		return fmt.Errorf("read queue: %w", err)
-	}
-	for start := 0; start < len(ids); start += batchSize {
-		batch := ids[start:min(start+batchSize, len(ids))]
+// addReleasedResponses counts every released response of the wave, in id order and batches so
+// memory stays flat. Held responses are weighed afterwards by release.
+func addReleasedResponses(tx *gorm.DB, w store.Wave, in *survey.Instrument, attrs []string, cs Cells) error {
+	for last := int64(math.MinInt64); ; {
 		var rs []store.Response
-		if err := tx.Where("district_id = ? AND id IN ?", w.DistrictID, batch).Find(&rs).Error; err != nil {
-			return fmt.Errorf("read responses: %w", err)
-		}
-		if err := addResponses(tx, w, in, attrs, cs, rs); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// addAllResponses counts every response of the wave, in id order and batches so memory stays flat.
-func addAllResponses(tx *gorm.DB, w store.Wave, in *survey.Instrument, attrs []string, cs Cells) error {
-	for last := int64(-1); ; {
-		var rs []store.Response
-		if err := tx.Where("district_id = ? AND wave_id = ? AND id > ?", w.DistrictID, w.ID, last).
-			Order("id").Limit(batchSize).Find(&rs).Error; err != nil {
+		if err := tx.Table("responses r").Select("r.*").
+			Joins("JOIN response_releases rr ON rr.district_id = r.district_id AND rr.response_id = r.id").
+			Where("r.district_id = ? AND r.wave_id = ? AND r.id > ?", w.DistrictID, w.ID, last).
+			Order("r.id").Limit(batchSize).Find(&rs).Error; err != nil {
 			return fmt.Errorf("read responses: %w", err)
 		}
 		if len(rs) == 0 {
@@ -227,28 +460,37 @@ func addAllResponses(tx *gorm.DB, w store.Wave, in *survey.Instrument, attrs []s
 	}
 }
 
-// addResponses counts a batch with its scores and removes exactly these responses from the queue:
-// one that arrives while a rebuild runs stays queued and is counted once, by the next refresh.
+// addResponses counts a batch of responses with their scores into cs.
 func addResponses(tx *gorm.DB, w store.Wave, in *survey.Instrument, attrs []string, cs Cells, rs []store.Response) error {
+	batch, err := withScores(tx, w, rs)
+	if err != nil {
+		return err
+	}
+	for _, r := range batch {
+		cs.Add(in, attrs, r)
+	}
+	return nil
+}
+
+// withScores reads a batch of responses' scores and returns what a rollup needs of each.
+func withScores(tx *gorm.DB, w store.Wave, rs []store.Response) ([]Response, error) {
 	ids := make([]int64, len(rs))
 	for i := range rs {
 		ids[i] = rs[i].ID
 	}
 	var scores []store.Score
 	if err := tx.Where("district_id = ? AND response_id IN ?", w.DistrictID, ids).Find(&scores).Error; err != nil {
-		return fmt.Errorf("read scores: %w", err)
+		return nil, fmt.Errorf("read scores: %w", err)
 	}
 	byResponse := make(map[int64][]store.Score, len(rs))
 	for _, sc := range scores {
 		byResponse[sc.ResponseID] = append(byResponse[sc.ResponseID], sc)
 	}
-	for _, r := range rs {
-		cs.Add(in, attrs, Response{School: r.SchoolID, Answers: r.Answers, Groups: r.Subgroups, Scores: byResponse[r.ID]})
+	out := make([]Response, len(rs))
+	for i, r := range rs {
+		out[i] = Response{School: r.SchoolID, Answers: r.Answers, Groups: r.Subgroups, Scores: byResponse[r.ID]}
 	}
-	if err := tx.Where("district_id = ? AND response_id IN ?", w.DistrictID, ids).Delete(&store.RollupPending{}).Error; err != nil {
-		return fmt.Errorf("dequeue responses: %w", err)
-	}
-	return nil
+	return out, nil
 }
 
 // countInvited sets each group's invited count from the wave's invitations and today's roster

@@ -137,7 +137,7 @@ func TestRefreshIncrementalMatchesRebuild(t *testing.T) {
 		incremental := cells(t, st, w)
 
 		var pending int64
-		must(t, st.DB.Model(&store.RollupPending{}).Count(&pending).Error)
+		must(t, st.DB.Model(&store.RollupPending{}).Where("district_id = ?", f.district).Count(&pending).Error)
 		if pending != 0 {
 			t.Fatalf("%d responses still queued after refresh", pending)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -21,6 +22,7 @@ type Reporting struct {
 	MinFloor   int      // the lowest floor this deployment accepts
 	Attributes []string // chosen keys; empty means every one
 	Pairs      []string // chosen two-way breakdowns ("a,b"); empty means none
+	Release    ReleasePolicy
 }
 
 // Reporting returns a district's current reporting settings.
@@ -34,12 +36,28 @@ func (s *Service) Reporting(ctx context.Context, districtID int64) (Reporting, e
 		r.Attributes = strings.Split(v, ",")
 	}
 	r.Pairs = splitTrim(d.Settings[SettingPairs], ";")
+	r.Release = ReleasePolicyOf(d.Settings)
 	return r, nil
 }
 
 // SetReporting changes a district's floor and breakdowns and marks every wave for a rebuild, so no
 // cell decided under the old rules outlives the change.
 func (s *Service) SetReporting(ctx context.Context, districtID int64, floor int, attrs, pairs []string) error {
+	return s.setReporting(ctx, districtID, floor, attrs, pairs, nil)
+}
+
+// SetResults is SetReporting with the release rule of anonymous waves. The rebuild is queued,
+// not done here: the refresher (on whichever instance) picks the stale waves up, and until then
+// pages show the results as last built, which were safe under the old rules. RebuildStatus says
+// how far it got.
+func (s *Service) SetResults(ctx context.Context, districtID int64, floor int, attrs, pairs []string, release ReleasePolicy) error {
+	if err := release.Validate(); err != nil {
+		return err
+	}
+	return s.setReporting(ctx, districtID, floor, attrs, pairs, &release)
+}
+
+func (s *Service) setReporting(ctx context.Context, districtID int64, floor int, attrs, pairs []string, release *ReleasePolicy) error {
 	if minimum := max(s.Floor, 5); floor < minimum {
 		return fmt.Errorf("%w: minimum group size %d: must be at least %d", ErrSettings, floor, minimum)
 	}
@@ -57,6 +75,9 @@ func (s *Service) SetReporting(ctx context.Context, districtID int64, floor int,
 		err := s.Store.ChangeSettings(tx, districtID, func(settings store.Attrs) {
 			settings[SettingAttributes] = strings.Join(attrs, ",")
 			settings[SettingPairs] = strings.Join(pairs, ";")
+			if release != nil {
+				release.apply(settings)
+			}
 		}, map[string]any{"min_group_size": floor})
 		if err != nil {
 			return fmt.Errorf("save reporting settings: %w", err)
@@ -72,4 +93,43 @@ func (s *Service) SetReporting(ctx context.Context, districtID int64, floor int,
 		}
 		return nil
 	})
+}
+
+// WaveBuild is one wave's results build state, for the pages that say a rebuild is under way or
+// failed.
+type WaveBuild struct {
+	WaveID     int64
+	Name       string
+	Stale      bool       // waiting to be rebuilt
+	Error      string     // the last failure, "" if none
+	FailedAt   *time.Time // when it last failed
+	ReleasedAt *time.Time // when responses were last released into its results
+}
+
+// Builds lists the district's non-draft waves that are waiting for a rebuild or failed to build.
+func (s *Service) Builds(ctx context.Context, districtID int64) ([]WaveBuild, error) {
+	var out []WaveBuild
+	err := s.Store.DB.WithContext(ctx).Table("rollup_waves rw").
+		Select("rw.wave_id, w.name, rw.stale, rw.error, rw.failed_at, rw.released_at").
+		Joins("JOIN waves w ON w.district_id = rw.district_id AND w.id = rw.wave_id").
+		Where("rw.district_id = ? AND w.status <> ? AND (rw.stale OR rw.error <> '')", districtID, store.StatusDraft).
+		Order("w.name").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("results build state: %w", err)
+	}
+	return out, nil
+}
+
+// Build is one wave's build state (the zero value before its first refresh).
+func (s *Service) Build(ctx context.Context, districtID, waveID int64) (WaveBuild, error) {
+	var rows []store.RollupWave
+	if err := s.Store.DB.WithContext(ctx).Where("district_id = ? AND wave_id = ?", districtID, waveID).Find(&rows).Error; err != nil {
+		return WaveBuild{}, fmt.Errorf("results build state of wave %d: %w", waveID, err)
+	}
+	b := WaveBuild{WaveID: waveID, Stale: true}
+	if len(rows) == 1 {
+		r := rows[0]
+		b.Stale, b.Error, b.FailedAt, b.ReleasedAt = r.Stale || r.BuiltAt == nil, r.Error, r.FailedAt, r.ReleasedAt
+	}
+	return b, nil
 }

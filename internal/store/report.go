@@ -47,6 +47,25 @@ type RollupWave struct {
 	Stale       bool
 	Invitations int
 	BuiltAt     *time.Time
+	// ReleaseBatch counts the batches of responses released so far; ReleasedAt is the last one's time.
+	ReleaseBatch int
+	ReleasedAt   *time.Time
+	// Held and HeldDue are the held responses and the schedule's answer at the last release
+	// decision: while neither changes, the decision would be the same and is not made again.
+	Held    int
+	HeldDue bool
+	// Error is the last failure to build the wave's results ("" once it builds again), FailedAt its time.
+	Error    string
+	FailedAt *time.Time
+}
+
+// ResponseRelease marks a response as released into results, in the wave's batch-th release.
+// Results count only released responses; see report.DecideRelease.
+type ResponseRelease struct {
+	DistrictID int64 `gorm:"primaryKey;autoIncrement:false"`
+	ResponseID int64 `gorm:"primaryKey;autoIncrement:false"`
+	WaveID     int64
+	Batch      int
 }
 
 // APIToken is a read-only API bearer token; only its SHA-256 is kept.
