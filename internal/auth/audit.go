@@ -77,3 +77,7 @@ func (s *Service) AuditLog(ctx context.Context, districtID int64, limit int) ([]
 	}
 	return out, nil
 }
+
+// AuditTx appends one record in tx: for use cases that must commit their change and its audit
+// row together (internal/wave's lifecycle, settings changes), or neither.
+func AuditTx(tx *gorm.DB, now time.Time, e Entry) error { return appendAudit(tx, now, e) }
