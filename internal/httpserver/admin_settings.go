@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,7 +13,7 @@ import (
 )
 
 // ActionReportingSettings is the audit action for a change of the privacy floor or breakdowns.
-const ActionReportingSettings = "results.settings"
+const ActionReportingSettings = report.ActionReportingSettings
 
 type settingsPage struct {
 	report.Reporting
@@ -62,7 +61,7 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 	}
 	floor, convErr := strconv.Atoi(strings.TrimSpace(form.Get("floor")))
 	attrs, pairs := form["attribute"], form["pair"]
-	err = s.Results.SetReporting(ctx, p.User.DistrictID, floor, attrs, pairs)
+	err = s.Results.ChangeReporting(ctx, p.User.DistrictID, floor, attrs, pairs, actor(c, p)) // audited in the same transaction
 	if convErr != nil || errors.Is(err, report.ErrSettings) {
 		r, rerr := s.Results.Reporting(ctx, p.User.DistrictID)
 		if rerr != nil {
@@ -77,15 +76,8 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Audited as soon as it is saved: a failing rebuild below must not leave the change unrecorded
-	// (the background refresher finishes the rebuild if this one fails).
-	detail := fmt.Sprintf("floor %d, attributes %s", floor, strings.Join(attrs, ","))
-	if len(pairs) > 0 {
-		detail += ", two-way " + strings.Join(pairs, ";")
-	}
-	if err := s.Auth.AuditBy(ctx, p, ActionReportingSettings, "district", detail, c.RealIP()); err != nil {
-		return err
-	}
+	// Saved and audited: a failing rebuild below leaves nothing unrecorded (the background
+	// refresher finishes the rebuild if this one fails).
 	if _, err := s.Results.Refresh(ctx); err != nil {
 		return err
 	}

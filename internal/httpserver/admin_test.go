@@ -207,6 +207,8 @@ func TestAdminAccess(t *testing.T) {
 // class codes, and checks the audit trail and sign-out.
 func TestAdminWaveLifecycle(t *testing.T) {
 	f := newAdminFixture(t)
+	// The day before the wave below opens: opening and extending need a closing time to come.
+	f.st.Now = func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
 	b := f.signIn("leaderA")
 	_, page, _ := b.do("GET", "/admin/waves/new", nil)
 	if strings.Contains(page, "Baker") {
@@ -230,7 +232,8 @@ func TestAdminWaveLifecycle(t *testing.T) {
 	loc := strings.TrimSuffix(h.Get("Location"), "?notice=created")
 	_, page, _ = b.do("GET", loc, nil)
 	// 08:00 in Chicago on 2 March is 14:00 UTC; shown back in the school's zone.
-	for _, want := range []string{"Spring pulse", "2026-03-02 08:00 CST", "0 of 1 invited", "draft"} {
+	// A draft invites nobody: opening does.
+	for _, want := range []string{"Spring pulse", "2026-03-02 08:00 CST", "0 of 0 invited", "draft", "Open wave now", "Schedule"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("wave page lacks %q:\n%s", want, page)
 		}
@@ -258,6 +261,14 @@ func TestAdminWaveLifecycle(t *testing.T) {
 	must(t, f.st.DB.Where("district_id = ? AND id = ?", f.district, w.ID).First(&w).Error)
 	if w.Status != store.StatusClosed || w.ClosesAt.UTC().Format(time.RFC3339) != "2026-03-20T21:00:00Z" {
 		t.Errorf("after steps: status %s closes %s", w.Status, w.ClosesAt.UTC())
+	}
+	// A closed wave offers no "Open", and opening it by hand is refused with the reason.
+	_, page, _ = b.do("GET", loc, nil)
+	if strings.Contains(page, "Open wave now") || !strings.Contains(page, "0 of 1 invited") {
+		t.Errorf("closed wave page:\n%s", page)
+	}
+	if code, body, _ := b.do("POST", loc+"/open", url.Values{"_csrf": {csrfOf(t, page)}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "reopened by extending") {
+		t.Errorf("opening a closed wave: %d %s", code, body)
 	}
 	_, codes, _ := b.do("GET", loc+"/codes", nil)
 	if !strings.Contains(codes, "Room 1") || !strings.Contains(codes, "http://example.test/j/") {

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
 // rateRow is one school × grade line of the live response rate. For anonymous waves completion
@@ -28,6 +29,7 @@ type wavePage struct {
 	Done     int
 	CanEdit  bool
 	Channels string
+	Can      map[string]bool // the lifecycle changes the wave allows now (wave.Allowed)
 }
 
 // adminWave shows a wave with its response rates by school and grade, limited to the user's schools.
@@ -48,6 +50,10 @@ func (s *Server) adminWave(c echo.Context) error {
 		names[sc.ID] = sc.Name
 	}
 	page.CanEdit = p.CanAllSchools(schoolIDs(schools))
+	page.Can = map[string]bool{}
+	for _, a := range wave.Allowed(wave.LifecycleOf(w), s.Store.Now()) {
+		page.Can[string(a)] = true
+	}
 	err = s.Store.DB.WithContext(c.Request().Context()).Table("invitations i").
 		Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
 		Where("i.district_id = ? AND i.wave_id = ? AND i.school_id IN ?", w.DistrictID, w.ID, ids).

@@ -33,6 +33,8 @@ func (s *Server) adminRoutes() {
 	g.POST("/waves/:id/open", s.adminWaveOpen, s.allow(admin, leader))                                              // admin; leader: every school of the wave theirs
 	g.POST("/waves/:id/close", s.adminWaveClose, s.allow(admin, leader))                                            // admin; leader: every school of the wave theirs
 	g.POST("/waves/:id/extend", s.adminWaveExtend, s.allow(admin, leader))                                          // admin; leader: every school of the wave theirs
+	g.POST("/waves/:id/schedule", s.adminWaveSchedule, s.allow(admin, leader))                                      // admin; leader: every school of the wave theirs
+	g.POST("/waves/:id/unschedule", s.adminWaveUnschedule, s.allow(admin, leader))                                  // admin; leader: every school of the wave theirs
 	g.GET("/waves/:id/codes", s.adminWaveCodes, s.allow(admin, leader))                                             // admin; leader: codes of their schools
 	g.POST("/waves/:id/codes", s.adminWaveIssueCodes, s.allow(admin, leader))                                       // admin; leader: codes for their schools
 	g.GET("/results", s.adminResults, s.allow(admin, leader, counselor, analyst))                                   // admin; others: waves touching their schools, their schools' rows and the district row; ?format=csv|xlsx is audited

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -40,6 +41,13 @@ func (s *Service) Reporting(ctx context.Context, districtID int64) (Reporting, e
 // SetReporting changes a district's floor and breakdowns and marks every wave for a rebuild, so no
 // cell decided under the old rules outlives the change.
 func (s *Service) SetReporting(ctx context.Context, districtID int64, floor int, attrs, pairs []string) error {
+	return s.ChangeReporting(ctx, districtID, floor, attrs, pairs, auth.Actor{})
+}
+
+// ChangeReporting is the use case behind the results settings page: SetReporting and its audit
+// row (ActionReportingSettings, by) in one transaction, so no change goes unrecorded and no
+// record names a change that did not happen.
+func (s *Service) ChangeReporting(ctx context.Context, districtID int64, floor int, attrs, pairs []string, by auth.Actor) error {
 	if minimum := max(s.Floor, 5); floor < minimum {
 		return fmt.Errorf("%w: minimum group size %d: must be at least %d", ErrSettings, floor, minimum)
 	}
@@ -70,6 +78,13 @@ func (s *Service) SetReporting(ctx context.Context, districtID int64, floor int,
 				return err
 			}
 		}
-		return nil
+		detail := fmt.Sprintf("floor %d, attributes %s", floor, strings.Join(attrs, ","))
+		if len(pairs) > 0 {
+			detail += ", two-way " + strings.Join(pairs, ";")
+		}
+		return auth.AuditTx(tx, s.Store.Now(), by.Entry(districtID, ActionReportingSettings, "district", detail))
 	})
 }
+
+// ActionReportingSettings is the audit action for a change of the privacy floor or breakdowns.
+const ActionReportingSettings = "results.settings"

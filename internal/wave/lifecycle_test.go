@@ -22,10 +22,13 @@ func TestTransition(t *testing.T) {
 	h := time.Hour
 	future := wave.Lifecycle{OpensAt: now.Add(24 * h), ClosesAt: now.Add(10 * 24 * h)} // opens tomorrow
 	running := wave.Lifecycle{OpensAt: now.Add(-24 * h), ClosesAt: now.Add(10 * 24 * h)}
-	past := wave.Lifecycle{OpensAt: now.Add(-10 * 24 * h), ClosesAt: now.Add(-2 * h)} // ended 2 h ago
+	past := wave.Lifecycle{OpensAt: now.Add(-10 * 24 * h), ClosesAt: now.Add(-2 * h)}  // ended 2 h ago
 	long := wave.Lifecycle{OpensAt: now.Add(-10 * 24 * h), ClosesAt: now.Add(-48 * h)} // ended 2 days ago
 	with := func(l wave.Lifecycle, status string) wave.Lifecycle { l.Status = status; return l }
-	closedAt := func(l wave.Lifecycle, at time.Time) wave.Lifecycle { l.Status, l.ClosedAt = store.StatusClosed, at; return l }
+	closedAt := func(l wave.Lifecycle, at time.Time) wave.Lifecycle {
+		l.Status, l.ClosedAt = store.StatusClosed, at
+		return l
+	}
 	later := now.Add(20 * 24 * h)
 	const ok = ""
 	cases := []struct {

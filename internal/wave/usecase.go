@@ -13,13 +13,8 @@ import (
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
-// Actor is who asks for a use case, for its audit row: a signed-in user, or the system (the
-// scheduler, the demo, the CLI).
-type Actor struct {
-	UserID *int64
-	Email  string
-	IP     string
-}
+// Actor is who asks for a use case, for its audit row (auth.Actor).
+type Actor = auth.Actor
 
 // System is the actor of changes nobody asked for at a keyboard.
 var System = Actor{Email: "system"}
@@ -28,11 +23,7 @@ var System = Actor{Email: "system"}
 var Scheduler = Actor{Email: "scheduler"}
 
 func audit(tx *gorm.DB, now time.Time, by Actor, districtID int64, action string, waveID int64, detail string) error {
-	if by.Email == "" {
-		by = System
-	}
-	return auth.AuditTx(tx, now, auth.Entry{DistrictID: districtID, UserID: by.UserID, Actor: by.Email, Action: action,
-		Target: fmt.Sprintf("wave %d", waveID), Detail: detail, IP: by.IP})
+	return auth.AuditTx(tx, now, by.Entry(districtID, action, fmt.Sprintf("wave %d", waveID), detail))
 }
 
 // ErrConflict means the wave changed between reading and writing it (another admin, or another
