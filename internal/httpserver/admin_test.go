@@ -163,7 +163,8 @@ func TestAdminAccess(t *testing.T) {
 		{"GET", "/admin/waves/" + wa + "/codes", want{"admin": 200, "leaderA": 200, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
 		{"GET", "/admin/waves/" + wb + "/codes", want{"admin": 200, "leaderA": 404, "counselorA": 403, "staffA": 403, "analystA": 403}, "Baker"},
 		{"POST", "/admin/waves/" + wb + "/open", want{"admin": 303, "leaderA": 404, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
-		{"POST", "/admin/waves/" + wa + "/close", want{"admin": 303, "leaderA": 303, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
+		// The admin closes it first; the leader may too, but the lifecycle refuses closing it twice.
+		{"POST", "/admin/waves/" + wa + "/close", want{"admin": 303, "leaderA": 422, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
 		{"GET", "/admin/waves/999", want{"admin": 404, "leaderA": 404, "counselorA": 404, "staffA": 403, "analystA": 404}, ""},
 		{"GET", "/admin/roster", adminOnly, ""},
 		{"GET", "/admin/users", adminOnly, ""},

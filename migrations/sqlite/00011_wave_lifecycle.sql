@@ -1,10 +1,15 @@
 -- SQLite twin of postgres/00011_wave_lifecycle.sql: same status values, index and column.
--- SQLite cannot alter a CHECK, so waves is rebuilt (the documented create-copy-drop-rename).
--- Other tables reference waves; defer_foreign_keys lets the copy stand in before commit, when
--- every reference is checked again (goose runs this file in one transaction).
+-- SQLite cannot alter a CHECK, so waves is rebuilt the documented way (create the new table,
+-- copy, drop the old, rename). That needs foreign_keys off, which SQLite ignores inside a
+-- transaction: so this file runs outside goose's transaction, as one statement on one
+-- connection that turns the checks off, does the rebuild in its own transaction and turns them
+-- back on. The copy keeps every row and key, so every reference still holds.
 
+-- +goose NO TRANSACTION
 -- +goose Up
-PRAGMA defer_foreign_keys = ON;
+-- +goose StatementBegin
+PRAGMA foreign_keys = OFF;
+BEGIN IMMEDIATE;
 CREATE TABLE waves_new (
     district_id          INTEGER NOT NULL,
     id                   INTEGER NOT NULL,
@@ -26,16 +31,20 @@ CREATE TABLE waves_new (
     PRIMARY KEY (district_id, id),
     FOREIGN KEY (district_id, instrument_id, instrument_version) REFERENCES instruments (district_id, instrument_id, version)
 );
-INSERT INTO waves_new SELECT district_id, id, name, instrument_id, instrument_version, audience, audience_filter, mode,
-    channels, status, opens_at, closes_at, sms_answering, reminder_delay_hours, max_reminders, created_at, updated_at FROM waves;
+INSERT INTO waves_new (district_id, id, name, instrument_id, instrument_version, audience, audience_filter, mode, channels, status, opens_at, closes_at, sms_answering, reminder_delay_hours, max_reminders, created_at, updated_at)
+    SELECT district_id, id, name, instrument_id, instrument_version, audience, audience_filter, mode, channels, status, opens_at, closes_at, sms_answering, reminder_delay_hours, max_reminders, created_at, updated_at FROM waves;
 DROP TABLE waves;
 ALTER TABLE waves_new RENAME TO waves;
 CREATE INDEX waves_due ON waves (status, opens_at);
-
 ALTER TABLE sms_messages ADD COLUMN sealed_token BLOB;
+COMMIT;
+PRAGMA foreign_keys = ON;
+-- +goose StatementEnd
 
 -- +goose Down
-PRAGMA defer_foreign_keys = ON;
+-- +goose StatementBegin
+PRAGMA foreign_keys = OFF;
+BEGIN IMMEDIATE;
 ALTER TABLE sms_messages DROP COLUMN sealed_token;
 UPDATE waves SET status = 'draft' WHERE status = 'scheduled';
 CREATE TABLE waves_old (
@@ -59,6 +68,10 @@ CREATE TABLE waves_old (
     PRIMARY KEY (district_id, id),
     FOREIGN KEY (district_id, instrument_id, instrument_version) REFERENCES instruments (district_id, instrument_id, version)
 );
-INSERT INTO waves_old SELECT * FROM waves;
+INSERT INTO waves_old (district_id, id, name, instrument_id, instrument_version, audience, audience_filter, mode, channels, status, opens_at, closes_at, sms_answering, reminder_delay_hours, max_reminders, created_at, updated_at)
+    SELECT district_id, id, name, instrument_id, instrument_version, audience, audience_filter, mode, channels, status, opens_at, closes_at, sms_answering, reminder_delay_hours, max_reminders, created_at, updated_at FROM waves;
 DROP TABLE waves;
 ALTER TABLE waves_old RENAME TO waves;
+COMMIT;
+PRAGMA foreign_keys = ON;
+-- +goose StatementEnd
