@@ -305,3 +305,28 @@ func TestOutboxHoldsNoUsableToken(t *testing.T) {
 		}
 	})
 }
+
+// Answering by text asks the same rule: a family that opted out of surveys, or left the roster,
+// after its invitation was texted gets no conversation (today's code checked neither).
+func TestAnsweringByTextHonoursOptOutAndRoster(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		f := answeringFixture(t, st, 7600, 3, store.ModeConfidential, nil)
+		set := func(i int, col string, v any) {
+			t.Helper()
+			if err := st.DB.Model(&store.Person{}).Where("district_id = ? AND id = ?", f.district, f.guardian[i].ID).Update(col, v).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(0, "survey_opt_out", true)
+		set(1, "active", false)
+		if got := f.text(t, phoneOf(7600), "hi"); len(got) != 0 {
+			t.Fatalf("opted out: %q", got)
+		}
+		if got := f.text(t, phoneOf(7601), "hi"); len(got) != 0 {
+			t.Fatalf("left the roster: %q", got)
+		}
+		if got := f.text(t, phoneOf(7602), "hi"); len(got) == 0 {
+			t.Fatal("a family still in the roster got no conversation")
+		}
+	})
+}
