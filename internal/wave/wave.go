@@ -170,7 +170,9 @@ type Spec struct {
 	By Actor
 }
 
-// Create validates a spec and stores the wave (status draft until opened).
+// Create is the create-a-wave use case: it validates a spec and stores the wave, as a draft, or
+// scheduled or opened at once as spec.Start asks (opening makes its invitations and queues their
+// texts), with its audit row, in one transaction.
 func (s *Service) Create(ctx context.Context, spec Spec) (store.Wave, error) {
 	in, ok := s.Surveys.Get(spec.InstrumentID, spec.InstrumentVersion)
 	if !ok {
