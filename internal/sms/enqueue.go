@@ -122,64 +122,83 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *gorm.DB, w store.Wave, issu
 	if w.OpensAt.After(start) {
 		start = w.OpensAt
 	}
-	body := map[string]string{} // by language: the text is the same for everyone but the token
-	zones := map[string]time.Time{}
-	skipped, queued := 0, 0
-	const batch = 1000
-	out := make([]store.SMSMessage, 0, batch)
-	flush := func() error {
-		if len(out) == 0 {
-			return nil
-		}
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(out)
-		if res.Error != nil {
-			return res.Error
-		}
-		queued += int(res.RowsAffected)
-		out = out[:0]
-		return nil
-	}
-	for _, is := range want {
-		r := byInv[is.InvitationID]
-		if r == nil {
-			skipped++
-			continue
-		}
-		to, err := NormalizePhone(r.Phone)
-		if err != nil {
-			skipped++
-			continue
-		}
-		c := Contact{InvitationID: is.InvitationID, Active: r.Active, SurveyOptOut: r.SurveyOptOut, DoNotText: r.DoNotText, Stopped: stopped[to],
-			WaveStatus: w.Status, OpensAt: w.OpensAt, ClosesAt: w.ClosesAt, Answered: r.Answered}
-		if Refusal(c, now, ForInvite, true) != "" {
-			skipped++
-			continue
-		}
-		notBefore, ok := zones[r.TimeZone]
-		if !ok {
-			notBefore = NextSendTime(start, loadZone(r.TimeZone), s.Window).UTC().Truncate(time.Second)
-			zones[r.TimeZone] = notBefore
-		}
-		text, ok := body[is.Language]
-		if !ok {
-			text = render(s.Locales, is.Language, inviteID, name, map[string]any{"Link": Link(s.BaseURL, tokenSlot)})
-			body[is.Language] = text
-		}
-		out = append(out, store.SMSMessage{
-			DistrictID: districtID, ID: store.NewID(), InvitationID: is.InvitationID, Kind: KindInvite,
-			WaveID: waveID, SchoolID: r.SchoolID, PersonID: r.PersonID, ToNumber: to, Language: is.Language,
-			TimeZone: r.TimeZone, Body: text, SealedToken: s.sealToken(districtID, is.InvitationID, is.Token),
-			Status: store.SMSQueued, NotBefore: notBefore, CreatedAt: now, UpdatedAt: now,
-		})
-		if len(out) == batch {
-			if err := flush(); err != nil {
-				return 0, fmt.Errorf("enqueue sms for wave %d: %w", waveID, err)
+	// Phone parsing and sealing (CPU) overlap with the inserts (database): one goroutine builds
+	// batches while this one writes the previous batch in tx (only this goroutine touches tx).
+	const batch = 2000
+	batches := make(chan []store.SMSMessage, 2)
+	stop := make(chan struct{})
+	skipped := 0
+	go func() {
+		defer close(batches)
+		body := map[string]string{} // by language: the text is the same for everyone but the token
+		zones := map[string]time.Time{}
+		out := make([]store.SMSMessage, 0, batch)
+		send := func() bool {
+			select {
+			case batches <- out:
+				out = make([]store.SMSMessage, 0, batch)
+				return true
+			case <-stop:
+				return false
 			}
 		}
+		for _, is := range want {
+			r := byInv[is.InvitationID]
+			if r == nil {
+				skipped++
+				continue
+			}
+			to, err := NormalizePhone(r.Phone)
+			if err != nil {
+				skipped++
+				continue
+			}
+			c := Contact{InvitationID: is.InvitationID, Active: r.Active, SurveyOptOut: r.SurveyOptOut, DoNotText: r.DoNotText, Stopped: stopped[to],
+				WaveStatus: w.Status, OpensAt: w.OpensAt, ClosesAt: w.ClosesAt, Answered: r.Answered}
+			if Refusal(c, now, ForInvite, true) != "" {
+				skipped++
+				continue
+			}
+			notBefore, ok := zones[r.TimeZone]
+			if !ok {
+				notBefore = NextSendTime(start, loadZone(r.TimeZone), s.Window).UTC().Truncate(time.Second)
+				zones[r.TimeZone] = notBefore
+			}
+			text, ok := body[is.Language]
+			if !ok {
+				text = render(s.Locales, is.Language, inviteID, name, map[string]any{"Link": Link(s.BaseURL, tokenSlot)})
+				body[is.Language] = text
+			}
+			out = append(out, store.SMSMessage{
+				DistrictID: districtID, ID: store.NewID(), InvitationID: is.InvitationID, Kind: KindInvite,
+				WaveID: waveID, SchoolID: r.SchoolID, PersonID: r.PersonID, ToNumber: to, Language: is.Language,
+				TimeZone: r.TimeZone, Body: text, SealedToken: s.sealToken(districtID, is.InvitationID, is.Token),
+				Status: store.SMSQueued, NotBefore: notBefore, CreatedAt: now, UpdatedAt: now,
+			})
+			if len(out) == batch && !send() {
+				return
+			}
+		}
+		if len(out) > 0 {
+			send()
+		}
+	}()
+	queued := 0
+	var werr error
+	for rows := range batches {
+		if werr != nil {
+			continue
+		}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(rows)
+		if res.Error != nil {
+			werr = res.Error
+			close(stop) // the builder stops; the loop drains what it already sent
+			continue
+		}
+		queued += int(res.RowsAffected)
 	}
-	if err := flush(); err != nil {
-		return 0, fmt.Errorf("enqueue sms for wave %d: %w", waveID, err)
+	if werr != nil {
+		return 0, fmt.Errorf("enqueue sms for wave %d: %w", waveID, werr)
 	}
 	s.Log.Info("sms queued", "district", districtID, "wave", waveID, "queued", queued, "skipped", skipped)
 	return queued, nil
