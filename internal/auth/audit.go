@@ -82,3 +82,28 @@ func (s *Service) AuditLog(ctx context.Context, districtID int64, limit int) ([]
 	}
 	return out, nil
 }
+
+// AuditTx appends one record in tx: for use cases that must commit their change and its audit
+// row together (internal/wave's lifecycle, settings changes), or neither.
+func AuditTx(tx *gorm.DB, now time.Time, e Entry) error { return appendAudit(tx, now, e) }
+
+// Actor is who asks for a use case, for its audit row: a signed-in user, or the system (the
+// scheduler, the demo, the CLI) when Email names it and UserID is nil.
+type Actor struct {
+	UserID *int64
+	Email  string
+	IP     string
+}
+
+// ActorOf is the actor of a request made by p from ip.
+func ActorOf(p *Principal, ip string) Actor {
+	return Actor{UserID: &p.User.ID, Email: p.User.Email, IP: ip}
+}
+
+// Entry is the audit record of a's action; an Actor with no Email is recorded as "system".
+func (a Actor) Entry(districtID int64, action, target, detail string) Entry {
+	if a.Email == "" {
+		a.Email = "system"
+	}
+	return Entry{DistrictID: districtID, UserID: a.UserID, Actor: a.Email, Action: action, Target: target, Detail: detail, IP: a.IP}
+}

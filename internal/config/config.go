@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trustpulse/trustpulse/internal/seal"
 )
 
 // Config is every setting the binary understands. The README's configuration table mirrors it.
@@ -37,6 +39,9 @@ type Config struct {
 	// SMSWindowStart and SMSWindowEnd are the part of the school's local day when texts may go
 	// out, as offsets from midnight (TRUSTPULSE_SMS_QUIET_START / _END, HH:MM): outside it is quiet.
 	SMSWindowStart, SMSWindowEnd time.Duration
+	// SealKey seals the link tokens of queued texts (internal/seal): 32 bytes, hex or base64.
+	// Empty means a random key per process (queued links are then re-minted after a restart).
+	SealKey string
 
 	// Staff single sign-on (OpenID Connect); off while OIDCClientID is empty.
 	OIDCProvider       string // google | microsoft | generic
@@ -111,6 +116,7 @@ func envVars() []envVar {
 			c.SMSWindowEnd = d
 			return err
 		}},
+		{"TRUSTPULSE_SEAL_KEY", str(func(c *Config) *string { return &c.SealKey })},
 		{"TWILIO_ACCOUNT_SID", str(func(c *Config) *string { return &c.TwilioAccountSID })},
 		{"TWILIO_AUTH_TOKEN", str(func(c *Config) *string { return &c.TwilioAuthToken })},
 		{"TWILIO_MESSAGING_SERVICE_SID", str(func(c *Config) *string { return &c.TwilioMessagingServiceSID })},
@@ -134,7 +140,7 @@ func envVars() []envVar {
 // secretFileVars may instead be given as NAME_FILE, the path of a file holding the value,
 // so secrets can come from a mounted secret rather than the process environment.
 var secretNames = map[string]bool{"TWILIO_AUTH_TOKEN": true, "TRUSTPULSE_DATABASE_URL": true,
-	"TRUSTPULSE_OIDC_CLIENT_SECRET": true}
+	"TRUSTPULSE_OIDC_CLIENT_SECRET": true, "TRUSTPULSE_SEAL_KEY": true}
 
 // EnvNames lists every environment variable read, for the README and for tests.
 func EnvNames() []string {
@@ -248,6 +254,11 @@ func (c *Config) Validate() error {
 	if c.TwilioAccountSID != "" && c.TwilioMessagingServiceSID == "" && c.TwilioFromNumber == "" {
 		return errors.New("TWILIO_ACCOUNT_SID is set: also set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
 	}
+	if c.SealKey != "" {
+		if _, err := seal.ParseKey(c.SealKey); err != nil {
+			return fmt.Errorf("TRUSTPULSE_SEAL_KEY: %w", err)
+		}
+	}
 	return c.validateOIDC()
 }
 
@@ -315,6 +326,7 @@ func (c Config) Masked() Config {
 	}
 	c.TwilioAuthToken = mask(c.TwilioAuthToken)
 	c.OIDCClientSecret = mask(c.OIDCClientSecret)
+	c.SealKey = mask(c.SealKey)
 	if db, err := ParseDatabaseURL(c.DatabaseURL); err == nil {
 		c.DatabaseURL = db.Redacted()
 	} else {

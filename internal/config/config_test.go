@@ -171,3 +171,27 @@ func TestRoleFromEnvFlagAndValidation(t *testing.T) {
 		}
 	}
 }
+
+// The seal key may come from TRUSTPULSE_SEAL_KEY_FILE, is checked by Validate, and never logged.
+func TestSealKey(t *testing.T) {
+	key := strings.Repeat("ab", 32)
+	path := filepath.Join(t.TempDir(), "seal.key")
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TRUSTPULSE_SEAL_KEY_FILE": path}
+	c, err := FromEnv(func(k string) string { return env[k] })
+	if err != nil || c.SealKey != key {
+		t.Fatalf("from file: %q, %v", c.SealKey, err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if m := c.Masked(); m.SealKey == key {
+		t.Fatal("Masked shows the seal key")
+	}
+	c.SealKey = "too-short"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "TRUSTPULSE_SEAL_KEY") {
+		t.Fatalf("a bad key: %v", err)
+	}
+}

@@ -50,16 +50,15 @@ func seedHistory(ctx context.Context, s *store.Store, waves *wave.Service, m *me
 			if err != nil {
 				return err
 			}
-			if err := waves.SetStatus(ctx, districtID, w.ID, store.StatusOpen); err != nil {
-				return err
-			}
+			// A past wave: its invitations exist (as if it had run), then it closes; it is never
+			// opened now, so nothing is sent for it.
 			if _, err := waves.Invite(ctx, districtID, w.ID); err != nil {
 				return err
 			}
 			if err := simulateAnswers(ctx, s, rng, w, in, k); err != nil {
 				return err
 			}
-			if err := waves.SetStatus(ctx, districtID, w.ID, store.StatusClosed); err != nil {
+			if _, _, err := waves.Apply(ctx, districtID, w.ID, wave.Change{Action: wave.ActClose}, wave.System); err != nil {
 				return err
 			}
 			ids = append(ids, w.ID)

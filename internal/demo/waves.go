@@ -43,15 +43,19 @@ func ensureOpenWaves(ctx context.Context, s *store.Store, waves *wave.Service, d
 		if err != nil {
 			return nil, fmt.Errorf("demo wave %q: %w", ow.name, err)
 		}
-		// Keep the demo's waves open however long ago it was first seeded.
-		if now.After(w.ClosesAt.Add(-24*time.Hour)) || w.Status != store.StatusOpen {
-			if err := waves.Extend(ctx, districtID, w.ID, now.Add(60*24*time.Hour)); err != nil {
-				return nil, err
-			}
-			if err := waves.SetStatus(ctx, districtID, w.ID, store.StatusOpen); err != nil {
+		// Keep the demo's waves open however long ago it was first seeded, through the same use
+		// cases as the pages: opening invites and queues texts in one transaction.
+		if w.Status == store.StatusDraft || w.Status == store.StatusScheduled {
+			if w, _, err = waves.Apply(ctx, districtID, w.ID, wave.Change{Action: wave.ActOpen}, wave.System); err != nil {
 				return nil, err
 			}
 		}
+		if now.After(w.ClosesAt.Add(-24*time.Hour)) || w.Status != store.StatusOpen {
+			if _, _, err := waves.Apply(ctx, districtID, w.ID, wave.Change{Action: wave.ActExtend, ClosesAt: now.Add(60 * 24 * time.Hour)}, wave.System); err != nil {
+				return nil, err
+			}
+		}
+		// Anyone rostered since the demo was first seeded.
 		if _, err := waves.Invite(ctx, districtID, w.ID); err != nil {
 			return nil, err
 		}

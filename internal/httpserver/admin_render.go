@@ -103,7 +103,9 @@ func (v adminView) Nav(entry string) bool {
 var adminNotices = map[string]string{
 	"signed-out":   "You are signed out.",
 	"created":      "Saved.",
-	"opened":       "The wave is open.",
+	"opened":       "The wave is open: its invitations are made and its texts queued.",
+	"scheduled":    "The wave is scheduled: it opens by itself at its opening time.",
+	"unscheduled":  "The wave is back to draft.",
 	"closed":       "The wave is closed.",
 	"extended":     "The closing time has moved.",
 	"codes":        "Class codes issued.",

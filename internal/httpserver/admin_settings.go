@@ -15,7 +15,7 @@ import (
 )
 
 // ActionReportingSettings is the audit action for a change of the privacy floor or breakdowns.
-const ActionReportingSettings = "results.settings"
+const ActionReportingSettings = report.ActionReportingSettings
 
 type settingsPage struct {
 	report.Reporting
@@ -99,23 +99,14 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 	}
 	floor, convErr := strconv.Atoi(strings.TrimSpace(form.Get("floor")))
 	k, kErr := strconv.Atoi(strings.TrimSpace(form.Get("release_k")))
-	release := report.ReleasePolicy{Mode: form.Get("release_mode"), K: k, At: strings.TrimSpace(form.Get("release_at"))}
-	_, posted := form["release_mode"]
-	if !posted {
+	release := &report.ReleasePolicy{Mode: form.Get("release_mode"), K: k, At: strings.TrimSpace(form.Get("release_at"))}
+	if _, posted := form["release_mode"]; !posted {
 		// A form without the release fields (an older page) leaves the release rule as it is.
-		cur, err := s.Results.Reporting(ctx, p.User.DistrictID)
-		if err != nil {
-			return err
-		}
-		release, kErr = cur.Release, nil
+		release, kErr = nil, nil
 	}
 	attrs, pairs := form["attribute"], form["pair"]
-	switch {
-	case convErr != nil || kErr != nil:
-	case posted:
-		err = s.Results.SetResults(ctx, p.User.DistrictID, floor, attrs, pairs, release)
-	default:
-		err = s.Results.SetReporting(ctx, p.User.DistrictID, floor, attrs, pairs)
+	if convErr == nil && kErr == nil {
+		err = s.Results.ChangeReporting(ctx, p.User.DistrictID, floor, attrs, pairs, release, actor(c, p)) // audited in the same transaction
 	}
 	if convErr != nil || kErr != nil || errors.Is(err, report.ErrSettings) {
 		var msg string
@@ -134,17 +125,6 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 		return s.adminRender(c, http.StatusUnprocessableEntity, "settings", "Results settings", page)
 	}
 	if err != nil {
-		return err
-	}
-	detail := fmt.Sprintf("floor %d, attributes %s", floor, strings.Join(attrs, ","))
-	if len(pairs) > 0 {
-		detail += ", two-way " + strings.Join(pairs, ";")
-	}
-	detail += fmt.Sprintf(", release %s k %d", release.Mode, release.K)
-	if release.Mode == report.ReleaseDaily {
-		detail += " at " + release.At
-	}
-	if err := s.Auth.AuditBy(ctx, p, ActionReportingSettings, "district", detail, c.RealIP()); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/results/settings?notice=settings")

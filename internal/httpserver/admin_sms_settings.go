@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -13,7 +12,7 @@ import (
 )
 
 // ActionTextSettings is the audit action for a change of the name or contact in texts.
-const ActionTextSettings = "sms.settings"
+const ActionTextSettings = sms.ActionTextSettings
 
 type textSettingsPage struct {
 	sms.TextSettings
@@ -42,7 +41,7 @@ func (s *Server) adminTextSettingsSave(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Unreadable form.")
 	}
-	ts, err := sms.SaveTextSettings(ctx, s.Store, p.User.DistrictID, sms.TextSettings{Name: form.Get("name"), Contact: form.Get("contact")})
+	ts, err := sms.ChangeTextSettings(ctx, s.Store, p.User.DistrictID, sms.TextSettings{Name: form.Get("name"), Contact: form.Get("contact")}, actor(c, p))
 	if errors.Is(err, sms.ErrSettings) {
 		d, derr := s.district(c)
 		if derr != nil {
@@ -52,10 +51,6 @@ func (s *Server) adminTextSettingsSave(c echo.Context) error {
 		return s.adminRender(c, http.StatusUnprocessableEntity, "sms_settings", "Text message settings", s.textSettingsPage(d, ts, msg))
 	}
 	if err != nil {
-		return err
-	}
-	detail := fmt.Sprintf("name %q, contact %q", ts.Name, ts.Contact)
-	if err := s.Auth.AuditBy(ctx, p, ActionTextSettings, "district", detail, c.RealIP()); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/sms/settings?notice=sms-settings")

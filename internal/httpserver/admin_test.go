@@ -163,7 +163,8 @@ func TestAdminAccess(t *testing.T) {
 		{"GET", "/admin/waves/" + wa + "/codes", want{"admin": 200, "leaderA": 200, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
 		{"GET", "/admin/waves/" + wb + "/codes", want{"admin": 200, "leaderA": 404, "counselorA": 403, "staffA": 403, "analystA": 403}, "Baker"},
 		{"POST", "/admin/waves/" + wb + "/open", want{"admin": 303, "leaderA": 404, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
-		{"POST", "/admin/waves/" + wa + "/close", want{"admin": 303, "leaderA": 303, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
+		// The admin closes it first; the leader may too, but the lifecycle refuses closing it twice.
+		{"POST", "/admin/waves/" + wa + "/close", want{"admin": 303, "leaderA": 422, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
 		{"GET", "/admin/waves/999", want{"admin": 404, "leaderA": 404, "counselorA": 404, "staffA": 403, "analystA": 404}, ""},
 		{"GET", "/admin/roster", adminOnly, ""},
 		{"GET", "/admin/users", adminOnly, ""},
@@ -207,6 +208,8 @@ func TestAdminAccess(t *testing.T) {
 // class codes, and checks the audit trail and sign-out.
 func TestAdminWaveLifecycle(t *testing.T) {
 	f := newAdminFixture(t)
+	// The day before the wave below opens: opening and extending need a closing time to come.
+	f.st.Now = func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
 	b := f.signIn("leaderA")
 	_, page, _ := b.do("GET", "/admin/waves/new", nil)
 	if strings.Contains(page, "Baker") {
@@ -230,7 +233,8 @@ func TestAdminWaveLifecycle(t *testing.T) {
 	loc := strings.TrimSuffix(h.Get("Location"), "?notice=created")
 	_, page, _ = b.do("GET", loc, nil)
 	// 08:00 in Chicago on 2 March is 14:00 UTC; shown back in the school's zone.
-	for _, want := range []string{"Spring pulse", "2026-03-02 08:00 CST", "1 invited.", "draft"} {
+	// A draft invites nobody: opening does.
+	for _, want := range []string{"Spring pulse", "2026-03-02 08:00 CST", "0 invited.", "draft", "Open wave now", "Schedule"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("wave page lacks %q:\n%s", want, page)
 		}
@@ -258,6 +262,14 @@ func TestAdminWaveLifecycle(t *testing.T) {
 	must(t, f.st.DB.Where("district_id = ? AND id = ?", f.district, w.ID).First(&w).Error)
 	if w.Status != store.StatusClosed || w.ClosesAt.UTC().Format(time.RFC3339) != "2026-03-20T21:00:00Z" {
 		t.Errorf("after steps: status %s closes %s", w.Status, w.ClosesAt.UTC())
+	}
+	// A closed wave offers no "Open", and opening it by hand is refused with the reason.
+	_, page, _ = b.do("GET", loc, nil)
+	if strings.Contains(page, "Open wave now") || !strings.Contains(page, "0 of 1 invited") {
+		t.Errorf("closed wave page:\n%s", page)
+	}
+	if code, body, _ := b.do("POST", loc+"/open", url.Values{"_csrf": {csrfOf(t, page)}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "reopened by extending") {
+		t.Errorf("opening a closed wave: %d %s", code, body)
 	}
 	_, codes, _ := b.do("GET", loc+"/codes", nil)
 	if !strings.Contains(codes, "Room 1") || !strings.Contains(codes, "http://example.test/j/") {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
 // rateRow is one school × grade line of the response rate. It comes from the wave's released
@@ -44,6 +45,7 @@ type wavePage struct {
 	Build    report.WaveBuild
 	CanEdit  bool
 	Channels string
+	Can      map[string]bool // the lifecycle changes the wave allows now (wave.Allowed)
 }
 
 // adminWave shows a wave with its response rates by school and grade, limited to the user's schools.
@@ -59,6 +61,10 @@ func (s *Server) adminWave(c echo.Context) error {
 		page.Zone = page.Schools[0].TimeZone
 	}
 	page.CanEdit = p.CanAllSchools(schoolIDs(schools))
+	page.Can = map[string]bool{}
+	for _, a := range wave.Allowed(wave.LifecycleOf(w), s.Store.Now()) {
+		page.Can[string(a)] = true
+	}
 	if err := s.waveRates(ctx, &page); err != nil {
 		return err
 	}
@@ -70,7 +76,7 @@ func (s *Server) adminWave(c echo.Context) error {
 func (s *Server) waveRates(ctx context.Context, page *wavePage) error {
 	w := page.Wave
 	ids := schoolIDs(page.Schools)
-	if w.Status == store.StatusDraft {
+	if w.Status == store.StatusDraft || w.Status == store.StatusScheduled { // nobody is invited before the wave opens
 		var n int64
 		err := s.Store.DB.WithContext(ctx).Model(&store.Invitation{}).
 			Where("district_id = ? AND wave_id = ? AND school_id IN ?", w.DistrictID, w.ID, append([]int64{-1}, ids...)).Count(&n).Error

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -30,6 +31,7 @@ type waveForm struct {
 	StaffRoles  []string
 	// The submitted values, kept when the form comes back with an error.
 	Name, Instrument, Mode, Opens, Closes string
+	Start                                 string // draft | schedule | open
 	Chosen                                []int64
 	ChosenGrades, ChosenRoles, Channels   []string
 	SMSAnswering                          bool
@@ -47,12 +49,14 @@ func (s *Server) adminWaveNew(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f.Mode, f.Channels = store.ModeAnonymous, []string{"link"}
+	f.Mode, f.Channels, f.Start = store.ModeAnonymous, []string{"link"}, "draft"
 	return s.adminRender(c, http.StatusOK, "wave_new", "New wave", f)
 }
 
-// adminWaveCreate creates the wave, invites its audience, and shows its page. Times are read in
-// the time zone of the first chosen school: what the people planning the survey see on the wall.
+// adminWaveCreate creates the wave (as a draft, scheduled, or open at once: then its invitations
+// and texts are made with it, in one transaction with the audit row) and shows its page. Times
+// are read in the time zone of the first chosen school: what the people planning the survey see
+// on the wall.
 func (s *Server) adminWaveCreate(c echo.Context) error {
 	p := principal(c)
 	ctx := c.Request().Context()
@@ -65,7 +69,7 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "Unreadable form.")
 	}
 	f.Name, f.Instrument, f.Mode = form.Get("name"), form.Get("instrument"), form.Get("mode")
-	f.Opens, f.Closes = form.Get("opens"), form.Get("closes")
+	f.Opens, f.Closes, f.Start = form.Get("opens"), form.Get("closes"), form.Get("start")
 	f.ChosenGrades, f.ChosenRoles, f.Channels = form["grade"], form["role"], form["channel"]
 	f.SMSAnswering = form.Get("sms_answering") != ""
 	for _, v := range form["school"] {
@@ -108,18 +112,19 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 	if err1 != nil || err2 != nil {
 		return fail("Enter the opening and closing date and time.")
 	}
+	start := map[string]wave.Action{"": wave.ActUnschedule, "draft": wave.ActUnschedule, "schedule": wave.ActSchedule, "open": wave.ActOpen}[f.Start]
+	if start == "" {
+		return fail("Choose when the wave starts.")
+	}
 	w, err := s.Waves.Create(ctx, wave.Spec{DistrictID: p.User.DistrictID, Name: f.Name, InstrumentID: id, InstrumentVersion: version,
-		Mode: f.Mode, SchoolIDs: f.Chosen, OpensAt: opens, ClosesAt: closes, Channels: f.Channels, Grades: f.ChosenGrades, StaffRoles: f.ChosenRoles, SMSAnswering: f.SMSAnswering})
+		Mode: f.Mode, SchoolIDs: f.Chosen, OpensAt: opens, ClosesAt: closes, Channels: f.Channels, Grades: f.ChosenGrades, StaffRoles: f.ChosenRoles,
+		SMSAnswering: f.SMSAnswering, Start: start, By: actor(c, p)})
+	if errors.Is(err, wave.ErrTransition) {
+		return fail(refusal(err))
+	}
 	if err != nil {
 		// wave.Create's validation messages are written for the person filling the form.
 		return fail(strings.TrimPrefix(err.Error(), "create wave: "))
-	}
-	issued, err := s.Waves.Invite(ctx, p.User.DistrictID, w.ID)
-	if err != nil {
-		return err
-	}
-	if err := s.Auth.AuditBy(ctx, p, auth.ActionWaveCreate, fmt.Sprintf("wave %d", w.ID), fmt.Sprintf("%s, %d invitations", w.Name, len(issued)), c.RealIP()); err != nil {
-		return err
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/waves/%d?notice=created", w.ID))
 }

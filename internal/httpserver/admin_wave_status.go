@@ -1,52 +1,41 @@
 package httpserver
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
-	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
-// adminWaveOpen opens a wave (and invites anyone rostered since it was created).
+// adminWaveOpen opens a wave now: its invitations are made and its texts queued with it.
 func (s *Server) adminWaveOpen(c echo.Context) error {
-	return s.setWaveStatus(c, store.StatusOpen, "opened")
+	return s.changeWave(c, wave.Change{Action: wave.ActOpen}, "opened")
 }
 
-// adminWaveClose closes a wave: links and codes stop working at once.
+// adminWaveClose closes a wave (or cancels one that never opened): links and codes stop at once.
 func (s *Server) adminWaveClose(c echo.Context) error {
-	return s.setWaveStatus(c, store.StatusClosed, "closed")
+	return s.changeWave(c, wave.Change{Action: wave.ActClose}, "closed")
 }
 
-func (s *Server) setWaveStatus(c echo.Context, status, notice string) error {
-	p := principal(c)
-	ctx := c.Request().Context()
-	w, _, err := s.scopedWave(c, true)
-	if err != nil {
-		return err
-	}
-	if err := s.Waves.SetStatus(ctx, w.DistrictID, w.ID, status); err != nil {
-		return err
-	}
-	if status == store.StatusOpen {
-		if _, err := s.Waves.Invite(ctx, w.DistrictID, w.ID); err != nil {
-			return err
-		}
-	}
-	if err := s.Auth.AuditBy(ctx, p, auth.ActionWaveStatus, fmt.Sprintf("wave %d", w.ID), status, c.RealIP()); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/waves/%d?notice=%s", w.ID, notice))
+// adminWaveSchedule schedules a draft to open by itself at its opening time.
+func (s *Server) adminWaveSchedule(c echo.Context) error {
+	return s.changeWave(c, wave.Change{Action: wave.ActSchedule}, "scheduled")
+}
+
+// adminWaveUnschedule takes a scheduled wave back to draft.
+func (s *Server) adminWaveUnschedule(c echo.Context) error {
+	return s.changeWave(c, wave.Change{Action: wave.ActUnschedule}, "unscheduled")
 }
 
 // adminWaveExtend moves the closing time, entered in the time zone of the wave's first school.
 func (s *Server) adminWaveExtend(c echo.Context) error {
-	p := principal(c)
-	ctx := c.Request().Context()
-	w, schools, err := s.scopedWave(c, true)
+	_, schools, err := s.scopedWave(c, true)
 	if err != nil {
 		return err
 	}
@@ -60,11 +49,38 @@ func (s *Server) adminWaveExtend(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Enter the new closing date and time.")
 	}
-	if err := s.Waves.Extend(ctx, w.DistrictID, w.ID, closes); err != nil {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "The new closing time must be after the wave opens.")
-	}
-	if err := s.Auth.AuditBy(ctx, p, auth.ActionWaveStatus, fmt.Sprintf("wave %d", w.ID), "closes "+closes.UTC().Format(time.RFC3339), c.RealIP()); err != nil {
+	return s.changeWave(c, wave.Change{Action: wave.ActExtend, ClosesAt: closes}, "extended")
+}
+
+// changeWave applies one lifecycle change (one transaction with its invitations, texts and audit
+// row); a change the lifecycle refuses is answered 422 with the reason.
+func (s *Server) changeWave(c echo.Context, ch wave.Change, notice string) error {
+	w, _, err := s.scopedWave(c, true)
+	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/waves/%d?notice=extended", w.ID))
+	if _, _, err := s.Waves.Apply(c.Request().Context(), w.DistrictID, w.ID, ch, actor(c, principal(c))); err != nil {
+		if errors.Is(err, wave.ErrTransition) || errors.Is(err, wave.ErrConflict) {
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, refusal(err))
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/waves/%d?notice=%s", w.ID, notice))
+}
+
+// actor is who a use case records in the audit log for this request.
+func actor(c echo.Context, p *auth.Principal) auth.Actor { return auth.ActorOf(p, c.RealIP()) }
+
+// refusal is the sentence of a lifecycle refusal, for the person who asked.
+func refusal(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, wave.ErrTransition.Error()+": "); i >= 0 {
+		msg = msg[i+len(wave.ErrTransition.Error())+2:]
+	} else if errors.Is(err, wave.ErrConflict) {
+		msg = wave.ErrConflict.Error()
+	}
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return strings.TrimSuffix(msg, ".") + "."
 }

@@ -33,6 +33,8 @@ func (s *Server) adminRoutes() {
 	g.POST("/waves/:id/open", s.adminWaveOpen, s.allow(admin, leader))                                              // admin; leader: every school of the wave theirs
 	g.POST("/waves/:id/close", s.adminWaveClose, s.allow(admin, leader))                                            // admin; leader: every school of the wave theirs
 	g.POST("/waves/:id/extend", s.adminWaveExtend, s.allow(admin, leader))                                          // admin; leader: every school of the wave theirs
+	g.POST("/waves/:id/schedule", s.adminWaveSchedule, s.allow(admin, leader))                                      // admin; leader: every school of the wave theirs
+	g.POST("/waves/:id/unschedule", s.adminWaveUnschedule, s.allow(admin, leader))                                  // admin; leader: every school of the wave theirs
 	g.GET("/waves/:id/codes", s.adminWaveCodes, s.allow(admin, leader))                                             // admin; leader: codes of their schools
 	g.POST("/waves/:id/codes", s.adminWaveIssueCodes, s.allow(admin, leader))                                       // admin; leader: codes for their schools
 	g.GET("/waves/:id/slips", s.adminWaveSlips, s.allow(admin, leader))                                             // admin; leader: slips of their schools; audited (names next to who answered)

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -43,21 +44,26 @@ func (s *Service) Reporting(ctx context.Context, districtID int64) (Reporting, e
 // SetReporting changes a district's floor and breakdowns and marks every wave for a rebuild, so no
 // cell decided under the old rules outlives the change.
 func (s *Service) SetReporting(ctx context.Context, districtID int64, floor int, attrs, pairs []string) error {
-	return s.setReporting(ctx, districtID, floor, attrs, pairs, nil)
+	return s.ChangeReporting(ctx, districtID, floor, attrs, pairs, nil, auth.Actor{})
 }
 
-// SetResults is SetReporting with the release rule of anonymous waves. The rebuild is queued,
-// not done here: the refresher (on whichever instance) picks the stale waves up, and until then
-// pages show the results as last built, which were safe under the old rules. RebuildStatus says
-// how far it got.
+// SetResults is SetReporting with the release rule of anonymous waves.
 func (s *Service) SetResults(ctx context.Context, districtID int64, floor int, attrs, pairs []string, release ReleasePolicy) error {
-	if err := release.Validate(); err != nil {
-		return err
-	}
-	return s.setReporting(ctx, districtID, floor, attrs, pairs, &release)
+	return s.ChangeReporting(ctx, districtID, floor, attrs, pairs, &release, auth.Actor{})
 }
 
-func (s *Service) setReporting(ctx context.Context, districtID int64, floor int, attrs, pairs []string, release *ReleasePolicy) error {
+// ChangeReporting is the use case behind the results settings page: the floor, the breakdowns
+// and (when release is not nil) the release rule of anonymous waves, every wave marked for a
+// rebuild, and the audit row (ActionReportingSettings, by), in one transaction, so no change goes
+// unrecorded and no record names a change that did not happen. The rebuild is queued, not done
+// here: the refresher (on whichever instance) picks the stale waves up, and until then pages show
+// the results as last built, which were safe under the old rules.
+func (s *Service) ChangeReporting(ctx context.Context, districtID int64, floor int, attrs, pairs []string, release *ReleasePolicy, by auth.Actor) error {
+	if release != nil {
+		if err := release.Validate(); err != nil {
+			return err
+		}
+	}
 	if minimum := max(s.Floor, 5); floor < minimum {
 		return fmt.Errorf("%w: minimum group size %d: must be at least %d", ErrSettings, floor, minimum)
 	}
@@ -91,7 +97,17 @@ func (s *Service) setReporting(ctx context.Context, districtID int64, floor int,
 				return err
 			}
 		}
-		return nil
+		detail := fmt.Sprintf("floor %d, attributes %s", floor, strings.Join(attrs, ","))
+		if len(pairs) > 0 {
+			detail += ", two-way " + strings.Join(pairs, ";")
+		}
+		if release != nil {
+			detail += fmt.Sprintf(", release %s k %d", release.Mode, release.K)
+			if release.Mode == ReleaseDaily {
+				detail += " at " + release.At
+			}
+		}
+		return auth.AuditTx(tx, s.Store.Now(), by.Entry(districtID, ActionReportingSettings, "district", detail))
 	})
 }
 
@@ -133,3 +149,6 @@ func (s *Service) Build(ctx context.Context, districtID, waveID int64) (WaveBuil
 	}
 	return b, nil
 }
+
+// ActionReportingSettings is the audit action for a change of the privacy floor or breakdowns.
+const ActionReportingSettings = "results.settings"

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -31,6 +32,8 @@ type writer struct {
 	log        *slog.Logger
 
 	created, updated, deactivated int
+	// silenced are people this import opts out or marks do not text: their queued texts go.
+	silenced []int64
 }
 
 func cols(names ...string) []clause.Column {
@@ -334,6 +337,9 @@ func (w *writer) people() error {
 				continue
 			}
 			row := w.merge(p, k.pid, e, inferred)
+			if e != nil && (row.SurveyOptOut && !e.optOut || row.DoNotText && !e.noText) {
+				w.silenced = append(w.silenced, e.id)
+			}
 			if e == nil {
 				w.created++
 				rows = append(rows, row)
@@ -396,7 +402,12 @@ func (w *writer) people() error {
 		return err
 	}
 	w.deactivated = len(off)
-	return w.deactivate("people", off, true)
+	if err := w.deactivate("people", off, true); err != nil {
+		return err
+	}
+	// Texts still queued for whom this import opts out or removes are cancelled with it.
+	_, err = sms.CancelQueuedTx(w.tx, w.districtID, append(w.silenced, off...), w.now)
+	return err
 }
 
 // storedOnly handles people the import has no row for: a bulk file that leaves them out

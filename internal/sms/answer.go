@@ -48,27 +48,33 @@ type answering struct {
 // are equally new: their ids decide, so every text picks the same one until it is answered.
 func (s *Service) findAnswering(ctx context.Context, phone string) (answering, bool, error) {
 	now := s.now()
-	var rows []answering
+	var rows []struct {
+		DistrictID   int64
+		DistrictName string
+		Settings     store.Attrs
+		Contact
+	}
+	// The contact rule decides which of them may be answered; the query only orders candidates.
 	err := s.Store.DB.WithContext(ctx).Table("sms_messages m").
-		Select("m.district_id, m.invitation_id, d.name AS district_name, d.settings").
+		Select("m.district_id, d.name AS district_name, d.settings, "+contactColumns, phone).
 		Joins("JOIN waves w ON w.district_id = m.district_id AND w.id = m.wave_id").
 		Joins("JOIN invitations i ON i.district_id = m.district_id AND i.id = m.invitation_id").
 		Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
 		Joins("JOIN districts d ON d.district_id = m.district_id").
 		Joins("LEFT JOIN sms_conversations c ON c.district_id = m.district_id AND c.invitation_id = m.invitation_id").
 		Where("m.to_number = ? AND m.status IN ?", phone, []string{store.SMSSent, store.SMSDelivered, store.SMSDeliveredLocal, store.SMSUnknown}).
-		Where("w.sms_answering = ? AND w.status = ? AND w.opens_at <= ? AND w.closes_at > ?", true, store.StatusOpen, now, now).
-		Where("p.do_not_text = ?", false).
-		Where("NOT EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.district_id = m.district_id AND o.phone = m.to_number)").
+		Where("w.sms_answering = ? AND w.status = ?", true, store.StatusOpen).
 		Order("CASE WHEN c.invitation_id IS NULL THEN 1 ELSE 0 END, CASE WHEN i.completed_at IS NULL THEN 0 ELSE 1 END").
-		Order("m.created_at DESC, m.district_id, m.invitation_id").Limit(1).Scan(&rows).Error
+		Order("m.created_at DESC, m.district_id, m.invitation_id").Limit(50).Scan(&rows).Error
 	if err != nil {
 		return answering{}, false, fmt.Errorf("find the invitation a text answers: %w", err)
 	}
-	if len(rows) == 0 {
-		return answering{}, false, nil
+	for _, r := range rows {
+		if Refusal(r.Contact, now, ForAnswer, false) == "" {
+			return answering{DistrictID: r.DistrictID, InvitationID: r.InvitationID, DistrictName: r.DistrictName, Settings: r.Settings}, true, nil
+		}
 	}
-	return rows[0], true, nil
+	return answering{}, false, nil
 }
 
 // answer applies a reply that is not a keyword to the family's conversation, if the number was

@@ -107,15 +107,23 @@ func (s *Service) scheduleReminders(ctx context.Context, districtID int64) (int,
 func (s *Service) queueReminder(ctx context.Context, c reminderCandidate, name string, now time.Time) (bool, error) {
 	n := c.RemindersSent + 1
 	token, hash := wave.NewToken()
-	body := render(s.Locales, c.Language, msgReminder, name, map[string]any{"Link": Link(s.BaseURL, token)})
+	body := render(s.Locales, c.Language, msgReminder, name, map[string]any{"Link": Link(s.BaseURL, tokenSlot)})
 	notBefore := NextSendTime(now, loadZone(c.TimeZone), s.Window).UTC().Truncate(time.Second)
 	msg := store.SMSMessage{
 		DistrictID: c.DistrictID, ID: store.NewID(), InvitationID: c.InvitationID, Kind: ReminderKind(n),
 		WaveID: c.WaveID, SchoolID: c.SchoolID, PersonID: c.PersonID, ToNumber: c.ToNumber, Language: c.Language,
-		TimeZone: c.TimeZone, Body: body, Status: store.SMSQueued, NotBefore: notBefore, CreatedAt: now, UpdatedAt: now,
+		TimeZone: c.TimeZone, Body: body, SealedToken: s.sealToken(c.DistrictID, c.InvitationID, token),
+		Status: store.SMSQueued, NotBefore: notBefore, CreatedAt: now, UpdatedAt: now,
 	}
 	done := false
 	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		facts, err := loadContact(tx, c.DistrictID, c.InvitationID, c.ToNumber)
+		if err != nil {
+			return err
+		}
+		if Refusal(facts, now, ForReminder, false) != "" {
+			return nil
+		}
 		res := tx.Model(&store.Invitation{}).
 			Where("district_id = ? AND id = ? AND reminders_sent = ? AND completed_at IS NULL", c.DistrictID, c.InvitationID, c.RemindersSent).
 			Update("reminders_sent", n)

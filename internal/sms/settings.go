@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
@@ -56,14 +57,26 @@ func CheckTextSettings(ts TextSettings) (TextSettings, error) {
 
 // SaveTextSettings checks and saves a district's text settings and returns them as saved.
 func SaveTextSettings(ctx context.Context, st *store.Store, districtID int64, ts TextSettings) (TextSettings, error) {
+	return ChangeTextSettings(ctx, st, districtID, ts, auth.Actor{})
+}
+
+// ActionTextSettings is the audit action for a change of the name or contact in texts.
+const ActionTextSettings = "sms.settings"
+
+// ChangeTextSettings is the use case behind the text message settings page: the checked
+// settings and their audit row (ActionTextSettings, by) in one transaction.
+func ChangeTextSettings(ctx context.Context, st *store.Store, districtID int64, ts TextSettings, by auth.Actor) (TextSettings, error) {
 	ts, err := CheckTextSettings(ts)
 	if err != nil {
 		return ts, err
 	}
 	err = st.Tx(ctx, func(tx *gorm.DB) error {
-		return st.ChangeSettings(tx, districtID, func(settings store.Attrs) {
+		if err := st.ChangeSettings(tx, districtID, func(settings store.Attrs) {
 			settings[SettingName], settings[SettingContact] = ts.Name, ts.Contact
-		}, nil)
+		}, nil); err != nil {
+			return err
+		}
+		return auth.AuditTx(tx, st.Now(), by.Entry(districtID, ActionTextSettings, "district", fmt.Sprintf("name %q, contact %q", ts.Name, ts.Contact)))
 	})
 	if err != nil {
 		return ts, fmt.Errorf("save text message settings: %w", err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/seal"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/throttle"
 	"github.com/trustpulse/trustpulse/internal/wave"
@@ -65,6 +66,11 @@ func (e *SendError) Error() string {
 
 func (e *SendError) Unwrap() error { return e.Err }
 
+// Unknown is the class of a send whose outcome nobody knows (the request went out, no answer
+// came back): the row is marked "unknown" and never retried blindly, so no family gets a text
+// twice; a late status callback still moves it to its real status.
+const Unknown = "unknown"
+
 // ErrInterrupted means the worker stopped while a send was in flight: whether the provider took
 // the message is unknown, so the row stays "sending" and is later marked "unknown", never resent.
 var ErrInterrupted = errors.New("send interrupted: outcome unknown")
@@ -101,6 +107,8 @@ type Service struct {
 	Validity time.Duration
 	// Backoff is the delay before retry n (1-based), before jitter.
 	Backoff func(n int) time.Duration
+	// Sealer seals the link tokens of queued texts (cfg.SealKey, else a per-process key).
+	Sealer *seal.Sealer
 
 	keywords map[string]keywordEntry
 	// district, when not 0, limits the worker to one district (tests share one database).
@@ -124,8 +132,22 @@ func New(cfg config.Config, st *store.Store, cat *locale.Catalog, log *slog.Logg
 	if window.Validate() != nil {
 		window = DefaultWindow() // a Config not built by config.Default (validated ones are valid)
 	}
+	sealer := seal.Random()
+	if cfg.SealKey != "" {
+		key, err := seal.ParseKey(cfg.SealKey)
+		if err == nil {
+			sealer, err = seal.New(key)
+		}
+		if err != nil { // Validate checked it; a Config not validated falls back, loudly
+			log.Error("TRUSTPULSE_SEAL_KEY unusable; sealing queued links with a per-process key", "err", err)
+			sealer = seal.Random()
+		}
+	} else if cfg.TwilioEnabled() {
+		log.Warn("TRUSTPULSE_SEAL_KEY is not set: queued links are sealed with a per-process key, so texts queued before a restart or by another instance go out with a fresh link")
+	}
 	return &Service{
-		Store: st, Locales: cat, Sender: sender, Log: log, BaseURL: cfg.BaseURL, AuthToken: cfg.TwilioAuthToken,
+		Sealer: sealer,
+		Store:  st, Locales: cat, Sender: sender, Log: log, BaseURL: cfg.BaseURL, AuthToken: cfg.TwilioAuthToken,
 		Limiter: rate.NewLimiter(rate.Limit(cfg.SMSRate), burst),
 		Bucket:  &throttle.Bucket{Store: st, Rate: cfg.SMSRate, Burst: burst},
 		Drain:   15 * time.Second,

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 
 	"github.com/twilio/twilio-go"
 	"github.com/twilio/twilio-go/client"
@@ -115,7 +117,18 @@ func classify(err error) *SendError {
 	if errors.As(err, &v1) {
 		return &SendError{Class: Retryable, Err: err}
 	}
-	// Network errors, timeouts and undecodable answers: nothing says Twilio refused the message.
+	// A request that never left (no connection: DNS, refused, unreachable) is safe to try again.
+	// Any other transport failure (a timeout, a connection reset after the request was written)
+	// may have reached Twilio, which may have sent the text: unknown, never resent blindly.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		var op *net.OpError
+		if errors.As(ue.Err, &op) && op.Op == "dial" {
+			return &SendError{Class: Retryable, Err: err}
+		}
+		return &SendError{Class: Unknown, Err: err}
+	}
+	// Undecodable error answers: Twilio answered with an error status, so it did not send.
 	return &SendError{Class: Retryable, Err: err}
 }
 

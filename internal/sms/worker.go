@@ -23,6 +23,11 @@ import (
 // of app servers may run it: claims never overlap and the rate is shared. The periodic upkeep
 // (Housekeep) is a job of its own, run on one instance at a time.
 func (s *Service) Run(ctx context.Context) error {
+	if n, err := s.SealLegacy(ctx); err != nil {
+		s.logErr(ctx, "sms: seal links of older outbox rows", err)
+	} else if n > 0 {
+		s.Log.Info("sms: links of older outbox rows sealed or redacted", "count", n)
+	}
 	var wg sync.WaitGroup
 	for i := 0; i < max(1, s.Workers); i++ {
 		wg.Add(1)
@@ -229,8 +234,10 @@ func (s *Service) process(ctx context.Context, m store.SMSMessage) error {
 	if reason, err := s.stillWanted(ctx, m, now); err != nil {
 		s.requeue(m, now.Add(time.Minute), err.Error())
 		return err
+	} else if reason == reasonNotYet {
+		return s.requeue(m, now.Add(5*time.Minute), "")
 	} else if reason != "" {
-		return s.finish(m, map[string]any{"status": store.SMSCancelled, "last_error": reason})
+		return s.finish(m, map[string]any{"status": store.SMSCancelled, "last_error": reason, "sealed_token": nil})
 	}
 	tz := loadZone(m.TimeZone)
 	if next := NextSendTime(now, tz, s.Window); !next.Equal(now) {
@@ -244,7 +251,11 @@ func (s *Service) process(ctx context.Context, m store.SMSMessage) error {
 	if end.Sub(now) < validity {
 		validity = end.Sub(now) // never arrive after the window closes
 	}
-	msg := Message{ID: m.ID, To: m.ToNumber, Body: m.Body, Validity: validity}
+	body, err := s.linkBody(ctx, m)
+	if err != nil {
+		return s.requeue(m, now.Add(time.Minute), err.Error())
+	}
+	msg := Message{ID: m.ID, To: m.ToNumber, Body: body, Validity: validity}
 	if !s.Sender.Local() {
 		msg.StatusCallback = s.BaseURL + "/webhooks/twilio/status?m=" + strconv.FormatInt(m.ID, 10)
 	}
@@ -256,7 +267,9 @@ func (s *Service) process(ctx context.Context, m store.SMSMessage) error {
 	if err == nil {
 		upd := map[string]any{"status": res.Status, "provider_sid": res.ProviderSid, "sent_at": done, "last_error": ""}
 		if !s.Sender.Local() {
-			upd["body"] = RedactLinks(m.Body)
+			// The text has left: nothing here needs its link any more. (The local outbox keeps
+			// the sealed token, so the demo's outbox page can show the link.)
+			upd["sealed_token"] = nil
 		}
 		return s.finishSent(m, upd, done)
 	}
@@ -265,6 +278,9 @@ func (s *Service) process(ctx context.Context, m store.SMSMessage) error {
 		se = &SendError{Class: Retryable, Err: err}
 	}
 	switch {
+	case se.Class == Unknown:
+		s.Log.Warn("sms: outcome unknown (no answer from the provider); not resent", "message_id", m.ID, "err", se.Err)
+		return s.finish(m, map[string]any{"status": store.SMSUnknown, "last_error": se.Error(), "sealed_token": nil})
 	case se.Class == Retryable && m.Attempts < s.MaxAttempts:
 		delay := s.Backoff(m.Attempts)
 		delay += time.Duration(rand.Int64N(int64(delay)/2 + 1)) // jitter: spread a burst of retries
@@ -275,41 +291,23 @@ func (s *Service) process(ctx context.Context, m store.SMSMessage) error {
 		}
 	}
 	s.Log.Warn("sms: not sent", "message_id", m.ID, "class", se.Class, "code", se.Code, "http", se.Status)
-	return s.finish(m, map[string]any{"status": store.SMSFailed, "error_code": se.Code, "last_error": se.Error(), "body": RedactLinks(m.Body)})
+	return s.finish(m, map[string]any{"status": store.SMSFailed, "error_code": se.Code, "last_error": se.Error(), "sealed_token": nil})
 }
 
-// stillWanted re-checks, just before sending, what may have changed since the row was queued:
-// the number opted out, the person was marked do_not_text, the wave closed, or (for reminders)
-// the invitation was answered. It returns a reason to cancel, or "".
+// stillWanted asks the contact rule (Refusal), just before sending, about what may have changed
+// since the row was queued: the number opted out, the person opted out, was marked do not text
+// or left the roster, the wave closed, or the invitation was answered. It returns a reason to
+// cancel, or "".
 func (s *Service) stillWanted(ctx context.Context, m store.SMSMessage, now time.Time) (string, error) {
-	// One round trip: this runs for every message, just before it goes out.
-	var st struct {
-		OptedOut    bool
-		DoNotText   bool
-		Status      string
-		ClosesAt    time.Time
-		CompletedAt *time.Time
-	}
-	err := s.Store.DB.WithContext(ctx).Table("invitations i").
-		Select("EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.district_id = i.district_id AND o.phone = ?) AS opted_out, "+
-			"p.do_not_text, w.status, w.closes_at, i.completed_at", m.ToNumber).
-		Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
-		Joins("JOIN waves w ON w.district_id = i.district_id AND w.id = i.wave_id").
-		Where("i.district_id = ? AND i.id = ?", m.DistrictID, m.InvitationID).Scan(&st).Error
+	c, err := loadContact(s.Store.DB.WithContext(ctx), m.DistrictID, m.InvitationID, m.ToNumber)
 	if err != nil {
-		return "", fmt.Errorf("check invitation and opt-out: %w", err)
+		return "", err
 	}
-	switch {
-	case st.OptedOut:
-		return "number opted out", nil
-	case st.DoNotText:
-		return "person marked do not text", nil
-	case st.Status == store.StatusClosed || !now.Before(st.ClosesAt):
-		return "wave closed", nil
-	case st.CompletedAt != nil:
-		return "already answered", nil
+	p := ForInvite
+	if m.Kind != KindInvite {
+		p = ForReminder
 	}
-	return "", nil
+	return Refusal(c, now, p, false), nil
 }
 
 // windowEnd is when the sending window that contains now closes.

@@ -53,6 +53,7 @@ const (
 	ModeAnonymous    = "anonymous"
 	ModeConfidential = "confidential"
 	StatusDraft      = "draft"
+	StatusScheduled  = "scheduled" // opens by itself at opens_at (wave.Service.OpenDue)
 	StatusOpen       = "open"
 	StatusClosed     = "closed"
 )

@@ -29,15 +29,18 @@ type SMSMessage struct {
 	Language     string
 	TimeZone     string
 	Body         string
-	Status       string
-	NotBefore    time.Time
-	Attempts     int
-	ProviderSid  string
-	ErrorCode    int
-	LastError    string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	SentAt       *time.Time
+	// SealedToken is the link token of Body, sealed (internal/seal) with a key the database
+	// never holds; Body holds a placeholder where it goes. Nil once it is no longer needed.
+	SealedToken []byte
+	Status      string
+	NotBefore   time.Time
+	Attempts    int
+	ProviderSid string
+	ErrorCode   int
+	LastError   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	SentAt      *time.Time
 }
 
 func (SMSMessage) TableName() string { return "sms_messages" }

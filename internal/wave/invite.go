@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -32,56 +33,90 @@ type recipient struct {
 
 // Invite creates the missing invitations of a wave: everyone in its audience and schools who is
 // active, not opted out of surveys and not yet invited. A guardian of several children in one
-// school gets one invitation for that school.
+// school gets one invitation for that school. When the wave is open, their messages are queued
+// in the same transaction (a draft or scheduled wave queues nothing: opening it does).
 func (s *Service) Invite(ctx context.Context, districtID, waveID int64) ([]Issued, error) {
-	w, err := s.Get(ctx, districtID, waveID)
-	if err != nil {
-		return nil, fmt.Errorf("invite: %w", err)
-	}
 	var issued []Issued
-	err = s.Store.Tx(ctx, func(tx *gorm.DB) error {
-		people, err := audience(tx, w)
+	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		w, err := getWave(tx, districtID, waveID)
 		if err != nil {
 			return err
 		}
-		var existing []struct{ PersonID, SchoolID int64 }
-		if err := tx.Model(&store.Invitation{}).Select("person_id, school_id").Where("district_id = ? AND wave_id = ?", districtID, waveID).Scan(&existing).Error; err != nil {
-			return err
-		}
-		have := make(map[[2]int64]bool, len(existing))
-		for _, e := range existing {
-			have[[2]int64{e.PersonID, e.SchoolID}] = true
-		}
-		sms := slices.Contains(strings.Split(w.Channels, ","), "sms")
-		now := s.Store.Now()
-		rows := make([]store.Invitation, 0, len(people))
-		for _, p := range people {
-			if have[[2]int64{p.PersonID, p.SchoolID}] {
-				continue
-			}
-			have[[2]int64{p.PersonID, p.SchoolID}] = true
-			token, hash := NewToken()
-			channel := "link"
-			if sms && p.Phone != "" && !p.DoNotText {
-				channel = "sms"
-			}
-			lang := p.PreferredLanguage // the importer fills it from the home language when absent
-			inv := store.Invitation{DistrictID: districtID, ID: store.NewID(), WaveID: waveID, PersonID: p.PersonID, SchoolID: p.SchoolID,
-				TokenHash: hash, Channel: channel, Language: lang, CreatedAt: now}
-			rows = append(rows, inv)
-			issued = append(issued, Issued{InvitationID: inv.ID, PersonID: p.PersonID, SchoolID: p.SchoolID, Token: token, Language: lang, Channel: channel})
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		return tx.CreateInBatches(rows, 500).Error
+		issued, err = s.inviteTx(ctx, tx, w, s.Store.Now(), false)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("invite wave %d: %w", waveID, err)
 	}
-	if s.Notifier != nil && len(issued) > 0 {
-		if _, err := s.Notifier.Enqueue(ctx, districtID, waveID, issued); err != nil {
-			return issued, fmt.Errorf("invite wave %d: queue messages: %w", waveID, err)
+	return issued, nil
+}
+
+// inviteTx makes the missing invitations of w in tx and, when w is open, queues their messages.
+// retext also gives a fresh token to the unanswered SMS invitations that have no text queued or
+// sent (made while the wave was a draft, whose tokens nobody kept), so opening texts them too.
+func (s *Service) inviteTx(ctx context.Context, tx *gorm.DB, w store.Wave, now time.Time, retext bool) ([]Issued, error) {
+	districtID, waveID := w.DistrictID, w.ID
+	var issued []Issued
+	people, err := audience(tx, w)
+	if err != nil {
+		return nil, err
+	}
+	var existing []struct{ PersonID, SchoolID int64 }
+	if err := tx.Model(&store.Invitation{}).Select("person_id, school_id").Where("district_id = ? AND wave_id = ?", districtID, waveID).Scan(&existing).Error; err != nil {
+		return nil, err
+	}
+	have := make(map[[2]int64]bool, len(existing))
+	for _, e := range existing {
+		have[[2]int64{e.PersonID, e.SchoolID}] = true
+	}
+	sms := slices.Contains(strings.Split(w.Channels, ","), "sms")
+	rows := make([]store.Invitation, 0, len(people))
+	for _, p := range people {
+		if have[[2]int64{p.PersonID, p.SchoolID}] {
+			continue
+		}
+		have[[2]int64{p.PersonID, p.SchoolID}] = true
+		token, hash := NewToken()
+		channel := "link"
+		if sms && p.Phone != "" && !p.DoNotText {
+			channel = "sms"
+		}
+		lang := p.PreferredLanguage // the importer fills it from the home language when absent
+		inv := store.Invitation{DistrictID: districtID, ID: store.NewID(), WaveID: waveID, PersonID: p.PersonID, SchoolID: p.SchoolID,
+			TokenHash: hash, Channel: channel, Language: lang, CreatedAt: now}
+		rows = append(rows, inv)
+		issued = append(issued, Issued{InvitationID: inv.ID, PersonID: p.PersonID, SchoolID: p.SchoolID, Token: token, Language: lang, Channel: channel})
+	}
+	if len(rows) > 0 {
+		if err := tx.CreateInBatches(rows, 500).Error; err != nil {
+			return nil, err
+		}
+	}
+	if retext && sms {
+		var untexted []store.Invitation
+		if err := tx.Where("district_id = ? AND wave_id = ? AND channel = ? AND completed_at IS NULL", districtID, waveID, "sms").
+			Where("NOT EXISTS (SELECT 1 FROM sms_messages m WHERE m.district_id = invitations.district_id AND m.invitation_id = invitations.id)").
+			Find(&untexted).Error; err != nil {
+			return nil, err
+		}
+		fresh := map[int64]bool{}
+		for _, r := range rows {
+			fresh[r.ID] = true
+		}
+		for _, inv := range untexted {
+			if fresh[inv.ID] {
+				continue
+			}
+			token, hash := NewToken()
+			if err := tx.Model(&store.Invitation{}).Where("district_id = ? AND id = ?", districtID, inv.ID).Update("token_hash", hash).Error; err != nil {
+				return nil, err
+			}
+			issued = append(issued, Issued{InvitationID: inv.ID, PersonID: inv.PersonID, SchoolID: inv.SchoolID, Token: token, Language: inv.Language, Channel: inv.Channel})
+		}
+	}
+	if s.Notifier != nil && len(issued) > 0 && w.Status == store.StatusOpen {
+		if _, err := s.Notifier.EnqueueTx(ctx, tx, w, issued); err != nil {
+			return nil, fmt.Errorf("queue messages: %w", err)
 		}
 	}
 	return issued, nil

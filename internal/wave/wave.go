@@ -17,6 +17,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
 )
@@ -80,9 +81,11 @@ type Scorer interface {
 	ScoreResponse(ctx context.Context, tx *gorm.DB, in *survey.Instrument, r *store.Response) error
 }
 
-// Notifier queues invitation messages. Implemented by internal/sms.
+// Notifier queues invitation messages in the transaction that made the invitations, so both
+// commit or neither does. It queues nothing for a wave that is not open. Implemented by
+// internal/sms.
 type Notifier interface {
-	Enqueue(ctx context.Context, districtID, waveID int64, issued []Issued) (int, error)
+	EnqueueTx(ctx context.Context, tx *gorm.DB, w store.Wave, issued []Issued) (int, error)
 }
 
 var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -160,9 +163,16 @@ type Spec struct {
 	SMSAnswering       bool
 	ReminderDelayHours int
 	MaxReminders       int
+	// Start is what happens once it is stored: "" or ActUnschedule keeps a draft; ActSchedule
+	// schedules it to open by itself at OpensAt; ActOpen opens it now (invitations made and queued).
+	Start Action
+	// By is who creates it, for the audit log; the zero value is the system.
+	By Actor
 }
 
-// Create validates a spec and stores the wave (status draft until opened).
+// Create is the create-a-wave use case: it validates a spec and stores the wave, as a draft, or
+// scheduled or opened at once as spec.Start asks (opening makes its invitations and queues their
+// texts), with its audit row, in one transaction.
 func (s *Service) Create(ctx context.Context, spec Spec) (store.Wave, error) {
 	in, ok := s.Surveys.Get(spec.InstrumentID, spec.InstrumentVersion)
 	if !ok {
@@ -212,6 +222,17 @@ func (s *Service) Create(ctx context.Context, spec Spec) (store.Wave, error) {
 		OpensAt: spec.OpensAt.UTC(), ClosesAt: spec.ClosesAt.UTC(), SMSAnswering: spec.SMSAnswering,
 		ReminderDelayHours: spec.ReminderDelayHours, MaxReminders: spec.MaxReminders, CreatedAt: now, UpdatedAt: now,
 	}
+	if spec.Start != "" && spec.Start != ActUnschedule {
+		if spec.Start != ActSchedule && spec.Start != ActOpen {
+			return store.Wave{}, fmt.Errorf("create wave: start %q: choose draft, schedule or open", spec.Start)
+		}
+		next, err := Transition(LifecycleOf(w), spec.Start, now, time.Time{})
+		if err != nil {
+			return store.Wave{}, fmt.Errorf("create wave: %w", err)
+		}
+		w.Status = next.Status
+	}
+	var issued []Issued
 	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
 		if err := ensureInstrument(tx, spec.DistrictID, in, now); err != nil {
 			return err
@@ -231,7 +252,13 @@ func (s *Service) Create(ctx context.Context, spec Spec) (store.Wave, error) {
 				return err
 			}
 		}
-		return nil
+		if w.Status == store.StatusOpen {
+			var err error
+			if issued, err = s.inviteTx(ctx, tx, w, now, true); err != nil {
+				return err
+			}
+		}
+		return audit(tx, now, spec.By, w.DistrictID, auth.ActionWaveCreate, w.ID, fmt.Sprintf("%s, %s, %d invitations", w.Name, w.Status, len(issued)))
 	})
 	if err != nil {
 		return store.Wave{}, fmt.Errorf("create wave: %w", err)
@@ -244,21 +271,26 @@ func ensureInstrument(tx *gorm.DB, districtID int64, in *survey.Instrument, now 
 	return tx.Where(store.Instrument{DistrictID: districtID, InstrumentID: in.ID, Version: in.Version}).FirstOrCreate(&row).Error
 }
 
-// SetStatus opens or closes a wave.
+// SetStatus opens or closes a wave through the lifecycle rule (Transition), audited as done by
+// the system. Opening this way makes no invitations: callers that want them call Invite after
+// (tests and tools that need the tokens); the web pages, CLI and scheduler use Apply, which
+// invites and queues in the same transaction.
 func (s *Service) SetStatus(ctx context.Context, districtID, waveID int64, status string) error {
-	if status != store.StatusOpen && status != store.StatusClosed {
+	var a Action
+	switch status {
+	case store.StatusOpen:
+		a = ActOpen
+	case store.StatusClosed:
+		a = ActClose
+	case store.StatusScheduled:
+		a = ActSchedule
+	case store.StatusDraft:
+		a = ActUnschedule
+	default:
 		return fmt.Errorf("set wave status: %q is not a status", status)
 	}
-	res := s.Store.DB.WithContext(ctx).Model(&store.Wave{}).Where("district_id = ? AND id = ?", districtID, waveID).
-		Updates(map[string]any{"status": status, "updated_at": s.Store.Now()})
-	if res.Error != nil {
-		return fmt.Errorf("set wave status: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("set wave %d status: %w", waveID, store.ErrNotFound)
-	}
-	s.forget(districtID, waveID)
-	return nil
+	_, _, err := s.apply(ctx, districtID, waveID, Change{Action: a}, System, false)
+	return err
 }
 
 // DraftGrace is how long after a wave closes its unfinished answers are kept: long enough for an
@@ -305,18 +337,10 @@ func (s *Service) RunPurge(ctx context.Context, interval time.Duration, log *slo
 	}
 }
 
-// Extend moves a wave's closing time.
+// Extend moves a wave's closing time through the lifecycle rule, audited as done by the system.
 func (s *Service) Extend(ctx context.Context, districtID, waveID int64, closesAt time.Time) error {
-	res := s.Store.DB.WithContext(ctx).Model(&store.Wave{}).Where("district_id = ? AND id = ? AND opens_at < ?", districtID, waveID, closesAt.UTC()).
-		Updates(map[string]any{"closes_at": closesAt.UTC(), "updated_at": s.Store.Now()})
-	if res.Error != nil {
-		return fmt.Errorf("extend wave: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("extend wave %d: not found, or the new close is before it opens", waveID)
-	}
-	s.forget(districtID, waveID)
-	return nil
+	_, _, err := s.Apply(ctx, districtID, waveID, Change{Action: ActExtend, ClosesAt: closesAt}, System)
+	return err
 }
 
 // Get loads one wave.
