@@ -40,6 +40,8 @@ type Service struct {
 	// Notifier, when set, queues the messages (SMS) of newly made invitations: the tokens exist in
 	// clear only while Invite returns.
 	Notifier Notifier
+	// Mixing decides when anonymous ballots are mixed into responses (see Mix); zero: defaults.
+	Mixing MixPolicy
 
 	waves sync.Map // waveKey -> cachedWave, for the respondent hot path
 }
