@@ -148,10 +148,14 @@ func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log 
 		return err
 	}
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		svc.waves.RunPurge(ctx, 10*time.Minute, log) // unfinished answers of ended waves
+	}()
+	go func() {
+		defer wg.Done()
+		svc.waves.RunMixer(ctx, 5*time.Second, log) // anonymous ballots into responses, in batches
 	}()
 	go func() {
 		defer wg.Done()
