@@ -208,6 +208,38 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
+// Mixers on several servers at once move each ballot once: four run together over one school's
+// twenty ballots, and there are twenty responses, none twice, and no ballot left.
+func TestConcurrentMixersMixEachBallotOnce(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		const n = 20
+		wv, comments := submitStaff(t, w, n)
+		must(t, w.svc.SetStatus(ctx, w.district, wv.ID, store.StatusClosed)) // every ballot is due
+		errs := make(chan error, 4)
+		start := make(chan struct{})
+		for range 4 {
+			go func() {
+				<-start
+				_, err := w.svc.Mix(ctx)
+				errs <- err
+			}()
+		}
+		close(start)
+		for range 4 {
+			must(t, <-errs)
+		}
+		var got []string
+		must(t, st.DB.Model(&store.Response{}).Where("district_id = ? AND wave_id = ?", w.district, wv.ID).Pluck("comment", &got).Error)
+		var left int64
+		must(t, st.DB.Model(&store.Ballot{}).Where("district_id = ?", w.district).Count(&left).Error)
+		if !sameSet(got, comments) || left != 0 {
+			t.Fatalf("responses %v (want each of %v once), %d ballots left", got, comments, left)
+		}
+	})
+}
+
 // mixAll closes the wave and runs the mixer, which then takes every ballot of it however few.
 func mixAll(t *testing.T, w *world, waveID int64) {
 	t.Helper()

@@ -143,8 +143,13 @@ func (s *Service) Mix(ctx context.Context) (int, error) {
 			return total, fmt.Errorf("mix ballots of wave %d: %w", g.WaveID, err)
 		}
 	}
-	if total > 0 {
-		if err := s.sweep(ctx); err != nil {
+	// A sweep that could not finish (SQLite readers holding the WAL) is tried again next round.
+	if total > 0 || s.sweepPending.Swap(false) {
+		done, err := s.sweep(ctx)
+		if !done || err != nil {
+			s.sweepPending.Store(true)
+		}
+		if err != nil {
 			return total, err
 		}
 	}
@@ -232,32 +237,38 @@ func mixResponses(ballots []store.Ballot) (rs []store.Response, ids []int64) {
 // as dead tuples until vacuumed: VACUUM them now (SKIP_LOCKED: a server already vacuuming a table
 // does it for us). On SQLite the connection pragma secure_delete zeroes deleted content, and a
 // TRUNCATE checkpoint copies the WAL into the file and empties it, old page images included.
-func (s *Service) sweep(ctx context.Context) error {
+func (s *Service) sweep(ctx context.Context) (done bool, err error) {
 	db := s.Store.DB.WithContext(ctx)
 	if s.Store.Dialect == config.Postgres {
 		// The ballot box is rewritten (FULL): a plain VACUUM leaves the bytes of the tuples it
 		// prunes, headers with their xmin included, in the page's free space. It holds only the
-		// ballots still waiting, so the rewrite is short; SKIP_LOCKED never waits for the lock.
+		// ballots still waiting, so the rewrite is short; SKIP_LOCKED never waits for the lock
+		// (and so never holds up a submission queued behind it).
+		// A rewrite gives the table a new file; the same file after it means it was skipped, and
+		// the next round tries again.
+		var before, after int64
+		if err := db.Raw("SELECT pg_relation_filenode('ballots')").Scan(&before).Error; err != nil {
+			return false, fmt.Errorf("vacuum the ballot box: %w", err)
+		}
 		if err := db.Exec("VACUUM (FULL, SKIP_LOCKED) ballots").Error; err != nil {
-			return fmt.Errorf("vacuum the ballot box: %w", err)
+			return false, fmt.Errorf("vacuum the ballot box: %w", err)
 		}
-		if err := db.Exec("VACUUM (SKIP_LOCKED) drafts, sms_inbound").Error; err != nil {
-			return fmt.Errorf("vacuum after mixing: %w", err)
+		if err := db.Raw("SELECT pg_relation_filenode('ballots')").Scan(&after).Error; err != nil {
+			return false, fmt.Errorf("vacuum the ballot box: %w", err)
 		}
-		return nil
+		// Plain VACUUM of the ballot box too: when the rewrite was skipped (a submission held
+		// the table), the dead tuples at least go (their bytes wait for the next rewrite).
+		if err := db.Exec("VACUUM (SKIP_LOCKED) ballots, drafts, sms_inbound").Error; err != nil {
+			return false, fmt.Errorf("vacuum after mixing: %w", err)
+		}
+		return after != before, nil
 	}
-	var busy, frames, done int
-	if err := db.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &frames, &done); err != nil {
-		return fmt.Errorf("checkpoint after mixing: %w", err)
+	var busy, frames, copied int
+	if err := db.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &frames, &copied); err != nil {
+		return false, fmt.Errorf("checkpoint after mixing: %w", err)
 	}
-	if busy != 0 {
-		// A reader still needs the WAL: the next mixing round checkpoints again.
-		return fmt.Errorf("checkpoint after mixing: %w", errCheckpointBusy)
-	}
-	return nil
+	return busy == 0, nil
 }
-
-var errCheckpointBusy = fmt.Errorf("database busy, WAL not emptied yet")
 
 // RunMixer calls Mix every interval until ctx ends.
 func (s *Service) RunMixer(ctx context.Context, interval time.Duration, log *slog.Logger) {

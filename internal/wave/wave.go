@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -43,7 +44,8 @@ type Service struct {
 	// Mixing decides when anonymous ballots are mixed into responses (see Mix); zero: defaults.
 	Mixing MixPolicy
 
-	waves sync.Map // waveKey -> cachedWave, for the respondent hot path
+	waves        sync.Map    // waveKey -> cachedWave, for the respondent hot path
+	sweepPending atomic.Bool // the mixer's last sweep did not finish (see Mix)
 }
 
 // waveCacheTTL bounds how long a server may act on an old copy of a wave: closing or extending a
