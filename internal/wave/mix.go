@@ -244,8 +244,8 @@ func (s *Service) sweep(ctx context.Context) (done bool, err error) {
 		// prunes, headers with their xmin included, in the page's free space. It holds only the
 		// ballots still waiting, so the rewrite is short; SKIP_LOCKED never waits for the lock
 		// (and so never holds up a submission queued behind it).
-		// A rewrite gives the table a new file; the same file after it means it was skipped, and
-		// the next round tries again.
+		// A rewrite gives the table a new file; the same file after it means it was skipped
+		// (a submission held the table), and the next round tries again.
 		var before, after int64
 		if err := db.Raw("SELECT pg_relation_filenode('ballots')").Scan(&before).Error; err != nil {
 			return false, fmt.Errorf("vacuum the ballot box: %w", err)
@@ -261,7 +261,17 @@ func (s *Service) sweep(ctx context.Context) (done bool, err error) {
 		if err := db.Exec("VACUUM (SKIP_LOCKED) ballots, drafts, sms_inbound").Error; err != nil {
 			return false, fmt.Errorf("vacuum after mixing: %w", err)
 		}
-		return after != before, nil
+		// The rewrite keeps deleted ballots an older snapshot may still see (recently dead);
+		// VACUUM FULL counts them in reltuples, so more tuples than live rows means: again later.
+		var kept float64
+		var live int64
+		if err := db.Raw("SELECT reltuples FROM pg_class WHERE oid = 'ballots'::regclass").Scan(&kept).Error; err != nil {
+			return false, fmt.Errorf("vacuum the ballot box: %w", err)
+		}
+		if err := db.Model(&store.Ballot{}).Count(&live).Error; err != nil {
+			return false, fmt.Errorf("vacuum the ballot box: %w", err)
+		}
+		return after != before && int64(kept) <= live, nil
 	}
 	var busy, frames, copied int
 	if err := db.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &frames, &copied); err != nil {
@@ -269,6 +279,11 @@ func (s *Service) sweep(ctx context.Context) (done bool, err error) {
 	}
 	return busy == 0, nil
 }
+
+// Swept reports whether the last sweep finished: false while a ballot box rewrite was skipped or
+// kept ballots an older snapshot could still see, or SQLite's WAL could not be emptied; the next
+// Mix sweeps again.
+func (s *Service) Swept() bool { return !s.sweepPending.Load() }
 
 // RunMixer calls Mix every interval until ctx ends.
 func (s *Service) RunMixer(ctx context.Context, interval time.Duration, log *slog.Logger) {
