@@ -55,7 +55,8 @@ func TestAnswerByTextLeavesNoLink(t *testing.T) {
 		if len(rs) != n {
 			t.Fatalf("responses %v, want %d", got, n)
 		}
-		if !slices.IsSortedFunc(rs, func(a, b store.Response) int { return compare(a.ID, b.ID) }) || slices.Equal(got, finished) {
+		// The order of the random ids, which may by chance be the order they finished in.
+		if !slices.IsSortedFunc(rs, func(a, b store.Response) int { return compare(a.ID, b.ID) }) {
 			t.Errorf("responses lie (%s) as %v, finished %v: want the order of their random ids", order, got, finished)
 		}
 		if st.Dialect != config.Postgres {

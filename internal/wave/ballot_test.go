@@ -114,12 +114,10 @@ func TestAnonymousAnswersDoNotJoinPeople(t *testing.T) {
 			t.Fatalf("responses carry comments %v, want %v", got, want)
 		}
 		// Physical order: the responses lie in the order of their random ids, which says nothing
-		// of who submitted first (today they lie in submission order).
+		// of who submitted first (today they lie in submission order). That order may by chance
+		// be submission order too (1 in 8!), so the test asks only for the ids' order.
 		if !slices.IsSortedFunc(rs, func(a, b store.Response) int { return cmpInt(a.ID, b.ID) }) {
 			t.Errorf("physical (%s) order of responses is not the order of their random ids: comments in that order %v, submitted %v", order, got, comments)
-		}
-		if slices.Equal(got, comments) {
-			t.Errorf("physical (%s) order of responses is submission order", order)
 		}
 		// Time stamps: an invitation says only the day it was used.
 		var invs []store.Invitation
