@@ -152,6 +152,7 @@ func openRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (cont
 func periodicJobs(svc services, log *slog.Logger) []jobs.Job {
 	return []jobs.Job{
 		{Name: "wave-purge", Interval: 10 * time.Minute, Run: jobs.Counted(svc.waves.PurgeEnded, log, slog.LevelInfo, "purged drafts of ended waves")},
+		{Name: "ballot-mix", Interval: 5 * time.Second, Run: jobs.Counted(svc.waves.Mix, log, slog.LevelInfo, "mixed anonymous ballots")}, // ballots into responses, in batches
 		{Name: "wave-scheduler", Interval: 30 * time.Second, Run: jobs.Counted(svc.waves.OpenDue, log, slog.LevelInfo, "opened scheduled waves")},
 		// Dashboards read rollups only; this keeps them a few seconds behind the answers at most.
 		{Name: "results-refresh", Interval: 5 * time.Second, Run: jobs.Counted(svc.results.Refresh, log, slog.LevelDebug, "refreshed results")},

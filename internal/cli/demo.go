@@ -26,6 +26,9 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	svc := newServices(cfg, s, c, log)
+	// Someone trying the demo answers alone: mix each ballot on the next round (every 5 s) so
+	// their answer is counted while they look, not after an hour (the district is synthetic).
+	svc.waves.Mixing.MinBatch = 1
 	links, err := demo.Seed(ctx, s, svc.waves, svc.measures, svc.results, cfg.BaseURL, log)
 	if err != nil {
 		ln.Close()

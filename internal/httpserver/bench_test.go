@@ -27,12 +27,17 @@ type benchWorld struct {
 	h              http.Handler
 	tokens         []string
 	st             *store.Store
+	waves          *wave.Service
 	district, wave int64
 }
 
 func newBenchWorld(b *testing.B, n int) *benchWorld {
 	b.Helper()
-	st := testdb.Postgres(b)
+	return newBenchWorldOn(b, testdb.Postgres(b), n)
+}
+
+func newBenchWorldOn(b *testing.B, st *store.Store, n int) *benchWorld {
+	b.Helper()
 	cat, _ := survey.Load(surveys.FS)
 	loc, _ := locale.Load(locales.FS)
 	waves := &wave.Service{Store: st, Surveys: cat, Scorer: &measures.Service{Store: st, Surveys: cat}}
@@ -70,7 +75,7 @@ func newBenchWorld(b *testing.B, n int) *benchWorld {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bw := &benchWorld{h: srv, st: st, district: d, wave: w.ID}
+	bw := &benchWorld{h: srv, st: st, waves: waves, district: d, wave: w.ID}
 	for _, is := range issued {
 		bw.tokens = append(bw.tokens, is.Token)
 	}
@@ -141,8 +146,33 @@ func BenchmarkSubmission(b *testing.B) { benchSubmission(b, 1) }
 // BenchmarkSubmissionConcurrent: the same with 8 clients per CPU.
 func BenchmarkSubmissionConcurrent(b *testing.B) { benchSubmission(b, concurrentClients) }
 
+// BenchmarkSubmissionSQLite: BenchmarkSubmission on the embedded default (a fresh SQLite file in
+// the test's folder), whose commits are fsynced before the thank-you page (synchronous=FULL).
+func BenchmarkSubmissionSQLite(b *testing.B) {
+	benchSubmissionOn(b, newBenchWorldOn(b, testdb.SQLite(b), b.N+16), 1, false)
+}
+
+// BenchmarkSubmissionMixing: BenchmarkSubmissionConcurrent with the mixer running meanwhile,
+// every second (five times as often as serve runs it): what mixing anonymous ballots, and the
+// VACUUMs after each batch, cost the respondents' requests. Run it with -benchtime of several
+// seconds, so that the mixer runs many times.
+func BenchmarkSubmissionMixing(b *testing.B) {
+	benchSubmissionOn(b, newBenchWorld(b, b.N+16), concurrentClients, true)
+}
+
 func benchSubmission(b *testing.B, parallelism int) {
-	bw := newBenchWorld(b, b.N+16)
+	benchSubmissionOn(b, newBenchWorld(b, b.N+16), parallelism, false)
+}
+
+func benchSubmissionOn(b *testing.B, bw *benchWorld, parallelism int, mixing bool) {
+	stopMixer := func() {}
+	if mixing {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); bw.waves.RunMixer(ctx, time.Second, quietLog()) }()
+		stopMixer = func() { cancel(); <-done }
+		defer stopMixer()
+	}
 	answers := url.Values{} // every item answered: each page's save takes its own four
 	for i, id := range []string{"st-listen", "st-explain", "st-care", "st-promise", "pb-friends", "pb-kind", "pb-get-along",
 		"pb-join-in", "sb-belong", "sb-happy", "sb-known", "sb-proud", "ac-adult"} {
@@ -163,6 +193,7 @@ func benchSubmission(b *testing.B, parallelism int) {
 		bw.call(b, "POST", base+"/submit", url.Values{}, http.StatusSeeOther)
 		bw.call(b, "GET", base+"/thanks", nil, 200)
 	})
+	stopMixer() // before counting: a batch it is mixing is locked, and the count would miss it
 	bw.checkResponses(b, "")
 }
 
@@ -187,6 +218,7 @@ func (bw *benchWorld) respondents(b *testing.B, parallelism int, respond func(to
 // checkResponses fails unless every op stored exactly one response (with answers, when not ""):
 // the benchmarks measure real submissions.
 func (bw *benchWorld) checkResponses(b *testing.B, answers string) {
+	bw.mixAll(b)
 	q := bw.st.DB.Model(&store.Response{}).Where("district_id = ? AND wave_id = ?", bw.district, bw.wave)
 	if answers != "" {
 		q = q.Where("answers = ?", answers)
@@ -197,6 +229,32 @@ func (bw *benchWorld) checkResponses(b *testing.B, answers string) {
 	}
 	if n != int64(b.N) {
 		b.Fatalf("%d responses stored for %d submissions", n, b.N)
+	}
+}
+
+// mixAll mixes every ballot left in the ballot box, after the timer: the wave is closed first,
+// so the mixer takes them all however few.
+func (bw *benchWorld) mixAll(b *testing.B) {
+	ctx := context.Background()
+	if err := bw.waves.SetStatus(ctx, bw.district, bw.wave, store.StatusClosed); err != nil {
+		b.Fatal(err)
+	}
+	// A mixer stopped mid-batch leaves its ballots locked until PostgreSQL has rolled it back,
+	// and Mix skips locked ballots: go again until the box is empty.
+	for try := 0; ; try++ {
+		if _, err := bw.waves.Mix(ctx); err != nil {
+			b.Fatal(err)
+		}
+		var left int64
+		if err := bw.st.DB.Model(&store.Ballot{}).Where("district_id = ?", bw.district).Count(&left).Error; err != nil {
+			b.Fatal(err)
+		}
+		if left == 0 {
+			return
+		}
+		if try == 1000 {
+			b.Fatalf("%d ballots never mixed", left)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package httpserver_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -193,6 +194,8 @@ func TestStudentCanAnswerWithJavaScriptDisabled(t *testing.T) {
 		t.Fatalf("Send my answers: HTTP %d at %s", status, tab.Location())
 	}
 
+	_, err := f.waves.Mix(context.Background()) // the anonymous ballot into responses
+	must(t, err)
 	var rs []store.Response
 	must(t, f.st.DB.Where("wave_id = ?", w.ID).Find(&rs).Error)
 	if len(rs) != 1 {

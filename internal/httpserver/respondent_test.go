@@ -47,7 +47,8 @@ func newFixture(t *testing.T, limits httpserver.Limits) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, st: st, waves: &wave.Service{Store: st, Surveys: cat}}
+	// MinBatch 1: each anonymous ballot is mixed on its own, so a test sees its one answer counted.
+	f := &fixture{t: t, st: st, waves: &wave.Service{Store: st, Surveys: cat, Mixing: wave.MixPolicy{MinBatch: 1}}}
 	f.district = testdb.NewDistrict(t, st)
 	now := st.Now()
 	f.school = store.NewID()
@@ -168,7 +169,11 @@ func (b *browser) answerAll(base string, pages int, values func(item string) str
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func countResponses(t *testing.T, st *store.Store, waveID int64) int64 {
+// countResponses counts a wave's responses, once the mixer has moved any anonymous ballot.
+func countResponses(t *testing.T, f *fixture, waveID int64) int64 {
+	st := f.st
+	_, err := f.waves.Mix(context.Background())
+	must(t, err)
 	var n int64
 	must(t, st.DB.Model(&store.Response{}).Where("wave_id = ?", waveID).Count(&n).Error)
 	return n
@@ -217,7 +222,7 @@ func TestRespondentFlowResumesSubmitsOnceAndKeepsAnonymity(t *testing.T) {
 	}
 
 	b2.answerAll(base, 4, func(string) string { return "2" })
-	if n := countResponses(t, f.st, w.ID); n != 1 {
+	if n := countResponses(t, f, w.ID); n != 1 {
 		t.Fatalf("%d responses after submit, want 1", n)
 	}
 	// Replays: a double tap (concurrent), a reload, a back-button POST never add or change anything.
@@ -243,7 +248,7 @@ func TestRespondentFlowResumesSubmitsOnceAndKeepsAnonymity(t *testing.T) {
 	}
 	var after store.Response
 	must(t, f.st.DB.Where("wave_id = ?", w.ID).First(&after).Error)
-	if n := countResponses(t, f.st, w.ID); n != 1 || after.Answers != before.Answers {
+	if n := countResponses(t, f, w.ID); n != 1 || after.Answers != before.Answers {
 		t.Fatalf("replays changed the response: %d rows, %q -> %q", n, before.Answers, after.Answers)
 	}
 	// Anonymous: no link and no timestamp from the answer back to the person.
@@ -345,7 +350,7 @@ func TestClassCodeFlowOneResponsePerBrowser(t *testing.T) {
 	}
 	other := f.browser()
 	other.answerAll(base, 4, func(string) string { return "0" })
-	if n := countResponses(t, f.st, w.ID); n != 2 {
+	if n := countResponses(t, f, w.ID); n != 2 {
 		t.Fatalf("%d responses from two browsers, want 2", n)
 	}
 	// Codes do not work for confidential waves: a code cannot say who answered.

@@ -1,6 +1,7 @@
 package httpserver_test
 
 import (
+	"context"
 	"encoding/xml"
 	"net/http"
 	"net/url"
@@ -34,7 +35,7 @@ func TestTwilioInboundAnswersBySMS(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := sms.New(cfg, st, loc, quietLog())
-	svc.Waves = &wave.Service{Store: st, Surveys: cat, Scorer: &measures.Service{Store: st, Surveys: cat, Log: quietLog()}}
+	svc.Waves = &wave.Service{Store: st, Surveys: cat, Scorer: &measures.Service{Store: st, Surveys: cat, Log: quietLog()}, Mixing: wave.MixPolicy{MinBatch: 1}}
 	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: st, Log: quietLog(), Locales: loc, SMS: svc})
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +98,9 @@ func TestTwilioInboundAnswersBySMS(t *testing.T) {
 	}
 	if got := send("4"); len(got) != 1 || !strings.Contains(got[0], "cảm ơn") {
 		t.Fatalf("last: %q", got)
+	}
+	if _, err := svc.Waves.Mix(context.Background()); err != nil { // the anonymous ballot into responses
+		t.Fatal(err)
 	}
 	var rs []store.Response
 	if err := st.DB.Where("district_id = ? AND wave_id = ?", d, w).Find(&rs).Error; err != nil {

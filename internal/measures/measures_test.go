@@ -127,6 +127,7 @@ func TestTooFewResponsesKeepsProvisionalScale(t *testing.T) {
 	}
 }
 
+// An anonymous submission is scored once mixed.
 func TestSubmissionStoresScores(t *testing.T) {
 	st := testdb.Postgres(t)
 	ctx := context.Background()
@@ -146,6 +147,11 @@ func TestSubmissionStoresScores(t *testing.T) {
 		must(t, ws.SavePage(ctx, sess, p, all, nil, p+2, "en"))
 	}
 	must(t, ws.Submit(ctx, sess, "en"))
+	// An anonymous answer is scored when the mixer moves its ballot into responses; the wave's
+	// close makes the mixer take even this single one.
+	must(t, ws.SetStatus(ctx, w.DistrictID, w.ID, store.StatusClosed))
+	_, err = ws.Mix(ctx)
+	must(t, err)
 	var scores []store.Score
 	must(t, st.DB.Where("district_id = ? AND wave_id = ?", w.DistrictID, w.ID).Find(&scores).Error)
 	if len(scores) != len(in.Measures) {

@@ -34,7 +34,9 @@ func answeringFixture(t *testing.T, st *store.Store, base, n int, mode string, e
 		t.Fatal(err)
 	}
 	sc := loadSurveys(t)
-	f.svc.Waves = &wave.Service{Store: st, Surveys: sc, Scorer: &measures.Service{Store: st, Surveys: sc, Log: quietLog()}}
+	// The mixer takes each anonymous ballot on its own (MinBatch 1): these tests are about the
+	// conversation; TestAnswerByTextLeavesNoLink keeps the default batches.
+	f.svc.Waves = &wave.Service{Store: st, Surveys: sc, Scorer: &measures.Service{Store: st, Surveys: sc, Log: quietLog()}, Mixing: wave.MixPolicy{MinBatch: 1}}
 	if _, err := f.svc.Enqueue(ctx, f.district, f.wave, f.issued); err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +114,12 @@ func (f *fixture) together(t *testing.T, from string, bodies ...string) [][]stri
 	return replies
 }
 
+// responses are the wave's responses, once the mixer has moved any anonymous ballot.
 func (f *fixture) responses(t *testing.T) []store.Response {
 	t.Helper()
+	if _, err := f.svc.Waves.Mix(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var rs []store.Response
 	if err := f.st.DB.Where("district_id = ? AND wave_id = ?", f.district, f.wave).Order("answers").Find(&rs).Error; err != nil {
 		t.Fatal(err)

@@ -217,6 +217,20 @@ type Response struct {
 	SubmittedAt  *time.Time
 }
 
+// Ballot is a sealed anonymous answer waiting in the ballot box for the mixer (see wave.Mix): a
+// response without id, person, invitation or time, written with the claim of its invitation.
+type Ballot struct {
+	DistrictID int64 `gorm:"primaryKey;autoIncrement:false"`
+	ID         int64 `gorm:"primaryKey;autoIncrement:false"`
+	WaveID     int64
+	SchoolID   int64
+	Language   string
+	Answers    string
+	Comment    string
+	Subgroups  Attrs
+	SealedAt   time.Time
+}
+
 type Score struct {
 	DistrictID int64  `gorm:"primaryKey;autoIncrement:false"`
 	ResponseID int64  `gorm:"primaryKey;autoIncrement:false"`
@@ -254,5 +268,6 @@ func Models() []any {
 		&SMSMessage{}, &SMSOptOut{}, &InvitationToken{}, &SMSConversation{}, &SMSInbound{},
 		&RollupCell{}, &RollupPending{}, &RollupWave{}, &APIToken{},
 		&ResponseRelease{},
+		&Ballot{},
 	}
 }

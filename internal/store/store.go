@@ -62,7 +62,12 @@ func Open(ctx context.Context, db config.Database, log *slog.Logger) (*Store, er
 		q.Add("_pragma", "busy_timeout(5000)")
 		q.Add("_pragma", "journal_mode(wal)")
 		q.Add("_pragma", "foreign_keys(on)")
-		q.Add("_pragma", "synchronous(normal)")
+		// FULL: a commit is fsynced (WAL and all) before it returns, so an answer that got its
+		// thank-you page survives an OS crash or power cut, not only a crash of the program.
+		q.Add("_pragma", "synchronous(full)")
+		// Deleted content (mixed ballots, a submitted draft's answers) is overwritten with zeros,
+		// not left in free pages and cells for anyone who reads the file.
+		q.Add("_pragma", "secure_delete(on)")
 		q.Set("_txlock", "immediate")
 		// "sqlite" writes fixed-width UTC text (whole seconds), so text comparison orders times, and
 		// reads every format SQLite itself writes (goose's own datetime('now') among them).

@@ -397,8 +397,9 @@ func (s *Service) SubmitTx(ctx context.Context, tx *gorm.DB, sess *Session, lang
 	return nil
 }
 
-// submit claims the invitation (or the open link's draft) and stores and scores the response in
-// tx; when someone else claimed it first it stores nothing and returns nil.
+// submit claims the invitation (or the open link's draft) and, in tx, stores and scores the
+// response (confidential waves) or drops it as a sealed ballot in the ballot box (anonymous
+// waves); when someone else claimed it first it stores nothing and returns nil.
 func (s *Service) submit(ctx context.Context, tx *gorm.DB, sess *Session, lang string) error {
 	w, in := sess.Wave, sess.Instrument
 	claimed, err := s.claim(tx, sess)
@@ -423,13 +424,14 @@ func (s *Service) submit(ctx context.Context, tx *gorm.DB, sess *Session, lang s
 		now := s.Store.Now()
 		resp.InvitationID, resp.PersonID, resp.SubmittedAt = &sess.Invitation.ID, &sess.Invitation.PersonID, &now
 	}
-	if err := tx.Create(&resp).Error; err != nil {
-		return fmt.Errorf("store response: %w", err)
-	}
-	if s.Scorer != nil {
-		if err := s.Scorer.ScoreResponse(ctx, tx, in, &resp); err != nil {
-			return fmt.Errorf("score response: %w", err)
+	if w.Mode == store.ModeAnonymous {
+		// Never the response itself: it would share this transaction (xmin), and the row order,
+		// with the invitation or draft claimed above. The mixer makes it later (see Mix).
+		if err := s.seal(tx, resp); err != nil {
+			return err
 		}
+	} else if err := s.record(ctx, tx, in, []store.Response{resp}); err != nil {
+		return err
 	}
 	if sess.Invitation != nil {
 		// The draft becomes an empty "submitted" marker rather than going away: a page save racing

@@ -169,6 +169,9 @@ func TestByInvitationTxTakesTurns(t *testing.T) {
 		if err := <-second; !errors.Is(err, wave.ErrUsed) {
 			t.Fatalf("the transaction that waited: %v, want ErrUsed", err)
 		}
+		var inv store.Invitation
+		must(t, st.DB.Where("district_id = ? AND id = ?", w.district, is.InvitationID).First(&inv).Error)
+		mixAll(t, w, inv.WaveID)
 		var rs []store.Response
 		must(t, st.DB.Where("district_id = ?", w.district).Find(&rs).Error)
 		if len(rs) != 1 || rs[0].Answers[0] != '3' || rs[0].InvitationID != nil {

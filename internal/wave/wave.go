@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -41,8 +42,11 @@ type Service struct {
 	// Notifier, when set, queues the messages (SMS) of newly made invitations: the tokens exist in
 	// clear only while Invite returns.
 	Notifier Notifier
+	// Mixing decides when anonymous ballots are mixed into responses (see Mix); zero: defaults.
+	Mixing MixPolicy
 
-	waves sync.Map // waveKey -> cachedWave, for the respondent hot path
+	waves        sync.Map    // waveKey -> cachedWave, for the respondent hot path
+	sweepPending atomic.Bool // the mixer's last sweep did not finish (see Mix)
 }
 
 // waveCacheTTL bounds how long a server may act on an old copy of a wave: closing or extending a
