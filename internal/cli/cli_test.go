@@ -235,6 +235,7 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 			t.Fatalf("demo run %d exited %d", i+1, code)
 		}
 		counts = append(counts, demoCounts(t, path))
+		demoOutboxHoldsNoLinks(t, path)
 	}
 	if counts[0] != counts[1] {
 		t.Fatalf("second demo run changed the data: %s -> %s", counts[0], counts[1])

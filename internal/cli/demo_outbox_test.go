@@ -1,0 +1,46 @@
+package cli_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"regexp"
+	"testing"
+
+	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/wave"
+)
+
+// demoOutboxHoldsNoLinks reads every SMS outbox row of the demo database and finds no token that
+// opens a survey (the demo's outbox held 530 live links before links were sealed).
+func demoOutboxHoldsNoLinks(t *testing.T, path string) {
+	t.Helper()
+	ctx := context.Background()
+	db, _ := config.ParseDatabaseURL("sqlite:" + path)
+	s, err := store.Open(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var msgs []store.SMSMessage
+	if err := s.DB.Find(&msgs).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) == 0 {
+		t.Fatal("the demo queued no texts")
+	}
+	shape := regexp.MustCompile(`[a-z2-7]{32}`)
+	for _, m := range msgs {
+		for _, tok := range shape.FindAllString(m.Body+string(m.SealedToken), -1) {
+			var n int64
+			h := wave.HashToken(tok)
+			s.DB.Model(&store.Invitation{}).Where("token_hash = ?", h).Count(&n)
+			var k int64
+			s.DB.Model(&store.InvitationToken{}).Where("token_hash = ?", h).Count(&k)
+			if n+k > 0 {
+				t.Fatalf("outbox row %d holds a live survey token", m.ID)
+			}
+		}
+	}
+}
