@@ -171,6 +171,16 @@ type WaveCode struct {
 	WaveID     int64
 	SchoolID   int64
 	ClassID    *int64
+	Used       int // responses taken so far; see wave.Service.CodeMargin
+}
+
+// SnapshotScheme is how anonymous responses of one wave × school are coarsened (wave.Scheme, JSON).
+type SnapshotScheme struct {
+	DistrictID int64 `gorm:"primaryKey;autoIncrement:false"`
+	WaveID     int64 `gorm:"primaryKey;autoIncrement:false"`
+	SchoolID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	Scheme     string
+	CreatedAt  time.Time
 }
 
 type Invitation struct {
@@ -252,5 +262,6 @@ func Models() []any {
 		&User{}, &UserSchool{}, &Session{}, &AuditEntry{},
 		&SMSMessage{}, &SMSOptOut{}, &InvitationToken{}, &SMSConversation{}, &SMSInbound{},
 		&RollupCell{}, &RollupPending{}, &RollupWave{}, &APIToken{},
+		&SnapshotScheme{},
 	}
 }
