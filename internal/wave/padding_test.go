@@ -355,3 +355,73 @@ func TestStoredSnapshotsAreKAnonymous(t *testing.T) {
 		t.Logf("%d of %d students unique on the full combination; smallest stored cohort %d; scheme %v", unique, len(roster), minimum, keep)
 	})
 }
+
+// TestSnapshotStoresOnlyReportedAttributes: a district that reports grade and English learner
+// status only gets only those stored, not gender, race, disability, low income, home language or
+// the response language.
+func TestSnapshotStoresOnlyReportedAttributes(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		w.svc.ReportedKeys = func(a string, s store.Attrs) []string { return report.Attributes(survey.Audience(a), s) }
+		rep := &report.Service{Store: st, Surveys: w.svc.Surveys, Floor: 10}
+		must(t, rep.SetReporting(ctx, w.district, 10, []string{"grade", "english_learner"}, nil))
+		rng := rand.New(rand.NewPCG(1, 2))
+		w.homeroom(t, w.schools[0], "07", 20, demoLikeStudents(rng))
+		wv := w.wave(t, "student-pulse", store.ModeAnonymous, []string{"link"})
+		issued, err := w.svc.Invite(ctx, w.district, wv.ID)
+		must(t, err)
+		for _, is := range issued {
+			sess, err := w.svc.ByToken(ctx, is.Token)
+			must(t, err)
+			must(t, answerAll(ctx, w.svc, sess, '2', "es"))
+		}
+		var responses []store.Response
+		must(t, st.DB.Where("wave_id = ?", wv.ID).Find(&responses).Error)
+		sawGrade := false
+		for _, r := range responses {
+			for k := range r.Subgroups {
+				if k != "grade" && k != "english_learner" {
+					t.Fatalf("stored %q (%v), which the district does not report", k, r.Subgroups)
+				}
+			}
+			sawGrade = sawGrade || r.Subgroups["grade"] == "07"
+		}
+		if len(responses) != 20 || !sawGrade {
+			t.Fatalf("%d responses, grade kept: %v", len(responses), sawGrade)
+		}
+	})
+}
+
+// TestClassCodeCarriesClassGrade (#14 line 2): a code made for a one-grade class stores that grade
+// and nothing a code cannot know about the person: no per-person attribute and no chosen language.
+// A school code for a school of several grades stores no grade.
+func TestClassCodeCarriesClassGrade(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		rng := rand.New(rand.NewPCG(3, 4))
+		class, _ := w.homeroom(t, w.schools[0], "07", 12, demoLikeStudents(rng))
+		w.homeroom(t, w.schools[0], "08", 12, demoLikeStudents(rng))
+		wv := w.wave(t, "student-pulse", store.ModeAnonymous, []string{"code"})
+		classCode, err := w.svc.IssueCode(ctx, w.district, wv.ID, w.schools[0], &class)
+		must(t, err)
+		schoolCode, err := w.svc.IssueCode(ctx, w.district, wv.ID, w.schools[0], nil)
+		must(t, err)
+		for i, code := range []string{classCode, schoolCode} {
+			sess, err := byCode(ctx, w.svc, code, i)
+			must(t, err)
+			must(t, answerAll(ctx, w.svc, sess, '1', "vi"))
+		}
+		var rs []store.Response
+		must(t, st.DB.Where("wave_id = ?", wv.ID).Find(&rs).Error)
+		var got []string
+		for _, r := range rs {
+			got = append(got, fmt.Sprint(map[string]string(r.Subgroups)))
+		}
+		slices.Sort(got)
+		if want := []string{"map[]", "map[grade:07]"}; !slices.Equal(got, want) {
+			t.Fatalf("stored snapshots %v, want %v", got, want)
+		}
+	})
+}

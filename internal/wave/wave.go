@@ -148,13 +148,15 @@ const codeByteLimit = 256 - 256%len(codeAlphabet)
 // newCode draws a code from random by rejection sampling.
 func newCode(random io.Reader) (string, error) {
 	out := make([]byte, 0, 10)
-	var buf [16]byte
+	var buf [10]byte
 	for len(out) < cap(out) {
-		if _, err := io.ReadFull(random, buf[:]); err != nil {
+		// Read only as many bytes as characters are missing: none is drawn and thrown away.
+		b := buf[:cap(out)-len(out)]
+		if _, err := io.ReadFull(random, b); err != nil {
 			return "", err
 		}
-		for _, v := range buf {
-			if int(v) < codeByteLimit && len(out) < cap(out) {
+		for _, v := range b {
+			if int(v) < codeByteLimit {
 				out = append(out, codeAlphabet[int(v)%len(codeAlphabet)])
 			}
 		}
