@@ -7,5 +7,6 @@ func CodeMessageIDs() []string {
 		"error.title", "error.not_found.title", "error.not_found.body", "error.used.title", "error.used.body",
 		"error.closed.title", "error.closed.body", "error.not_open.body", "error.opted_out.body",
 		"error.server", "error.rate_limited", "error.expired", "error.bad_request", "error.invalid_answer",
+		"padding.code_full.title", "padding.code_full.body", "padding.code_busy", // class codes: full, too many from one address
 	}
 }
