@@ -80,10 +80,20 @@ func primaryKey(audience string) string {
 // on the first submission. Two first submissions racing both compute the same scheme from the
 // same roster; the second insert does nothing and both read back the stored one.
 func (s *Service) scheme(tx *gorm.DB, w store.Wave, schoolID int64) (Scheme, error) {
+	key := [3]int64{w.DistrictID, w.ID, schoolID}
+	if v, ok := s.schemes.Load(key); ok {
+		return v.(Scheme), nil
+	}
 	var row store.SnapshotScheme
 	err := tx.Where("district_id = ? AND wave_id = ? AND school_id = ?", w.DistrictID, w.ID, schoolID).Take(&row).Error
 	if err == nil {
-		return decodeScheme(row.Scheme)
+		// Found before this call wrote anything: committed, so safe to keep. One this
+		// transaction inserts below is not cached: the transaction may still roll back.
+		sc, err := decodeScheme(row.Scheme)
+		if err == nil {
+			s.schemes.Store(key, sc)
+		}
+		return sc, err
 	}
 	if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return Scheme{}, fmt.Errorf("load snapshot scheme: %w", err)
@@ -271,6 +281,13 @@ func (s *Service) codeFull(db *gorm.DB, w store.Wave, wc store.WaveCode) (bool, 
 		return false, err
 	}
 	return wc.Used >= n+s.codeMargin(), nil
+}
+
+// InvitedSnapshot is what a response by an invited respondent at schoolID stores, given their
+// full snapshot (Snapshot, plus child_grade for a family) and the language they answered in: the
+// same rule submission applies, for code that writes responses itself (the demo's history).
+func (s *Service) InvitedSnapshot(tx *gorm.DB, w store.Wave, schoolID int64, full map[string]string, lang string) (store.Attrs, error) {
+	return s.snapshotFor(tx, w, &Session{SchoolID: schoolID, Invitation: &store.Invitation{}}, full, lang)
 }
 
 // snapshotFor is what an anonymous or confidential response stores about its respondent: only

@@ -51,7 +51,8 @@ type Service struct {
 	// it is for; zero means DefaultCodeMargin, negative means none.
 	CodeMargin int
 
-	waves sync.Map // waveKey -> cachedWave, for the respondent hot path
+	waves   sync.Map // waveKey -> cachedWave, for the respondent hot path
+	schemes sync.Map // [3]int64{district, wave, school} -> Scheme; stored schemes never change
 }
 
 // waveCacheTTL bounds how long a server may act on an old copy of a wave: closing or extending a
