@@ -64,9 +64,10 @@ func decodeScheme(s string) (Scheme, error) {
 //  1. per attribute, values held by fewer than k people become Other;
 //  2. if Other itself then holds fewer than k (but some), the least common kept values join it
 //     until it holds k or nothing is left to fold;
-//  3. while some combination of the remaining attributes is shared by fewer than k people, the
-//     attribute whose removal leaves the fewest people in such combinations is dropped (a tie
-//     drops the one later in keys, which lists the most useful first).
+//  3. while some combination of the remaining attributes is shared by fewer than k people, an
+//     attribute is dropped: the least useful (keys lists the most useful first) whose removal
+//     leaves fewer people in such combinations, or the least useful of all if none does; then
+//     every dropped attribute that can come back without exposing anyone does, most useful first.
 //
 // It is a pure function of its arguments: the same roster always gives the same scheme.
 func CohortScheme(keys []string, people []map[string]string, k int) Scheme {
@@ -103,18 +104,35 @@ func CohortScheme(keys []string, people []map[string]string, k int) Scheme {
 	}
 	active := slices.Clone(keys)
 	for len(active) > 0 {
-		if smallCohorts(sc, active, people, k) == 0 {
+		exposed := smallCohorts(sc, active, people, k)
+		if exposed == 0 {
 			break
 		}
-		drop, best := -1, -1
-		for i := range active {
-			without := slices.Delete(slices.Clone(active), i, i+1)
-			if n := smallCohorts(sc, without, people, k); best < 0 || n <= best {
-				drop, best = i, n
+		drop := len(active) - 1
+		for i := len(active) - 1; i >= 0; i-- {
+			if smallCohorts(sc, slices.Delete(slices.Clone(active), i, i+1), people, k) < exposed {
+				drop = i
+				break
 			}
 		}
-		delete(sc.Keep, active[drop])
 		active = slices.Delete(active, drop, drop+1)
+	}
+	// Dropping one at a time can drop more than needed: put back, most useful first, every
+	// attribute that exposes nobody once the others are gone.
+	for _, key := range keys {
+		if slices.Contains(active, key) {
+			continue
+		}
+		with := append(slices.Clone(active), key)
+		slices.SortFunc(with, func(a, b string) int { return cmp.Compare(slices.Index(keys, a), slices.Index(keys, b)) })
+		if smallCohorts(sc, with, people, k) == 0 {
+			active = with
+		}
+	}
+	for key := range sc.Keep {
+		if !slices.Contains(active, key) {
+			delete(sc.Keep, key)
+		}
 	}
 	return sc
 }

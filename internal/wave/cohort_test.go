@@ -50,11 +50,16 @@ func TestCohortScheme(t *testing.T) {
 		{"rare values become other when other reaches k on its own",
 			map[string]int{"07/f/a": 10, "07/m/a": 10, "07/f/b": 3, "07/f/c": 3}, 5,
 			map[string][]string{"grade": {"07"}, "gender": {"f", "m"}, "race": {"a"}}},
-		{"a tie drops the attribute later in the list",
-			// Dropping race or gender both fix 07/f/other and 07/m/other (3 each): race goes.
+		{"the least useful attribute that helps is dropped first",
+			// Dropping race or gender both fix 07/f/other and 07/m/other (3 each): race, listed last, goes.
 			map[string]int{"07/f/a": 10, "07/m/a": 10, "07/f/b": 3, "07/m/c": 3}, 5,
 			map[string][]string{"grade": {"07"}, "gender": {"f", "m"}}},
-		{"a combination below k drops the attribute that leaves fewest people exposed",
+		{"the most useful attribute stays even when dropping it would expose fewer",
+			// Dropping grade alone would fix everything; grade is listed first, so race and then
+			// gender go instead.
+			map[string]int{"07/f/a": 5, "07/m/a": 5, "08/f/a": 5, "08/m/b": 3, "07/m/b": 3}, 5,
+			map[string][]string{"grade": {"07", "08"}}},
+		{"a combination below k drops an attribute that makes it fit",
 			// grade × gender alone is fine; adding race makes 08/m/b unique-ish.
 			map[string]int{"07/f/a": 6, "07/m/a": 6, "08/f/b": 6, "08/m/a": 3, "08/m/b": 3}, 5,
 			map[string][]string{"grade": {"07", "08"}, "gender": {"f", "m"}}},
