@@ -93,3 +93,51 @@ func TestCodeSheetLaysOutWithoutOverlap(t *testing.T) {
 		}
 	}
 }
+
+// TestNextStudentOnASharedPhone (#14 line 2, #17 line 4) in Chromium, in Arabic (right to left):
+// a student answers by class code; the thank-you page has a Next student button, which starts a
+// new respondent on the code's page rather than the previous student's thank-you; the class (of
+// one) has answered, so that page says the code is full. Each page passes axe. (The fresh, empty
+// survey after Next student is TestClassCodeFullAndNextStudent.)
+func TestNextStudentOnASharedPhone(t *testing.T) {
+	f := newFixture(t, httpserver.Limits{})
+	class := f.addStudents(1, true)
+	f.waves.CodeMargin = -1 // a class of one: the second student finds the code full
+	w, _ := f.openWave(store.ModeAnonymous, "code")
+	code, err := f.waves.IssueCode(context.Background(), f.district, w.ID, f.school, &class)
+	must(t, err)
+	br := browsertest.Start(t)
+	tab := br.NewTab(t, browsertest.TabOptions{})
+	base := f.srv.URL + "/j/" + code
+	check := func(page string, got, want int) {
+		t.Helper()
+		if got != want {
+			t.Fatalf("%s: HTTP %d, want %d (at %s)", page, got, want, tab.Location())
+		}
+		if l, d := htmlLangDir(tab); l != "ar" || d != "rtl" {
+			t.Errorf("%s: lang=%q dir=%q", page, l, d)
+		}
+		tab.AssertAxe(page)
+	}
+	check("intro", tab.Open(base+"?lang=ar"), 200)
+	tab.Follow(browsertest.ClickCSS(`main a.button`))
+	for page := 1; page <= 10 && !strings.Contains(tab.Location(), "/review"); page++ {
+		names, values := radioItems(t, tab)
+		for _, name := range names {
+			tab.Do(browsertest.ClickCSS(radioLabel(name, values[name][1])))
+		}
+		tab.Follow(browsertest.ClickCSS(`button[name="nav"][value="next"]`))
+	}
+	check("thank-you", tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)), 200)
+	if got := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`form.next-student button`))); got != "الطالب التالي" {
+		t.Fatalf("Next student button reads %q", got)
+	}
+	// The next student: the button leads to the code's intro; the code is now full for them.
+	check("next student on a full code", tab.Follow(browsertest.ClickCSS(`form.next-student button`)), 403)
+	if !strings.HasPrefix(tab.Location(), base) || strings.Contains(tab.Location(), "/thanks") {
+		t.Fatalf("Next student led to %s", tab.Location())
+	}
+	if body := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`main`))); !strings.Contains(body, "رمز الصف هذا ممتلئ") {
+		t.Fatalf("full-code page: %s", body)
+	}
+}
