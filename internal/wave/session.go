@@ -548,7 +548,7 @@ func ChildGrades(tx *gorm.DB, districtID, waveID int64) (map[[2]int64]string, er
 // attributes through an invitation, the code's shared ones through a code.
 func (s *Service) snapshot(tx *gorm.DB, w store.Wave, sess *Session, lang string) (store.Attrs, error) {
 	if sess.Invitation == nil {
-		full, err := codeAttributes(tx, w, sess)
+		full, err := s.codeAttributes(tx, w, sess)
 		if err != nil {
 			return nil, err
 		}

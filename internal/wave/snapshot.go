@@ -237,11 +237,44 @@ func codeRoster(tx *gorm.DB, w store.Wave, schoolID int64, classID *int64) (n in
 	return n, grade, nil
 }
 
+// codeRosterTTL bounds how long a server counts a code's roster from memory: a new respondent's
+// first pages ask whether the code is full, and rosters change by import, not by the minute.
+const codeRosterTTL = time.Minute
+
+type codeRosterKey struct {
+	district, wave, school, class int64
+}
+
+type cachedCodeRoster struct {
+	n       int
+	grade   string
+	fetched time.Time
+}
+
+// codeRosterCached is codeRoster, remembered for codeRosterTTL.
+func (s *Service) codeRosterCached(db *gorm.DB, w store.Wave, schoolID int64, classID *int64) (int, string, error) {
+	k := codeRosterKey{w.DistrictID, w.ID, schoolID, 0}
+	if classID != nil {
+		k.class = *classID
+	}
+	if v, ok := s.codeRosters.Load(k); ok {
+		if c := v.(cachedCodeRoster); time.Since(c.fetched) < codeRosterTTL {
+			return c.n, c.grade, nil
+		}
+	}
+	n, grade, err := codeRoster(db, w, schoolID, classID)
+	if err != nil {
+		return 0, "", err
+	}
+	s.codeRosters.Store(k, cachedCodeRoster{n: n, grade: grade, fetched: time.Now()})
+	return n, grade, nil
+}
+
 // codeAttributes are what a code response may carry: only what is the same for everyone the code
 // is for. A code made for one class (or a school code in a one-grade wave) carries that grade;
 // nothing per person, which a code cannot know.
-func codeAttributes(tx *gorm.DB, w store.Wave, sess *Session) (map[string]string, error) {
-	_, grade, err := codeRoster(tx, w, sess.SchoolID, sess.ClassID)
+func (s *Service) codeAttributes(tx *gorm.DB, w store.Wave, sess *Session) (map[string]string, error) {
+	_, grade, err := s.codeRosterCached(tx, w, sess.SchoolID, sess.ClassID)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +292,7 @@ func (s *Service) useCode(tx *gorm.DB, sess *Session) error {
 	if sess.Code == "" {
 		return nil
 	}
-	n, _, err := codeRoster(tx, sess.Wave, sess.SchoolID, sess.ClassID)
+	n, _, err := s.codeRosterCached(tx, sess.Wave, sess.SchoolID, sess.ClassID)
 	if err != nil {
 		return err
 	}
@@ -276,7 +309,7 @@ func (s *Service) useCode(tx *gorm.DB, sess *Session) error {
 
 // codeFull reports whether a code has no response left to give a new respondent.
 func (s *Service) codeFull(db *gorm.DB, w store.Wave, wc store.WaveCode) (bool, error) {
-	n, _, err := codeRoster(db, w, wc.SchoolID, wc.ClassID)
+	n, _, err := s.codeRosterCached(db, w, wc.SchoolID, wc.ClassID)
 	if err != nil {
 		return false, err
 	}

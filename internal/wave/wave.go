@@ -53,6 +53,8 @@ type Service struct {
 
 	waves   sync.Map // waveKey -> cachedWave, for the respondent hot path
 	schemes sync.Map // [3]int64{district, wave, school} -> Scheme; stored schemes never change
+
+	codeRosters sync.Map // codeRosterKey -> cachedCodeRoster
 }
 
 // waveCacheTTL bounds how long a server may act on an old copy of a wave: closing or extending a
