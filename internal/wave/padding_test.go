@@ -425,3 +425,27 @@ func TestClassCodeCarriesClassGrade(t *testing.T) {
 		}
 	})
 }
+
+// TestFamilyCodeCountsGuardiansOnce: a family code's cap counts a guardian with children in two
+// grades once.
+func TestFamilyCodeCountsGuardiansOnce(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		w.svc.CodeMargin = -1
+		g := w.person(t, store.KindGuardian, "", 0, nil)
+		for _, grade := range []string{"KG", "03"} {
+			c := w.person(t, store.KindStudent, grade, w.schools[0], nil)
+			must(t, st.DB.Create(&store.GuardianLink{DistrictID: w.district, GuardianID: g, StudentID: c}).Error)
+		}
+		fw := w.wave(t, "family-pulse", store.ModeAnonymous, []string{"code"})
+		code, err := w.svc.IssueCode(ctx, w.district, fw.ID, w.schools[0], nil)
+		must(t, err)
+		sess, err := byCode(ctx, w.svc, code, 1)
+		must(t, err)
+		must(t, answerAll(ctx, w.svc, sess, '1', "en"))
+		if _, err := byCode(ctx, w.svc, code, 2); !errors.Is(err, wave.ErrCodeFull) {
+			t.Fatalf("second family on a code for one guardian: %v, want ErrCodeFull", err)
+		}
+	})
+}

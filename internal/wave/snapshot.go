@@ -231,6 +231,14 @@ func codeRoster(tx *gorm.DB, w store.Wave, schoolID int64, classID *int64) (n in
 	for _, r := range rows {
 		n += r.N
 	}
+	if w.Audience == "family" && len(rows) > 1 {
+		// A guardian with children in two grades is in two rows: count guardians once.
+		var total int64
+		if err := audienceAt(tx, w, schoolID, classID).Distinct("g.id").Count(&total).Error; err != nil {
+			return 0, "", fmt.Errorf("count the code's roster: %w", err)
+		}
+		n = int(total)
+	}
 	if len(rows) == 1 && w.Audience == "student" {
 		grade = rows[0].Grade
 	}
