@@ -126,10 +126,25 @@ type services struct {
 func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger) services {
 	m := &measures.Service{Store: s, Surveys: c.surveys, Log: log}
 	text := sms.New(cfg, s, c.locales, log) // its quiet hours: cfg.SMSWindowStart–SMSWindowEnd
-	waves := &wave.Service{Store: s, Surveys: c.surveys, Scorer: m, Notifier: text}
+	waves := &wave.Service{Store: s, Surveys: c.surveys, Scorer: m, Notifier: text,
+		ReportedKeys: reportedKeys, CohortK: cfg.SnapshotK, CodeMargin: codeMargin(cfg)}
 	text.Waves = waves // answering by text submits through the same path as the web
 	results := &report.Service{Store: s, Surveys: c.surveys, Floor: cfg.MinGroupSize, Log: log}
 	return services{measures: m, sms: text, waves: waves, results: results}
+}
+
+// reportedKeys is report.Attributes for wave, which cannot import report: responses store only
+// the attributes the district reports.
+func reportedKeys(audience string, settings store.Attrs) []string {
+	return report.Attributes(survey.Audience(audience), settings)
+}
+
+// codeMargin maps the configured margin onto wave.Service.CodeMargin, where zero means the default.
+func codeMargin(cfg config.Config) int {
+	if cfg.CodeMargin == 0 {
+		return -1
+	}
+	return cfg.CodeMargin
 }
 
 // openRuntime loads the embedded content, then opens and migrates the database: the start-up

@@ -49,6 +49,11 @@ type Config struct {
 	OIDCClientID       string
 	OIDCClientSecret   string
 	OIDCAllowedDomains []string // email domains allowed to sign in; required with SSO
+
+	// Class codes and stored snapshots (see internal/wave).
+	CodeMargin           int     // responses a code takes beyond the people it is for
+	CodeSubmitsPerMinute float64 // code submissions one address may make per code per minute
+	SnapshotK            int     // every stored snapshot is shared by at least this many rostered people
 }
 
 // Default returns the settings used when nothing is configured.
@@ -63,6 +68,10 @@ func Default() Config {
 		SMSRate:        1,
 		SMSWindowStart: 8 * time.Hour,
 		SMSWindowEnd:   20 * time.Hour,
+
+		CodeMargin:           3,
+		CodeSubmitsPerMinute: 15,
+		SnapshotK:            5,
 	}
 }
 
@@ -117,6 +126,30 @@ func envVars() []envVar {
 			return err
 		}},
 		{"TRUSTPULSE_SEAL_KEY", str(func(c *Config) *string { return &c.SealKey })},
+		{"TRUSTPULSE_CODE_MARGIN", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("not a whole number: %q", v)
+			}
+			c.CodeMargin = n
+			return nil
+		}},
+		{"TRUSTPULSE_CODE_SUBMITS_PER_MINUTE", func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return fmt.Errorf("not a number: %q", v)
+			}
+			c.CodeSubmitsPerMinute = f
+			return nil
+		}},
+		{"TRUSTPULSE_SNAPSHOT_K", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("not a whole number: %q", v)
+			}
+			c.SnapshotK = n
+			return nil
+		}},
 		{"TWILIO_ACCOUNT_SID", str(func(c *Config) *string { return &c.TwilioAccountSID })},
 		{"TWILIO_AUTH_TOKEN", str(func(c *Config) *string { return &c.TwilioAuthToken })},
 		{"TWILIO_MESSAGING_SERVICE_SID", str(func(c *Config) *string { return &c.TwilioMessagingServiceSID })},
@@ -250,6 +283,15 @@ func (c *Config) Validate() error {
 	if c.SMSWindowStart < 0 || c.SMSWindowEnd > 24*time.Hour || c.SMSWindowStart >= c.SMSWindowEnd {
 		return fmt.Errorf("SMS sending window %s–%s: TRUSTPULSE_SMS_QUIET_START must be before TRUSTPULSE_SMS_QUIET_END on the same day",
 			formatClock(c.SMSWindowStart), formatClock(c.SMSWindowEnd))
+	}
+	if c.CodeMargin < 0 || c.CodeMargin > 50 {
+		return fmt.Errorf("TRUSTPULSE_CODE_MARGIN %d: want 0 to 50 extra responses per class code", c.CodeMargin)
+	}
+	if c.CodeSubmitsPerMinute <= 0 {
+		return errors.New("TRUSTPULSE_CODE_SUBMITS_PER_MINUTE must be positive")
+	}
+	if c.SnapshotK < 3 {
+		return fmt.Errorf("TRUSTPULSE_SNAPSHOT_K %d: must be at least 3", c.SnapshotK)
 	}
 	if c.TwilioAccountSID != "" && c.TwilioMessagingServiceSID == "" && c.TwilioFromNumber == "" {
 		return errors.New("TWILIO_ACCOUNT_SID is set: also set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")

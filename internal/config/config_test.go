@@ -195,3 +195,32 @@ func TestSealKey(t *testing.T) {
 		t.Fatalf("a bad key: %v", err)
 	}
 }
+
+func TestClassCodeAndSnapshotSettings(t *testing.T) {
+	c, err := FromEnv(func(string) string { return "" })
+	if err != nil || c.Validate() != nil || c.CodeMargin != 3 || c.CodeSubmitsPerMinute != 15 || c.SnapshotK != 5 {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	env := map[string]string{"TRUSTPULSE_CODE_MARGIN": "0", "TRUSTPULSE_CODE_SUBMITS_PER_MINUTE": "4.5", "TRUSTPULSE_SNAPSHOT_K": "11"}
+	c, err = FromEnv(func(k string) string { return env[k] })
+	if err != nil || c.Validate() != nil || c.CodeMargin != 0 || c.CodeSubmitsPerMinute != 4.5 || c.SnapshotK != 11 {
+		t.Fatalf("from env: %+v, %v", c, err)
+	}
+	for name, v := range map[string]string{"TRUSTPULSE_CODE_MARGIN": "-1", "TRUSTPULSE_CODE_SUBMITS_PER_MINUTE": "0", "TRUSTPULSE_SNAPSHOT_K": "2"} {
+		c, err := FromEnv(func(k string) string {
+			if k == name {
+				return v
+			}
+			return ""
+		})
+		if err == nil {
+			err = c.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s: err %v, want one naming the variable", name, v, err)
+		}
+	}
+	if _, err := FromEnv(func(k string) string { return map[string]string{"TRUSTPULSE_SNAPSHOT_K": "five"}[k] }); err == nil {
+		t.Error("TRUSTPULSE_SNAPSHOT_K=five accepted")
+	}
+}

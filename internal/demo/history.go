@@ -55,7 +55,7 @@ func seedHistory(ctx context.Context, s *store.Store, waves *wave.Service, m *me
 			if _, err := waves.Invite(ctx, districtID, w.ID); err != nil {
 				return err
 			}
-			if err := simulateAnswers(ctx, s, rng, w, in, k); err != nil {
+			if err := simulateAnswers(ctx, s, waves, rng, w, in, k); err != nil {
 				return err
 			}
 			if _, _, err := waves.Apply(ctx, districtID, w.ID, wave.Change{Action: wave.ActClose}, wave.System); err != nil {
@@ -86,7 +86,7 @@ type invitee struct {
 }
 
 // simulateAnswers answers about 70% of a wave's invitations in one transaction.
-func simulateAnswers(ctx context.Context, s *store.Store, rng *rand.Rand, w store.Wave, in *survey.Instrument, waveIndex int) error {
+func simulateAnswers(ctx context.Context, s *store.Store, waves *wave.Service, rng *rand.Rand, w store.Wave, in *survey.Instrument, waveIndex int) error {
 	var people []invitee
 	var rows []struct {
 		InvitationID, PersonID, SchoolID int64
@@ -138,8 +138,12 @@ func simulateAnswers(ctx context.Context, s *store.Store, rng *rand.Rand, w stor
 			}
 			answers[i] = byte('0' + x)
 		}
+		groups, err := snapshotFor(db, waves, w, p, lang)
+		if err != nil {
+			return fmt.Errorf("demo answers: %w", err)
+		}
 		r := store.Response{DistrictID: w.DistrictID, ID: store.NewID(), WaveID: w.ID, SchoolID: p.SchoolID, Language: lang, Answers: string(answers),
-			Subgroups: snapshotFor(w.Audience, p, lang)}
+			Subgroups: groups}
 		if w.Mode == store.ModeConfidential {
 			inv, person := p.InvitationID, p.PersonID
 			r.InvitationID, r.PersonID, r.SubmittedAt = &inv, &person, &closes
@@ -235,11 +239,12 @@ func drawRSM(rng *rand.Rand, d float64, tau []float64) int {
 	return len(tau)
 }
 
-func snapshotFor(audience string, p invitee, lang string) store.Attrs {
-	out := wave.Snapshot(audience, store.Person{Grade: p.Grade, Role: p.Role, PreferredLanguage: p.Language, Attributes: p.Attributes})
-	out["response_language"] = lang
-	if audience == "family" && p.ChildGrade != "" {
-		out["child_grade"] = p.ChildGrade
+// snapshotFor is the subgroup record a simulated answer stores: the same minimised, coarsened
+// snapshot a real submission would (wave.Service.InvitedSnapshot).
+func snapshotFor(db *gorm.DB, waves *wave.Service, w store.Wave, p invitee, lang string) (store.Attrs, error) {
+	full := wave.Snapshot(w.Audience, store.Person{Grade: p.Grade, Role: p.Role, PreferredLanguage: p.Language, Attributes: p.Attributes})
+	if w.Audience == "family" && p.ChildGrade != "" {
+		full["child_grade"] = p.ChildGrade
 	}
-	return out
+	return waves.InvitedSnapshot(db, w, p.SchoolID, full, lang)
 }

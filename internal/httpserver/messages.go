@@ -8,5 +8,6 @@ func CodeMessageIDs() []string {
 		"error.closed.title", "error.closed.body", "error.not_open.body", "error.opted_out.body",
 		"error.server", "error.rate_limited", "error.expired", "error.bad_request", "error.invalid_answer",
 		"slip.instructions", "slip.code_label", "slip.private", // printed slips, filled in Go (admin_wave_slips.go)
+		"padding.code_full.title", "padding.code_full.body", "padding.code_busy", // class codes: full, too many from one address
 	}
 }

@@ -133,6 +133,8 @@ func (s *Server) respondentError(c echo.Context, r respondent) error {
 	case errors.Is(r.err, wave.ErrNotOpen):
 		status, mv.TitleID, mv.BodyID = http.StatusForbidden, "error.closed.title", "error.not_open.body"
 		mv.Data = map[string]any{"Date": s.localDate(r.sess)}
+	case errors.Is(r.err, wave.ErrCodeFull):
+		status, mv.TitleID, mv.BodyID = http.StatusForbidden, "padding.code_full.title", "padding.code_full.body"
 	case errors.Is(r.err, wave.ErrOptedOut):
 		status, mv.TitleID, mv.BodyID = http.StatusForbidden, "error.title", "error.opted_out.body"
 	default:

@@ -3,6 +3,7 @@ package httpserver
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -69,6 +70,10 @@ func (s *Server) respondentSubmit(c echo.Context) error {
 	if r.err != nil && !errors.Is(r.err, wave.ErrUsed) {
 		return s.respondentError(c, r)
 	}
+	if r.sess.Code != "" && !r.sess.Submitted && !s.codeSubmits.allow(r.sess.Code, c.RealIP()) {
+		// The answers stay saved: the respondent sends them again in a minute.
+		return s.respondentNotice(c, http.StatusTooManyRequests, "error.title", "padding.code_busy")
+	}
 	if err := s.Waves.Submit(c.Request().Context(), r.sess, r.lang); err != nil {
 		r.err = err
 		return s.respondentError(c, r)
@@ -85,5 +90,29 @@ func (s *Server) respondentThanks(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, r.base+"?lang="+r.lang)
 	}
-	return s.render.render(c, http.StatusOK, r.lang, "thanks", s.newView(c, r, r.base+"/thanks"))
+	v := thanksView{view: s.newView(c, r, r.base+"/thanks")}
+	if r.sess.Invitation == nil {
+		v.NextAction = r.base + "/next" + v.Q
+	}
+	return s.render.render(c, http.StatusOK, r.lang, "thanks", v)
+}
+
+// thanksView is the thank-you page; NextAction is set for a class code, whose device may be
+// passed on to the next student.
+type thanksView struct {
+	view
+	NextAction string
+}
+
+// respondentNext starts a fresh respondent on a shared device: it forgets this browser's key
+// for the code, so the next student gets a new one and an empty survey instead of the previous
+// student's thank-you page. A POST with CSRF, so a link cannot reset someone's survey.
+func (s *Server) respondentNext(c echo.Context) error {
+	base := "/j/" + url.PathEscape(c.Param("code"))
+	c.SetCookie(&http.Cookie{Name: browserCookie, Value: "", Path: base, MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	q := ""
+	if tag, ok := s.Locales.Supported(c.QueryParam("lang")); ok {
+		q = "?lang=" + url.QueryEscape(tag)
+	}
+	return c.Redirect(http.StatusSeeOther, base+q)
 }

@@ -31,6 +31,8 @@ func (s *Server) routes() {
 		g.POST("/submit", s.respondentSubmit) // token or code holder
 		g.GET("/thanks", s.respondentThanks)  // token or code holder
 	}
+	jg := e.Group("/j/:code", s.respondentLimiter(), s.guardFailures, s.csrf())
+	jg.POST("/next", s.respondentNext) // anyone: forgets this browser's code key (shared device, next student)
 
 	// Typing a code (class or personal) for young students and shared devices: the form itself is
 	// no credential; it redirects to /j/:code or /s/:code, which check and limit as above.

@@ -54,6 +54,7 @@ type Server struct {
 	adminPages    *adminRenderer
 	resultsPages  *resultsRenderer // the dashboards: see admin_results_render.go
 	failedLogins  *failureLimiter
+	codeSubmits   *codeSubmitLimiter // class-code submissions per code and address
 }
 
 // New builds the server and its routes.
@@ -89,7 +90,8 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{echo: e, Deps: d, render: r, failedLookups: newFailureLimiter(d.Limits),
-		adminPages: ar, resultsPages: rr, failedLogins: newFailureLimiter(loginLimits())}
+		adminPages: ar, resultsPages: rr, failedLogins: newFailureLimiter(loginLimits()),
+		codeSubmits: newCodeSubmitLimiter(d.Config.CodeSubmitsPerMinute, func() time.Time { return d.Store.Now() })}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(
 		middleware.RequestID(),

@@ -172,6 +172,16 @@ type WaveCode struct {
 	WaveID     int64
 	SchoolID   int64
 	ClassID    *int64
+	Used       int // responses taken so far; see wave.Service.CodeMargin
+}
+
+// SnapshotScheme is how anonymous responses of one wave × school are coarsened (wave.Scheme, JSON).
+type SnapshotScheme struct {
+	DistrictID int64 `gorm:"primaryKey;autoIncrement:false"`
+	WaveID     int64 `gorm:"primaryKey;autoIncrement:false"`
+	SchoolID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	Scheme     string
+	CreatedAt  time.Time
 }
 
 type Invitation struct {
@@ -269,5 +279,6 @@ func Models() []any {
 		&RollupCell{}, &RollupPending{}, &RollupWave{}, &APIToken{},
 		&ResponseRelease{},
 		&Ballot{},
+		&SnapshotScheme{},
 	}
 }

@@ -29,6 +29,8 @@ type Session struct {
 	SchoolID   int64
 	Owner      string            // draft key: "i:<invitation>" or "c:<wave>:<browser key>"
 	Invitation *store.Invitation // nil for open links
+	Code       string            // the class or school code of an open link
+	ClassID    *int64            // the code's class, if it was made for one
 	Draft      store.Draft       // zero UpdatedAt when nothing is saved yet
 	Submitted  bool
 }
@@ -134,11 +136,26 @@ func (s *Service) ByCode(ctx context.Context, code, browserKey string) (*Session
 	if sess.Wave.Mode != store.ModeAnonymous {
 		return nil, ErrUnknown
 	}
+	sess.Code, sess.ClassID = wc.Code, wc.ClassID
 	if sess.Draft.Submitted {
 		sess.Submitted = true
 		return sess, ErrUsed
 	}
-	return sess, checkOpen(sess.Wave, s.Store.Now())
+	if err := checkOpen(sess.Wave, s.Store.Now()); err != nil {
+		return sess, err
+	}
+	if sess.Draft.UpdatedAt.IsZero() {
+		// A new respondent is told now, not after answering, that the code is full. One who
+		// already saved answers goes on: Submit checks again.
+		full, err := s.codeFull(db, sess.Wave, wc)
+		if err != nil {
+			return nil, err
+		}
+		if full {
+			return sess, ErrCodeFull
+		}
+	}
+	return sess, nil
 }
 
 // The link lookups are written out in SQL: they start every respondent request, and gorm's
@@ -414,11 +431,16 @@ func (s *Service) submit(ctx context.Context, tx *gorm.DB, sess *Session, lang s
 		DistrictID: w.DistrictID, ID: store.NewID(), WaveID: w.ID, SchoolID: sess.SchoolID,
 		Language: lang, Answers: answers[:len(in.Items)], Comment: sess.Draft.Comment,
 	}
-	subgroups, err := snapshot(tx, w, sess)
+	if sess.Invitation == nil {
+		resp.Language = "" // chosen by whoever holds a code: stored, like response_language, only for invitations
+	}
+	if err := s.useCode(tx, sess); err != nil {
+		return err
+	}
+	subgroups, err := s.snapshot(tx, w, sess, lang)
 	if err != nil {
 		return err
 	}
-	subgroups["response_language"] = lang
 	resp.Subgroups = subgroups
 	if w.Mode == store.ModeConfidential && sess.Invitation != nil {
 		now := s.Store.Now()
@@ -511,48 +533,57 @@ func Snapshot(audience string, p store.Person) store.Attrs {
 // response is reported under: the youngest child's at that school, as snapshot records it on
 // submission. Invited counts and the demo's simulated answers group families the same way.
 func ChildGrades(tx *gorm.DB, districtID, waveID int64) (map[[2]int64]string, error) {
-	var grades []struct {
+	var rows []struct {
 		GuardianID, SchoolID int64
 		Grade                string
 	}
-	err := tx.Raw(`SELECT gl.guardian_id, ps.school_id, MIN(c.grade) AS grade FROM invitations i
+	// Every child's grade comes back and the youngest is picked here: SQL's MIN orders grades as
+	// text, and "03" < "KG".
+	err := tx.Raw(`SELECT DISTINCT gl.guardian_id, ps.school_id, c.grade FROM invitations i
 		JOIN guardian_links gl ON gl.district_id = i.district_id AND gl.guardian_id = i.person_id
 		JOIN people c ON c.district_id = gl.district_id AND c.id = gl.student_id
 		JOIN person_schools ps ON ps.district_id = c.district_id AND ps.person_id = c.id AND ps.school_id = i.school_id
-		WHERE i.district_id = ? AND i.wave_id = ? AND c.grade <> ''
-		GROUP BY gl.guardian_id, ps.school_id`, districtID, waveID).Scan(&grades).Error
+		WHERE i.district_id = ? AND i.wave_id = ? AND c.grade <> ''`, districtID, waveID).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("child grades: %w", err)
 	}
-	out := make(map[[2]int64]string, len(grades))
-	for _, g := range grades {
-		out[[2]int64{g.GuardianID, g.SchoolID}] = g.Grade
+	out := make(map[[2]int64]string, len(rows))
+	for _, g := range rows {
+		k := [2]int64{g.GuardianID, g.SchoolID}
+		out[k] = YoungestGrade([]string{out[k], g.Grade})
 	}
 	return out, nil
 }
 
-func snapshot(tx *gorm.DB, w store.Wave, sess *Session) (store.Attrs, error) {
+// snapshot is the subgroup record a response stores (see snapshotFor): the respondent's roster
+// attributes through an invitation, the code's shared ones through a code.
+func (s *Service) snapshot(tx *gorm.DB, w store.Wave, sess *Session, lang string) (store.Attrs, error) {
 	if sess.Invitation == nil {
-		return store.Attrs{}, nil
+		full, err := s.codeAttributes(tx, w, sess)
+		if err != nil {
+			return nil, err
+		}
+		return s.snapshotFor(tx, w, sess, full, lang)
 	}
 	var p store.Person
 	if err := tx.Where("district_id = ? AND id = ?", w.DistrictID, sess.Invitation.PersonID).First(&p).Error; err != nil {
 		return nil, fmt.Errorf("load respondent attributes: %w", err)
 	}
-	out := Snapshot(w.Audience, p)
+	full := Snapshot(w.Audience, p)
 	if w.Audience == "family" {
-		// A family with several children at the school is reported under the youngest's grade.
+		// A family with several children at the school is reported under the youngest's grade,
+		// youngest by grade order (YoungestGrade), not text order.
 		var grades []string
 		err := tx.Table("people c").Joins("JOIN guardian_links gl ON gl.district_id = c.district_id AND gl.student_id = c.id").
 			Joins("JOIN person_schools ps ON ps.district_id = c.district_id AND ps.person_id = c.id").
 			Where("gl.district_id = ? AND gl.guardian_id = ? AND ps.school_id = ? AND c.grade <> ''", w.DistrictID, p.ID, sess.SchoolID).
-			Order("c.grade").Limit(1).Pluck("c.grade", &grades).Error
+			Pluck("c.grade", &grades).Error
 		if err != nil {
 			return nil, fmt.Errorf("load child grade: %w", err)
 		}
-		if len(grades) > 0 {
-			out["child_grade"] = grades[0]
+		if g := YoungestGrade(grades); g != "" {
+			full["child_grade"] = g
 		}
 	}
-	return out, nil
+	return s.snapshotFor(tx, w, sess, full, lang)
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
-// homeroom puts people in a new homeroom class of school.
-func (w *world) homeroom(t *testing.T, school int64, title string, people ...int64) {
+// homeroomOf puts people in a new homeroom class of school.
+func (w *world) homeroomOf(t *testing.T, school int64, title string, people ...int64) {
 	t.Helper()
 	cl := store.Class{DistrictID: w.district, ID: store.NewID(), SourcedID: fmt.Sprintf("c-%s-%d", title, store.NewID()), SchoolID: school, Title: title, ClassType: "homeroom", Active: true}
 	must(t, w.st.DB.Create(&cl).Error)
@@ -38,7 +38,7 @@ func TestIssueSlipsGivesFreshLinksAndCodes(t *testing.T) {
 		ben := w.person(t, store.KindStudent, "04", w.schools[0], named("Ben", "Adams"))
 		w.person(t, store.KindStudent, "04", w.schools[0], named("Cy", "Moss")) // no homeroom
 		w.person(t, store.KindStudent, "04", w.schools[1], named("Dee", "Other"))
-		w.homeroom(t, w.schools[0], "Room 12", ana, ben)
+		w.homeroomOf(t, w.schools[0], "Room 12", ana, ben)
 		wv := w.wave(t, "student-pulse", store.ModeAnonymous, []string{"link"})
 		issued, err := w.svc.Invite(ctx, w.district, wv.ID)
 		must(t, err)

@@ -9,6 +9,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -44,9 +45,20 @@ type Service struct {
 	Notifier Notifier
 	// Mixing decides when anonymous ballots are mixed into responses (see Mix); zero: defaults.
 	Mixing MixPolicy
+	// ReportedKeys, when set, lists the subgroup attributes a district reports for an audience
+	// under its settings (report.Attributes, wired by the app): responses store no others. Nil
+	// stores every snapshot attribute.
+	ReportedKeys func(audience string, districtSettings store.Attrs) []string
+	// CohortK is the k of snapshot k-anonymity (see CohortScheme); zero means DefaultCohortK.
+	CohortK int
+	// CodeMargin is how many responses a class or school code takes beyond the number of people
+	// it is for; zero means DefaultCodeMargin, negative means none.
+	CodeMargin int
 
 	waves        sync.Map    // waveKey -> cachedWave, for the respondent hot path
 	sweepPending atomic.Bool // the mixer's last sweep did not finish (see Mix)
+	schemes      sync.Map    // [3]int64{district, wave, school} -> Scheme; stored schemes never change
+	codeRosters  sync.Map    // codeRosterKey -> cachedCodeRoster
 }
 
 // waveCacheTTL bounds how long a server may act on an old copy of a wave: closing or extending a
@@ -130,15 +142,35 @@ const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 // NewCode returns a 10-character class code (about 49 bits): typed by students, so shorter than a
 // token, and the per-IP rate limit on lookups keeps guessing impractical.
 func NewCode() string {
-	var b [10]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	code, err := newCode(rand.Reader)
+	if err != nil {
 		panic(fmt.Errorf("crypto/rand: %w", err))
 	}
-	out := make([]byte, len(b))
-	for i, v := range b {
-		out[i] = codeAlphabet[int(v)%len(codeAlphabet)]
+	return code
+}
+
+// codeByteLimit is the largest multiple of the alphabet's size that fits in a byte: random bytes
+// at or above it are drawn again, so every character is equally likely (a plain byte % 31 would
+// make the first 8 characters 9/8 as likely as the rest).
+const codeByteLimit = 256 - 256%len(codeAlphabet)
+
+// newCode draws a code from random by rejection sampling.
+func newCode(random io.Reader) (string, error) {
+	out := make([]byte, 0, 10)
+	var buf [10]byte
+	for len(out) < cap(out) {
+		// Read only as many bytes as characters are missing: none is drawn and thrown away.
+		b := buf[:cap(out)-len(out)]
+		if _, err := io.ReadFull(random, b); err != nil {
+			return "", err
+		}
+		for _, v := range b {
+			if int(v) < codeByteLimit {
+				out = append(out, codeAlphabet[int(v)%len(codeAlphabet)])
+			}
+		}
 	}
-	return string(out)
+	return string(out), nil
 }
 
 // NormalizeCode accepts what people type: lower case, spaces and dashes.
