@@ -55,6 +55,7 @@ func commands() []command {
 		{"roster", "roster import PATH: import a OneRoster 1.1 CSV folder or zip", runRoster},
 		{"score", "score calibrate|persons|rescore: Rasch scoring", runScore},
 		{"admin", "admin create|token --email E: create a district admin, or an API token for a user", runAdmin},
+		{"version", "print the version, commit and Go version of this binary", runVersion},
 	}
 }
 

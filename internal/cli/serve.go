@@ -8,7 +8,10 @@ import (
 )
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	cfg, _, err := parseConfig(env, "serve", args, func(c *config.Config, fs *flag.FlagSet) { c.ServerFlags(fs) })
+	cfg, _, err := parseConfig(env, "serve", args, func(c *config.Config, fs *flag.FlagSet) {
+		c.ServerFlags(fs)
+		fs.BoolVar(&c.Migrate, "migrate", false, "apply pending migrations before serving (default: refuse a schema older than this program)")
+	})
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,10 @@ type Config struct {
 	OIDCClientID       string
 	OIDCClientSecret   string
 	OIDCAllowedDomains []string // email domains allowed to sign in; required with SSO
+
+	// Migrate lets a command apply pending migrations to a database that already has a schema:
+	// `migrate` and `demo` always do, `serve` only with --migrate; others refuse a stale schema.
+	Migrate bool
 }
 
 // Default returns the settings used when nothing is configured.
