@@ -17,6 +17,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/report"
+	"github.com/trustpulse/trustpulse/internal/retention"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -171,10 +172,15 @@ func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log 
 		return err
 	}
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		svc.waves.RunPurge(ctx, 10*time.Minute, log) // unfinished answers of ended waves
+	}()
+	go func() {
+		defer wg.Done()
+		// Expired sessions, sent texts' bodies, old submitted markers (README: Retention).
+		(&retention.Service{Store: s}).Run(ctx, time.Hour, log)
 	}()
 	go func() {
 		defer wg.Done()
