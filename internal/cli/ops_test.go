@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -164,3 +166,90 @@ func must(t *testing.T, err error) {
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// A backup of the embedded database is a complete database of its own: it opens, has the current
+// schema and the data, is readable by its owner only, and is never written over an existing file.
+func TestBackupRestoresAndOpens(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "live.db")
+	var out, errOut bytes.Buffer
+	if code := cli.Run(ctx, envWith(nil, &out, &errOut), []string{"migrate", "--db", "sqlite:" + src}); code != 0 {
+		t.Fatalf("migrate: %d %s", code, errOut.String())
+	}
+	s, err := store.Open(ctx, config.Database{Dialect: config.SQLite, DSN: src}, quiet())
+	must(t, err)
+	now := s.Now()
+	must(t, s.DB.Create(&store.District{DistrictID: store.NewID(), Slug: "springfield", Name: "Springfield", MinGroupSize: 10, Settings: store.Attrs{}, CreatedAt: now, UpdatedAt: now}).Error)
+	// The server keeps its connection open during the backup (WAL mode, a reader elsewhere).
+	defer s.Close()
+
+	backup := filepath.Join(dir, "backup.db")
+	out.Reset()
+	if code := cli.Run(ctx, envWith(nil, &out, &errOut), []string{"backup", "--db", "sqlite:" + src, backup}); code != 0 {
+		t.Fatalf("backup: exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "backed up") {
+		t.Fatalf("backup output %q", out.String())
+	}
+	if st, err := os.Stat(backup); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file: %v %v, want mode 0600", st, err)
+	}
+	// Restore = put the copy where the database is expected and start on it: serve's own schema
+	// check must accept it, and the data must be there.
+	restored := filepath.Join(dir, "restored.db")
+	must(t, os.Rename(backup, restored))
+	r, err := store.Open(ctx, config.Database{Dialect: config.SQLite, DSN: restored}, quiet())
+	must(t, err)
+	defer r.Close()
+	must(t, r.CheckSchema(ctx))
+	var d store.District
+	must(t, r.DB.Where("slug = ?", "springfield").First(&d).Error)
+	var check string
+	must(t, r.DB.Raw("PRAGMA integrity_check").Scan(&check).Error)
+	if check != "ok" {
+		t.Fatalf("integrity_check: %s", check)
+	}
+
+	errOut.Reset()
+	if code := cli.Run(ctx, envWith(nil, &out, &errOut), []string{"backup", "--db", "sqlite:" + src, restored}); code != 2 || !strings.Contains(errOut.String(), "already exists") {
+		t.Fatalf("backup over an existing file: exit %d: %s", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := cli.Run(ctx, envWith(nil, &out, &errOut), []string{"backup", "--db", "postgres://u:pw@127.0.0.1:1/x", filepath.Join(dir, "pg.db")}); code != 2 || !strings.Contains(errOut.String(), "pg_dump") {
+		t.Fatalf("backup of PostgreSQL: exit %d: %s", code, errOut.String())
+	}
+}
+
+// The printed unit is one systemd accepts without a warning, with the hardening it promises.
+func TestSystemdUnitVerifies(t *testing.T) {
+	var out, errOut bytes.Buffer
+	bin, err := os.Executable()
+	must(t, err)
+	if code := cli.Run(context.Background(), envWith(nil, &out, &errOut), []string{"systemd-unit", "--bin", bin}); code != 0 {
+		t.Fatalf("systemd-unit: %d %s", code, errOut.String())
+	}
+	unit := out.String()
+	for _, want := range []string{"ExecStart=" + bin + " serve\n", "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
+		"DynamicUser=yes", "StateDirectory=trustpulse", "CapabilityBoundingSet=\n", "Environment=TWILIO_AUTH_TOKEN_FILE=%d/"} {
+		if !strings.Contains(unit, want) {
+			t.Fatalf("unit lacks %q:\n%s", want, unit)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "trustpulse.service")
+	must(t, os.WriteFile(path, []byte(unit), 0o644))
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Log("systemd-analyze not installed: checked the unit's text only")
+		return
+	}
+	cmd := exec.Command(analyze, "verify", path)
+	cmd.Dir = filepath.Dir(path)
+	res, err := cmd.CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(res)) != 0 {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, res)
+	}
+	if code := cli.Run(context.Background(), envWith(nil, &out, &errOut), []string{"systemd-unit", "--bin", "trustpulse"}); code != 2 {
+		t.Fatalf("relative --bin: exit %d", code)
+	}
+}
