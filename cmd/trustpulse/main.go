@@ -6,6 +6,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The tz database inside the binary (~450 kB): schools' time zones (quiet hours, wave dates)
+	// must resolve in a FROM scratch image or on a host without /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/trustpulse/trustpulse/internal/cli"
 )

@@ -20,6 +20,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/report"
+	"github.com/trustpulse/trustpulse/internal/retention"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -60,7 +61,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStore opens and migrates the configured database. An unreachable or unopenable database is
+// openStore opens the configured database and checks its schema (see prepareSchema). An unreachable or unopenable database is
 // bad configuration (exit 2), named by host and port or path, never by password.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
 	db, err := config.ParseDatabaseURL(cfg.DatabaseURL)
@@ -74,15 +75,38 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 		}
 		return nil, err
 	}
-	n, err := s.Migrate(ctx, log)
-	if err != nil {
+	if err := prepareSchema(ctx, s, cfg.Migrate, log, db); err != nil {
 		s.Close()
 		return nil, err
 	}
-	if n > 0 {
-		log.Info("migrations applied", "count", n, "db", db.Redacted())
-	}
 	return s, nil
+}
+
+// prepareSchema brings an empty database to the current schema, and a populated one only when the
+// command may migrate (cfg.Migrate): an upgrade is the operator's step, taken after a backup, not a
+// side effect of restarting a service with a new binary. A schema newer than this binary is refused
+// too: old code must not write to tables it does not know.
+func prepareSchema(ctx context.Context, s *store.Store, migrate bool, log *slog.Logger, db config.Database) error {
+	current, latest, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case current > latest:
+		return usageError("database %s has schema version %d, newer than this program's %d: run the newer trustpulse", db.Redacted(), current, latest)
+	case current < latest && current > 0 && !migrate:
+		return usageError("database %s has schema version %d, this program needs %d: back up the database, then run `trustpulse migrate` (or start serve with --migrate)", db.Redacted(), current, latest)
+	case current == latest:
+		return nil
+	}
+	n, err := s.Migrate(ctx, log)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.Info("migrations applied", "count", n, "from", current, "to", latest, "db", db.Redacted())
+	}
+	return nil
 }
 
 // listen opens the listening socket before anything is printed, so links printed are live.
@@ -120,6 +144,7 @@ type services struct {
 	waves    *wave.Service
 	sms      *sms.Service
 	results  *report.Service
+	purges   *retention.Service
 	clock    jobs.Clock // nil: the wall clock; tests share a fake one between servers
 }
 
@@ -130,7 +155,7 @@ func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger)
 		ReportedKeys: reportedKeys, CohortK: cfg.SnapshotK, CodeMargin: codeMargin(cfg)}
 	text.Waves = waves // answering by text submits through the same path as the web
 	results := &report.Service{Store: s, Surveys: c.surveys, Floor: cfg.MinGroupSize, Log: log}
-	return services{measures: m, sms: text, waves: waves, results: results}
+	return services{measures: m, sms: text, waves: waves, results: results, purges: &retention.Service{Store: s}}
 }
 
 // reportedKeys is report.Attributes for wave, which cannot import report: responses store only
@@ -173,6 +198,7 @@ func periodicJobs(svc services, log *slog.Logger) []jobs.Job {
 		{Name: "results-refresh", Interval: 5 * time.Second, Run: jobs.Counted(svc.results.Refresh, log, slog.LevelDebug, "refreshed results")},
 		{Name: "measures-calibrate", Interval: time.Minute, Run: jobs.Counted(svc.measures.CalibrateDue, log, slog.LevelInfo, "calibrated instrument versions")},
 		{Name: "sms-housekeeping", Interval: time.Minute, Run: svc.sms.Housekeep}, // stuck sends, reminders
+		{Name: "retention", Interval: time.Hour, Run: svc.purges.Once(log)},       // expired sessions, sent texts' bodies, old markers (README: Retention)
 	}
 }
 

@@ -64,6 +64,9 @@ func commands() []command {
 		{"roster", "roster import PATH: import a OneRoster 1.1 CSV folder or zip", runRoster},
 		{"score", "score calibrate|persons|rescore: Rasch scoring", runScore},
 		{"admin", "admin create|token --email E: create a district admin, or an API token for a user", runAdmin},
+		{"version", "print the version, commit and Go version of this binary", runVersion},
+		{"backup", "backup PATH: copy the embedded SQLite database to a new file (PostgreSQL: pg_dump)", runBackup},
+		{"systemd-unit", "print a hardened systemd service unit for serve", runSystemdUnit},
 	}
 }
 
@@ -105,7 +108,7 @@ func printUsage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("usage: trustpulse COMMAND [flags]\n\ncommands:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(&b, "  %-12s %s\n", c.name, c.summary)
 	}
 	io.WriteString(w, b.String())
 }

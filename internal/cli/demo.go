@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
@@ -15,12 +16,20 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	cfg.Role = config.RoleAll // the demo is one process: web and workers
+	cfg.Migrate = true // the demo stays one command: it brings its database up to date itself
 	log := newLogger(cfg, env.Stderr)
 	c, s, err := openRuntime(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	// Refuse before listening: nothing is printed or served for a real district's database.
+	if err := demo.CheckDatabase(ctx, s); err != nil {
+		if errors.Is(err, demo.ErrNotDemoDatabase) {
+			return usageError("demo: %v", err)
+		}
+		return err
+	}
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return err

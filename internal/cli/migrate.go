@@ -13,6 +13,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg.Migrate = true
 	log := newLogger(cfg, env.Stderr)
 	s, err := openStore(ctx, cfg, log)
 	if err != nil {

@@ -11,7 +11,11 @@ import (
 )
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	cfg, _, err := parseConfig(env, "serve", args, func(c *config.Config, fs *flag.FlagSet) { c.ServerFlags(fs); c.RoleFlag(fs) })
+	cfg, _, err := parseConfig(env, "serve", args, func(c *config.Config, fs *flag.FlagSet) {
+		c.ServerFlags(fs)
+		c.RoleFlag(fs)
+		fs.BoolVar(&c.Migrate, "migrate", false, "apply pending migrations before serving (default: refuse a schema older than this program)")
+	})
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,9 @@ type Config struct {
 	CodeMargin           int     // responses a code takes beyond the people it is for
 	CodeSubmitsPerMinute float64 // code submissions one address may make per code per minute
 	SnapshotK            int     // every stored snapshot is shared by at least this many rostered people
+	// Migrate lets a command apply pending migrations to a database that already has a schema:
+	// `migrate` and `demo` always do, `serve` only with --migrate; others refuse a stale schema.
+	Migrate bool
 }
 
 // Default returns the settings used when nothing is configured.

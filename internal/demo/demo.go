@@ -3,8 +3,10 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/measures"
@@ -15,6 +17,25 @@ import (
 
 // Slug names the demo district; seeding finds it by slug, so running the demo twice changes nothing.
 const Slug = "demo"
+
+// ErrNotDemoDatabase refuses to seed a database that holds a real district. The demo admin's
+// password is published in the README, so it must never exist next to real children's data; there
+// is deliberately no flag to override this: a throwaway database (`--db sqlite:demo.db`) costs nothing.
+var ErrNotDemoDatabase = errors.New("this database holds districts other than the demo's")
+
+// CheckDatabase reports whether the demo may seed s: it may when s is empty or holds only the demo
+// district.
+func CheckDatabase(ctx context.Context, s *store.Store) error {
+	var others []string
+	if err := s.DB.WithContext(ctx).Model(&store.District{}).Where("slug <> ?", Slug).Order("slug").Limit(3).Pluck("slug", &others).Error; err != nil {
+		return fmt.Errorf("check for real districts: %w", err)
+	}
+	if len(others) > 0 {
+		return fmt.Errorf("%w (%s): the demo creates an admin with a published password, so it runs only on an empty or demo database; use another one, e.g. --db sqlite:demo.db",
+			ErrNotDemoDatabase, strings.Join(others, ", "))
+	}
+	return nil
+}
 
 // Links are the things to try, printed by the demo command once the server listens.
 // An empty field means that capability does not exist yet and nothing is printed for it.
@@ -32,6 +53,9 @@ type Links struct {
 // Seed builds the demo district (idempotently) through the OneRoster importer, simulates past
 // waves, opens this month's waves and returns the links to try.
 func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.Service, results *report.Service, baseURL string, log *slog.Logger) (Links, error) {
+	if err := CheckDatabase(ctx, s); err != nil {
+		return Links{}, err
+	}
 	districtID, err := importDemoRoster(ctx, s, log)
 	if err != nil {
 		return Links{}, fmt.Errorf("demo roster: %w", err)

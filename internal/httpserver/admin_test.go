@@ -43,7 +43,7 @@ type adminFixture struct {
 func newAdminFixture(t *testing.T) *adminFixture {
 	t.Helper()
 	ctx := context.Background()
-	st := testdb.Postgres(t)
+	st := testdb.Open(t)
 	cat, err := survey.Load(surveys.FS)
 	must(t, err)
 	loc, err := locale.Load(locales.FS)

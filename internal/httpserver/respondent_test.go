@@ -38,7 +38,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, limits httpserver.Limits) *fixture {
 	t.Helper()
-	st := testdb.Postgres(t)
+	st := testdb.Open(t)
 	cat, err := survey.Load(surveys.FS)
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func TestReadyzFollowsTheDatabase(t *testing.T) {
-	s := testdb.Postgres(t)
+	s := testdb.Open(t)
 	cfg := config.Default()
 	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: quietLog(), Locales: mustLocales(t)})
 	if err != nil {
@@ -92,7 +92,7 @@ func TestRunLetsInFlightRequestsFinish(t *testing.T) {
 }
 
 func TestBodiesAreLimited(t *testing.T) {
-	s := testdb.Postgres(t)
+	s := testdb.Open(t)
 	srv, _ := httpserver.New(httpserver.Deps{Config: config.Default(), Store: s, Log: quietLog(), Locales: mustLocales(t)})
 	big := make([]byte, 2<<20)
 	rec := httptest.NewRecorder()

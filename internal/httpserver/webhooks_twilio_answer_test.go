@@ -25,7 +25,7 @@ import (
 // reply gets two TwiML messages (how to answer, item 1), each digit the next item, the last a
 // thank-you; the answers land as one scored response.
 func TestTwilioInboundAnswersBySMS(t *testing.T) {
-	st := testdb.Postgres(t)
+	st := testdb.Open(t)
 	cfg := config.Default()
 	cfg.BaseURL = hookBase
 	cfg.TwilioAuthToken = hookToken

@@ -62,7 +62,7 @@ type hookEnv struct {
 
 func newHookEnv(t *testing.T, authToken string, devOutbox bool) *hookEnv {
 	t.Helper()
-	st := testdb.Postgres(t)
+	st := testdb.Open(t)
 	cfg := config.Default()
 	cfg.BaseURL = hookBase
 	cfg.TwilioAuthToken = authToken

@@ -67,3 +67,20 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	}
 	return nil
 }
+
+// SchemaVersion returns the newest migration applied to the database (0 for an empty database)
+// and the newest this binary carries. serve compares them to refuse a stale or a newer schema.
+func (s *Store) SchemaVersion(ctx context.Context) (current, latest int64, err error) {
+	p, err := s.provider(nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	current, err = p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if src := p.ListSources(); len(src) > 0 {
+		latest = src[len(src)-1].Version
+	}
+	return current, latest, nil
+}

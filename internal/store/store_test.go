@@ -89,23 +89,32 @@ func TestDialectsHaveSameSchemaAndModelsMatchIt(t *testing.T) {
 	}
 }
 
-// Every unique key must include district_id so the schema can later be sharded by district.
+// Every unique key must include district_id so the schema can later be sharded by district, on
+// both dialects (each reads its own catalog: pg_indexes, or SQLite's pragma_index_list).
 func TestEveryUniqueKeyIncludesDistrict(t *testing.T) {
-	s := testdb.Postgres(t)
-	var rows []struct{ Table, Index, Def string }
-	err := s.DB.Raw(`SELECT tablename AS "table", indexname AS "index", indexdef AS def FROM pg_indexes
-	                 WHERE schemaname = current_schema() AND indexdef LIKE 'CREATE UNIQUE%' AND tablename <> 'goose_db_version'`).Scan(&rows).Error
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) < 10 {
-		t.Fatalf("found only %d unique indexes", len(rows))
-	}
-	for _, r := range rows {
-		if !strings.Contains(r.Def, "district_id") {
-			t.Errorf("%s.%s does not include district_id: %s", r.Table, r.Index, r.Def)
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		var rows []struct{ Table, Index, Def string }
+		q := `SELECT tablename AS "table", indexname AS "index", indexdef AS def FROM pg_indexes
+		      WHERE schemaname = current_schema() AND indexdef LIKE 'CREATE UNIQUE%' AND tablename <> 'goose_db_version'`
+		if s.Dialect == config.SQLite {
+			// Primary keys and UNIQUE constraints are unique indexes too (origin pk / u).
+			q = `SELECT m.name AS "table", il.name AS "index", group_concat(ii.name, ',') AS def
+			     FROM sqlite_master m, pragma_index_list(m.name) il, pragma_index_info(il.name) ii
+			     WHERE m.type = 'table' AND il."unique" = 1 AND m.name NOT IN ('goose_db_version', 'sqlite_sequence')
+			     GROUP BY m.name, il.name`
 		}
-	}
+		if err := s.DB.Raw(q).Scan(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) < 10 {
+			t.Fatalf("found only %d unique indexes", len(rows))
+		}
+		for _, r := range rows {
+			if !strings.Contains(r.Def, "district_id") {
+				t.Errorf("%s.%s does not include district_id: %s", r.Table, r.Index, r.Def)
+			}
+		}
+	})
 }
 
 func TestMigrateTwiceIsNoOp(t *testing.T) {

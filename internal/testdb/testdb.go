@@ -173,6 +173,26 @@ func SQLite(tb testing.TB) *store.Store {
 	return s
 }
 
+// DialectEnv names the setting that picks the database Open gives: "postgres" (the default) or
+// "sqlite". Suites written against Open run on either dialect by switching this one setting; CI
+// runs the store and web suites once more with it set to sqlite (SQLite is the default install).
+const DialectEnv = "TRUSTPULSE_TEST_DIALECT"
+
+// Open opens a migrated database of the dialect DialectEnv names: the package's PostgreSQL
+// database (shared, so work in a district of your own), or a fresh SQLite file.
+func Open(tb testing.TB) *store.Store {
+	tb.Helper()
+	switch d := os.Getenv(DialectEnv); d {
+	case "", config.Postgres:
+		return Postgres(tb)
+	case config.SQLite:
+		return SQLite(tb)
+	default:
+		tb.Fatalf("testdb: %s=%q: want postgres or sqlite", DialectEnv, d)
+		return nil
+	}
+}
+
 // Each runs fn as a subtest against PostgreSQL and against SQLite: one suite, every dialect.
 func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()

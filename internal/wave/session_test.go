@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/testdb"
 	"github.com/trustpulse/trustpulse/internal/wave"
@@ -159,7 +160,7 @@ func TestByInvitationTxTakesTurns(t *testing.T) {
 				return err
 			}
 			close(locked)
-			time.Sleep(200 * time.Millisecond) // the second transaction reaches the invitation meanwhile
+			waitUntilBlocking(t, st, tx) // the second transaction reaches the invitation meanwhile
 			if err := w.svc.SavePageTx(ctx, tx, sess, 0, map[string]string{"st-listen": "3"}, nil, 1, "en"); err != nil {
 				return err
 			}
@@ -178,6 +179,34 @@ func TestByInvitationTxTakesTurns(t *testing.T) {
 			t.Fatalf("responses %+v, want one anonymous response with the saved answer", rs)
 		}
 	})
+}
+
+// waitUntilBlocking returns once another transaction waits for a lock tx holds. On PostgreSQL it
+// watches pg_blocking_pids, so the test orders the two transactions by what the server reports,
+// not by a sleep; SQLite's transactions hold the whole database from BEGIN IMMEDIATE, so there a
+// second transaction cannot get in between at all and there is nothing to wait for.
+func waitUntilBlocking(t *testing.T, st *store.Store, tx *gorm.DB) {
+	t.Helper()
+	if st.Dialect != config.Postgres {
+		return
+	}
+	var pid int64
+	must(t, tx.Raw("SELECT pg_backend_pid()").Scan(&pid).Error)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(time.Minute)
+	for {
+		var waiting int64
+		must(t, st.DB.Raw("SELECT count(*) FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))", pid).Scan(&waiting).Error)
+		if waiting > 0 {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("no transaction waited for the invitation within a minute")
+		}
+	}
 }
 
 // Unfinished answers outlive nothing: once a wave has ended, its drafts with answers and its SMS
