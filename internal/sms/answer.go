@@ -263,8 +263,8 @@ func endConversation(tx *gorm.DB, districtID, invitationID int64) error {
 }
 
 // endConversations ends every conversation of a number (STOP).
-func (s *Service) endConversations(ctx context.Context, phone string) error {
-	err := s.Store.DB.WithContext(ctx).Where("phone = ?", phone).Delete(&store.SMSConversation{}).Error
+func endConversations(tx *gorm.DB, phone string) error {
+	err := tx.Where("phone = ?", phone).Delete(&store.SMSConversation{}).Error
 	if err != nil {
 		return fmt.Errorf("end sms conversations: %w", err)
 	}
