@@ -51,7 +51,7 @@ func (s *Server) browserKey(c echo.Context, path string) string {
 	var b [16]byte
 	rand.Read(b[:])
 	v := hex.EncodeToString(b[:])
-	c.SetCookie(&http.Cookie{Name: browserCookie, Value: v, Path: path, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	c.SetCookie(&http.Cookie{Name: browserCookie, Value: v, Path: path, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.scheme(c) == "https"})
 	c.Request().AddCookie(&http.Cookie{Name: browserCookie, Value: v})
 	return v
 }

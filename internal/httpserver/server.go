@@ -101,7 +101,7 @@ func New(d Deps) (*Server, error) {
 				return err
 			},
 		}),
-		secureHeaders(),
+		secureHeaders(s.scheme),
 		// Roster uploads get their own, larger limit; every other body stays under 1 MB.
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isRosterUpload}),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: rosterUploadLimit, Skipper: func(c echo.Context) bool { return !isRosterUpload(c) }}),
@@ -114,8 +114,19 @@ func New(d Deps) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+// ServeHTTP makes the server an http.Handler. Malformed paths are refused before routing, and
+// HEAD is served by the GET route without a body (see httpdetails.go).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if code := badPath(r); code != 0 {
+		s.handleError(echo.NewHTTPError(code), s.echo.NewContext(r, w))
+		return
+	}
+	if r.Method == http.MethodHead {
+		s.echo.ServeHTTP(headWriter{w}, asGet(r))
+		return
+	}
+	s.echo.ServeHTTP(w, r)
+}
 
 // ipExtractor trusts forwarded headers only from configured proxies; anyone else could forge them
 // to dodge the rate limits.
