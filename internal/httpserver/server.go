@@ -49,11 +49,11 @@ type Deps struct {
 type Server struct {
 	echo *echo.Echo
 	Deps
-	render        *renderer
-	failedLookups *failureLimiter
-	adminPages    *adminRenderer
-	resultsPages  *resultsRenderer // the dashboards: see admin_results_render.go
-	failedLogins  *failureLimiter
+	render       *renderer
+	guesses      *guessLimiter // misses of links and codes: see ratelimit.go
+	adminPages   *adminRenderer
+	resultsPages *resultsRenderer // the dashboards: see admin_results_render.go
+	failedLogins *failureLimiter
 }
 
 // New builds the server and its routes.
@@ -88,7 +88,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{echo: e, Deps: d, render: r, failedLookups: newFailureLimiter(d.Limits),
+	s := &Server{echo: e, Deps: d, render: r, guesses: newGuessLimiter(d.Limits, storeClock(d.Store)),
 		adminPages: ar, resultsPages: rr, failedLogins: newFailureLimiter(loginLimits())}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(
