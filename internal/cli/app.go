@@ -15,6 +15,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/httpserver"
 	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/metrics"
 	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/sms"
@@ -139,15 +140,42 @@ func openRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (cont
 	return c, s, err
 }
 
+// newMetrics builds the Prometheus registry of serve: DB pool, SMS outbox depth, and the SMS
+// service's send results (requests and submissions are counted by the web server).
+func newMetrics(s *store.Store, svc services, log *slog.Logger) *metrics.Metrics {
+	m := metrics.New()
+	if db, err := s.DB.DB(); err == nil {
+		m.WatchDB(db)
+	}
+	m.WatchQueue("sms_outbox", "SMS outbox rows not yet settled, by status.", "status", svc.sms.QueueDepths, log)
+	svc.sms.Metrics = m
+	return m
+}
+
 // serveUntilDone runs the web server, the SMS worker and automatic calibration until ctx ends (SIGTERM/SIGINT from main),
 // then waits for both. devOutbox shows the local SMS outbox page (demo only: it shows links).
 func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, svc services, devOutbox bool) error {
+	m := newMetrics(s, svc, log)
 	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales,
-		Waves: svc.waves, SMS: svc.sms, Results: svc.results, DevOutbox: devOutbox})
+		Waves: svc.waves, SMS: svc.sms, Results: svc.results, DevOutbox: devOutbox, Metrics: m})
 	if err != nil {
 		return err
 	}
 	var wg sync.WaitGroup
+	if cfg.MetricsAddr != "" { // metrics on their own address (TRUSTPULSE_METRICS_ADDR)
+		mln, err := listen(cfg.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			log.Info("metrics listening", "addr", mln.Addr().String())
+			if err := httpserver.RunMetrics(ctx, mln, m, log); err != nil {
+				log.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
 	wg.Add(4)
 	go func() {
 		defer wg.Done()

@@ -41,6 +41,11 @@ type Config struct {
 	OIDCClientID       string
 	OIDCClientSecret   string
 	OIDCAllowedDomains []string // email domains allowed to sign in; required with SSO
+
+	// Prometheus metrics: on their own listen address when MetricsAddr is set, else at /metrics
+	// on the main address for loopback requests without forwarding headers or with MetricsToken.
+	MetricsAddr  string
+	MetricsToken string
 }
 
 // Default returns the settings used when nothing is configured.
@@ -114,6 +119,8 @@ func envVars() []envVar {
 		{"TRUSTPULSE_OIDC_ISSUER", str(func(c *Config) *string { return &c.OIDCIssuer })},
 		{"TRUSTPULSE_OIDC_CLIENT_ID", str(func(c *Config) *string { return &c.OIDCClientID })},
 		{"TRUSTPULSE_OIDC_CLIENT_SECRET", str(func(c *Config) *string { return &c.OIDCClientSecret })},
+		{"TRUSTPULSE_METRICS_ADDR", str(func(c *Config) *string { return &c.MetricsAddr })},
+		{"TRUSTPULSE_METRICS_TOKEN", str(func(c *Config) *string { return &c.MetricsToken })},
 		{"TRUSTPULSE_OIDC_ALLOWED_DOMAINS", func(c *Config, v string) error {
 			c.OIDCAllowedDomains = nil
 			for _, d := range strings.Split(v, ",") {
@@ -129,7 +136,7 @@ func envVars() []envVar {
 // secretFileVars may instead be given as NAME_FILE, the path of a file holding the value,
 // so secrets can come from a mounted secret rather than the process environment.
 var secretNames = map[string]bool{"TWILIO_AUTH_TOKEN": true, "TRUSTPULSE_DATABASE_URL": true,
-	"TRUSTPULSE_OIDC_CLIENT_SECRET": true}
+	"TRUSTPULSE_OIDC_CLIENT_SECRET": true, "TRUSTPULSE_METRICS_TOKEN": true}
 
 // EnvNames lists every environment variable read, for the README and for tests.
 func EnvNames() []string {
@@ -217,6 +224,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("SMS sending window %s–%s: TRUSTPULSE_SMS_QUIET_START must be before TRUSTPULSE_SMS_QUIET_END on the same day",
 			formatClock(c.SMSWindowStart), formatClock(c.SMSWindowEnd))
 	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("metrics listen address %q: want HOST:PORT or :PORT", c.MetricsAddr)
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
+		return errors.New("TRUSTPULSE_METRICS_TOKEN: use at least 32 characters (e.g. openssl rand -hex 32)")
+	}
 	if c.TwilioAccountSID != "" && c.TwilioMessagingServiceSID == "" && c.TwilioFromNumber == "" {
 		return errors.New("TWILIO_ACCOUNT_SID is set: also set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
 	}
@@ -287,6 +302,7 @@ func (c Config) Masked() Config {
 	}
 	c.TwilioAuthToken = mask(c.TwilioAuthToken)
 	c.OIDCClientSecret = mask(c.OIDCClientSecret)
+	c.MetricsToken = mask(c.MetricsToken)
 	if db, err := ParseDatabaseURL(c.DatabaseURL); err == nil {
 		c.DatabaseURL = db.Redacted()
 	} else {

@@ -38,6 +38,12 @@ type fixture struct {
 
 func newFixture(t *testing.T, limits httpserver.Limits) *fixture {
 	t.Helper()
+	return newFixtureDeps(t, limits, nil)
+}
+
+// newFixtureDeps is newFixture with edit applied to the server's Deps before it is built.
+func newFixtureDeps(t *testing.T, limits httpserver.Limits, edit func(*httpserver.Deps)) *fixture {
+	t.Helper()
 	st := testdb.Postgres(t)
 	cat, err := survey.Load(surveys.FS)
 	if err != nil {
@@ -61,7 +67,11 @@ func newFixture(t *testing.T, limits httpserver.Limits) *fixture {
 	}
 	cfg := config.Default()
 	cfg.BaseURL = "http://example.test"
-	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: st, Log: quietLog(), Surveys: cat, Locales: loc, Waves: f.waves, Limits: limits})
+	deps := httpserver.Deps{Config: cfg, Store: st, Log: quietLog(), Surveys: cat, Locales: loc, Waves: f.waves, Limits: limits}
+	if edit != nil {
+		edit(&deps)
+	}
+	srv, err := httpserver.New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}

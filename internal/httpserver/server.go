@@ -17,6 +17,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/metrics"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
@@ -43,6 +44,9 @@ type Deps struct {
 	Auth *auth.Service
 	// OIDC is staff single sign-on; nil with OIDC settings in Config means built from them.
 	OIDC *auth.OIDC
+	// Metrics receives request counts and submissions, and is served at /metrics unless
+	// Config.MetricsAddr serves it elsewhere; nil means no metrics.
+	Metrics *metrics.Metrics
 }
 
 // Server is the HTTP side of TrustPulse.
@@ -54,6 +58,8 @@ type Server struct {
 	adminPages   *adminRenderer
 	resultsPages *resultsRenderer // the dashboards: see admin_results_render.go
 	failedLogins *failureLimiter
+	// routePatterns are the registered route paths: the only values of the metrics route label.
+	routePatterns map[string]bool
 }
 
 // New builds the server and its routes.
@@ -111,6 +117,13 @@ func New(d Deps) (*Server, error) {
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: d.Config.RequestTimeout}),
 	)
 	s.routes()
+	if s.Metrics != nil && s.Config.MetricsAddr == "" {
+		e.GET("/metrics", s.metricsEndpoint) // loopback without forwarding headers, or bearer TRUSTPULSE_METRICS_TOKEN
+	}
+	s.routePatterns = map[string]bool{}
+	for _, r := range e.Routes() {
+		s.routePatterns[r.Path] = true
+	}
 	return s, nil
 }
 
@@ -118,6 +131,7 @@ func New(d Deps) (*Server, error) {
 // HEAD is served by the GET route without a body (see httpdetails.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if code := badPath(r); code != 0 {
+		s.Metrics.Request("malformed", r.Method, code, 0)
 		s.handleError(echo.NewHTTPError(code), s.echo.NewContext(r, w))
 		return
 	}
@@ -149,6 +163,7 @@ func (s *Server) accessLog() echo.MiddlewareFunc {
 		LogRemoteIP: true, HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			// The path, never the query or the full URI: survey tokens travel in paths we redact.
+			s.Metrics.Request(s.routeLabel(c), v.Method, v.Status, v.Latency)
 			attrs := []any{"method", v.Method, "path", redactPath(v.URIPath), "status", v.Status,
 				"latency_ms", float64(v.Latency.Microseconds()) / 1000, "request_id", v.RequestID, "ip", v.RemoteIP}
 			if v.Error != nil && v.Status >= 500 {

@@ -213,6 +213,7 @@ func (s *Service) submitAnswers(ctx context.Context, tx *gorm.DB, sess *wave.Ses
 		return Reply{}, err
 	}
 	s.Log.Info("sms answering submitted", "district", a.DistrictID, "wave", sess.Wave.ID)
+	s.Metrics.Submission("sms") // counted before the commit: a rare rollback over-counts by one
 	return Reply{Text: render(s.Locales, tag, msgAnswerThanks, name, nil)}, nil
 }
 
