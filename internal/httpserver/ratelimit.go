@@ -31,8 +31,8 @@ type Limits struct {
 	FailuresPerMin   float64 // each address's misses
 	FailureBurst     int
 	// GlobalFailuresPerMin and GlobalFailureBurst bound the misses of all addresses together;
-	// when they are spent, class-code lookups from any address that has missed lately wait too
-	// (a guesser spread over many addresses). Zero means the defaults.
+	// when they are spent, class-code lookups from any address that missed in the last 30
+	// minutes wait too (a guesser spread over many addresses). Zero means the defaults.
 	GlobalFailuresPerMin float64
 	GlobalFailureBurst   int
 }
@@ -92,7 +92,11 @@ type guessEntry struct {
 	earned int                 // extra misses earned by distinct valid credentials
 	used   map[string]struct{} // credentials already counted for earned (bounded by maxEarned)
 	seen   time.Time
+	missed time.Time // the last miss
 }
+
+// recentMiss is how long an address that missed counts as guessing once the overall budget is spent.
+const recentMiss = 30 * time.Minute
 
 // guessLimiter counts misses per address and overall; see Limits.
 type guessLimiter struct {
@@ -142,17 +146,18 @@ func (g *guessLimiter) ipLevel(e *guessEntry, now time.Time) (level, capacity fl
 }
 
 // refuseCode reports whether a class-code lookup from ip is refused before it is made: the
-// address has no misses left, or all addresses together have none and this one missed lately.
+// address has no misses left, or all addresses together have none and this one missed in the
+// last 30 minutes (a guesser spread thinly over many addresses).
 func (g *guessLimiter) refuseCode(ip string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
-	level, capacity := g.ipLevel(g.entry(ip, now), now)
-	if level < 1 {
+	e := g.entry(ip, now)
+	if level, _ := g.ipLevel(e, now); level < 1 {
 		return true
 	}
 	global := g.global.level(now, g.l.GlobalFailuresPerMin/60, float64(g.l.GlobalFailureBurst))
-	return global < 1 && level < capacity
+	return global < 1 && !e.missed.IsZero() && now.Sub(e.missed) < recentMiss
 }
 
 // miss spends one miss of ip (and of everyone) and reports whether ip is now out of misses.
@@ -163,6 +168,7 @@ func (g *guessLimiter) miss(ip string) (blocked bool) {
 	e := g.entry(ip, now)
 	_, capacity := g.ipLevel(e, now)
 	e.b.take(now, g.l.FailuresPerMin/60, capacity)
+	e.missed = now
 	g.global.take(now, g.l.GlobalFailuresPerMin/60, float64(g.l.GlobalFailureBurst))
 	level, _ := g.ipLevel(e, now)
 	return level < 1

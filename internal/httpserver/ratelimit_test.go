@@ -65,4 +65,17 @@ func TestGuessBudget(t *testing.T) {
 	if g.refuseCode("192.0.2.99") {
 		t.Error("an address that never missed is refused")
 	}
+	// A thin spread: an address that missed once, 10 minutes ago (its own budget full again),
+	// is still refused while the overall budget stays spent; after 30 minutes it is not.
+	now = now.Add(10 * time.Minute)
+	for i := 0; i < 6000; i++ { // keep the overall budget spent
+		g.miss(fmt.Sprintf("10.%d.%d.2", i/250%250, i%250))
+	}
+	if !g.refuseCode("10.0.7.1") {
+		t.Error("an address that missed 10 minutes ago is not refused while the overall budget is spent")
+	}
+	now = now.Add(31 * time.Minute)
+	if g.refuseCode("10.0.7.1") {
+		t.Error("an address that last missed 41 minutes ago is still refused")
+	}
 }
