@@ -160,17 +160,17 @@ func (g *guessLimiter) refuseCode(ip string) bool {
 	return global < 1 && !e.missed.IsZero() && now.Sub(e.missed) < recentMiss
 }
 
-// miss spends one miss of ip (and of everyone) and reports whether ip is now out of misses.
-func (g *guessLimiter) miss(ip string) (blocked bool) {
+// miss spends one miss of ip (and of everyone) and reports whether ip was already out of misses
+// (a miss beyond the budget: answered 429 instead of 404).
+func (g *guessLimiter) miss(ip string) (over bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
 	e := g.entry(ip, now)
-	_, capacity := g.ipLevel(e, now)
+	level, capacity := g.ipLevel(e, now)
 	e.b.take(now, g.l.FailuresPerMin/60, capacity)
 	e.missed = now
 	g.global.take(now, g.l.GlobalFailuresPerMin/60, float64(g.l.GlobalFailureBurst))
-	level, _ := g.ipLevel(e, now)
 	return level < 1
 }
 
