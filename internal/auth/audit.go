@@ -15,6 +15,7 @@ const (
 	ActionSignInSuccess    = "signin.success"
 	ActionSignInFailure    = "signin.failure"
 	ActionSignInLocked     = "signin.locked"
+	ActionSignInThrottled  = "signin.throttled" // refused: the account's wait after failures has not passed
 	ActionSignOut          = "signout"
 	ActionUserCreate       = "user.create"
 	ActionRoleChange       = "user.role_change"

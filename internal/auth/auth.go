@@ -48,8 +48,10 @@ var (
 type Options struct {
 	IdleTimeout     time.Duration // a session unused this long ends (default 30 min)
 	AbsoluteTimeout time.Duration // a session ends this long after sign-in regardless (default 12 h)
-	MaxFailures     int           // failed sign-ins in a row before the account locks (default 10)
-	LockFor         time.Duration // how long a locked account stays locked (default 15 min)
+	// MaxFailures and LockFor are no longer used: failures make unknown devices wait
+	// (SignInDelay) instead of locking the account. Kept so existing callers compile.
+	MaxFailures int
+	LockFor     time.Duration
 	// Argon2 overrides the password hashing cost; tests lower it. Zero means DefaultArgon2.
 	Argon2 Argon2Params
 	// Log receives what must not fail a request but must not vanish (an audit write that failed).

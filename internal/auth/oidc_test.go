@@ -99,3 +99,42 @@ func TestOIDC(t *testing.T) {
 		t.Errorf("staff account %+v", u)
 	}
 }
+
+// An account waiting after many failed password sign-ins still signs in by single sign-on.
+func TestSingleSignOnDoesNotWaitAfterFailures(t *testing.T) {
+	ctx := context.Background()
+	st, svc, _, d := setup(t)
+	st.Now = func() time.Time { return time.Now().UTC().Truncate(time.Second) }
+	school := store.NewID()
+	now := st.Now()
+	if err := st.DB.Create(&store.School{DistrictID: d, ID: school, SourcedID: "s", Name: "S", TimeZone: "UTC", Active: true, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateUser(ctx, nil, auth.NewUser{DistrictID: d, Email: "waiting@school.org", Role: auth.DistrictAdmin, Password: "a long enough password"}); err != nil {
+		t.Fatal(err)
+	}
+	// Twelve checked failures on a stepped clock: the last wait (128 s) ends minutes from now.
+	clock := now
+	st.Now = func() time.Time { return clock }
+	for i := 1; i <= 12; i++ {
+		if _, _, err := svc.SignIn(ctx, "waiting@school.org", "guess", "203.0.113.1"); !errors.Is(err, auth.ErrBadCredentials) || errors.Is(err, auth.ErrThrottled) {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+		clock = clock.Add(auth.SignInDelay(i))
+	}
+	st.Now = func() time.Time { return time.Now().UTC().Truncate(time.Second) } // tokens carry real time
+	if _, _, err := svc.SignIn(ctx, "waiting@school.org", "a long enough password", "192.0.2.1"); !errors.Is(err, auth.ErrThrottled) {
+		t.Fatalf("password sign-in during the wait: %v, want ErrThrottled", err)
+	}
+	fp := authtest.NewProvider(t)
+	o := auth.NewOIDC(svc, auth.OIDCConfig{Provider: auth.ProviderGeneric, Issuer: fp.URL, ClientID: authtest.ClientID, ClientSecret: authtest.ClientSecret,
+		RedirectURL: "http://example.test/login/oidc/callback", AllowedDomains: []string{"school.org"}})
+	authURL, flow, err := o.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, code := fp.Authorize(authURL, map[string]any{"email": "waiting@school.org", "email_verified": true})
+	if _, p, err := o.Finish(ctx, flow, state, code, "192.0.2.1"); err != nil || p.User.Email != "waiting@school.org" {
+		t.Fatalf("single sign-on during the wait: %v", err)
+	}
+}

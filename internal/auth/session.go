@@ -18,38 +18,67 @@ import (
 // as a wrong password and response times do not reveal which emails have accounts.
 const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$wW8m0H1+0o7c0v0hB1m0s3bYq1q5m9o8Gq5p0t2w1eI"
 
-// SignIn checks an email and password and starts a session. It returns the session token (for
-// the cookie, never to be logged) and the principal. Every attempt on a known account is audited;
-// ten failures in a row lock the account for 15 minutes (Options), whatever address they come from.
+// SignIn checks an email and password from a browser without a device cookie and starts a
+// session: SignInWith without Device.
 func (s *Service) SignIn(ctx context.Context, email, password, ip string) (string, *Principal, error) {
-	email = normalizeEmail(email)
-	var users []store.User
-	if err := s.store.DB.WithContext(ctx).Where("email = ? AND active = ?", email, true).Limit(5).Find(&users).Error; err != nil {
-		return "", nil, fmt.Errorf("sign in: %w", err)
-	}
-	if len(users) == 0 {
-		VerifyPassword(password, dummyHash)
-		return "", nil, ErrBadCredentials
-	}
-	now := s.store.Now()
-	// The same email may have accounts in several districts of one deployment: the password picks.
-	for _, u := range users {
-		locked := u.LockedUntil != nil && now.Before(*u.LockedUntil)
-		ok := u.PasswordHash != "" && VerifyPassword(password, u.PasswordHash)
-		switch {
-		case locked:
-			s.audit(ctx, u, "signin.locked", ip, "account locked after repeated failures")
-		case ok:
-			return s.startSession(ctx, u, ip, "password")
-		default:
-			if err := s.recordFailure(ctx, u, ip); err != nil {
-				return "", nil, err
-			}
-		}
-	}
-	return "", nil, ErrBadCredentials
+	r, err := s.SignInWith(ctx, Attempt{Email: email, Password: password, IP: ip})
+	return r.Token, r.Principal, err
 }
 
+// SignInWith checks an email and password and starts a session. It returns the session token
+// (for the cookie, never to be logged), the principal and, for a browser not yet known, a device
+// cookie to set. Every attempt on a known account is audited. Failures in a row make sign-ins
+// from unknown devices wait (SignInDelay), whatever address they come from, and refused ones
+// are audited as signin.throttled; a known device of the account does not wait, so guessing
+// cannot lock the owner out. An account an operator locked (locked_until) stays locked.
+func (s *Service) SignInWith(ctx context.Context, a Attempt) (SignedIn, error) {
+	email := normalizeEmail(a.Email)
+	var users []store.User
+	if err := s.store.DB.WithContext(ctx).Where("email = ? AND active = ?", email, true).Limit(5).Find(&users).Error; err != nil {
+		return SignedIn{}, fmt.Errorf("sign in: %w", err)
+	}
+	if len(users) == 0 {
+		VerifyPassword(a.Password, dummyHash)
+		return SignedIn{}, ErrBadCredentials
+	}
+	now := s.store.Now()
+	refused := ErrBadCredentials
+	// The same email may have accounts in several districts of one deployment: the password picks.
+	for _, u := range users {
+		dev, err := s.knownDevice(ctx, u, a.Device)
+		if err != nil {
+			return SignedIn{}, err
+		}
+		locked := u.LockedUntil != nil && now.Before(*u.LockedUntil)
+		waiting := dev == nil && u.SignInWaitUntil != nil && now.Before(*u.SignInWaitUntil)
+		switch {
+		case locked:
+			VerifyPassword(a.Password, u.PasswordHash) // result ignored: the same time as a checked password
+			s.audit(ctx, u, ActionSignInLocked, a.IP, "account locked by an operator")
+			continue
+		case waiting:
+			VerifyPassword(a.Password, u.PasswordHash) // result ignored, as above
+			s.audit(ctx, u, ActionSignInThrottled, a.IP, fmt.Sprintf("refused without checking the password: %d failed sign-ins in a row, unknown devices wait until %s",
+				u.FailedLogins, u.SignInWaitUntil.UTC().Format(time.RFC3339)))
+			refused = ErrThrottled
+			continue
+		}
+		if u.PasswordHash != "" && VerifyPassword(a.Password, u.PasswordHash) {
+			return s.startSessionOn(ctx, u, a.IP, "password", dev)
+		}
+		if dev != nil {
+			err = s.recordDeviceFailure(ctx, u, dev, a.IP)
+		} else {
+			err = s.recordFailure(ctx, u, a.IP)
+		}
+		if err != nil {
+			return SignedIn{}, err
+		}
+	}
+	return SignedIn{}, refused
+}
+
+// recordFailure counts a failed sign-in from an unknown device and sets the account's wait.
 func (s *Service) recordFailure(ctx context.Context, u store.User, ip string) error {
 	now := s.store.Now()
 	return s.store.Tx(ctx, func(tx *gorm.DB) error {
@@ -62,43 +91,64 @@ func (s *Service) recordFailure(ctx context.Context, u store.User, ip string) er
 		if err := tx.Model(&store.User{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).Pluck("failed_logins", &n).Error; err != nil {
 			return fmt.Errorf("record failed sign-in: %w", err)
 		}
-		detail := fmt.Sprintf("failure %d of %d", n, s.opt.MaxFailures)
-		if n >= s.opt.MaxFailures {
-			until := now.Add(s.opt.LockFor)
-			if err := tx.Model(&store.User{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).
-				Updates(map[string]any{"failed_logins": 0, "locked_until": until}).Error; err != nil {
-				return fmt.Errorf("lock account: %w", err)
+		detail := fmt.Sprintf("failure %d in a row", n)
+		if d := SignInDelay(n); d > 0 {
+			until := now.Add(d)
+			if err := tx.Model(&store.User{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).Update("sign_in_wait_until", until).Error; err != nil {
+				return fmt.Errorf("set sign-in wait: %w", err)
 			}
-			detail += fmt.Sprintf("; locked until %s", until.Format(time.RFC3339))
+			detail += fmt.Sprintf("; sign-ins from unknown devices wait %s, until %s (known devices and single sign-on do not wait)", d, until.UTC().Format(time.RFC3339))
 		}
-		return appendAudit(tx, now, Entry{DistrictID: u.DistrictID, UserID: &u.ID, Actor: u.Email, Action: "signin.failure", IP: ip, Detail: detail})
+		return appendAudit(tx, now, Entry{DistrictID: u.DistrictID, UserID: &u.ID, Actor: u.Email, Action: ActionSignInFailure, IP: ip, Detail: detail})
 	})
 }
 
-// startSession records a successful sign-in and returns a fresh token: a new one at every
-// sign-in, so a token planted before sign-in (session fixation) is worthless.
+// startSession records a successful sign-in (single sign-on) and returns a fresh token.
 func (s *Service) startSession(ctx context.Context, u store.User, ip, method string) (string, *Principal, error) {
+	r, err := s.startSessionOn(ctx, u, ip, method, nil)
+	return r.Token, r.Principal, err
+}
+
+// startSessionOn records a successful sign-in and returns a fresh token: a new one at every
+// sign-in, so a token planted before sign-in (session fixation) is worthless. A sign-in that
+// did not come from a known device (password on a new browser, single sign-on) ends the wait
+// after failures; one from a known device leaves the count, so the owner signing in daily does
+// not hand a guesser fresh free tries. Either way the browser becomes (or stays) known.
+func (s *Service) startSessionOn(ctx context.Context, u store.User, ip, method string, dev *store.KnownDevice) (SignedIn, error) {
 	token, hash := newSessionToken()
 	now := s.store.Now()
+	var device string
 	err := s.store.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&store.Session{DistrictID: u.DistrictID, TokenHash: hash, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
 			ExpiresAt: now.Add(s.opt.AbsoluteTimeout), IP: ip}).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(&store.User{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).
-			Updates(map[string]any{"failed_logins": 0, "locked_until": nil, "last_login_at": now}).Error; err != nil {
+		upd := map[string]any{"last_login_at": now}
+		if dev == nil {
+			upd["failed_logins"], upd["sign_in_wait_until"] = 0, nil
+		}
+		if err := tx.Model(&store.User{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).Updates(upd).Error; err != nil {
 			return err
 		}
-		return appendAudit(tx, now, Entry{DistrictID: u.DistrictID, UserID: &u.ID, Actor: u.Email, Action: "signin.success", IP: ip, Detail: method})
+		if method == "password" { // single sign-on needs no device of ours
+			var err error
+			if device, err = s.rememberDevice(tx, u, dev, now); err != nil {
+				return err
+			}
+		}
+		if dev != nil {
+			method += ", known device"
+		}
+		return appendAudit(tx, now, Entry{DistrictID: u.DistrictID, UserID: &u.ID, Actor: u.Email, Action: ActionSignInSuccess, IP: ip, Detail: method})
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("start session: %w", err)
+		return SignedIn{}, fmt.Errorf("start session: %w", err)
 	}
 	p, err := s.principal(ctx, u)
 	if err != nil {
-		return "", nil, err
+		return SignedIn{}, err
 	}
-	return token, p, nil
+	return SignedIn{Token: token, Principal: p, Device: device}, nil
 }
 
 // Session resolves a cookie token to its principal, enforcing the idle and absolute timeouts and
@@ -147,12 +197,16 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 	return nil
 }
 
-// PurgeSessions deletes expired and idle sessions; serve may call it periodically.
+// PurgeSessions deletes expired and idle sessions and long-unused known devices; serve may call
+// it periodically.
 func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
 	now := s.store.Now()
 	res := s.store.DB.WithContext(ctx).Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-s.opt.IdleTimeout)).Delete(&store.Session{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("purge sessions: %w", res.Error)
+	}
+	if _, err := s.PurgeDevices(ctx); err != nil {
+		return res.RowsAffected, err
 	}
 	return res.RowsAffected, nil
 }

@@ -202,7 +202,7 @@ func EnsureDemoAdmin(ctx context.Context, st *store.Store, districtID int64) (em
 		return "", "", err
 	}
 	err = st.DB.WithContext(ctx).Model(&store.User{}).Where("district_id = ? AND id = ?", districtID, u.ID).
-		Updates(map[string]any{"password_hash": hash, "role": string(DistrictAdmin), "active": true, "failed_logins": 0, "locked_until": nil, "updated_at": st.Now()}).Error
+		Updates(map[string]any{"password_hash": hash, "role": string(DistrictAdmin), "active": true, "failed_logins": 0, "locked_until": nil, "sign_in_wait_until": nil, "updated_at": st.Now()}).Error
 	if err != nil {
 		return "", "", fmt.Errorf("ensure demo admin: %w", err)
 	}

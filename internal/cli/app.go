@@ -19,6 +19,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/jobs"
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/measures"
+	"github.com/trustpulse/trustpulse/internal/metrics"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/retention"
 	"github.com/trustpulse/trustpulse/internal/sms"
@@ -183,6 +184,19 @@ func openRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (cont
 	return c, s, err
 }
 
+// newMetrics builds the Prometheus registry of serve: DB pool, SMS outbox depth, and the SMS
+// service's send results (requests and submissions are counted by the web server, job runs by
+// the job runner).
+func newMetrics(s *store.Store, svc services, log *slog.Logger) *metrics.Metrics {
+	m := metrics.New()
+	if db, err := s.DB.DB(); err == nil {
+		m.WatchDB(db)
+	}
+	m.WatchQueue("sms_outbox", "SMS outbox rows not yet settled, by status.", "status", svc.sms.QueueDepths, log)
+	svc.sms.Metrics = m
+	return m
+}
+
 // periodicJobs is every periodic background job. Each runs once per interval across all worker
 // processes on the database (internal/jobs). Add a job here: one line, name, interval, func.
 // An old-style `svc.X.RunY(ctx, interval, log)` ticker loop becomes the one pass inside its loop,
@@ -208,8 +222,9 @@ func periodicJobs(svc services, log *slog.Logger) []jobs.Job {
 // others and the process exits non-zero; a stop drains HTTP, lets in-flight texts and jobs finish,
 // and returns nil. devOutbox shows the local SMS outbox page (demo only: it shows links).
 func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, svc services, devOutbox bool) error {
+	m := newMetrics(s, svc, log)
 	deps := httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales,
-		Waves: svc.waves, SMS: svc.sms, Results: svc.results, DevOutbox: devOutbox}
+		Waves: svc.waves, SMS: svc.sms, Results: svc.results, DevOutbox: devOutbox, Metrics: m}
 	var handler http.Handler = httpserver.HealthOnly(deps)
 	if cfg.ServesWeb() {
 		srv, err := httpserver.New(deps)
@@ -237,9 +252,18 @@ func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log 
 		})
 	}
 	component("http server", func(ctx context.Context) error { return httpserver.Run(ctx, ln, handler, log) })
+	if cfg.MetricsAddr != "" { // metrics on their own address (TRUSTPULSE_METRICS_ADDR)
+		mln, err := listen(cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		log.Info("metrics listening", "addr", mln.Addr().String())
+		component("metrics server", func(ctx context.Context) error { return httpserver.RunMetrics(ctx, mln, m, log) })
+	}
 	if cfg.RunsWorkers() {
 		component("sms sender", svc.sms.Run)
-		runner := &jobs.Runner{Store: s, Log: log, Clock: svc.clock}
+		runner := &jobs.Runner{Store: s, Log: log, Clock: svc.clock, Observe: m.JobRun}
 		component("jobs", func(ctx context.Context) error { return runner.Run(ctx, periodicJobs(svc, log)) })
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "role", cfg.Role)

@@ -57,6 +57,10 @@ type Config struct {
 	// Migrate lets a command apply pending migrations to a database that already has a schema:
 	// `migrate` and `demo` always do, `serve` only with --migrate; others refuse a stale schema.
 	Migrate bool
+	// Prometheus metrics: on their own listen address when MetricsAddr is set, else at /metrics
+	// on the main address for loopback requests without forwarding headers or with MetricsToken.
+	MetricsAddr  string
+	MetricsToken string
 }
 
 // Default returns the settings used when nothing is configured.
@@ -161,6 +165,8 @@ func envVars() []envVar {
 		{"TRUSTPULSE_OIDC_ISSUER", str(func(c *Config) *string { return &c.OIDCIssuer })},
 		{"TRUSTPULSE_OIDC_CLIENT_ID", str(func(c *Config) *string { return &c.OIDCClientID })},
 		{"TRUSTPULSE_OIDC_CLIENT_SECRET", str(func(c *Config) *string { return &c.OIDCClientSecret })},
+		{"TRUSTPULSE_METRICS_ADDR", str(func(c *Config) *string { return &c.MetricsAddr })},
+		{"TRUSTPULSE_METRICS_TOKEN", str(func(c *Config) *string { return &c.MetricsToken })},
 		{"TRUSTPULSE_OIDC_ALLOWED_DOMAINS", func(c *Config, v string) error {
 			c.OIDCAllowedDomains = nil
 			for _, d := range strings.Split(v, ",") {
@@ -176,7 +182,7 @@ func envVars() []envVar {
 // secretFileVars may instead be given as NAME_FILE, the path of a file holding the value,
 // so secrets can come from a mounted secret rather than the process environment.
 var secretNames = map[string]bool{"TWILIO_AUTH_TOKEN": true, "TRUSTPULSE_DATABASE_URL": true,
-	"TRUSTPULSE_OIDC_CLIENT_SECRET": true, "TRUSTPULSE_SEAL_KEY": true}
+	"TRUSTPULSE_OIDC_CLIENT_SECRET": true, "TRUSTPULSE_SEAL_KEY": true, "TRUSTPULSE_METRICS_TOKEN": true}
 
 // EnvNames lists every environment variable read, for the README and for tests.
 func EnvNames() []string {
@@ -296,6 +302,14 @@ func (c *Config) Validate() error {
 	if c.SnapshotK < 3 {
 		return fmt.Errorf("TRUSTPULSE_SNAPSHOT_K %d: must be at least 3", c.SnapshotK)
 	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("metrics listen address %q: want HOST:PORT or :PORT", c.MetricsAddr)
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
+		return errors.New("TRUSTPULSE_METRICS_TOKEN: use at least 32 characters (e.g. openssl rand -hex 32)")
+	}
 	if c.TwilioAccountSID != "" && c.TwilioMessagingServiceSID == "" && c.TwilioFromNumber == "" {
 		return errors.New("TWILIO_ACCOUNT_SID is set: also set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
 	}
@@ -372,6 +386,7 @@ func (c Config) Masked() Config {
 	c.TwilioAuthToken = mask(c.TwilioAuthToken)
 	c.OIDCClientSecret = mask(c.OIDCClientSecret)
 	c.SealKey = mask(c.SealKey)
+	c.MetricsToken = mask(c.MetricsToken)
 	if db, err := ParseDatabaseURL(c.DatabaseURL); err == nil {
 		c.DatabaseURL = db.Redacted()
 	} else {

@@ -32,25 +32,52 @@ func (s *Server) authLoginForm(c echo.Context) error {
 }
 
 // authLogin checks the credentials and starts a session. Guessing is limited twice: per address
-// here (in memory, per server), per account in auth (in the database, shared by all servers).
+// here (in memory, per server), per account in auth (in the database, shared by all servers:
+// unknown devices wait after failures). A browser the account signed in from before carries a
+// device cookie: it skips both, so neither a guesser on the school's shared address nor one
+// anywhere else can keep the owner out.
 func (s *Server) authLogin(c echo.Context) error {
 	ip := c.RealIP()
 	data := s.loginData(c.FormValue("next"))
 	data.Email = c.FormValue("email")
-	if s.failedLogins.blocked(ip) {
-		return s.adminRenderError(c, http.StatusTooManyRequests, "login", "Sign in", data, "Too many failed sign-ins from your network. Wait a few minutes and try again.")
+	var device string
+	if ck, err := c.Cookie(deviceCookie); err == nil {
+		device = ck.Value
 	}
-	token, _, err := s.Auth.SignIn(c.Request().Context(), data.Email, c.FormValue("password"), ip)
+	known, err := s.Auth.IsKnownDevice(c.Request().Context(), device)
+	if err != nil {
+		return err
+	}
+	if !known && s.failedLogins.blocked(ip) {
+		return s.adminRenderError(c, http.StatusTooManyRequests, "login", "Sign in", data, "Too many failed sign-ins from your network. Wait a few minutes and try again, or sign in from a device you used before.")
+	}
+	r, err := s.Auth.SignInWith(c.Request().Context(), auth.Attempt{Email: data.Email, Password: c.FormValue("password"), IP: ip, Device: device})
 	if errors.Is(err, auth.ErrBadCredentials) {
-		s.failedLogins.fail(ip)
+		if !known {
+			s.failedLogins.fail(ip)
+		}
+		// One message whether the password was wrong or the account is waiting after failures:
+		// a guesser learns nothing about which emails have accounts.
 		return s.adminRenderError(c, http.StatusUnauthorized, "login", "Sign in", data,
-			"Wrong email or password, or the account is locked after too many attempts.")
+			"Wrong email or password. After repeated failed sign-ins, new devices wait up to 15 minutes; a device you signed in from before, or single sign-on, does not wait.")
 	}
 	if err != nil {
 		return err
 	}
-	s.setSessionCookie(c, token)
+	s.setSessionCookie(c, r.Token)
+	if r.Device != "" {
+		s.setDeviceCookie(c, r.Device)
+	}
 	return c.Redirect(http.StatusSeeOther, data.Next)
+}
+
+// deviceCookie marks a browser that signed in before (see auth.SignInWith). It names no one to
+// a reader of the browser: 256 random bits, only their hash is stored.
+const deviceCookie = "tp_device"
+
+func (s *Server) setDeviceCookie(c echo.Context, token string) {
+	c.SetCookie(&http.Cookie{Name: deviceCookie, Value: token, Path: "/login", MaxAge: 180 * 24 * 3600, HttpOnly: true,
+		Secure: s.secureCookies(), SameSite: http.SameSiteStrictMode})
 }
 
 // authLogout ends the session and forgets the cookie.

@@ -11,7 +11,7 @@ import (
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"font-src 'none'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-func secureHeaders() echo.MiddlewareFunc {
+func secureHeaders(scheme func(echo.Context) string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
@@ -21,7 +21,7 @@ func secureHeaders() echo.MiddlewareFunc {
 			h.Set("Referrer-Policy", "no-referrer") // survey tokens must not leak through Referer
 			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
 			h.Set("Cross-Origin-Opener-Policy", "same-origin")
-			if c.Scheme() == "https" {
+			if scheme(c) == "https" {
 				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 			}
 			return next(c)

@@ -26,17 +26,32 @@ type respondent struct {
 	err  error // wave.ErrUsed etc., for the caller to decide
 }
 
-// resolve finds the session behind /s/:token or /j/:code. Lookups are rate-limited per IP before
-// they reach here.
+// errGuessing is a miss from an address that has spent its misses: answered 429, not 404.
+var errGuessing = errors.New("too many unknown links or codes from this address")
+
+// resolve finds the session behind /s/:token or /j/:code. Each link and code is rate-limited
+// before it reaches here, and class codes from an address out of misses are refused (guardCodes).
+// A miss is counted for the address; a valid link or code earns the address one more miss.
 func (s *Server) resolve(c echo.Context) respondent {
 	var r respondent
+	var key string
 	if tok := c.Param("token"); tok != "" {
 		r.base = "/s/" + url.PathEscape(tok)
+		key = "s:" + tok
 		r.sess, r.err = s.Waves.ByToken(c.Request().Context(), tok)
 	} else {
 		code := c.Param("code")
 		r.base = "/j/" + url.PathEscape(code)
+		key = "j:" + wave.NormalizeCode(code)
 		r.sess, r.err = s.Waves.ByCode(c.Request().Context(), code, s.browserKey(c, r.base))
+	}
+	switch {
+	case errors.Is(r.err, wave.ErrUnknown):
+		if s.guesses.miss(c.RealIP()) {
+			r.err = errGuessing
+		}
+	case r.sess != nil:
+		s.guesses.hit(c.RealIP(), key)
 	}
 	r.lang = s.chooseLanguage(c, r.sess)
 	return r
@@ -51,7 +66,7 @@ func (s *Server) browserKey(c echo.Context, path string) string {
 	var b [16]byte
 	rand.Read(b[:])
 	v := hex.EncodeToString(b[:])
-	c.SetCookie(&http.Cookie{Name: browserCookie, Value: v, Path: path, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	c.SetCookie(&http.Cookie{Name: browserCookie, Value: v, Path: path, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.scheme(c) == "https"})
 	c.Request().AddCookie(&http.Cookie{Name: browserCookie, Value: v})
 	return v
 }
@@ -123,8 +138,9 @@ func (s *Server) respondentError(c echo.Context, r respondent) error {
 	mv := messageView{view: s.newView(c, r, c.Request().URL.Path)}
 	status := http.StatusInternalServerError
 	switch {
+	case errors.Is(r.err, errGuessing):
+		status, mv.TitleID, mv.BodyID = http.StatusTooManyRequests, "error.title", "error.rate_limited"
 	case errors.Is(r.err, wave.ErrUnknown):
-		s.failedLookups.fail(c.RealIP())
 		status, mv.TitleID, mv.BodyID = http.StatusNotFound, "error.not_found.title", "error.not_found.body"
 	case errors.Is(r.err, wave.ErrUsed):
 		status, mv.TitleID, mv.BodyID = http.StatusGone, "error.used.title", "error.used.body"

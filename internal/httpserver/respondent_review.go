@@ -78,6 +78,9 @@ func (s *Server) respondentSubmit(c echo.Context) error {
 		r.err = err
 		return s.respondentError(c, r)
 	}
+	if r.err == nil { // not a repeated submit of an answered link
+		s.Metrics.Submission("web")
+	}
 	return c.Redirect(http.StatusSeeOther, r.base+"/thanks?lang="+r.lang)
 }
 

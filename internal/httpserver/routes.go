@@ -20,10 +20,10 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)                                                                                 // public
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))) // public
 
-	// Respondents: no account; the token or class code is the credential. Rate-limited per IP,
-	// misses limited harder, CSRF on every form.
+	// Respondents: no account; the token or class code is the credential. Rate-limited per link or
+	// code, misses limited per IP and overall (never a valid link: see ratelimit.go), CSRF on every form.
 	for _, prefix := range []string{"/s/:token", "/j/:code"} {
-		g := e.Group(prefix, s.respondentLimiter(), s.guardFailures, s.csrf())
+		g := e.Group(prefix, s.respondentLimiter(), s.guardCodes, s.csrf())
 		g.GET("", s.respondentIntro)          // token or code holder
 		g.GET("/p/:n", s.respondentPage)      // token or code holder
 		g.POST("/p/:n", s.respondentSave)     // token or code holder
@@ -31,7 +31,7 @@ func (s *Server) routes() {
 		g.POST("/submit", s.respondentSubmit) // token or code holder
 		g.GET("/thanks", s.respondentThanks)  // token or code holder
 	}
-	jg := e.Group("/j/:code", s.respondentLimiter(), s.guardFailures, s.csrf())
+	jg := e.Group("/j/:code", s.respondentLimiter(), s.guardCodes, s.csrf())
 	jg.POST("/next", s.respondentNext) // anyone: forgets this browser's code key (shared device, next student)
 
 	// Typing a code (class or personal) for young students and shared devices: the form itself is
@@ -62,9 +62,9 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 	})
 }
 
-// respondentLimiter is the per-IP lookup budget; beyond it a localized 429 page.
+// respondentLimiter is each link's or code's request budget; beyond it a localized 429 page.
 func (s *Server) respondentLimiter() echo.MiddlewareFunc {
-	return lookupLimiter(s.Limits, func(c echo.Context) error {
+	return credentialLimiter(s.Limits, func(c echo.Context) error {
 		return s.respondentNotice(c, http.StatusTooManyRequests, "error.title", "error.rate_limited")
 	})
 }

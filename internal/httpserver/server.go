@@ -17,6 +17,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/metrics"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
@@ -43,18 +44,23 @@ type Deps struct {
 	Auth *auth.Service
 	// OIDC is staff single sign-on; nil with OIDC settings in Config means built from them.
 	OIDC *auth.OIDC
+	// Metrics receives request counts and submissions, and is served at /metrics unless
+	// Config.MetricsAddr serves it elsewhere; nil means no metrics.
+	Metrics *metrics.Metrics
 }
 
 // Server is the HTTP side of TrustPulse.
 type Server struct {
 	echo *echo.Echo
 	Deps
-	render        *renderer
-	failedLookups *failureLimiter
-	adminPages    *adminRenderer
-	resultsPages  *resultsRenderer // the dashboards: see admin_results_render.go
-	failedLogins  *failureLimiter
-	codeSubmits   *codeSubmitLimiter // class-code submissions per code and address
+	render       *renderer
+	guesses      *guessLimiter // misses of links and codes: see ratelimit.go
+	adminPages   *adminRenderer
+	resultsPages *resultsRenderer // the dashboards: see admin_results_render.go
+	failedLogins *failureLimiter
+	codeSubmits  *codeSubmitLimiter // class-code submissions per code and address
+	// routePatterns are the registered route paths: the only values of the metrics route label.
+	routePatterns map[string]bool
 }
 
 // New builds the server and its routes.
@@ -89,7 +95,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{echo: e, Deps: d, render: r, failedLookups: newFailureLimiter(d.Limits),
+	s := &Server{echo: e, Deps: d, render: r, guesses: newGuessLimiter(d.Limits, storeClock(d.Store)),
 		adminPages: ar, resultsPages: rr, failedLogins: newFailureLimiter(loginLimits()),
 		codeSubmits: newCodeSubmitLimiter(d.Config.CodeSubmitsPerMinute, func() time.Time { return d.Store.Now() })}
 	e.HTTPErrorHandler = s.handleError
@@ -103,7 +109,7 @@ func New(d Deps) (*Server, error) {
 				return err
 			},
 		}),
-		secureHeaders(),
+		secureHeaders(s.scheme),
 		// Roster uploads get their own, larger limit; every other body stays under 1 MB.
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isRosterUpload}),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: rosterUploadLimit, Skipper: func(c echo.Context) bool { return !isRosterUpload(c) }}),
@@ -113,11 +119,30 @@ func New(d Deps) (*Server, error) {
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: d.Config.RequestTimeout}),
 	)
 	s.routes()
+	if s.Metrics != nil && s.Config.MetricsAddr == "" {
+		e.GET("/metrics", s.metricsEndpoint) // loopback without forwarding headers, or bearer TRUSTPULSE_METRICS_TOKEN
+	}
+	s.routePatterns = map[string]bool{}
+	for _, r := range e.Routes() {
+		s.routePatterns[r.Path] = true
+	}
 	return s, nil
 }
 
-// ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+// ServeHTTP makes the server an http.Handler. Malformed paths are refused before routing, and
+// HEAD is served by the GET route without a body (see httpdetails.go).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if code := badPath(r); code != 0 {
+		s.Metrics.Request("malformed", r.Method, code, 0)
+		s.handleError(echo.NewHTTPError(code), s.echo.NewContext(r, w))
+		return
+	}
+	if r.Method == http.MethodHead {
+		s.echo.ServeHTTP(headWriter{w}, asGet(r))
+		return
+	}
+	s.echo.ServeHTTP(w, r)
+}
 
 // ipExtractor trusts forwarded headers only from configured proxies; anyone else could forge them
 // to dodge the rate limits.
@@ -140,6 +165,7 @@ func (s *Server) accessLog() echo.MiddlewareFunc {
 		LogRemoteIP: true, HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			// The path, never the query or the full URI: survey tokens travel in paths we redact.
+			s.Metrics.Request(s.routeLabel(c), v.Method, v.Status, v.Latency)
 			attrs := []any{"method", v.Method, "path", redactPath(v.URIPath), "status", v.Status,
 				"latency_ms", float64(v.Latency.Microseconds()) / 1000, "request_id", v.RequestID, "ip", v.RemoteIP}
 			if v.Error != nil && v.Status >= 500 {

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -155,9 +156,15 @@ func TestTwilioStatusWebhookSignatures(t *testing.T) {
 func TestTwilioInboundWebhook(t *testing.T) {
 	env := newHookEnv(t, hookToken, false)
 	const path = "/webhooks/twilio/inbound"
-	send := func(body string, sig func(url.Values) string) *httptest.ResponseRecorder {
-		form := url.Values{"From": {"+12015550001"}, "To": {"+12025550100"}, "Body": {body}, "MessageSid": {"SMin"}}
+	n := 0
+	// Each text has its own MessageSid, as Twilio gives it; replay re-sends an earlier one.
+	sendSid := func(sid, body string, sig func(url.Values) string) *httptest.ResponseRecorder {
+		form := url.Values{"From": {"+12015550001"}, "To": {"+12025550100"}, "Body": {body}, "MessageSid": {sid}}
 		return env.post(path, form, sig(form))
+	}
+	send := func(body string, sig func(url.Values) string) *httptest.ResponseRecorder {
+		n++
+		return sendSid(fmt.Sprintf("SMin%d", n), body, sig)
 	}
 	valid := func(f url.Values) string { return sign(t, hookToken, hookBase+path, f) }
 	optedOut := func() bool {
@@ -183,9 +190,15 @@ func TestTwilioInboundWebhook(t *testing.T) {
 	if rec.Code != http.StatusOK || optedOut() {
 		t.Fatalf("START: %d, opted out %v", rec.Code, optedOut())
 	}
+	startSid := fmt.Sprintf("SMin%d", n)
 	rec = send("停止", valid)
 	if rec.Code != http.StatusOK || !optedOut() || !strings.Contains(rec.Body.String(), "START") {
 		t.Fatalf("停止: %d %q", rec.Code, rec.Body)
+	}
+	// The signed START, replayed after the STOP, is valid by signature and changes nothing.
+	rec = sendSid(startSid, "start", valid)
+	if rec.Code != http.StatusOK || !optedOut() {
+		t.Fatalf("replayed START: %d, opted out %v", rec.Code, optedOut())
 	}
 }
 

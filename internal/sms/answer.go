@@ -219,6 +219,7 @@ func (s *Service) submitAnswers(ctx context.Context, tx *gorm.DB, sess *wave.Ses
 		return Reply{}, err
 	}
 	s.Log.Info("sms answering submitted", "district", a.DistrictID, "wave", sess.Wave.ID)
+	s.Metrics.Submission("sms") // counted before the commit: a rare rollback over-counts by one
 	return Reply{Text: render(s.Locales, tag, msgAnswerThanks, name, nil)}, nil
 }
 
@@ -269,8 +270,8 @@ func endConversation(tx *gorm.DB, districtID, invitationID int64) error {
 }
 
 // endConversations ends every conversation of a number (STOP).
-func (s *Service) endConversations(ctx context.Context, phone string) error {
-	err := s.Store.DB.WithContext(ctx).Where("phone = ?", phone).Delete(&store.SMSConversation{}).Error
+func endConversations(tx *gorm.DB, phone string) error {
+	err := tx.Where("phone = ?", phone).Delete(&store.SMSConversation{}).Error
 	if err != nil {
 		return fmt.Errorf("end sms conversations: %w", err)
 	}

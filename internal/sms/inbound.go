@@ -83,37 +83,56 @@ func (s *Service) HandleText(ctx context.Context, in Inbound) (Reply, error) {
 	if len(districts) > 0 {
 		name, contact = senderName(districts[0]), districtContact(districts[0], s.BaseURL)
 	}
-	switch kind {
-	case KeywordStop:
-		for _, d := range districts {
-			if err := s.recordOptOut(ctx, d.DistrictID, phone, normalizeKeyword(body)); err != nil {
-				return Reply{}, err
+	// A keyword text is applied once per MessageSid, like an answer: a signed START replayed
+	// after a later STOP (or Twilio delivering a webhook twice) changes nothing and gets no reply.
+	// The sid is recorded in the same transaction as the opt-out change, so a text that failed is
+	// applied when Twilio retries it.
+	var reply Reply
+	err = s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		if len(districts) > 0 {
+			fresh, err := s.recordInbound(tx, districts[0].DistrictID, in.MessageSid)
+			if err != nil {
+				return err
+			}
+			if !fresh {
+				s.Log.Info("sms keyword replayed: ignored", "to", maskNumber(phone))
+				return nil
 			}
 		}
-		if err := s.endConversations(ctx, phone); err != nil {
-			return Reply{}, err
+		switch kind {
+		case KeywordStop:
+			for _, d := range districts {
+				if err := s.recordOptOutTx(tx, d.DistrictID, phone, normalizeKeyword(body)); err != nil {
+					return err
+				}
+			}
+			if err := endConversations(tx, phone); err != nil {
+				return err
+			}
+			s.Log.Info("sms opt-out", "to", maskNumber(phone), "districts", len(districts))
+			if lang != "" { // Twilio's own opt-out confirmation answers English keywords
+				reply = Reply{Text: render(s.Locales, lang, msgStopped, name, nil)}
+			}
+		case KeywordStart:
+			if err := tx.Where("phone = ?", phone).Delete(&store.SMSOptOut{}).Error; err != nil {
+				return fmt.Errorf("opt back in: %w", err)
+			}
+			s.Log.Info("sms opt-in", "to", maskNumber(phone))
+			if lang != "" {
+				reply = Reply{Text: render(s.Locales, lang, msgStarted, name, nil)}
+			}
+		default:
+			if lang == "" {
+				lang = "en"
+			}
+			reply = Reply{Text: render(s.Locales, lang, msgHelp, name, map[string]any{"Contact": contact})}
 		}
-		s.Log.Info("sms opt-out", "to", maskNumber(phone), "districts", len(districts))
-		if lang == "" {
-			return Reply{}, nil // Twilio's own opt-out confirmation answers English keywords
-		}
-		return Reply{Text: render(s.Locales, lang, msgStopped, name, nil)}, nil
-	case KeywordStart:
-		err := s.Store.DB.WithContext(ctx).Where("phone = ?", phone).Delete(&store.SMSOptOut{}).Error
-		if err != nil {
-			return Reply{}, fmt.Errorf("opt back in: %w", err)
-		}
-		s.Log.Info("sms opt-in", "to", maskNumber(phone))
-		if lang == "" {
-			return Reply{}, nil
-		}
-		return Reply{Text: render(s.Locales, lang, msgStarted, name, nil)}, nil
-	default:
-		if lang == "" {
-			lang = "en"
-		}
-		return Reply{Text: render(s.Locales, lang, msgHelp, name, map[string]any{"Contact": contact})}, nil
+		return nil
+	})
+	if err != nil {
+		return Reply{}, err
 	}
+	return reply, nil
 }
 
 // districtContact is the HELP contact: the district's SettingContact, else the site URL.
@@ -124,20 +143,31 @@ func districtContact(d store.District, baseURL string) string {
 	return baseURL
 }
 
-// districtsOf lists the districts that texted phone or hold it as a person's number.
+// districtsOf lists the districts that texted phone, hold it as a person's number, or hold its
+// opt-out: all of them, so a STOP reaches a district that lists the number but has not texted it
+// yet, and a START is recognised where only the opt-out is left (sent rows and people purged).
 func (s *Service) districtsOf(ctx context.Context, phone string) ([]store.District, error) {
 	db := s.Store.DB.WithContext(ctx)
-	var ids []int64
-	if err := db.Model(&store.SMSMessage{}).Distinct("district_id").Where("to_number = ?", phone).Pluck("district_id", &ids).Error; err != nil {
-		return nil, fmt.Errorf("find districts of a number: %w", err)
-	}
-	if len(ids) == 0 {
-		if err := db.Model(&store.Person{}).Distinct("district_id").Where("phone = ?", phone).Pluck("district_id", &ids).Error; err != nil {
+	seen := map[int64]bool{}
+	for _, m := range []any{&store.SMSMessage{}, &store.Person{}, &store.SMSOptOut{}} {
+		col := "phone"
+		if _, ok := m.(*store.SMSMessage); ok {
+			col = "to_number"
+		}
+		var ids []int64
+		if err := db.Model(m).Distinct("district_id").Where(col+" = ?", phone).Pluck("district_id", &ids).Error; err != nil {
 			return nil, fmt.Errorf("find districts of a number: %w", err)
 		}
+		for _, id := range ids {
+			seen[id] = true
+		}
 	}
-	if len(ids) == 0 {
+	if len(seen) == 0 {
 		return nil, nil
+	}
+	ids := make([]int64, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
 	}
 	var ds []store.District
 	if err := db.Where("district_id IN ?", ids).Order("district_id").Find(&ds).Error; err != nil {
@@ -148,8 +178,13 @@ func (s *Service) districtsOf(ctx context.Context, phone string) ([]store.Distri
 
 // recordOptOut stores an opt-out (idempotently).
 func (s *Service) recordOptOut(ctx context.Context, districtID int64, phone, keyword string) error {
+	return s.recordOptOutTx(s.Store.DB.WithContext(ctx), districtID, phone, keyword)
+}
+
+// recordOptOutTx stores an opt-out (idempotently) in tx.
+func (s *Service) recordOptOutTx(tx *gorm.DB, districtID int64, phone, keyword string) error {
 	row := store.SMSOptOut{DistrictID: districtID, Phone: phone, Keyword: keyword, CreatedAt: s.now()}
-	if err := s.Store.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 		return fmt.Errorf("record opt-out: %w", err)
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/seal"
+	"github.com/trustpulse/trustpulse/internal/metrics"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/throttle"
 	"github.com/trustpulse/trustpulse/internal/wave"
@@ -109,6 +110,8 @@ type Service struct {
 	Backoff func(n int) time.Duration
 	// Sealer seals the link tokens of queued texts (cfg.SealKey, else a per-process key).
 	Sealer *seal.Sealer
+	// Metrics counts send outcomes and answers submitted by text; nil counts nothing.
+	Metrics *metrics.Metrics
 
 	keywords map[string]keywordEntry
 	// district, when not 0, limits the worker to one district (tests share one database).
@@ -168,3 +171,22 @@ func DefaultBackoff(n int) time.Duration {
 func (s *Service) WebhooksEnabled() bool { return s.AuthToken != "" }
 
 func (s *Service) now() time.Time { return s.Store.Now() }
+
+// QueueDepths counts the outbox rows still to settle, by status (queued, sending, unknown): the
+// SMS queue depth metric, read at each scrape.
+func (s *Service) QueueDepths(ctx context.Context) (map[string]float64, error) {
+	var rows []struct {
+		Status string
+		N      int64
+	}
+	err := s.Store.DB.WithContext(ctx).Model(&store.SMSMessage{}).Select("status, COUNT(*) AS n").
+		Where("status IN ?", []string{store.SMSQueued, store.SMSSending, store.SMSUnknown}).Group("status").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("sms queue depths: %w", err)
+	}
+	out := map[string]float64{store.SMSQueued: 0, store.SMSSending: 0, store.SMSUnknown: 0}
+	for _, r := range rows {
+		out[r.Status] = float64(r.N)
+	}
+	return out, nil
+}

@@ -337,7 +337,21 @@ func (s *Service) finish(m store.SMSMessage, upd map[string]any) error {
 	if err != nil {
 		return fmt.Errorf("record sms %d: %w", m.ID, err)
 	}
+	s.Metrics.SMSSend(sendResult(upd["status"]))
 	return nil
+}
+
+// sendResult is the metrics label of a send outcome: the row's new status, "retry" for a row
+// queued again.
+func sendResult(status any) string {
+	switch st, _ := status.(string); st {
+	case store.SMSQueued:
+		return "retry"
+	case "":
+		return "other"
+	default:
+		return st
+	}
 }
 
 // finishSent records a sent row and stamps the invitation's sent_at, in one transaction.
@@ -354,5 +368,6 @@ func (s *Service) finishSent(m store.SMSMessage, upd map[string]any, at time.Tim
 	if err != nil {
 		return fmt.Errorf("record sent sms %d: %w", m.ID, err)
 	}
+	s.Metrics.SMSSend("sent")
 	return nil
 }

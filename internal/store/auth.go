@@ -13,10 +13,12 @@ type User struct {
 	PersonID     *int64
 	FailedLogins int
 	LockedUntil  *time.Time
-	Active       bool
-	LastLoginAt  *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// SignInWaitUntil is when sign-ins from unknown devices are next tried after failures.
+	SignInWaitUntil *time.Time
+	Active          bool
+	LastLoginAt     *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // UserSchool grants a user the data of one school.

@@ -280,5 +280,6 @@ func Models() []any {
 		&ResponseRelease{},
 		&Ballot{},
 		&SnapshotScheme{},
+		&KnownDevice{},
 	}
 }
