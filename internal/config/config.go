@@ -41,6 +41,10 @@ type Config struct {
 	OIDCClientID       string
 	OIDCClientSecret   string
 	OIDCAllowedDomains []string // email domains allowed to sign in; required with SSO
+
+	// MassDeactivationShare is the largest share of a district's active people a roster import
+	// may deactivate without an explicit confirmation (0–1].
+	MassDeactivationShare float64
 }
 
 // Default returns the settings used when nothing is configured.
@@ -54,6 +58,8 @@ func Default() Config {
 		SMSRate:        1,
 		SMSWindowStart: 8 * time.Hour,
 		SMSWindowEnd:   20 * time.Hour,
+
+		MassDeactivationShare: 0.2,
 	}
 }
 
@@ -105,6 +111,17 @@ func envVars() []envVar {
 			d, err := parseClock(v)
 			c.SMSWindowEnd = d
 			return err
+		}},
+		{"TRUSTPULSE_MASS_DEACTIVATION_SHARE", func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+			if err != nil {
+				return fmt.Errorf("not a number: %q", v)
+			}
+			if strings.HasSuffix(v, "%") {
+				f /= 100
+			}
+			c.MassDeactivationShare = f
+			return nil
 		}},
 		{"TWILIO_ACCOUNT_SID", str(func(c *Config) *string { return &c.TwilioAccountSID })},
 		{"TWILIO_AUTH_TOKEN", str(func(c *Config) *string { return &c.TwilioAuthToken })},
@@ -206,6 +223,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MinGroupSize < 5 {
 		return fmt.Errorf("minimum group size %d: must be at least 5", c.MinGroupSize)
+	}
+	if !(c.MassDeactivationShare > 0 && c.MassDeactivationShare <= 1) {
+		return fmt.Errorf("mass deactivation share %v: must be more than 0 and at most 1 (e.g. 0.2 or 20%%)", c.MassDeactivationShare)
 	}
 	if c.RequestTimeout <= 0 {
 		return errors.New("request timeout must be positive")

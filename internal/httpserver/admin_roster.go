@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/roster"
 )
 
@@ -60,14 +59,8 @@ func (s *Server) adminRosterImport(c echo.Context) error {
 		return err
 	}
 	name := filepath.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
-	_, err = roster.Import(ctx, s.Store, tmp.Name(), roster.Options{DistrictSlug: d.Slug, Source: name, Log: s.Log})
-	status := "succeeded"
-	if err != nil {
-		status = "failed: " + err.Error()
-	}
-	if aerr := s.Auth.AuditBy(ctx, p, auth.ActionRosterImport, name, status, c.RealIP()); aerr != nil {
-		return aerr
-	}
+	_, err = roster.Import(ctx, s.Store, tmp.Name(), roster.Options{DistrictSlug: d.Slug, Source: name, Log: s.Log,
+		Audit: roster.Actor{UserID: &p.User.ID, Actor: p.User.Email, IP: c.RealIP()}})
 	if err != nil {
 		// The import history row carries the problems; show the list with them.
 		return c.Redirect(http.StatusSeeOther, "/admin/roster")
