@@ -70,6 +70,11 @@ func (im *importer) run(ctx context.Context, fsys fs.FS) (Result, error) {
 	if im.p.structural || slug == "" || im.p.nFatal > 0 && im.p.nFatal >= im.opt.Limits.MaxProblems {
 		return Result{}, im.fail(ctx, slug)
 	}
+	if im.opt.Progress != nil {
+		// Said before the transaction starts, so a listener that writes it down can (SQLite's
+		// one write lock is the transaction's from then on).
+		im.opt.Progress(Progress{Phase: PhaseWriting, Total: int64(len(im.d.people))})
+	}
 	var res Result
 	err = im.s.Tx(ctx, func(tx *gorm.DB) error {
 		var err error
@@ -158,7 +163,6 @@ func (im *importer) apply(ctx context.Context, tx *gorm.DB, slug, name string) (
 	im.log.Debug("roster resolved", "elapsed", time.Since(im.started).Round(time.Millisecond))
 	w := &writer{tx: tx, districtID: districtID, now: im.started, d: im.d, ex: ex, r: r, log: im.log}
 	if im.opt.Progress != nil {
-		im.opt.Progress(Progress{Phase: PhaseWriting, Total: int64(len(im.d.people))})
 		w.progress = func(done, total int) {
 			im.opt.Progress(Progress{Phase: PhaseWriting, Done: int64(done), Total: int64(total)})
 		}
