@@ -17,6 +17,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/report"
+	"github.com/trustpulse/trustpulse/internal/roster"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -117,6 +118,7 @@ type services struct {
 	waves    *wave.Service
 	sms      *sms.Service
 	results  *report.Service
+	roster   *roster.Jobs
 }
 
 func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger) services {
@@ -125,7 +127,8 @@ func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger)
 	waves := &wave.Service{Store: s, Surveys: c.surveys, Scorer: m, Notifier: text}
 	text.Waves = waves // answering by text submits through the same path as the web
 	results := &report.Service{Store: s, Surveys: c.surveys, Floor: cfg.MinGroupSize, Log: log}
-	return services{measures: m, sms: text, waves: waves, results: results}
+	jobs := &roster.Jobs{Store: s, Log: log, MassDeactivationShare: cfg.MassDeactivationShare}
+	return services{measures: m, sms: text, waves: waves, results: results, roster: jobs}
 }
 
 // openRuntime loads the embedded content, then opens and migrates the database: the start-up
@@ -148,7 +151,7 @@ func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log 
 		return err
 	}
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		svc.waves.RunPurge(ctx, 10*time.Minute, log) // unfinished answers of ended waves
@@ -167,6 +170,10 @@ func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log 
 	go func() {
 		defer wg.Done()
 		svc.measures.Run(ctx, time.Minute)
+	}()
+	go func() {
+		defer wg.Done()
+		svc.roster.RunImports(ctx, 2*time.Second, log) // uploaded rosters, imported off the request
 	}()
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
 	err = httpserver.Run(ctx, ln, srv, log)
