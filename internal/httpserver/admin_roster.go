@@ -34,12 +34,15 @@ type rosterPage struct {
 
 // rosterJobView is one background import as the page shows it; its texts are translated here.
 type rosterJobView struct {
-	Running            bool // queued or running: the page refreshes itself
+	Running            bool // queued or running
+	Follow             bool // the viewer asked the page to refresh itself (?follow=1)
+	URL                string
 	Failed, Succeeded  bool
 	Heading, Phase     string
 	Percent            int
 	ProgressLabel      string
 	Refresh, BackLink  string
+	Now, Auto, Stop    string // links: refresh now, refresh automatically, stop refreshing
 	Lines              []string // the outcome: summary, or problems as file:line: problem
 	ProblemsHeadingTxt string
 }
@@ -68,12 +71,15 @@ func (s *Server) adminRoster(c echo.Context) error {
 			return err
 		}
 		page.Job = jobView(d, job)
+		page.Job.Follow = page.Job.Running && c.QueryParam("follow") == "1"
+		page.Job.URL = fmt.Sprintf("/admin/roster?job=%d", job.ID)
 	}
 	return s.adminRender(c, http.StatusOK, "roster", "Roster", page)
 }
 
 func jobView(d dash, j store.RosterJob) *rosterJobView {
-	v := &rosterJobView{Refresh: d.T("roster_job.refresh"), BackLink: d.T("roster_job.back")}
+	v := &rosterJobView{Refresh: d.T("roster_job.refresh"), BackLink: d.T("roster_job.back"),
+		Now: d.T("roster_job.refresh_now"), Auto: d.T("roster_job.follow"), Stop: d.T("roster_job.unfollow")}
 	pr := roster.JobProgress(j)
 	v.Percent = pr.Percent()
 	switch j.Status {

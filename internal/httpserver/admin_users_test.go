@@ -140,10 +140,17 @@ func TestAdminRosterUpload(t *testing.T) {
 	// The request only stored the file: the import waits for the worker, and the page says so,
 	// refreshing itself without JavaScript.
 	_, page, _ = a.do("GET", loc, nil)
-	for _, want := range []string{`<meta http-equiv="refresh"`, "Import of roster.zip is waiting to start", "<progress"} {
+	for _, want := range []string{"Import of roster.zip is waiting to start", "<progress", "Refresh the status", "follow=1"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("job page lacks %q:\n%s", want, page)
 		}
+	}
+	// Refreshing by itself is the viewer's choice (WCAG 2.2.1), and they can stop it.
+	if strings.Contains(page, `http-equiv="refresh"`) {
+		t.Fatalf("the page refreshes itself unasked:\n%s", page)
+	}
+	if _, followed, _ := a.do("GET", loc+"&follow=1", nil); !strings.Contains(followed, `<meta http-equiv="refresh" content="5">`) || !strings.Contains(followed, "Stop refreshing") {
+		t.Fatalf("follow=1 page:\n%s", followed)
 	}
 	if strings.Contains(page, "succeeded") {
 		t.Fatalf("imported inside the request:\n%s", page)
@@ -152,7 +159,10 @@ func TestAdminRosterUpload(t *testing.T) {
 		t.Fatalf("RunOnce = %v, %v", ran, err)
 	}
 	_, page, _ = a.do("GET", loc, nil)
-	if strings.Contains(page, `http-equiv="refresh"`) || !strings.Contains(page, "roster.zip is imported") || !strings.Contains(page, "imported: 1 schools, 30 students") {
+	if _, followed, _ := a.do("GET", loc+"&follow=1", nil); strings.Contains(followed, `http-equiv="refresh"`) {
+		t.Fatalf("a finished job's page still refreshes:\n%s", followed)
+	}
+	if !strings.Contains(page, "roster.zip is imported") || !strings.Contains(page, "imported: 1 schools, 30 students") {
 		t.Fatalf("job page after the import:\n%s", page)
 	}
 	_, page, _ = a.do("GET", "/admin/roster", nil)
