@@ -42,7 +42,7 @@ type rosterJobView struct {
 	Percent            int
 	ProgressLabel      string
 	Refresh, BackLink  string
-	Now, Auto, Stop    string // links: refresh now, refresh automatically, stop refreshing
+	Now, Auto, Stop    string   // links: refresh now, refresh automatically, stop refreshing
 	Lines              []string // the outcome: summary, or problems as file:line: problem
 	ProblemsHeadingTxt string
 }
