@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trustpulse/trustpulse/internal/roster"
+	"github.com/trustpulse/trustpulse/internal/roster/rosterbomb"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/testdb"
 )
@@ -206,6 +207,26 @@ func TestRosterJobLeaseExpiry(t *testing.T) {
 		got, _ = roster.FindJob(context.Background(), s, d.DistrictID, job.ID)
 		if got.Status != store.JobSucceeded || got.Attempts != 2 {
 			t.Fatalf("reclaimed job %+v", got)
+		}
+	})
+}
+
+// A bomb uploaded through the page fails its job with the limit's problem, like on the command
+// line (the worker runs the same reader with the same limits).
+func TestRosterJobBomb(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		d := districtFor(t, s)
+		var b bytes.Buffer
+		if err := rosterbomb.HugeLineZip(&b, 1024); err != nil {
+			t.Fatal(err)
+		}
+		job := enqueue(t, s, d, b.Bytes(), false)
+		if _, err := (&roster.Jobs{Store: s}).RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := roster.FindJob(context.Background(), s, d.DistrictID, job.ID)
+		if got.Status != store.JobFailed || !strings.Contains(got.Message, "users.csv:1: the zip entry expands more than 100 times") {
+			t.Fatalf("bomb job: %+v", got)
 		}
 	})
 }
