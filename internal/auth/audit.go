@@ -54,6 +54,10 @@ func (s *Service) AuditBy(ctx context.Context, p *Principal, action, target, det
 	return s.Audit(ctx, Entry{DistrictID: p.User.DistrictID, UserID: &p.User.ID, Actor: p.User.Email, Action: action, Target: target, Detail: detail, IP: ip})
 }
 
+// AuditInTx appends one record in tx, so a use case in another package writes its audit row in
+// its own transaction: the change and its record commit or roll back together.
+func AuditInTx(tx *gorm.DB, now time.Time, e Entry) error { return appendAudit(tx, now, e) }
+
 // audit records an event on u where a failure to audit must not turn into a failed request path
 // the caller cannot act on; it is logged instead.
 func (s *Service) audit(ctx context.Context, u store.User, action, ip, detail string) {

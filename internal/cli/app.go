@@ -22,6 +22,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/metrics"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/retention"
+	"github.com/trustpulse/trustpulse/internal/roster"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -146,6 +147,7 @@ type services struct {
 	sms      *sms.Service
 	results  *report.Service
 	purges   *retention.Service
+	roster   *roster.Jobs
 	clock    jobs.Clock // nil: the wall clock; tests share a fake one between servers
 }
 
@@ -156,7 +158,8 @@ func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger)
 		ReportedKeys: reportedKeys, CohortK: cfg.SnapshotK, CodeMargin: codeMargin(cfg)}
 	text.Waves = waves // answering by text submits through the same path as the web
 	results := &report.Service{Store: s, Surveys: c.surveys, Floor: cfg.MinGroupSize, Log: log}
-	return services{measures: m, sms: text, waves: waves, results: results, purges: &retention.Service{Store: s}}
+	imports := &roster.Jobs{Store: s, Log: log, MassDeactivationShare: cfg.MassDeactivationShare}
+	return services{measures: m, sms: text, waves: waves, results: results, purges: &retention.Service{Store: s}, roster: imports}
 }
 
 // reportedKeys is report.Attributes for wave, which cannot import report: responses store only
@@ -263,6 +266,10 @@ func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log 
 	}
 	if cfg.RunsWorkers() {
 		component("sms sender", svc.sms.Run)
+		component("roster imports", func(ctx context.Context) error { // uploaded rosters, imported off the request, on every worker
+			svc.roster.RunImports(ctx, 2*time.Second, log)
+			return nil
+		})
 		runner := &jobs.Runner{Store: s, Log: log, Clock: svc.clock, Observe: m.JobRun}
 		component("jobs", func(ctx context.Context) error { return runner.Run(ctx, periodicJobs(svc, log)) })
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/roster"
 )
 
-const rosterUsage = "usage: trustpulse roster import [--db URL] [--district SLUG] [--format oneroster|simple] [--full|--delta] PATH"
+const rosterUsage = "usage: trustpulse roster import [--db URL] [--district SLUG] [--format oneroster|simple] [--full|--delta] [--allow-mass-deactivation] PATH"
 
 // runRoster is `trustpulse roster import PATH`. Warnings and problems go to stdout as
 // "file:line: …" lines; on success the last line is the "imported: …" summary. Any problem
@@ -26,12 +26,14 @@ func runRoster(ctx context.Context, env *Env, args []string) error {
 	}
 	var opt roster.Options
 	var full, deltaMode bool
-	cfg, fs, err := parseConfig(env, "roster import", interspersed(args[1:], "full", "delta", "h", "help"), func(c *config.Config, fs *flag.FlagSet) {
+	cfg, fs, err := parseConfig(env, "roster import", interspersed(args[1:], "full", "delta", "allow-mass-deactivation", "h", "help"), func(c *config.Config, fs *flag.FlagSet) {
 		c.DatabaseFlag(fs)
 		fs.StringVar(&opt.DistrictSlug, "district", "", "import into the district with this `slug` (created if missing); default: from the orgs file's district org")
 		fs.StringVar(&opt.Format, "format", roster.FormatOneRoster, "`format` of the files: oneroster (OneRoster 1.1 CSV) or simple (the plain CSV template)")
 		fs.BoolVar(&full, "full", false, "treat every file as complete: people it leaves out are deactivated (OneRoster bulk)")
 		fs.BoolVar(&deltaMode, "delta", false, "treat every file as changes only: people it leaves out are untouched (OneRoster delta)")
+		fs.BoolVar(&opt.AllowMassDeactivation, "allow-mass-deactivation", false,
+			"confirm an import that deactivates more than TRUSTPULSE_MASS_DEACTIVATION_SHARE of the district's active people")
 	})
 	if err != nil {
 		return err
@@ -57,6 +59,9 @@ func runRoster(ctx context.Context, env *Env, args []string) error {
 	}
 	log := newLogger(cfg, env.Stderr)
 	opt.Log = log
+	opt.MassDeactivationShare = cfg.MassDeactivationShare
+	bar := newProgressBar(env.Stderr)
+	opt.Progress = bar.update
 	s, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -64,17 +69,22 @@ func runRoster(ctx context.Context, env *Env, args []string) error {
 	defer s.Close()
 
 	res, err := roster.Import(ctx, s, fs.Arg(0), opt)
+	bar.done()
 	var ierr *roster.ImportError
 	if errors.As(err, &ierr) {
-		for _, line := range roster.Report(ierr.Problems, roster.MaxListed, "problems") {
+		for _, line := range roster.ReportTotal(ierr.Problems, ierr.Total, roster.MaxListed, "problems") {
 			fmt.Fprintln(env.Stdout, line)
 		}
-		return failure(fmt.Errorf("roster import: %d problems; nothing was imported", len(ierr.Problems)))
+		return failure(fmt.Errorf("roster import: %d problems; nothing was imported", max(ierr.Total, len(ierr.Problems))))
+	}
+	var mass *roster.MassDeactivationError
+	if errors.As(err, &mass) {
+		return failure(fmt.Errorf("roster import: %w (run again with --allow-mass-deactivation)", err))
 	}
 	if err != nil {
 		return failure(err)
 	}
-	for _, line := range roster.Report(res.Warnings, roster.MaxListed, "warnings") {
+	for _, line := range roster.ReportTotal(res.Warnings, res.WarningTotal, roster.MaxListed, "warnings") {
 		fmt.Fprintln(env.Stdout, line)
 	}
 	fmt.Fprintln(env.Stdout, res.Summary())

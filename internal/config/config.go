@@ -61,6 +61,9 @@ type Config struct {
 	// on the main address for loopback requests without forwarding headers or with MetricsToken.
 	MetricsAddr  string
 	MetricsToken string
+	// MassDeactivationShare is the largest share of a district's active people a roster import
+	// may deactivate without an explicit confirmation (0–1].
+	MassDeactivationShare float64
 }
 
 // Default returns the settings used when nothing is configured.
@@ -76,9 +79,10 @@ func Default() Config {
 		SMSWindowStart: 8 * time.Hour,
 		SMSWindowEnd:   20 * time.Hour,
 
-		CodeMargin:           3,
-		CodeSubmitsPerMinute: 15,
-		SnapshotK:            5,
+		CodeMargin:            3,
+		CodeSubmitsPerMinute:  15,
+		SnapshotK:             5,
+		MassDeactivationShare: 0.2,
 	}
 }
 
@@ -155,6 +159,17 @@ func envVars() []envVar {
 				return fmt.Errorf("not a whole number: %q", v)
 			}
 			c.SnapshotK = n
+			return nil
+		}},
+		{"TRUSTPULSE_MASS_DEACTIVATION_SHARE", func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+			if err != nil {
+				return fmt.Errorf("not a number: %q", v)
+			}
+			if strings.HasSuffix(v, "%") {
+				f /= 100
+			}
+			c.MassDeactivationShare = f
 			return nil
 		}},
 		{"TWILIO_ACCOUNT_SID", str(func(c *Config) *string { return &c.TwilioAccountSID })},
@@ -277,6 +292,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MinGroupSize < 5 {
 		return fmt.Errorf("minimum group size %d: must be at least 5", c.MinGroupSize)
+	}
+	if !(c.MassDeactivationShare > 0 && c.MassDeactivationShare <= 1) {
+		return fmt.Errorf("mass deactivation share %v: must be more than 0 and at most 1 (e.g. 0.2 or 20%%)", c.MassDeactivationShare)
 	}
 	if c.RequestTimeout <= 0 {
 		return errors.New("request timeout must be positive")

@@ -1,6 +1,7 @@
 package httpserver_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustpulse/trustpulse/internal/browsertest"
+	"github.com/trustpulse/trustpulse/internal/roster"
 )
 
 // TestAdminPagesPassAxe signs in through the form, creates and opens a wave
@@ -48,6 +50,22 @@ func TestAdminPagesPassAxe(t *testing.T) {
 	}
 	check("class codes", tab.Follow(browsertest.ClickCSS(`main a[href$="/codes"]`)), 200)
 	check("class codes issued", tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)), 200)
+	// A background roster import: queued (a self-refreshing <progress> panel), then failed (the
+	// problems banner).
+	job, err := roster.Enqueue(context.Background(), f.st, roster.Upload{DistrictID: f.users["admin"].DistrictID, Source: "browser.zip"},
+		strings.NewReader("not a zip"), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobURL := fmt.Sprintf("%s/admin/roster?job=%d", f.srv.URL, job.ID)
+	check("roster job queued", tab.Open(jobURL), 200)
+	if _, err := (&roster.Jobs{Store: f.st}).RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	check("roster job failed", tab.Open(jobURL), 200)
+	if page := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`main`))); !strings.Contains(page, "not a zip file") {
+		t.Errorf("no problems banner: %s", page)
+	}
 	for _, p := range []string{"/admin/roster", "/admin/users", "/admin/audit", "/admin/password", "/admin/results/settings", "/admin/sms/settings", "/admin/tokens"} {
 		check(p, tab.Open(f.srv.URL+p), 200)
 	}

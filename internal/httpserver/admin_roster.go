@@ -1,41 +1,112 @@
 package httpserver
 
 import (
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/roster"
+	"github.com/trustpulse/trustpulse/internal/store"
 )
 
 // rosterUploadLimit bounds a roster zip: a large district's OneRoster export is tens of MB.
 const rosterUploadLimit = "200M"
+
+// rosterUploadBytes is rosterUploadLimit in bytes, for what Enqueue stores.
+const rosterUploadBytes = 200 << 20
 
 // isRosterUpload lets the roster upload past the global 1 MB body limit; its route sets its own.
 func isRosterUpload(c echo.Context) bool {
 	return c.Request().Method == http.MethodPost && c.Request().URL.Path == "/admin/roster"
 }
 
-// adminRoster lists past imports with their warnings and offers an upload.
+// rosterPage is the roster page: the upload form, the import asked about (?job=), and history.
+type rosterPage struct {
+	Imports  []store.RosterImport
+	Job      *rosterJobView
+	MassText string // the confirmation checkbox's label
+}
+
+// rosterJobView is one background import as the page shows it; its texts are translated here.
+type rosterJobView struct {
+	Running            bool // queued or running
+	Follow             bool // the viewer asked the page to refresh itself (?follow=1)
+	URL                string
+	Failed, Succeeded  bool
+	Heading, Phase     string
+	Percent            int
+	ProgressLabel      string
+	Refresh, BackLink  string
+	Now, Auto, Stop    string   // links: refresh now, refresh automatically, stop refreshing
+	Lines              []string // the outcome: summary, or problems as file:line: problem
+	ProblemsHeadingTxt string
+}
+
+// adminRoster lists past imports with their warnings, offers an upload, and shows the progress
+// and outcome of the import ?job= names.
 func (s *Server) adminRoster(c echo.Context) error {
 	p := principal(c)
-	imports, err := roster.Imports(c.Request().Context(), s.Store, p.User.DistrictID, 50)
+	ctx := c.Request().Context()
+	imports, err := roster.Imports(ctx, s.Store, p.User.DistrictID, 50)
 	if err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "roster", "Roster", imports)
+	d := s.dashFor(c)
+	page := rosterPage{Imports: imports, MassText: d.T("roster_job.allow_mass", "Share", fmt.Sprintf("%.0f%%", s.Config.MassDeactivationShare*100))}
+	if v := c.QueryParam("job"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+		job, err := roster.FindJob(ctx, s.Store, p.User.DistrictID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		page.Job = jobView(d, job)
+		page.Job.Follow = page.Job.Running && c.QueryParam("follow") == "1"
+		page.Job.URL = fmt.Sprintf("/admin/roster?job=%d", job.ID)
+	}
+	return s.adminRender(c, http.StatusOK, "roster", "Roster", page)
 }
 
-// adminRosterImport imports an uploaded OneRoster zip into the user's district.
+func jobView(d dash, j store.RosterJob) *rosterJobView {
+	v := &rosterJobView{Refresh: d.T("roster_job.refresh"), BackLink: d.T("roster_job.back"),
+		Now: d.T("roster_job.refresh_now"), Auto: d.T("roster_job.follow"), Stop: d.T("roster_job.unfollow")}
+	pr := roster.JobProgress(j)
+	v.Percent = pr.Percent()
+	switch j.Status {
+	case store.JobQueued:
+		v.Running, v.Heading = true, d.T("roster_job.queued", "File", j.Source)
+	case store.JobRunning:
+		v.Running, v.Heading = true, d.T("roster_job.running", "File", j.Source)
+		v.Phase = d.T("roster_job.phase_" + pr.Phase)
+		if pr.Phase == "" {
+			v.Phase = d.T("roster_job.phase_starting")
+		}
+	case store.JobSucceeded:
+		v.Succeeded, v.Heading = true, d.T("roster_job.succeeded", "File", j.Source)
+	default:
+		v.Failed, v.Heading = true, d.T("roster_job.failed", "File", j.Source)
+	}
+	v.ProgressLabel = d.T("roster_job.progress", "Percent", v.Percent)
+	if j.Message != "" {
+		v.Lines = strings.Split(j.Message, "\n")
+	}
+	return v
+}
+
+// adminRosterImport stores an uploaded OneRoster zip and queues its import into the user's
+// district; the page it redirects to follows the job.
 func (s *Server) adminRosterImport(c echo.Context) error {
 	p := principal(c)
-	ctx := c.Request().Context()
 	fh, err := c.FormFile("file")
 	if err != nil {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose a roster zip file to upload.")
@@ -45,32 +116,12 @@ func (s *Server) adminRosterImport(c echo.Context) error {
 		return fmt.Errorf("open upload: %w", err)
 	}
 	defer src.Close()
-	// roster.Import reads a path; the temporary copy lives only for this request.
-	tmp, err := os.CreateTemp("", "trustpulse-roster-*.zip")
-	if err != nil {
-		return fmt.Errorf("roster upload: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	if _, err := io.Copy(tmp, src); err != nil {
-		return fmt.Errorf("roster upload: %w", err)
-	}
-	d, err := s.district(c)
+	up := roster.Upload{DistrictID: p.User.DistrictID, Source: filepath.Base(strings.ReplaceAll(fh.Filename, "\\", "/")),
+		AllowMassDeactivation: c.FormValue("allow_mass_deactivation") == "yes",
+		Audit:                 roster.Actor{UserID: &p.User.ID, Actor: p.User.Email, IP: c.RealIP()}}
+	job, err := roster.Enqueue(c.Request().Context(), s.Store, up, src, rosterUploadBytes)
 	if err != nil {
 		return err
 	}
-	name := filepath.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
-	_, err = roster.Import(ctx, s.Store, tmp.Name(), roster.Options{DistrictSlug: d.Slug, Source: name, Log: s.Log})
-	status := "succeeded"
-	if err != nil {
-		status = "failed: " + err.Error()
-	}
-	if aerr := s.Auth.AuditBy(ctx, p, auth.ActionRosterImport, name, status, c.RealIP()); aerr != nil {
-		return aerr
-	}
-	if err != nil {
-		// The import history row carries the problems; show the list with them.
-		return c.Redirect(http.StatusSeeOther, "/admin/roster")
-	}
-	return c.Redirect(http.StatusSeeOther, "/admin/roster?notice=imported")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/roster?job=%d", job.ID))
 }

@@ -3,6 +3,7 @@ package httpserver_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trustpulse/trustpulse/internal/roster"
 	"github.com/trustpulse/trustpulse/internal/roster/rostergen"
 )
 
@@ -119,6 +121,8 @@ func TestAdminRosterUpload(t *testing.T) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	must(t, mw.WriteField("_csrf", csrfOf(t, page)))
+	// The fixture's own people are not in the file: confirm that they go.
+	must(t, mw.WriteField("allow_mass_deactivation", "yes"))
 	fw, err := mw.CreateFormFile("file", "roster.zip")
 	must(t, err)
 	_, err = io.Copy(fw, &zbuf)
@@ -129,11 +133,89 @@ func TestAdminRosterUpload(t *testing.T) {
 	resp, err := a.c.Do(req)
 	must(t, err)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "notice=imported") {
-		t.Fatalf("upload: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/roster?job=") {
+		t.Fatalf("upload: %d %s", resp.StatusCode, loc)
+	}
+	// The request only stored the file: the import waits for the worker, and the page says so,
+	// refreshing itself without JavaScript.
+	_, page, _ = a.do("GET", loc, nil)
+	for _, want := range []string{"Import of roster.zip is waiting to start", "<progress", "Refresh the status", "follow=1"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("job page lacks %q:\n%s", want, page)
+		}
+	}
+	// Refreshing by itself is the viewer's choice (WCAG 2.2.1), and they can stop it.
+	if strings.Contains(page, `http-equiv="refresh"`) {
+		t.Fatalf("the page refreshes itself unasked:\n%s", page)
+	}
+	if _, followed, _ := a.do("GET", loc+"&follow=1", nil); !strings.Contains(followed, `<meta http-equiv="refresh" content="5">`) || !strings.Contains(followed, "Stop refreshing") {
+		t.Fatalf("follow=1 page:\n%s", followed)
+	}
+	if strings.Contains(page, "succeeded") {
+		t.Fatalf("imported inside the request:\n%s", page)
+	}
+	if ran, err := (&roster.Jobs{Store: f.st}).RunOnce(context.Background()); err != nil || !ran {
+		t.Fatalf("RunOnce = %v, %v", ran, err)
+	}
+	_, page, _ = a.do("GET", loc, nil)
+	if _, followed, _ := a.do("GET", loc+"&follow=1", nil); strings.Contains(followed, `http-equiv="refresh"`) {
+		t.Fatalf("a finished job's page still refreshes:\n%s", followed)
+	}
+	if !strings.Contains(page, "roster.zip is imported") || !strings.Contains(page, "imported: 1 schools, 30 students") {
+		t.Fatalf("job page after the import:\n%s", page)
 	}
 	_, page, _ = a.do("GET", "/admin/roster", nil)
 	if !strings.Contains(page, "roster.zip") || !strings.Contains(page, "succeeded") {
 		t.Fatalf("import history:\n%s", page)
+	}
+	// Another district's job is not found.
+	if code, _, _ := a.do("GET", "/admin/roster?job=12345", nil); code != http.StatusNotFound {
+		t.Fatalf("unknown job: %d", code)
+	}
+}
+
+// TestAdminRosterProblemsBanner shows a failed import's problems as file:line lines in the
+// banner, and the mass-deactivation refusal with the checkbox that confirms it.
+func TestAdminRosterProblemsBanner(t *testing.T) {
+	f := newAdminFixture(t)
+	a := f.signIn("admin")
+	upload := func(name string, files map[string]string, allow bool) string {
+		var zbuf bytes.Buffer
+		zw := zip.NewWriter(&zbuf)
+		for n, c := range files {
+			w, _ := zw.Create(n)
+			w.Write([]byte(c))
+		}
+		must(t, zw.Close())
+		_, page, _ := a.do("GET", "/admin/roster", nil)
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		must(t, mw.WriteField("_csrf", csrfOf(t, page)))
+		if allow {
+			must(t, mw.WriteField("allow_mass_deactivation", "yes"))
+		}
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write(zbuf.Bytes())
+		must(t, mw.Close())
+		req, _ := http.NewRequest("POST", a.base+"/admin/roster", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		resp, err := a.c.Do(req)
+		must(t, err)
+		resp.Body.Close()
+		if _, err := (&roster.Jobs{Store: f.st, MassDeactivationShare: 0.2}).RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		_, page, _ = a.do("GET", resp.Header.Get("Location"), nil)
+		return page
+	}
+	page := upload("bad.zip", map[string]string{"manifest.csv": "propertyName,value\n"}, false)
+	for _, want := range []string{"bad.zip was not imported", `role="alert"`, "orgs.csv:0: required file is missing"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("page lacks %q:\n%s", want, page)
+		}
+	}
+	if !strings.Contains(page, "Allow this import to deactivate more than 20% of the district") {
+		t.Fatalf("no confirmation checkbox:\n%s", page)
 	}
 }

@@ -17,16 +17,26 @@ import (
 // opened, so the report lists them in reading order and, within a file, by line.
 type problems struct {
 	fatal, warn []Problem
-	order       map[string]int
+	// nFatal and nWarn count every problem and warning; only the first max of each are kept, so
+	// a file of a million bad rows costs a counter, not a million messages.
+	nFatal, nWarn int
+	max           int
+	order         map[string]int
 	// structural: a file or column is missing, or a file stopped parsing. Too little was read
 	// to check references with; checking them would bury the real problem under "unknown" ones.
 	structural bool
 }
 
-func newProblems() *problems { return &problems{order: map[string]int{}} }
+func newProblems(max int) *problems { return &problems{order: map[string]int{}, max: max} }
+
+// full says the import has as many fatal problems as it keeps: it has failed, and only counts.
+func (p *problems) full() bool { return p.nFatal >= p.max }
 
 func (p *problems) add(file string, line int, format string, args ...any) {
-	p.fatal = append(p.fatal, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	p.nFatal++
+	if len(p.fatal) < p.max {
+		p.fatal = append(p.fatal, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
 }
 
 // addStructural records a problem with a file as a whole (see structural).
@@ -36,7 +46,10 @@ func (p *problems) addStructural(file string, line int, format string, args ...a
 }
 
 func (p *problems) warnf(file string, line int, format string, args ...any) {
-	p.warn = append(p.warn, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...), Warning: true})
+	p.nWarn++
+	if len(p.warn) < p.max {
+		p.warn = append(p.warn, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...), Warning: true})
+	}
 }
 
 func (p *problems) fileSeen(name string) {
@@ -61,14 +74,17 @@ func (p *problems) sorted(ps []Problem) []Problem {
 // source is the folder (of a directory or a zip) the roster files sit in. Files are found by
 // name without regard to case, as exports made on Windows are not always careful about it.
 type source struct {
-	fsys  fs.FS
-	names map[string]string // lower-cased base name → path in fsys
+	fsys   fs.FS
+	names  map[string]string // lower-cased base name → path in fsys
+	lim    Limits
+	budget *budget
 }
 
 // findSource locates the roster files: at the top of fsys, or, as many zip tools make them,
 // inside its one top-level folder.
-func findSource(fsys fs.FS, markers []string) (*source, error) {
-	src, err := listDir(fsys, ".")
+func findSource(fsys fs.FS, markers []string, lim Limits) (*source, error) {
+	lim = lim.withDefaults()
+	src, err := listDir(fsys, ".", lim)
 	if err != nil {
 		return nil, err
 	}
@@ -88,17 +104,17 @@ func findSource(fsys fs.FS, markers []string) (*source, error) {
 		}
 	}
 	if len(dirs) == 1 {
-		return listDir(fsys, dirs[0])
+		return listDir(fsys, dirs[0], lim)
 	}
 	return src, nil
 }
 
-func listDir(fsys fs.FS, dir string) (*source, error) {
+func listDir(fsys fs.FS, dir string, lim Limits) (*source, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read roster folder: %w", err)
 	}
-	src := &source{fsys: fsys, names: map[string]string{}}
+	src := &source{fsys: fsys, names: map[string]string{}, lim: lim, budget: newBudget(lim.MaxBytes)}
 	for _, e := range entries {
 		if !e.IsDir() {
 			src.names[strings.ToLower(e.Name())] = path.Join(dir, e.Name())
@@ -122,6 +138,9 @@ type table struct {
 	p      *problems
 	width  int
 	idx    map[string]int // lower-cased header → column
+	lines  *lineLimiter
+	maxFld int
+	header []string
 	line   int
 	rec    []string
 	failed bool // the CSV itself is malformed; no further rows are read
@@ -139,14 +158,25 @@ func (s *source) open(name string, p *problems) (*table, error) {
 	}
 	shown := path.Base(fpath)
 	p.fileSeen(shown)
-	br := bufio.NewReaderSize(f, 256<<10)
+	t := &table{name: shown, closer: f, p: p, idx: map[string]int{}, maxFld: s.lim.MaxField}
+	lr, lines, err := bound(f, fpath, s.lim, s.budget)
+	if errors.Is(err, errSpent) {
+		t.failed = true
+		return t, nil
+	}
+	if err != nil {
+		t.parseError(err)
+		return t, nil
+	}
+	t.lines = lines
+	br := bufio.NewReaderSize(lr, 64<<10)
 	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
 		br.Discard(3)
 	}
 	r := csv.NewReader(br)
 	r.FieldsPerRecord = -1 // a row's width is checked here, to report it and read on
 	r.ReuseRecord = true
-	t := &table{name: shown, r: r, closer: f, p: p, idx: map[string]int{}}
+	t.r = r
 	header, err := r.Read()
 	switch {
 	case errors.Is(err, io.EOF):
@@ -158,6 +188,10 @@ func (s *source) open(name string, p *problems) (*table, error) {
 		return t, nil
 	}
 	t.width = len(header)
+	t.header = make([]string, len(header))
+	for i, h := range header {
+		t.header[i] = strings.TrimSpace(h)
+	}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if h == "" {
@@ -180,7 +214,10 @@ func (t *table) close() {
 
 func (t *table) parseError(err error) {
 	var pe *csv.ParseError
-	if errors.As(err, &pe) {
+	var le *limitError
+	if errors.As(err, &le) {
+		t.p.addStructural(t.name, le.line, "%s", le.msg)
+	} else if errors.As(err, &pe) {
 		t.p.addStructural(t.name, pe.StartLine, "malformed CSV: %v", pe.Err)
 	} else {
 		t.p.addStructural(t.name, t.line, "read: %v", err)
@@ -235,6 +272,16 @@ func (t *table) next() bool {
 			// an "unknown" problem.
 			for len(rec) < t.width {
 				rec = append(rec, "")
+			}
+		}
+		for j := range rec {
+			if len(rec[j]) > t.maxFld {
+				col := fmt.Sprintf("field %d", j+1)
+				if j < len(t.header) && t.header[j] != "" {
+					col = fmt.Sprintf("the %q field", t.header[j])
+				}
+				t.p.add(t.name, t.line, "%s is %d bytes long; the limit is %s", col, len(rec[j]), sizeText(int64(t.maxFld)))
+				rec[j] = ""
 			}
 		}
 		if !cleanText(rec) {
@@ -292,4 +339,16 @@ func splitList(s string, sep string) []string {
 		}
 	}
 	return out
+}
+
+// size is the decompressed bytes of every file in the source: the whole of a reading, for
+// progress.
+func (s *source) size() int64 {
+	var n int64
+	for _, p := range s.names {
+		if st, err := fs.Stat(s.fsys, p); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
 }

@@ -134,6 +134,7 @@ type dataset struct {
 	// students, staff and guardians in files of their own.
 	orgMode, demoMode, classMode, enrollMode, sessionMode, courseMode fileMode
 	peopleMode                                                        map[string]fileMode
+	probs                                                             *problems // the import\'s, for keeping
 
 	districtOrgs []*orgRec
 	orgs         []orgRec
@@ -166,6 +167,9 @@ func newDataset(format string) *dataset {
 
 // keep is the first pass's sink for user rows.
 func (d *dataset) keep(p *personRec) {
+	if !d.keeping() {
+		return
+	}
 	k := personKey{id: strings.Clone(p.id), at: p.at, kind: p.kind, deleted: p.deleted, agentsOwner: p.agentsOwner,
 		orgs: d.in.of(strings.Join(p.orgs, orgSep)), agents: strings.Clone(strings.Join(p.agents, orgSep))}
 	k.langUnknown = p.lang.v == ""
@@ -204,6 +208,12 @@ func (d *dataset) modeLabel() string {
 	}
 	return ModeFull
 }
+
+// keeping says whether rows are still kept. Once an import has as many fatal problems as it
+// reports it has failed; the rest of its rows are still checked one by one so their problems are
+// counted, but they are no longer kept, so a file of a million bad rows costs a counter. Checks
+// across rows (duplicates, references) stop with them.
+func (d *dataset) keeping() bool { return d.probs == nil || !d.probs.full() }
 
 // interner shares one copy of the strings many rows repeat (kinds, roles, grades, languages,
 // org lists).

@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
@@ -39,14 +40,19 @@ type importer struct {
 }
 
 func (im *importer) run(ctx context.Context, fsys fs.FS) (Result, error) {
-	im.p = newProblems()
+	im.p = newProblems(im.opt.Limits.MaxProblems)
 	markers := []string{fileManifest, strings.ToLower(fileOrgs), strings.ToLower(fileUsers)}
 	if im.opt.Format == FormatSimple {
 		markers = []string{fileStudents, fileStaff, fileGuardians, fileSchools}
 	}
-	src, err := findSource(fsys, markers)
+	src, err := findSource(fsys, markers, im.opt.Limits)
 	if err != nil {
 		return Result{}, fmt.Errorf("roster import: %w", err)
+	}
+	if im.opt.Progress != nil {
+		total := src.size()
+		im.opt.Progress(Progress{Phase: PhaseReading, Total: total})
+		src.budget.onRead = func(n int64) { im.opt.Progress(Progress{Phase: PhaseReading, Done: min(n, total), Total: total}) }
 	}
 	if im.opt.Format == FormatSimple {
 		im.d, err = readSimple(src, im.opt, im.started, im.p)
@@ -57,12 +63,17 @@ func (im *importer) run(ctx context.Context, fsys fs.FS) (Result, error) {
 		return Result{}, fmt.Errorf("roster import: %w", err)
 	}
 	im.log.Info("roster read", "source", im.opt.Source, "format", im.opt.Format, "people", len(im.d.people),
-		"classes", len(im.d.classes), "enrollments", len(im.d.enrolls), "problems", len(im.p.fatal), "warnings", len(im.p.warn),
+		"classes", len(im.d.classes), "enrollments", len(im.d.enrolls), "problems", im.p.nFatal, "warnings", im.p.nWarn,
 		"elapsed", time.Since(im.started).Round(time.Millisecond))
 
 	slug, name := im.districtSlug()
-	if im.p.structural || slug == "" {
+	if im.p.structural || slug == "" || im.p.nFatal > 0 && im.p.nFatal >= im.opt.Limits.MaxProblems {
 		return Result{}, im.fail(ctx, slug)
+	}
+	if im.opt.Progress != nil {
+		// Said before the transaction starts, so a listener that writes it down can (SQLite's
+		// one write lock is the transaction's from then on).
+		im.opt.Progress(Progress{Phase: PhaseWriting, Total: int64(len(im.d.people))})
 	}
 	var res Result
 	err = im.s.Tx(ctx, func(tx *gorm.DB) error {
@@ -72,6 +83,10 @@ func (im *importer) run(ctx context.Context, fsys fs.FS) (Result, error) {
 	})
 	if errors.Is(err, errProblems) {
 		return Result{}, im.fail(ctx, slug)
+	}
+	var mass *MassDeactivationError
+	if errors.As(err, &mass) {
+		return Result{}, im.failWith(ctx, slug, mass)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("roster import: %w", err)
@@ -142,12 +157,22 @@ func (im *importer) apply(ctx context.Context, tx *gorm.DB, slug, name string) (
 	}
 	r := newResolver(im.d, ex, im.p)
 	r.resolve()
-	if len(im.p.fatal) > 0 {
+	if im.p.nFatal > 0 {
 		return Result{}, errProblems
 	}
 	im.log.Debug("roster resolved", "elapsed", time.Since(im.started).Round(time.Millisecond))
 	w := &writer{tx: tx, districtID: districtID, now: im.started, d: im.d, ex: ex, r: r, log: im.log}
+	if im.opt.Progress != nil {
+		w.progress = func(done, total int) {
+			im.opt.Progress(Progress{Phase: PhaseWriting, Done: int64(done), Total: int64(total)})
+		}
+	}
 	if err := w.write(); err != nil {
+		return Result{}, err
+	}
+	// Checked after writing, as only the writer knows who ends up deactivated; returning the
+	// error rolls every write back.
+	if err := im.checkDeactivation(ex, w.deactivated); err != nil {
 		return Result{}, err
 	}
 	if im.s.Dialect == config.Postgres && w.created+w.updated+w.deactivated >= analyzeAfter {
@@ -164,14 +189,57 @@ func (im *importer) apply(ctx context.Context, tx *gorm.DB, slug, name string) (
 	res.DistrictID = districtID
 	res.PeopleCreated, res.PeopleUpdated, res.PeopleDeactivated = w.created, w.updated, w.deactivated
 	res.Warnings = im.p.sorted(im.p.warn)
+	res.WarningTotal = im.p.nWarn
 	rec := im.record(districtID, store.ImportSucceeded)
 	rec.Schools, rec.Students, rec.Staff, rec.Guardians, rec.GuardianLinks = res.Schools, res.Students, res.Staff, res.Guardians, res.GuardianLinks
 	rec.PeopleCreated, rec.PeopleUpdated, rec.PeopleDeactivated = w.created, w.updated, w.deactivated
 	if err := tx.Create(&rec).Error; err != nil {
 		return Result{}, fmt.Errorf("record import: %w", err)
 	}
+	if err := im.audit(tx, districtID, fmt.Sprintf("succeeded: %d created, %d updated, %d deactivated", w.created, w.updated, w.deactivated)); err != nil {
+		return Result{}, err
+	}
 	res.ImportID = rec.ID
 	return res, nil
+}
+
+// checkDeactivation refuses a bulk import that would deactivate more than the allowed share of
+// the district's active people, unless the caller confirmed it: a one-person "bulk" file from a
+// misconfigured export must not switch off a whole district.
+func (im *importer) checkDeactivation(ex *existing, deactivated int) error {
+	if im.opt.AllowMassDeactivation || deactivated == 0 {
+		return nil
+	}
+	active := 0
+	for _, k := range ex.people {
+		if k.active {
+			active++
+		}
+	}
+	share := im.opt.MassDeactivationShare
+	if share <= 0 {
+		share = DefaultMassDeactivationShare
+	}
+	if !overShare(deactivated, active, share) {
+		return nil
+	}
+	return &MassDeactivationError{Deactivated: deactivated, Active: active, Share: share}
+}
+
+// overShare says whether deactivating n of active people is more than share of them.
+func overShare(n, active int, share float64) bool {
+	return active > 0 && float64(n) > share*float64(active)
+}
+
+// audit writes the import's audit row in tx, the import's own transaction.
+func (im *importer) audit(tx *gorm.DB, districtID int64, detail string) error {
+	a := im.opt.Audit
+	actor := a.Actor
+	if actor == "" {
+		actor = "cli"
+	}
+	return auth.AuditInTx(tx, im.s.Now(), auth.Entry{DistrictID: districtID, UserID: a.UserID, Actor: actor,
+		Action: auth.ActionRosterImport, Target: im.opt.Source, Detail: detail, IP: a.IP})
 }
 
 func findOrCreateDistrict(tx *gorm.DB, slug, name string, now time.Time) (int64, error) {
@@ -229,18 +297,31 @@ func counts(tx *gorm.DB, districtID int64) (Result, error) {
 
 func (im *importer) record(districtID int64, status string) store.RosterImport {
 	warnings := im.p.sorted(im.p.warn)
+	mode := ""
+	if im.d != nil {
+		mode = im.d.modeLabel()
+	}
 	return store.RosterImport{
-		DistrictID: districtID, ID: store.NewID(), Source: im.opt.Source, Format: im.opt.Format, Mode: im.d.modeLabel(),
+		DistrictID: districtID, ID: store.NewID(), Source: im.opt.Source, Format: im.opt.Format, Mode: mode,
 		Status: status, StartedAt: im.started, FinishedAt: im.s.Now(),
-		WarningCount: len(warnings), Warnings: strings.Join(Report(warnings, maxWarningLines, "warnings"), "\n"),
+		WarningCount: im.p.nWarn, Warnings: strings.Join(ReportTotal(warnings, im.p.nWarn, maxWarningLines, "warnings"), "\n"),
 	}
 }
 
-// fail returns the import's problems, after recording the failed attempt in the history of the
-// district it was meant for, if that district exists. Nothing else is written.
+// fail returns the import's problems, after recording the failed attempt (and its audit row,
+// in one transaction) in the history of the district it was meant for, if that district exists.
+// Nothing else is written.
 func (im *importer) fail(ctx context.Context, slug string) error {
+	return im.failWith(ctx, slug, nil)
+}
+
+// failWith is fail with the error to return instead of the problem list, when there is one.
+func (im *importer) failWith(ctx context.Context, slug string, cause error) error {
 	probs := im.p.sorted(im.p.fatal)
-	ierr := &ImportError{Problems: probs}
+	var ierr error = &ImportError{Problems: probs, Total: im.p.nFatal}
+	if cause != nil {
+		ierr = cause
+	}
 	if slug == "" {
 		return ierr
 	}
@@ -249,9 +330,19 @@ func (im *importer) fail(ctx context.Context, slug string) error {
 		return ierr
 	}
 	rec := im.record(d.DistrictID, store.ImportFailed)
-	rec.ProblemCount = len(probs)
-	rec.Problems = strings.Join(Report(probs, MaxListed, "problems"), "\n")
-	if err := im.s.DB.WithContext(ctx).Create(&rec).Error; err != nil {
+	rec.ProblemCount = im.p.nFatal
+	rec.Problems = strings.Join(ReportTotal(probs, im.p.nFatal, MaxListed, "problems"), "\n")
+	detail := fmt.Sprintf("failed: %d problems; nothing was imported", im.p.nFatal)
+	if cause != nil {
+		rec.ProblemCount, rec.Problems, detail = 1, cause.Error(), "refused: "+cause.Error()
+	}
+	err := im.s.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&rec).Error; err != nil {
+			return fmt.Errorf("record failed roster import: %w", err)
+		}
+		return im.audit(tx, d.DistrictID, detail)
+	})
+	if err != nil {
 		im.log.Error("record failed roster import", "err", err)
 	}
 	return ierr

@@ -216,7 +216,7 @@ func TestReimportUpsertsAndDeactivates(t *testing.T) {
 			"demographics.csv": lines(strings.Split(base()["demographics.csv"], "\n")[0], strings.Split(base()["demographics.csv"], "\n")[2]),
 			"enrollments.csv":  lines(strings.Split(base()["enrollments.csv"], "\n")[0], strings.Split(base()["enrollments.csv"], "\n")[3]),
 		})
-		res := mustImport(t, s, f, roster.Options{DistrictSlug: slug(t)})
+		res := mustImport(t, s, f, roster.Options{DistrictSlug: slug(t), AllowMassDeactivation: true})
 		if got, want := res.Summary(), "imported: 2 schools, 2 students, 0 staff, 2 guardians, 2 guardian links"; got != want {
 			t.Fatalf("summary %q, want %q", got, want)
 		}
@@ -251,7 +251,7 @@ func TestReimportUpsertsAndDeactivates(t *testing.T) {
 			t.Fatalf("%d people rows, want 6: nobody is deleted", n)
 		}
 		// A returning student is reactivated with their old id.
-		back := mustImport(t, s, base(), roster.Options{DistrictSlug: slug(t)})
+		back := mustImport(t, s, base(), roster.Options{DistrictSlug: slug(t), AllowMassDeactivation: true})
 		if p := person(t, s, d, "u1"); !p.Active || p.ID != u1.ID || back.Students != 2 || back.Staff != 1 {
 			t.Fatalf("u1 back: %+v; %s", p, back.Summary())
 		}
@@ -319,7 +319,7 @@ func TestDeltaImport(t *testing.T) {
 				"sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,givenName,familyName,grades,agentSourcedIds",
 				"u4,active,2025-09-01T10:00:00.000Z,true,s2,student,Kai,Lee,11,",
 			),
-		}, roster.Options{DistrictSlug: slug(t), Mode: roster.ModeFull})
+		}, roster.Options{DistrictSlug: slug(t), Mode: roster.ModeFull, AllowMassDeactivation: true})
 		if full.Students != 1 || full.Staff != 0 || full.Guardians != 0 {
 			t.Fatalf("--full: %s", full.Summary())
 		}

@@ -48,6 +48,7 @@ func kindOfRole(role string) string {
 // readOneRoster reads and checks every file of a OneRoster 1.1 CSV export.
 func readOneRoster(src *source, opt Options, now time.Time, p *problems) (*dataset, error) {
 	d := newDataset(FormatOneRoster)
+	d.probs = p
 	modes, err := readManifest(src, opt, p)
 	if err != nil {
 		return nil, err
@@ -92,7 +93,7 @@ func readOneRoster(src *source, opt Options, now time.Time, p *problems) (*datas
 		if users == absent {
 			return nil
 		}
-		t, err := src.open(fileUsers, newProblems())
+		t, err := src.open(fileUsers, newProblems(p.max))
 		if err != nil {
 			return err
 		}
@@ -210,7 +211,9 @@ func (t *table) std(c stdCols, m fileMode, seen map[string]int) (id string, dele
 		t.add("duplicate sourcedId %q (first on line %d)", id, first)
 		return id, false, false
 	}
-	seen[strings.Clone(id)] = t.line // a copy: the id alone must not keep its whole CSV record alive
+	if !t.p.full() {
+		seen[strings.Clone(id)] = t.line // a copy: the id alone must not keep its whole CSV record alive
+	}
 	switch st := t.get(c.status); strings.ToLower(st) {
 	case "":
 		if m == delta {
@@ -294,8 +297,10 @@ func (d *dataset) readOrgs(t *table, m fileMode) {
 				}
 			}
 		}
-		d.orgIdx[id] = len(d.orgs)
-		d.orgs = append(d.orgs, o)
+		if d.keeping() {
+			d.orgIdx[id] = len(d.orgs)
+			d.orgs = append(d.orgs, o)
+		}
 	}
 	for i := range d.orgs {
 		if d.orgs[i].typ == "district" && !d.orgs[i].deleted {
@@ -343,8 +348,10 @@ func (d *dataset) readRefs(t *table, m fileMode, entity string) {
 		if !deleted {
 			t.required("title", r.title)
 		}
-		d.refIdx[[2]string{entity, id}] = len(d.refs)
-		d.refs = append(d.refs, r)
+		if d.keeping() {
+			d.refIdx[[2]string{entity, id}] = len(d.refs)
+			d.refs = append(d.refs, r)
+		}
 	}
 }
 
@@ -369,8 +376,10 @@ func (d *dataset) readClasses(t *table, m fileMode) {
 				cl.classType, _ = t.enum("classType", typ, classTypes())
 			}
 		}
-		d.classIdx[id] = len(d.classes)
-		d.classes = append(d.classes, cl)
+		if d.keeping() {
+			d.classIdx[id] = len(d.classes)
+			d.classes = append(d.classes, cl)
+		}
 	}
 }
 
@@ -590,7 +599,9 @@ func (d *dataset) readDemographics(t *table, m fileMode, now time.Time) {
 		r := demoRec{at: where{t.name, t.line}, user: d.user(id), deleted: deleted, attrs: make([]attrOp, 0, 3)}
 		if deleted {
 			r.attrs = []attrOp{{AttrGender, ""}, {AttrRaceEthnicity, ""}, {AttrAgeBand, ""}}
-			d.demo = append(d.demo, r)
+			if d.keeping() {
+				d.demo = append(d.demo, r)
+			}
 			continue
 		}
 		if cBirth >= 0 {
@@ -633,7 +644,9 @@ func (d *dataset) readDemographics(t *table, m fileMode, now time.Time) {
 			}
 			r.attrs = append(r.attrs, attrOp{AttrRaceEthnicity, race})
 		}
-		d.demo = append(d.demo, r)
+		if d.keeping() {
+			d.demo = append(d.demo, r)
+		}
 	}
 }
 
@@ -672,7 +685,7 @@ func (d *dataset) readEnrollments(t *table, m fileMode, now time.Time) {
 				e.active = false // the enrollment has ended
 			}
 		}
-		if ok {
+		if ok && d.keeping() {
 			d.enrolls = append(d.enrolls, e)
 		}
 	}

@@ -50,12 +50,68 @@ type Options struct {
 	Source string
 	// Log receives progress; nil discards it.
 	Log *slog.Logger
+	// Limits bound what the files may make the import read and keep; zero fields take
+	// DefaultLimits.
+	Limits Limits
+	// MassDeactivationShare is the largest share (0–1] of the district's active people an import
+	// may deactivate without AllowMassDeactivation; 0 means DefaultMassDeactivationShare.
+	MassDeactivationShare float64
+	// AllowMassDeactivation is the importer's explicit confirmation that more may go.
+	AllowMassDeactivation bool
+	// Progress, when set, hears how far the import is (called often; keep it cheap).
+	Progress func(Progress)
+	// Audit says who asked for the import, for its audit row; empty is the command line.
+	Audit Actor
+}
+
+// Actor is who an import's audit row names.
+type Actor struct {
+	UserID *int64
+	Actor  string // e-mail of the staff member; "" is the command line ("cli")
+	IP     string
+}
+
+// DefaultMassDeactivationShare: an import may deactivate up to a fifth of the active people
+// without a confirmation; a normal year-end roll-over stays below that, a broken export does not.
+const DefaultMassDeactivationShare = 0.2
+
+// Import phases, as Progress reports them.
+const (
+	PhaseReading = "reading" // Done and Total are decompressed bytes of the roster files
+	PhaseWriting = "writing" // Done and Total are people
+)
+
+// Progress is how far one import is.
+type Progress struct {
+	Phase       string
+	Done, Total int64
+}
+
+// Percent is Done of Total, 0–100.
+func (p Progress) Percent() int {
+	if p.Total <= 0 {
+		return 0
+	}
+	return int(min(100, p.Done*100/p.Total))
+}
+
+// MassDeactivationError refuses an import that would deactivate more than the allowed share of
+// the district's active people; nothing was written.
+type MassDeactivationError struct {
+	Deactivated, Active int
+	Share               float64
+}
+
+func (e *MassDeactivationError) Error() string {
+	return fmt.Sprintf("this import would deactivate %d of %d active people (more than %.0f%%); nothing was imported — confirm the mass deactivation to go ahead",
+		e.Deactivated, e.Active, e.Share*100)
 }
 
 // Result is what an import left active in the district, and its warnings.
 type Result struct {
 	Schools, Students, Staff, Guardians, GuardianLinks int
-	Warnings                                           []Problem
+	Warnings                                           []Problem // the first Limits.MaxProblems
+	WarningTotal                                       int       // every warning, listed or not
 	DistrictID                                         int64
 	ImportID                                           int64 // the roster_imports row
 	PeopleCreated, PeopleUpdated, PeopleDeactivated    int
@@ -84,13 +140,15 @@ func (p Problem) String() string {
 	return fmt.Sprintf("%s:%d: %s%s", p.File, p.Line, w, p.Msg)
 }
 
-// ImportError lists every fatal problem of an import that changed nothing.
+// ImportError lists the fatal problems (the first Limits.MaxProblems of them) of an import
+// that changed nothing.
 type ImportError struct {
 	Problems []Problem
+	Total    int // every problem, listed or not
 }
 
 func (e *ImportError) Error() string {
-	return fmt.Sprintf("%d problems in the roster; nothing was imported", len(e.Problems))
+	return fmt.Sprintf("%d problems in the roster; nothing was imported", max(e.Total, len(e.Problems)))
 }
 
 // MaxListed is how many problems or warnings a report lists before summing up the rest.
@@ -99,13 +157,21 @@ const MaxListed = 100
 // Report renders problems as "file:line: problem" lines, the first limit of them, then a count
 // of the rest ("… and 57 more problems"). noun is "problems" or "warnings".
 func Report(ps []Problem, limit int, noun string) []string {
+	return ReportTotal(ps, len(ps), limit, noun)
+}
+
+// ReportTotal is Report for the first of total problems: the count of the rest includes those
+// that were counted but not kept.
+func ReportTotal(ps []Problem, total, limit int, noun string) []string {
 	var out []string
 	for i, p := range ps {
 		if i == limit {
-			out = append(out, fmt.Sprintf("… and %d more %s", len(ps)-limit, noun))
 			break
 		}
 		out = append(out, p.String())
+	}
+	if rest := max(total, len(ps)) - len(out); rest > 0 {
+		out = append(out, fmt.Sprintf("… and %d more %s", rest, noun))
 	}
 	return out
 }
@@ -168,6 +234,7 @@ func ImportFS(ctx context.Context, s *store.Store, fsys fs.FS, opt Options) (Res
 	if opt.Source == "" {
 		opt.Source = "roster"
 	}
+	opt.Limits = opt.Limits.withDefaults()
 	im := &importer{s: s, opt: opt, log: opt.Log, started: s.Now()}
 	return im.run(ctx, fsys)
 }

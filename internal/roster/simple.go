@@ -32,6 +32,7 @@ type simpleReader struct {
 
 func readSimple(src *source, opt Options, now time.Time, p *problems) (*dataset, error) {
 	d := newDataset(FormatSimple)
+	d.probs = p
 	r := &simpleReader{d: d, m: bulk, now: now, byName: map[string]string{}, firstAt: map[string]where{}}
 	if opt.Mode == ModeDelta {
 		r.m = delta
@@ -88,7 +89,7 @@ func readSimple(src *source, opt Options, now time.Time, p *problems) (*dataset,
 	}
 	d.rereadPeople = func(emit func(*personRec) error) error {
 		r.firstAt = map[string]where{} // the second pass meets every id again
-		return readPeople(emit, newProblems())
+		return readPeople(emit, newProblems(p.max))
 	}
 	return d, nil
 }
@@ -127,7 +128,9 @@ func (r *simpleReader) readSchools(t *table) {
 			t.add("duplicate id %q (first on line %d)", id, first)
 			continue
 		}
-		seen[id] = t.line
+		if !t.p.full() {
+			seen[id] = t.line
+		}
 		t.required("name", name)
 		o := orgRec{at: where{t.name, t.line}, id: id, name: name, typ: "school"}
 		if tz := t.get(cTZ); tz != "" {

@@ -39,7 +39,7 @@ func simpleFiles() files {
 
 func TestSimpleFormat(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store) {
-		opt := roster.Options{DistrictSlug: slug(t), Format: roster.FormatSimple}
+		opt := roster.Options{DistrictSlug: slug(t), Format: roster.FormatSimple, AllowMassDeactivation: true}
 		res := mustImport(t, s, simpleFiles(), opt)
 		if got, want := res.Summary(), "imported: 1 schools, 3 students, 2 staff, 2 guardians, 2 guardian links"; got != want {
 			t.Fatalf("summary %q, want %q", got, want)

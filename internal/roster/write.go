@@ -30,6 +30,8 @@ type writer struct {
 	ex         *existing
 	r          *resolver
 	log        *slog.Logger
+	// progress, when set, hears how many of the import's people are written so far.
+	progress func(done, total int)
 
 	created, updated, deactivated int
 	// silenced are people this import opts out or marks do not text: their queued texts go.
@@ -385,6 +387,9 @@ func (w *writer) people() error {
 		n++
 		batch = append(batch, *p)
 		if len(batch) == batchSize {
+			if w.progress != nil {
+				w.progress(n, len(w.d.people))
+			}
 			return flush()
 		}
 		return nil

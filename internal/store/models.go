@@ -281,5 +281,6 @@ func Models() []any {
 		&Ballot{},
 		&SnapshotScheme{},
 		&KnownDevice{},
+		&RosterJob{}, &RosterJobChunk{},
 	}
 }

@@ -45,3 +45,42 @@ type RosterRecord struct {
 	Active          bool
 	UpdatedAt       time.Time
 }
+
+// Roster job statuses.
+const (
+	JobQueued    = "queued"
+	JobRunning   = "running"
+	JobSucceeded = "succeeded"
+	JobFailed    = "failed"
+)
+
+// RosterJob is one uploaded roster waiting for, or going through, its import in the background.
+type RosterJob struct {
+	DistrictID            int64 `gorm:"primaryKey;autoIncrement:false"`
+	ID                    int64 `gorm:"primaryKey;autoIncrement:false"`
+	Status                string
+	Source                string
+	Size                  int64
+	AllowMassDeactivation bool
+	UserID                *int64
+	Actor                 string
+	IP                    string `gorm:"column:ip"`
+	Phase                 string
+	Done                  int64
+	Total                 int64
+	Attempts              int
+	LeaseUntil            *time.Time
+	ImportID              *int64
+	Message               string
+	CreatedAt             time.Time
+	StartedAt             *time.Time
+	FinishedAt            *time.Time
+}
+
+// RosterJobChunk is one piece (up to 1 MiB) of a job's uploaded file.
+type RosterJobChunk struct {
+	DistrictID int64 `gorm:"primaryKey;autoIncrement:false"`
+	JobID      int64 `gorm:"primaryKey;autoIncrement:false"`
+	Seq        int   `gorm:"primaryKey;autoIncrement:false"`
+	Data       []byte
+}

@@ -33,6 +33,11 @@ var packageURL string
 // Main wraps testing.M: it creates the package's PostgreSQL database, migrates it, runs the tests
 // and drops it. Use it as `func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }`.
 func Main(m *testing.M) int {
+	if fuzzing() {
+		// go test -fuzz starts the binary again for each fuzz worker; fuzz targets use no
+		// database, and a database per worker would spend the fuzz time creating it.
+		return m.Run()
+	}
 	admin := os.Getenv("TRUSTPULSE_TEST_DATABASE_URL")
 	if admin == "" {
 		admin = DefaultURL
@@ -56,6 +61,16 @@ or point TRUSTPULSE_TEST_DATABASE_URL at one, e.g.
 		fmt.Fprintf(os.Stderr, "testdb: drop %s: %v\n", name, err)
 	}
 	return code
+}
+
+// fuzzing says whether the binary runs for go test -fuzz (the coordinator or a worker).
+func fuzzing() bool {
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(a, "-test.fuzz") {
+			return true
+		}
+	}
+	return false
 }
 
 var unsafeChars = regexp.MustCompile(`[^a-z0-9_]+`)

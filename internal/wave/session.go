@@ -344,15 +344,12 @@ func (s *Service) savePage(db *gorm.DB, sess *Session, page int, values map[stri
 	bad := FieldErrors{}
 	for _, i := range sess.PageItems(page) {
 		it := in.Items[i]
-		v := strings.TrimSpace(values[it.ID])
-		switch {
-		case v == "" || v == "skip":
-			answers[i] = Missing
-		case len(v) == 1 && v[0] >= '0' && int(v[0]-'0') < in.Scale.Points:
-			answers[i] = v[0]
-		default:
-			bad[it.ID] = fmt.Errorf("%q is not one of the answers", v)
+		a, ok := decodeAnswer(values[it.ID], in.Scale.Points)
+		if !ok {
+			bad[it.ID] = fmt.Errorf("%q is not one of the answers", strings.TrimSpace(values[it.ID]))
+			continue
 		}
+		answers[i] = a
 	}
 	if len(bad) > 0 {
 		return bad
@@ -377,6 +374,19 @@ func (s *Service) savePage(db *gorm.DB, sess *Session, page int, values map[stri
 	}
 	sess.Draft = d
 	return nil
+}
+
+// decodeAnswer reads one posted answer: "0".."points-1" is that answer, "" or "skip" is Missing;
+// anything else is refused (ok false). Pure, so it is fuzzed on its own.
+func decodeAnswer(v string, points int) (answer byte, ok bool) {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "" || v == "skip":
+		return Missing, true
+	case len(v) == 1 && v[0] >= '0' && int(v[0]-'0') < points:
+		return v[0], true
+	}
+	return 0, false
 }
 
 // Submit turns the saved answers into one response, in one short transaction. It is idempotent:
