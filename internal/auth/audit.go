@@ -54,10 +54,6 @@ func (s *Service) AuditBy(ctx context.Context, p *Principal, action, target, det
 	return s.Audit(ctx, Entry{DistrictID: p.User.DistrictID, UserID: &p.User.ID, Actor: p.User.Email, Action: action, Target: target, Detail: detail, IP: ip})
 }
 
-// AuditInTx appends one record in tx, so a use case in another package writes its audit row in
-// its own transaction: the change and its record commit or roll back together.
-func AuditInTx(tx *gorm.DB, now time.Time, e Entry) error { return appendAudit(tx, now, e) }
-
 // audit records an event on u where a failure to audit must not turn into a failed request path
 // the caller cannot act on; it is logged instead.
 func (s *Service) audit(ctx context.Context, u store.User, action, ip, detail string) {
@@ -65,9 +61,6 @@ func (s *Service) audit(ctx context.Context, u store.User, action, ip, detail st
 		s.opt.Log.Error("audit", "action", action, "err", err)
 	}
 }
-
-// AppendAudit appends e in tx: for a use case that writes its audit row in its own transaction.
-func AppendAudit(tx *gorm.DB, now time.Time, e Entry) error { return appendAudit(tx, now, e) }
 
 func appendAudit(tx *gorm.DB, now time.Time, e Entry) error {
 	row := store.AuditEntry{DistrictID: e.DistrictID, ID: store.NewID(), At: now, UserID: e.UserID, Actor: e.Actor,

@@ -212,7 +212,7 @@ func periodicJobs(svc services, log *slog.Logger) []jobs.Job {
 		{Name: "ballot-mix", Interval: 5 * time.Second, Run: jobs.Counted(svc.waves.Mix, log, slog.LevelInfo, "mixed anonymous ballots")}, // ballots into responses, in batches
 		{Name: "wave-scheduler", Interval: 30 * time.Second, Run: jobs.Counted(svc.waves.OpenDue, log, slog.LevelInfo, "opened scheduled waves")},
 		// Dashboards read rollups only; this keeps them a few seconds behind the answers at most.
-		{Name: "results-refresh", Interval: 5 * time.Second, Run: jobs.Counted(svc.results.Refresh, log, slog.LevelDebug, "refreshed results")},
+		{Name: "results-refresh", Interval: 5 * time.Second, Run: jobs.Counted(svc.results.RefreshJob, log, slog.LevelDebug, "refreshed results")},
 		{Name: "measures-calibrate", Interval: time.Minute, Run: jobs.Counted(svc.measures.CalibrateDue, log, slog.LevelInfo, "calibrated instrument versions")},
 		{Name: "sms-housekeeping", Interval: time.Minute, Run: svc.sms.Housekeep}, // stuck sends, reminders
 		{Name: "retention", Interval: time.Hour, Run: svc.purges.Once(log)},       // expired sessions, sent texts' bodies, old markers (README: Retention)

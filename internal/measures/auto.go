@@ -3,7 +3,6 @@ package measures
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/trustpulse/trustpulse/internal/store"
 )
@@ -58,20 +57,3 @@ func (s *Service) CalibrateDue(ctx context.Context) (int, error) {
 	return len(done), nil
 }
 
-// Run checks every interval for instrument versions due a calibration, until ctx ends. Any number
-// of servers may run it: a calibration is written once (ON CONFLICT DO NOTHING) and rescoring is
-// idempotent.
-func (s *Service) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.CalibrateDue(ctx); err != nil && ctx.Err() == nil && s.Log != nil {
-			s.Log.Error("automatic calibration", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

@@ -43,6 +43,17 @@ const batchSize = 1000
 // logged it and recorded it on the wave for its admins.
 var ErrWaveFailed = errors.New("results of a wave could not be built")
 
+// RefreshJob is Refresh as the periodic job serve runs: a wave that fails to build is recorded on
+// its refresh-state row and logged once by Refresh, so the job itself does not fail for it (the
+// runner would log it again on every tick); any other error fails the run.
+func (s *Service) RefreshJob(ctx context.Context) (int, error) {
+	n, err := s.Refresh(ctx)
+	if errors.Is(err, ErrWaveFailed) {
+		return n, nil
+	}
+	return n, err
+}
+
 // Refresh brings every wave's cells up to date: it weighs the responses held since the last
 // release, rebuilds waves marked stale (after a rescore or a settings change) or never built, and
 // recounts invitations where they changed. It returns how many waves' results changed. One wave that fails does not stop the others: its
@@ -108,26 +119,6 @@ func (s *Service) log() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return s.Log
-}
-
-// Run refreshes every interval until ctx ends. Errors are logged, not fatal: the next tick retries.
-func (s *Service) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-			if !errors.Is(err, ErrWaveFailed) {
-				s.log().Error("refresh results", "err", err)
-			} // a wave's failure was logged by Refresh, once
-		} else if n > 0 {
-			s.log().Debug("refreshed results", "waves", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // RefreshWave updates one wave's cells in one transaction. A stale or new wave is rebuilt from

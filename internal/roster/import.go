@@ -238,7 +238,7 @@ func (im *importer) audit(tx *gorm.DB, districtID int64, detail string) error {
 	if actor == "" {
 		actor = "cli"
 	}
-	return auth.AuditInTx(tx, im.s.Now(), auth.Entry{DistrictID: districtID, UserID: a.UserID, Actor: actor,
+	return auth.AuditTx(tx, im.s.Now(), auth.Entry{DistrictID: districtID, UserID: a.UserID, Actor: actor,
 		Action: auth.ActionRosterImport, Target: im.opt.Source, Detail: detail, IP: a.IP})
 }
 

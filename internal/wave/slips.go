@@ -207,7 +207,7 @@ func (s *Service) IssueSlips(ctx context.Context, req SlipRequest) (SlipBatch, e
 			e.Target += " group:" + *req.Group
 		}
 		e.Detail = fmt.Sprintf("%d slips, %s", len(batch.Slips), cmp.Or(req.Format, "html"))
-		return auth.AppendAudit(tx, s.Store.Now(), e)
+		return auth.AuditTx(tx, s.Store.Now(), e)
 	})
 	if err != nil {
 		return SlipBatch{}, fmt.Errorf("issue slips: %w", err)

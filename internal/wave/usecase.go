@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -123,20 +122,3 @@ func (s *Service) OpenDue(ctx context.Context) (int, error) {
 	return n, errors.Join(errs...)
 }
 
-// RunScheduler calls OpenDue every interval until ctx ends.
-func (s *Service) RunScheduler(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := s.OpenDue(ctx); err != nil && ctx.Err() == nil {
-			log.Error("open scheduled waves", "err", err)
-		} else if n > 0 {
-			log.Info("opened scheduled waves", "waves", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

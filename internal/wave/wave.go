@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -353,24 +352,6 @@ func (s *Service) PurgeEnded(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("purge ended waves' drafts: %w", err)
 	}
 	return n, nil
-}
-
-// RunPurge calls PurgeEnded every interval until ctx ends.
-func (s *Service) RunPurge(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := s.PurgeEnded(ctx); err != nil && ctx.Err() == nil {
-			log.Error("purge drafts of ended waves", "err", err)
-		} else if n > 0 {
-			log.Info("purged drafts of ended waves", "drafts", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // Extend moves a wave's closing time through the lifecycle rule, audited as done by the system.
