@@ -48,6 +48,15 @@ var ErrWaveFailed = errors.New("results of a wave could not be built")
 // runner would log it again on every tick); any other error fails the run.
 func (s *Service) RefreshJob(ctx context.Context) (int, error) {
 	n, err := s.Refresh(ctx)
+	var rest []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			if !errors.Is(e, ErrWaveFailed) {
+				rest = append(rest, e)
+			}
+		}
+		return n, errors.Join(rest...)
+	}
 	if errors.Is(err, ErrWaveFailed) {
 		return n, nil
 	}
