@@ -219,6 +219,15 @@ func periodicJobs(svc services, log *slog.Logger) []jobs.Job {
 	}
 }
 
+// PeriodicJobNames lists serve's periodic jobs by name, for tests and operators.
+func PeriodicJobNames() []string {
+	var out []string
+	for _, j := range periodicJobs(services{}, slog.New(slog.DiscardHandler)) {
+		out = append(out, j.Name)
+	}
+	return out
+}
+
 // serveUntilDone runs the process's components until ctx ends (SIGTERM/SIGINT from main) or one
 // of them fails: the web server (for --role worker, only its health checks) and, unless --role
 // web, the SMS sender and the periodic jobs. A component that fails or stops by itself stops the

@@ -95,7 +95,7 @@ func TestTwoServersRunEachJobOncePerTick(t *testing.T) {
 	b := startInstance(t, &cli.Env{Getenv: getenv(vars), Clock: clk}, "--addr", "127.0.0.1:0", "--db", testdb.URL(t), "--role", "worker")
 	// A third, web-only server on the same clock runs no jobs: it adds no sleepers and no runs.
 	web := startInstance(t, &cli.Env{Getenv: getenv(vars), Clock: clk}, "--addr", "127.0.0.1:0", "--db", testdb.URL(t), "--role", "web")
-	const jobsPerServer = 4 // wave-purge, results-refresh, measures-calibrate, sms-housekeeping
+	jobsPerServer := len(cli.PeriodicJobNames()) // every line of serve's job list
 	idle := func(when string) {
 		t.Helper()
 		if !clk.WaitForSleepers(2*jobsPerServer, 30*time.Second) {
@@ -127,7 +127,12 @@ func TestTwoServersRunEachJobOncePerTick(t *testing.T) {
 	if code := b.stop(); code != 0 {
 		t.Fatalf("server b exited %d", code)
 	}
-	want := map[string]int{"results-refresh": 26, "measures-calibrate": 4, "sms-housekeeping": 4, "wave-purge": 2}
+	// 25 ticks after the first run: every 5 s for two minutes, then once after ten minutes.
+	want := map[string]int{"results-refresh": 26, "ballot-mix": 26, "wave-scheduler": 6, "measures-calibrate": 4, "sms-housekeeping": 4,
+		"wave-purge": 2, "retention": 1}
+	if len(want) != jobsPerServer {
+		t.Fatalf("the test counts %d jobs, serve runs %v", len(want), cli.PeriodicJobNames())
+	}
 	ra, rb := jobRuns(a.stderr.String()), jobRuns(b.stderr.String())
 	for job, n := range want {
 		var runs int

@@ -102,11 +102,7 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 	release := &report.ReleasePolicy{Mode: form.Get("release_mode"), K: k, At: strings.TrimSpace(form.Get("release_at"))}
 	if _, posted := form["release_mode"]; !posted {
 		// A form without the release fields (an older page) leaves the release rule as it is.
-		cur, err := s.Results.Reporting(ctx, p.User.DistrictID)
-		if err != nil {
-			return err
-		}
-		release, kErr = &cur.Release, nil
+		release, kErr = nil, nil
 	}
 	attrs, pairs := form["attribute"], form["pair"]
 	if convErr == nil && kErr == nil {

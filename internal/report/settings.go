@@ -78,11 +78,15 @@ func (s *Service) ChangeReporting(ctx context.Context, districtID int64, floor i
 		}
 	}
 	return s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		effective := release
 		err := s.Store.ChangeSettings(tx, districtID, func(settings store.Attrs) {
 			settings[SettingAttributes] = strings.Join(attrs, ",")
 			settings[SettingPairs] = strings.Join(pairs, ";")
 			if release != nil {
 				release.apply(settings)
+			} else { // unchanged; named in the audit row as it stands
+				current := ReleasePolicyOf(settings)
+				effective = &current
 			}
 		}, map[string]any{"min_group_size": floor})
 		if err != nil {
@@ -101,11 +105,9 @@ func (s *Service) ChangeReporting(ctx context.Context, districtID int64, floor i
 		if len(pairs) > 0 {
 			detail += ", two-way " + strings.Join(pairs, ";")
 		}
-		if release != nil {
-			detail += fmt.Sprintf(", release %s k %d", release.Mode, release.K)
-			if release.Mode == ReleaseDaily {
-				detail += " at " + release.At
-			}
+		detail += fmt.Sprintf(", release %s k %d", effective.Mode, effective.K)
+		if effective.Mode == ReleaseDaily {
+			detail += " at " + effective.At
 		}
 		return auth.AuditTx(tx, s.Store.Now(), by.Entry(districtID, ActionReportingSettings, "district", detail))
 	})

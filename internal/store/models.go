@@ -281,6 +281,7 @@ func Models() []any {
 		&Ballot{},
 		&SnapshotScheme{},
 		&KnownDevice{},
+		&JobLease{}, &SendBucket{},
 		&RosterJob{}, &RosterJobChunk{},
 	}
 }

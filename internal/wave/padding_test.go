@@ -48,7 +48,8 @@ func (w *world) homeroom(t *testing.T, school int64, grade string, n int, attrs 
 	return classID, people
 }
 
-// answerAll saves every page with the same answer digit and submits in lang.
+// answerAll saves every page with the same answer digit and submits in lang, then mixes the
+// ballot box so that the response (of an anonymous wave) is stored when it returns.
 func answerAll(ctx context.Context, svc *wave.Service, sess *wave.Session, digit byte, lang string) error {
 	for p := range sess.Pages() {
 		values := map[string]string{}
@@ -59,7 +60,12 @@ func answerAll(ctx context.Context, svc *wave.Service, sess *wave.Session, digit
 			return err
 		}
 	}
-	return svc.Submit(ctx, sess, lang)
+	if err := svc.Submit(ctx, sess, lang); err != nil {
+		return err
+	}
+	svc.Mixing.MinBatch = 1 // the tests read responses at once; batching is ballot_test's subject
+	_, err := svc.Mix(ctx)
+	return err
 }
 
 // byCode opens a code in a fresh browser, as a respondent who clears cookies each time.

@@ -3,8 +3,9 @@
 -- job_leases: one row per periodic job. An instance runs a job only after it moved next_run_ms
 -- past now and took the lease in one UPDATE, so a job runs on one instance at a time and once
 -- per interval across all of them; a stopped instance's lease simply expires. It works the same on
--- PostgreSQL and SQLite. The jobs are deployment-wide (they walk every district), so the table has
--- no district_id; times are Unix milliseconds so both dialects compare them as numbers.
+-- PostgreSQL and SQLite. The jobs are deployment-wide (they walk every district): district_id is
+-- always 0, the whole deployment, as in send_buckets, so the table keeps the rule that every key
+-- starts with district_id; times are Unix milliseconds so both dialects compare them as numbers.
 --
 -- send_buckets: one token bucket per district and channel ("sms"; later "email"), shared by every
 -- sender of every instance so N instances together keep the configured rate. District 0 is the
@@ -13,14 +14,16 @@
 
 -- +goose Up
 CREATE TABLE job_leases (
-    name           TEXT PRIMARY KEY,
+    district_id    BIGINT NOT NULL DEFAULT 0,
+    name           TEXT NOT NULL,
     holder         TEXT NOT NULL DEFAULT '',
     lease_until_ms BIGINT NOT NULL DEFAULT 0,
     next_run_ms    BIGINT NOT NULL DEFAULT 0,
     started_ms     BIGINT NOT NULL DEFAULT 0,
     finished_ms    BIGINT NOT NULL DEFAULT 0,
     runs           BIGINT NOT NULL DEFAULT 0,
-    last_error     TEXT NOT NULL DEFAULT ''
+    last_error     TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (district_id, name)
 );
 
 CREATE TABLE send_buckets (
