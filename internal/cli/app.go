@@ -8,12 +8,15 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/httpserver"
+	"github.com/trustpulse/trustpulse/internal/jobs"
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/report"
@@ -117,6 +120,7 @@ type services struct {
 	waves    *wave.Service
 	sms      *sms.Service
 	results  *report.Service
+	clock    jobs.Clock // nil: the wall clock; tests share a fake one between servers
 }
 
 func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger) services {
@@ -139,39 +143,64 @@ func openRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (cont
 	return c, s, err
 }
 
-// serveUntilDone runs the web server, the SMS worker and automatic calibration until ctx ends (SIGTERM/SIGINT from main),
-// then waits for both. devOutbox shows the local SMS outbox page (demo only: it shows links).
-func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, svc services, devOutbox bool) error {
-	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales,
-		Waves: svc.waves, SMS: svc.sms, Results: svc.results, DevOutbox: devOutbox})
-	if err != nil {
-		return err
-	}
-	var wg sync.WaitGroup
-	wg.Add(4)
-	go func() {
-		defer wg.Done()
-		svc.waves.RunPurge(ctx, 10*time.Minute, log) // unfinished answers of ended waves
-	}()
-	go func() {
-		defer wg.Done()
+// periodicJobs is every periodic background job. Each runs once per interval across all worker
+// processes on the database (internal/jobs). Add a job here: one line, name, interval, func.
+// An old-style `svc.X.RunY(ctx, interval, log)` ticker loop becomes the one pass inside its loop,
+// as a func(ctx) error (or func(ctx) (int, error) wrapped in jobs.Counted), listed here. Work
+// that must run on every worker instance — a queue drained with FOR UPDATE SKIP LOCKED, like the
+// SMS sender — is a component in serveUntilDone instead.
+func periodicJobs(svc services, log *slog.Logger) []jobs.Job {
+	return []jobs.Job{
+		{Name: "wave-purge", Interval: 10 * time.Minute, Run: jobs.Counted(svc.waves.PurgeEnded, log, slog.LevelInfo, "purged drafts of ended waves")},
 		// Dashboards read rollups only; this keeps them a few seconds behind the answers at most.
-		svc.results.Run(ctx, 5*time.Second)
-	}()
-	go func() {
-		defer wg.Done()
-		if err := svc.sms.Run(ctx); err != nil && ctx.Err() == nil {
-			log.Error("sms worker stopped", "err", err)
+		{Name: "results-refresh", Interval: 5 * time.Second, Run: jobs.Counted(svc.results.Refresh, log, slog.LevelDebug, "refreshed results")},
+		{Name: "measures-calibrate", Interval: time.Minute, Run: jobs.Counted(svc.measures.CalibrateDue, log, slog.LevelInfo, "calibrated instrument versions")},
+		{Name: "sms-housekeeping", Interval: time.Minute, Run: svc.sms.Housekeep}, // stuck sends, reminders
+	}
+}
+
+// serveUntilDone runs the process's components until ctx ends (SIGTERM/SIGINT from main) or one
+// of them fails: the web server (for --role worker, only its health checks) and, unless --role
+// web, the SMS sender and the periodic jobs. A component that fails or stops by itself stops the
+// others and the process exits non-zero; a stop drains HTTP, lets in-flight texts and jobs finish,
+// and returns nil. devOutbox shows the local SMS outbox page (demo only: it shows links).
+func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, svc services, devOutbox bool) error {
+	deps := httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales,
+		Waves: svc.waves, SMS: svc.sms, Results: svc.results, DevOutbox: devOutbox}
+	var handler http.Handler = httpserver.HealthOnly(deps)
+	if cfg.ServesWeb() {
+		srv, err := httpserver.New(deps)
+		if err != nil {
+			ln.Close()
+			return err
 		}
-	}()
-	go func() {
-		defer wg.Done()
-		svc.measures.Run(ctx, time.Minute)
-	}()
-	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
-	err = httpserver.Run(ctx, ln, srv, log)
-	wg.Wait()
-	if err != nil {
+		handler = srv
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	component := func(name string, run func(context.Context) error) {
+		g.Go(func() error {
+			err := run(gctx)
+			if gctx.Err() != nil { // stopping: asked to, or another component failed first
+				if err != nil {
+					log.Warn("stopped with an error", "component", name, "err", err)
+				}
+				return nil
+			}
+			if err == nil {
+				err = errors.New("stopped by itself")
+			}
+			log.Error("component failed; stopping the process", "component", name, "err", err)
+			return fmt.Errorf("%s: %w", name, err)
+		})
+	}
+	component("http server", func(ctx context.Context) error { return httpserver.Run(ctx, ln, handler, log) })
+	if cfg.RunsWorkers() {
+		component("sms sender", svc.sms.Run)
+		runner := &jobs.Runner{Store: s, Log: log, Clock: svc.clock}
+		component("jobs", func(ctx context.Context) error { return runner.Run(ctx, periodicJobs(svc, log)) })
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "role", cfg.Role)
+	if err := g.Wait(); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("stopped")

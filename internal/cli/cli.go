@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
+
+	"github.com/trustpulse/trustpulse/internal/jobs"
 )
 
 // Env is the outside world a command may touch, passed in so tests run commands in-process.
@@ -15,6 +18,12 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Clock, when set, replaces the wall clock for stored timestamps and the job schedule of
+	// serve, so a test can run several servers on one fake time. nil in production.
+	Clock jobs.Clock
+	// HTTPClient, when set, carries serve's calls to Twilio (tests point it at a fake). nil in
+	// production: twilio-go's own client.
+	HTTPClient *http.Client
 }
 
 // ExitError asks main to exit with Code after printing Err (if any) on stderr.

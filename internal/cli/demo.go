@@ -14,6 +14,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg.Role = config.RoleAll // the demo is one process: web and workers
 	log := newLogger(cfg, env.Stderr)
 	c, s, err := openRuntime(ctx, cfg, log)
 	if err != nil {

@@ -3,12 +3,15 @@ package cli
 import (
 	"context"
 	"flag"
+	"time"
 
 	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/sms"
+	"github.com/trustpulse/trustpulse/internal/store"
 )
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	cfg, _, err := parseConfig(env, "serve", args, func(c *config.Config, fs *flag.FlagSet) { c.ServerFlags(fs) })
+	cfg, _, err := parseConfig(env, "serve", args, func(c *config.Config, fs *flag.FlagSet) { c.ServerFlags(fs); c.RoleFlag(fs) })
 	if err != nil {
 		return err
 	}
@@ -23,5 +26,21 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return serveUntilDone(ctx, cfg, s, log, ln, c, newServices(cfg, s, c, log), false)
+	svc := newServices(cfg, s, c, log)
+	svc = env.apply(cfg, s, svc)
+	return serveUntilDone(ctx, cfg, s, log, ln, c, svc, false)
+}
+
+// apply puts a test's clock and HTTP client (if any) into the store and the services.
+func (env *Env) apply(cfg config.Config, s *store.Store, svc services) services {
+	if env.Clock != nil {
+		clk := env.Clock
+		s.Now = func() time.Time { return clk.Now().UTC().Truncate(time.Second) }
+		svc.clock = clk
+		svc.sms.Bucket.Now, svc.sms.Bucket.After = clk.Now, clk.After
+	}
+	if env.HTTPClient != nil && cfg.TwilioEnabled() {
+		svc.sms.Sender = sms.NewTwilioSender(cfg.TwilioAccountSID, cfg.TwilioAuthToken, cfg.TwilioMessagingServiceSID, cfg.TwilioFromNumber, env.HTTPClient)
+	}
+	return svc
 }

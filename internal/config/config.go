@@ -25,6 +25,9 @@ type Config struct {
 	MinGroupSize   int    // privacy floor, never below 5
 	TrustedProxies []netip.Prefix
 	RequestTimeout time.Duration
+	// Role is what `serve` runs: web (HTTP only), worker (background jobs and the SMS sender,
+	// with /healthz and /readyz only) or all (both; the default).
+	Role string
 
 	TwilioAccountSID          string
 	TwilioAuthToken           string
@@ -51,6 +54,7 @@ func Default() Config {
 		LogFormat:      "text",
 		MinGroupSize:   10,
 		RequestTimeout: 30 * time.Second,
+		Role:           RoleAll,
 		SMSRate:        1,
 		SMSWindowStart: 8 * time.Hour,
 		SMSWindowEnd:   20 * time.Hour,
@@ -91,6 +95,7 @@ func envVars() []envVar {
 			c.RequestTimeout = d
 			return err
 		}},
+		{"TRUSTPULSE_ROLE", str(func(c *Config) *string { return &c.Role })},
 		{"TRUSTPULSE_SMS_RATE", func(c *Config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			c.SMSRate = f
@@ -179,6 +184,24 @@ func (c *Config) ServerFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MinGroupSize, "min-group-size", c.MinGroupSize, "privacy floor: smallest group shown in any result (at least 5)")
 }
 
+// Roles of a serve process; see Config.Role.
+const (
+	RoleWeb    = "web"
+	RoleWorker = "worker"
+	RoleAll    = "all"
+)
+
+// RoleFlag registers --role, which overrides TRUSTPULSE_ROLE (serve only: demo is always "all").
+func (c *Config) RoleFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.Role, "role", c.Role, "what this process runs: web (HTTP only), worker (background jobs and SMS sending) or all")
+}
+
+// ServesWeb reports whether the process serves the web app.
+func (c *Config) ServesWeb() bool { return c.Role != RoleWorker }
+
+// RunsWorkers reports whether the process runs background jobs and the SMS sender.
+func (c *Config) RunsWorkers() bool { return c.Role != RoleWeb }
+
 // Validate checks the settings a command is about to use and fills derived defaults.
 func (c *Config) Validate() error {
 	if _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
@@ -209,6 +232,11 @@ func (c *Config) Validate() error {
 	}
 	if c.RequestTimeout <= 0 {
 		return errors.New("request timeout must be positive")
+	}
+	switch c.Role {
+	case RoleWeb, RoleWorker, RoleAll:
+	default:
+		return fmt.Errorf("role %q: want web, worker or all", c.Role)
 	}
 	if c.SMSRate <= 0 {
 		return errors.New("SMS rate must be positive")

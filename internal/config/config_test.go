@@ -127,3 +127,47 @@ func TestSMSQuietHours(t *testing.T) {
 		}
 	}
 }
+
+func TestRoleFromEnvFlagAndValidation(t *testing.T) {
+	cases := []struct {
+		env, flag, want, err string
+	}{
+		{"", "", RoleAll, ""},
+		{"worker", "", RoleWorker, ""},
+		{"worker", "web", RoleWeb, ""},
+		{"", "cron", "", `role "cron": want web, worker or all`},
+	}
+	for _, tc := range cases {
+		c, err := FromEnv(func(k string) string {
+			if k == "TRUSTPULSE_ROLE" {
+				return tc.env
+			}
+			return ""
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		c.RoleFlag(fs)
+		var args []string
+		if tc.flag != "" {
+			args = []string{"--role", tc.flag}
+		}
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		err = c.Validate()
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("env %q flag %q: err %v, want %q", tc.env, tc.flag, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || c.Role != tc.want {
+			t.Errorf("env %q flag %q: role %q, %v; want %q", tc.env, tc.flag, c.Role, err, tc.want)
+		}
+		if c.ServesWeb() != (tc.want != RoleWorker) || c.RunsWorkers() != (tc.want != RoleWeb) {
+			t.Errorf("role %q: ServesWeb %v RunsWorkers %v", c.Role, c.ServesWeb(), c.RunsWorkers())
+		}
+	}
+}

@@ -202,6 +202,8 @@ func (f *fixture) service(t testing.TB, fake *fakeTwilio) *Service {
 	svc := New(cfg, f.st, loadCatalog(t), quietLog())
 	svc.Sender = NewTwilioSender(cfg.TwilioAccountSID, cfg.TwilioAuthToken, cfg.TwilioMessagingServiceSID, "", fake.client())
 	svc.Limiter = rate.NewLimiter(rate.Inf, 1)
+	svc.Bucket = nil // unpaced; the shared bucket has its own tests (internal/throttle, cli)
+	svc.Drain = 0    // a cancel here is a kill: the killed-worker tests rely on it
 	svc.BatchSize = 50
 	svc.PollInterval = 10 * time.Millisecond
 	svc.Backoff = func(int) time.Duration { return time.Minute }

@@ -509,3 +509,47 @@ func TestConcurrentWorkersSendEachTextOnce(t *testing.T) {
 		}
 	})
 }
+
+// A stop (SIGTERM) is not a kill: the text being handed to Twilio finishes and is recorded sent,
+// the claimed-but-untried ones go back to the queue, and nothing is left "sending".
+func TestStoppedWorkerFinishesTheTextInFlight(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st, 5, nil)
+		if _, err := f.svc.Enqueue(ctx, f.district, f.wave, f.issued); err != nil {
+			t.Fatal(err)
+		}
+		f.fake.hold[1] = make(chan struct{}) // the second text is slow in "Twilio"
+		f.svc.Workers = 1
+		f.svc.Drain = time.Minute
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { f.svc.Run(runCtx); close(done) }()
+		deadline := time.Now().Add(10 * time.Second)
+		for len(f.fake.requests()) < 2 {
+			if time.Now().After(deadline) {
+				t.Fatal("worker never reached the second text")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		stop()
+		select {
+		case <-done:
+			t.Fatal("worker stopped without waiting for the text in flight")
+		default:
+		}
+		close(f.fake.hold[1])
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("worker did not stop after the text in flight finished")
+		}
+		msgs := f.messages(t)
+		if countBy(msgs, store.SMSSent) != 2 || countBy(msgs, store.SMSSending) != 0 || countBy(msgs, store.SMSQueued) != 3 {
+			t.Fatalf("after stop: %d sent, %d sending, %d queued; want 2, 0, 3", countBy(msgs, store.SMSSent), countBy(msgs, store.SMSSending), countBy(msgs, store.SMSQueued))
+		}
+		if len(f.fake.requests()) != 2 {
+			t.Fatalf("%d texts sent after the stop began, want none beyond the one in flight", len(f.fake.requests())-2)
+		}
+	})
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/throttle"
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
@@ -80,9 +81,15 @@ type Service struct {
 	BaseURL string
 	// AuthToken checks webhook signatures; empty means the webhooks are unavailable (503).
 	AuthToken string
-	// Limiter paces every send of every worker goroutine of this process (cfg.SMSRate per second).
+	// Bucket paces every send of every worker of every instance through the database
+	// (cfg.SMSRate per second in total). When nil, Limiter paces this process alone (tests).
+	Bucket *throttle.Bucket
+	// Limiter paces this process's sends when Bucket is nil.
 	Limiter *rate.Limiter
-	Window  Window
+	// Drain is how long a text being handed to the provider may take to finish after a stop;
+	// 0 interrupts it at once (its outcome is then unknown and it is never resent).
+	Drain  time.Duration
+	Window Window
 	// Workers is how many goroutines send; they share Limiter.
 	Workers      int
 	BatchSize    int
@@ -120,6 +127,8 @@ func New(cfg config.Config, st *store.Store, cat *locale.Catalog, log *slog.Logg
 	return &Service{
 		Store: st, Locales: cat, Sender: sender, Log: log, BaseURL: cfg.BaseURL, AuthToken: cfg.TwilioAuthToken,
 		Limiter: rate.NewLimiter(rate.Limit(cfg.SMSRate), burst),
+		Bucket:  &throttle.Bucket{Store: st, Rate: cfg.SMSRate, Burst: burst},
+		Drain:   15 * time.Second,
 		Window:  window, Workers: 2, BatchSize: burst, PollInterval: 2 * time.Second,
 		SendingLease: 10 * time.Minute, MaxAttempts: 8, Validity: 4 * time.Hour,
 		Backoff:  DefaultBackoff,

@@ -13,12 +13,15 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/jobs"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/throttle"
 )
 
-// Run is the background SMS worker: it declares rows a crashed worker left "sending" unknown,
-// then sends due messages (Workers goroutines sharing one rate limiter) and schedules reminders
-// until ctx is cancelled. Any number of app servers may run it: claims never overlap.
+// Run is the background SMS sender: Workers goroutines send due messages, paced by the shared
+// Bucket, until ctx is cancelled; a text being handed over then gets Drain to finish. Any number
+// of app servers may run it: claims never overlap and the rate is shared. The periodic upkeep
+// (Housekeep) is a job of its own, run on one instance at a time.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i := 0; i < max(1, s.Workers); i++ {
@@ -28,34 +31,22 @@ func (s *Service) Run(ctx context.Context) error {
 			s.sendLoop(ctx)
 		}()
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		s.housekeeping(ctx)
-	}()
 	wg.Wait()
 	return nil
 }
 
-// housekeeping recovers stuck rows and queues reminders once a minute.
-func (s *Service) housekeeping(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		if n, err := s.RecoverStuck(ctx); err != nil {
-			s.logErr(ctx, "sms: recover stuck messages", err)
-		} else if n > 0 {
-			s.Log.Warn("sms: messages left sending by a stopped worker marked unknown; they are not resent", "count", n)
-		}
-		if _, err := s.ScheduleReminders(ctx); err != nil {
-			s.logErr(ctx, "sms: schedule reminders", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// Housekeep declares rows a crashed worker left "sending" unknown and queues due reminders: the
+// SMS periodic job (internal/jobs runs it once a minute on one instance).
+func (s *Service) Housekeep(ctx context.Context) error {
+	if n, err := s.RecoverStuck(ctx); err != nil {
+		return fmt.Errorf("sms: recover stuck messages: %w", err)
+	} else if n > 0 {
+		s.Log.Warn("sms: messages left sending by a stopped worker marked unknown; they are not resent", "count", n)
 	}
+	if _, err := s.ScheduleReminders(ctx); err != nil {
+		return fmt.Errorf("sms: schedule reminders: %w", err)
+	}
+	return nil
 }
 
 func (s *Service) logErr(ctx context.Context, msg string, err error) {
@@ -80,10 +71,16 @@ func (s *Service) sendLoop(ctx context.Context) {
 	}
 }
 
-// SendDue waits for the rate limiter, claims up to BatchSize due messages and sends them. It
+// SendKey is the bucket every text is paced by: one Twilio account serves the whole deployment.
+var SendKey = throttle.Key{DistrictID: 0, Channel: "sms"}
+
+// SendDue waits for the rate limit, claims up to BatchSize due messages and sends them. It
 // returns how many it claimed.
 func (s *Service) SendDue(ctx context.Context) (int, error) {
 	batch := max(1, s.BatchSize)
+	if s.Bucket != nil {
+		return s.sendDueShared(ctx, batch)
+	}
 	if b := s.Limiter.Burst(); b > 0 && batch > b && s.Limiter.Limit() != rate.Inf {
 		batch = b
 	}
@@ -94,20 +91,70 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.sendClaimed(ctx, msgs)
+	return len(msgs), nil
+}
+
+// sendDueShared takes tokens from the database bucket shared by every instance before claiming,
+// and gives back what the queue could not use. It takes none while nothing is due, so idle
+// workers do not write to the bucket.
+func (s *Service) sendDueShared(ctx context.Context, batch int) (int, error) {
+	if due, err := s.anyDue(ctx); err != nil || !due {
+		return 0, err
+	}
+	n, err := s.Bucket.Wait(ctx, SendKey, batch)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, nil // cancelled
+		}
+		return 0, err
+	}
+	msgs, err := s.claim(ctx, n)
+	if unused := n - len(msgs); unused > 0 {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if rerr := s.Bucket.Return(rctx, SendKey, unused); rerr != nil {
+			s.Log.Warn("sms: return unused send tokens", "err", rerr)
+		}
+		cancel()
+	}
+	if err != nil {
+		return 0, err
+	}
+	s.sendClaimed(ctx, msgs)
+	return len(msgs), nil
+}
+
+// anyDue reports whether a message is waiting to be sent.
+func (s *Service) anyDue(ctx context.Context) (bool, error) {
+	q := s.Store.DB.WithContext(ctx).Model(&store.SMSMessage{}).Where("status = ? AND not_before <= ?", store.SMSQueued, s.now())
+	if s.district != 0 {
+		q = q.Where("district_id = ?", s.district)
+	}
+	var one []int64
+	if err := q.Limit(1).Pluck("id", &one).Error; err != nil {
+		return false, fmt.Errorf("look for due sms: %w", err)
+	}
+	return len(one) > 0, nil
+}
+
+// sendClaimed sends claimed messages in order. On a stop, the one being handed over gets Drain
+// to finish and the rest go back to the queue.
+func (s *Service) sendClaimed(ctx context.Context, msgs []store.SMSMessage) {
+	sendCtx, done := jobs.WithGrace(ctx, s.Drain)
+	defer done()
 	for i, m := range msgs {
 		if ctx.Err() != nil {
 			s.release(msgs[i:])
-			return len(msgs), nil
+			return
 		}
-		if err := s.process(ctx, m); err != nil {
+		if err := s.process(sendCtx, m); err != nil {
 			if errors.Is(err, ErrInterrupted) {
 				s.release(msgs[i+1:])
-				return len(msgs), nil
+				return
 			}
 			s.logErr(ctx, "sms: record result", err)
 		}
 	}
-	return len(msgs), nil
 }
 
 // claim moves up to n due rows from queued to sending and commits, so no other worker takes them.
