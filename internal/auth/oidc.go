@@ -211,7 +211,10 @@ func (o *OIDC) checkClaims(c claims, domains []string) (string, error) {
 		}
 	}
 	at := strings.LastIndexByte(email, '@')
-	if at < 0 || !slices.Contains(domains, email[at+1:]) {
+	if at < 0 {
+		return "", fmt.Errorf("%w: no email in the token", ErrOIDCRejected)
+	}
+	if !slices.Contains(domains, email[at+1:]) {
 		// The domain only: the reason is logged, and an address (a child's, at /me) must not be.
 		return "", fmt.Errorf("%w: email domain %q not allowed", ErrOIDCRejected, email[at+1:])
 	}

@@ -156,14 +156,17 @@ func (s *Server) meStart(c echo.Context) error {
 	// who started which survey when is what an anonymous wave must not have.
 	id, err := strconv.ParseInt(c.FormValue("invitation"), 10, 64)
 	if err != nil {
-		r.err = wave.ErrUnknown
-		return s.respondentError(c, r)
+		return s.meNotFound(c)
 	}
 	token, err := s.Waves.StartSignedIn(c.Request().Context(), resp.DistrictID, resp.PersonID, id)
-	if errors.Is(err, wave.ErrUsed) {
+	switch {
+	case errors.Is(err, wave.ErrUnknown):
+		// Not this person's invitation: 404, saying nothing of whose it is. Not counted as a
+		// link guess, whose budget is the whole school's address.
+		return s.meNotFound(c)
+	case errors.Is(err, wave.ErrUsed):
 		return c.Redirect(http.StatusSeeOther, "/me?lang="+url.QueryEscape(r.lang))
-	}
-	if err != nil {
+	case err != nil:
 		r.err = err
 		return s.respondentError(c, r)
 	}
