@@ -258,7 +258,7 @@ func TestSignInToAnswerRefusals(t *testing.T) {
 		})
 	}
 	var n int64
-	must(t, f.st.DB.Model(&store.RespondentSession{}).Count(&n).Error)
+	must(t, f.st.DB.Model(&store.RespondentSession{}).Where("district_id = ?", f.district).Count(&n).Error)
 	if n != 0 {
 		t.Fatalf("%d respondent sessions after refusals", n)
 	}
