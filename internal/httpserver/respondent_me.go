@@ -68,12 +68,17 @@ func (s *Server) meHome(c echo.Context) error {
 		return err
 	}
 	r := s.meLang(c)
-	v := meView{view: s.newView(c, r, "/me"), SignedIn: ok}
+	var me wave.Me
 	if ok {
-		if v.Me, err = s.Waves.MySurveys(c.Request().Context(), resp.DistrictID, resp.PersonID); err != nil {
+		if me, err = s.Waves.MySurveys(c.Request().Context(), resp.DistrictID, resp.PersonID); err != nil {
 			return err
 		}
+		// Without a choice on the page, the person's language from the roster, as a link would.
+		if tag, supported := s.Locales.Supported(me.Language); supported && c.QueryParam("lang") == "" {
+			r.lang = tag
+		}
 	}
+	v := meView{view: s.newView(c, r, "/me"), SignedIn: ok, Me: me}
 	return s.render.render(c, http.StatusOK, r.lang, "me", v)
 }
 

@@ -359,6 +359,11 @@ func TestSignInToAnswerStart(t *testing.T) {
 	if code, _, h := gone.do("POST", "/me/start", url.Values{"_csrf": {csrf}, "invitation": {itoa64(f.aliceIn)}}); code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/me") {
 		t.Fatalf("start without session: %d %q", code, h.Get("Location"))
 	}
+	// Without ?lang, /me speaks the person's language from the roster.
+	must(t, f.st.DB.Model(&store.Person{}).Where("district_id = ? AND id = ?", f.district, f.alice.ID).Update("preferred_language", "es").Error)
+	if _, page, _ := b.do("GET", "/me", nil); !strings.Contains(page, `lang="es"`) || !strings.Contains(page, "Empezar") {
+		t.Fatalf("/me not in the person's language:\n%s", page)
+	}
 	// A person with nothing open sees a friendly message.
 	must(t, f.waves.SetStatus(context.Background(), f.district, f.waveA.ID, store.StatusClosed))
 	if _, page, _ := b.do("GET", "/me?lang=en", nil); !strings.Contains(page, "You have no surveys to answer right now") {
