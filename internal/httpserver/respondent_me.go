@@ -25,7 +25,7 @@ const (
 type meView struct {
 	view
 	SignedIn bool
-	Refusal  string // a me.refused_* message id
+	Refusal  string // why the last sign-in was refused: not_allowed, no_person, ambiguous or failed
 	Me       wave.Me
 }
 
@@ -124,19 +124,19 @@ func (s *Server) meCallback(c echo.Context) error {
 		return s.render.render(c, http.StatusForbidden, r.lang, "me", v)
 	}
 	if !ok {
-		return refuse("no or malformed flow cookie", "me.refused_failed")
+		return refuse("no or malformed flow cookie", "failed")
 	}
 	if c.QueryParam("error") != "" {
-		return refuse("provider error", "me.refused_failed")
+		return refuse("provider error", "failed")
 	}
 	token, err := s.OIDC.FinishRespondent(c.Request().Context(), flow, c.QueryParam("state"), c.QueryParam("code"))
 	switch {
 	case errors.Is(err, auth.ErrNoPerson):
-		return refuse("no active rostered person", "me.refused_no_person")
+		return refuse("no active rostered person", "no_person")
 	case errors.Is(err, auth.ErrAmbiguousPerson):
-		return refuse("email matches several rostered people", "me.refused_ambiguous")
+		return refuse("email matches several rostered people", "ambiguous")
 	case errors.Is(err, auth.ErrOIDCRejected):
-		return refuse(err.Error(), "me.refused_not_allowed")
+		return refuse(err.Error(), "not_allowed")
 	case err != nil:
 		return err
 	}

@@ -252,5 +252,6 @@ func Models() []any {
 		&User{}, &UserSchool{}, &Session{}, &AuditEntry{},
 		&SMSMessage{}, &SMSOptOut{}, &InvitationToken{}, &SMSConversation{}, &SMSInbound{},
 		&RollupCell{}, &RollupPending{}, &RollupWave{}, &APIToken{},
+		&RespondentSession{},
 	}
 }
