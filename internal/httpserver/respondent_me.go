@@ -140,6 +140,12 @@ func (s *Server) meCallback(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	// A shared device: whoever was signed in on this browser before is signed out now.
+	if old, err := c.Cookie(meCookie); err == nil {
+		if err := s.Auth.SignOutRespondent(c.Request().Context(), old.Value); err != nil {
+			return err
+		}
+	}
 	s.setMeCookie(c, meCookie, token, "/me", int(auth.RespondentSessionTTL.Seconds()))
 	return c.Redirect(http.StatusSeeOther, "/me?lang="+url.QueryEscape(r.lang))
 }

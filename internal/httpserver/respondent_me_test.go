@@ -207,6 +207,13 @@ func TestSignInToAnswer(t *testing.T) {
 			t.Fatalf("log names %q:\n%s", secret, logs)
 		}
 	}
+	// Signing in again on the same browser (the next student on a shared device) ends the
+	// session before it: one respondent session for this browser.
+	f.signInAs(b, googleClaims(f.alice.Email))
+	must(t, f.st.DB.Model(&store.RespondentSession{}).Where("district_id = ?", f.district).Count(&n).Error)
+	if n != 1 {
+		t.Fatalf("%d respondent sessions after signing in twice in one browser, want 1", n)
+	}
 	// Sign out: the session is gone from the database, /me shows the button again.
 	_, page, _ = b.do("GET", "/me?lang=en", nil)
 	if code, _, _ := b.do("POST", "/me/signout?lang=en", url.Values{"_csrf": {csrfOf(t, page)}}); code != http.StatusSeeOther {
