@@ -33,6 +33,10 @@ type OIDCConfig struct {
 	ClientSecret   string
 	RedirectURL    string   // BASE_URL/login/oidc/callback
 	AllowedDomains []string // lower-case email domains
+	// RespondentDomains are the email domains whose students and staff may sign in to answer
+	// (RespondentRedirectURL, BASE_URL/me/callback); empty means respondent sign-in is off.
+	RespondentDomains     []string
+	RespondentRedirectURL string
 }
 
 // ErrOIDCRejected is a sign-in the identity provider vouched for but we refuse (domain not
@@ -55,6 +59,9 @@ func NewOIDC(svc *Service, cfg OIDCConfig) *OIDC {
 	for i, d := range cfg.AllowedDomains {
 		cfg.AllowedDomains[i] = strings.ToLower(strings.TrimSpace(d))
 	}
+	for i, d := range cfg.RespondentDomains {
+		cfg.RespondentDomains[i] = strings.ToLower(strings.TrimSpace(d))
+	}
 	return &OIDC{svc: svc, cfg: cfg}
 }
 
@@ -62,6 +69,12 @@ func NewOIDC(svc *Service, cfg OIDCConfig) *OIDC {
 func (o *OIDC) Provider() string { return o.cfg.Provider }
 
 func (o *OIDC) discover(ctx context.Context) (*oidc.Provider, oauth2.Config, error) {
+	return o.discoverFor(ctx, o.cfg.RedirectURL)
+}
+
+// discoverFor is discover with the redirect URL of one flow: staff and respondent sign-ins come
+// back to different callbacks, so a code issued for one cannot be redeemed at the other.
+func (o *OIDC) discoverFor(ctx context.Context, redirectURL string) (*oidc.Provider, oauth2.Config, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.provider == nil {
@@ -71,7 +84,7 @@ func (o *OIDC) discover(ctx context.Context) (*oidc.Provider, oauth2.Config, err
 		}
 		o.provider = p
 	}
-	oc := oauth2.Config{ClientID: o.cfg.ClientID, ClientSecret: o.cfg.ClientSecret, RedirectURL: o.cfg.RedirectURL,
+	oc := oauth2.Config{ClientID: o.cfg.ClientID, ClientSecret: o.cfg.ClientSecret, RedirectURL: redirectURL,
 		Endpoint: o.provider.Endpoint(), Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
 	return o.provider, oc, nil
 }
@@ -96,15 +109,19 @@ func DecodeFlow(v string) (Flow, bool) {
 
 // Start returns the provider URL to send the browser to and the flow to keep for the callback.
 func (o *OIDC) Start(ctx context.Context) (string, Flow, error) {
-	_, oc, err := o.discover(ctx)
+	return o.start(ctx, o.cfg.RedirectURL, o.cfg.AllowedDomains)
+}
+
+func (o *OIDC) start(ctx context.Context, redirectURL string, domains []string) (string, Flow, error) {
+	_, oc, err := o.discoverFor(ctx, redirectURL)
 	if err != nil {
 		return "", Flow{}, err
 	}
 	f := Flow{State: randomString(), Nonce: randomString(), Verifier: oauth2.GenerateVerifier()}
 	opts := []oauth2.AuthCodeOption{oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)}
-	if o.cfg.Provider == ProviderGoogle && len(o.cfg.AllowedDomains) == 1 {
+	if o.cfg.Provider == ProviderGoogle && len(domains) == 1 {
 		// Only a hint for Google's account chooser; the hd claim is checked after verification.
-		opts = append(opts, oauth2.SetAuthURLParam("hd", o.cfg.AllowedDomains[0]))
+		opts = append(opts, oauth2.SetAuthURLParam("hd", domains[0]))
 	}
 	return oc.AuthCodeURL(f.State, opts...), f, nil
 }
@@ -123,41 +140,51 @@ type claims struct {
 // rules and the domain allow-list, and signs in the matching account, creating a staff account
 // for a rostered staff member on first sign-in. It returns a session token like SignIn.
 func (o *OIDC) Finish(ctx context.Context, f Flow, state, code, ip string) (string, *Principal, error) {
-	if subtle.ConstantTimeCompare([]byte(f.State), []byte(state)) != 1 {
-		return "", nil, fmt.Errorf("%w: state does not match", ErrOIDCRejected)
-	}
-	p, oc, err := o.discover(ctx)
+	c, err := o.verify(ctx, f, state, code, o.cfg.RedirectURL)
 	if err != nil {
 		return "", nil, err
 	}
-	tok, err := oc.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier))
-	if err != nil {
-		return "", nil, fmt.Errorf("%w: code exchange: %v", ErrOIDCRejected, err)
-	}
-	raw, ok := tok.Extra("id_token").(string)
-	if !ok {
-		return "", nil, fmt.Errorf("%w: no id_token in the token response", ErrOIDCRejected)
-	}
-	idt, err := p.Verifier(&oidc.Config{ClientID: o.cfg.ClientID}).Verify(ctx, raw)
-	if err != nil {
-		return "", nil, fmt.Errorf("%w: id token: %v", ErrOIDCRejected, err)
-	}
-	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(f.Nonce)) != 1 {
-		return "", nil, fmt.Errorf("%w: nonce does not match", ErrOIDCRejected)
-	}
-	var c claims
-	if err := idt.Claims(&c); err != nil {
-		return "", nil, fmt.Errorf("%w: claims: %v", ErrOIDCRejected, err)
-	}
-	email, err := o.checkClaims(c)
+	email, err := o.checkClaims(c, o.cfg.AllowedDomains)
 	if err != nil {
 		return "", nil, err
 	}
 	return o.signIn(ctx, email, c.Name, ip)
 }
 
-// checkClaims applies the provider rules and returns the email to match.
-func (o *OIDC) checkClaims(c claims) (string, error) {
+// verify checks state, exchanges the code with the PKCE verifier at redirectURL's flow and
+// verifies the ID token (signature, issuer, audience, expiry, nonce), returning its claims.
+func (o *OIDC) verify(ctx context.Context, f Flow, state, code, redirectURL string) (claims, error) {
+	if subtle.ConstantTimeCompare([]byte(f.State), []byte(state)) != 1 {
+		return claims{}, fmt.Errorf("%w: state does not match", ErrOIDCRejected)
+	}
+	p, oc, err := o.discoverFor(ctx, redirectURL)
+	if err != nil {
+		return claims{}, err
+	}
+	tok, err := oc.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier))
+	if err != nil {
+		return claims{}, fmt.Errorf("%w: code exchange: %v", ErrOIDCRejected, err)
+	}
+	raw, ok := tok.Extra("id_token").(string)
+	if !ok {
+		return claims{}, fmt.Errorf("%w: no id_token in the token response", ErrOIDCRejected)
+	}
+	idt, err := p.Verifier(&oidc.Config{ClientID: o.cfg.ClientID}).Verify(ctx, raw)
+	if err != nil {
+		return claims{}, fmt.Errorf("%w: id token: %v", ErrOIDCRejected, err)
+	}
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(f.Nonce)) != 1 {
+		return claims{}, fmt.Errorf("%w: nonce does not match", ErrOIDCRejected)
+	}
+	var c claims
+	if err := idt.Claims(&c); err != nil {
+		return claims{}, fmt.Errorf("%w: claims: %v", ErrOIDCRejected, err)
+	}
+	return c, nil
+}
+
+// checkClaims applies the provider rules and the domain list and returns the email to match.
+func (o *OIDC) checkClaims(c claims, domains []string) (string, error) {
 	email := normalizeEmail(c.Email)
 	switch o.cfg.Provider {
 	case ProviderGoogle:
@@ -166,7 +193,7 @@ func (o *OIDC) checkClaims(c claims) (string, error) {
 		if c.EmailVerified == nil || !*c.EmailVerified {
 			return "", fmt.Errorf("%w: email not verified", ErrOIDCRejected)
 		}
-		if !slices.Contains(o.cfg.AllowedDomains, strings.ToLower(c.HostedDomain)) {
+		if !slices.Contains(domains, strings.ToLower(c.HostedDomain)) {
 			return "", fmt.Errorf("%w: Google Workspace domain %q not allowed", ErrOIDCRejected, c.HostedDomain)
 		}
 	case ProviderMicrosoft:
@@ -184,8 +211,12 @@ func (o *OIDC) checkClaims(c claims) (string, error) {
 		}
 	}
 	at := strings.LastIndexByte(email, '@')
-	if at < 0 || !slices.Contains(o.cfg.AllowedDomains, email[at+1:]) {
-		return "", fmt.Errorf("%w: email domain of %q not allowed", ErrOIDCRejected, email)
+	if at < 0 {
+		return "", fmt.Errorf("%w: no email in the token", ErrOIDCRejected)
+	}
+	if !slices.Contains(domains, email[at+1:]) {
+		// The domain only: the reason is logged, and an address (a child's, at /me) must not be.
+		return "", fmt.Errorf("%w: email domain %q not allowed", ErrOIDCRejected, email[at+1:])
 	}
 	return email, nil
 }

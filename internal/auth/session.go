@@ -205,10 +205,15 @@ func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
 	if res.Error != nil {
 		return 0, fmt.Errorf("purge sessions: %w", res.Error)
 	}
-	if _, err := s.PurgeDevices(ctx); err != nil {
-		return res.RowsAffected, err
+	// Respondents' sessions (sign in to answer) end the same way.
+	rres := s.store.DB.WithContext(ctx).Where("expires_at <= ?", now).Delete(&store.RespondentSession{})
+	if rres.Error != nil {
+		return res.RowsAffected, fmt.Errorf("purge respondent sessions: %w", rres.Error)
 	}
-	return res.RowsAffected, nil
+	if _, err := s.PurgeDevices(ctx); err != nil {
+		return res.RowsAffected + rres.RowsAffected, err
+	}
+	return res.RowsAffected + rres.RowsAffected, nil
 }
 
 var tokenEncoding = base64.RawURLEncoding

@@ -20,7 +20,7 @@ const (
 	firstDelay       = time.Second      // wait after the 5th failure, doubling after each further one
 	maxDelay         = 15 * time.Minute // the longest wait
 	deviceMaxFailure = 10               // failures on a known device before it is forgotten
-	deviceLifetime   = 180 * 24 * time.Hour
+	deviceLifetime   = DeviceLifetime
 )
 
 // SignInDelay is how long sign-ins to an account from unknown devices wait after failures
@@ -118,7 +118,10 @@ func (s *Service) rememberDevice(tx *gorm.DB, u store.User, d *store.KnownDevice
 	return token, nil
 }
 
-// PurgeDevices forgets devices unused for deviceLifetime; serve may call it with PurgeSessions.
+// DeviceLifetime is how long an unused known device is remembered (retention purges older ones).
+const DeviceLifetime = 180 * 24 * time.Hour
+
+// PurgeDevices forgets devices unused for deviceLifetime.
 func (s *Service) PurgeDevices(ctx context.Context) (int64, error) {
 	res := s.store.DB.WithContext(ctx).Where("last_used_at <= ?", s.store.Now().Add(-deviceLifetime)).Delete(&store.KnownDevice{})
 	if res.Error != nil {

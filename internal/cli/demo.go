@@ -16,7 +16,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	cfg.Role = config.RoleAll // the demo is one process: web and workers
-	cfg.Migrate = true // the demo stays one command: it brings its database up to date itself
+	cfg.Migrate = true        // the demo stays one command: it brings its database up to date itself
 	log := newLogger(cfg, env.Stderr)
 	c, s, err := openRuntime(ctx, cfg, log)
 	if err != nil {

@@ -49,6 +49,9 @@ type Config struct {
 	OIDCClientID       string
 	OIDCClientSecret   string
 	OIDCAllowedDomains []string // email domains allowed to sign in; required with SSO
+	// OIDCRespondentDomains are the email domains whose students and staff may sign in to answer
+	// at /me (same OIDC client); empty means respondent sign-in is off.
+	OIDCRespondentDomains []string
 
 	// Class codes and stored snapshots (see internal/wave).
 	CodeMargin           int     // responses a code takes beyond the people it is for
@@ -187,6 +190,15 @@ func envVars() []envVar {
 			for _, d := range strings.Split(v, ",") {
 				if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
 					c.OIDCAllowedDomains = append(c.OIDCAllowedDomains, d)
+				}
+			}
+			return nil
+		}},
+		{"TRUSTPULSE_OIDC_RESPONDENT_DOMAINS", func(c *Config, v string) error {
+			c.OIDCRespondentDomains = nil
+			for _, d := range strings.Split(v, ",") {
+				if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
+					c.OIDCRespondentDomains = append(c.OIDCRespondentDomains, d)
 				}
 			}
 			return nil
@@ -358,7 +370,16 @@ func formatClock(d time.Duration) string {
 // validateOIDC checks single sign-on settings; the traps are the ones that let strangers in.
 func (c *Config) validateOIDC() error {
 	if c.OIDCClientID == "" {
+		if len(c.OIDCRespondentDomains) > 0 {
+			return errors.New("TRUSTPULSE_OIDC_RESPONDENT_DOMAINS is set: sign in to answer uses the single sign-on client, so also set TRUSTPULSE_OIDC_PROVIDER, TRUSTPULSE_OIDC_CLIENT_ID and TRUSTPULSE_OIDC_CLIENT_SECRET")
+		}
 		return nil
+	}
+	for _, d := range c.OIDCRespondentDomains {
+		// A domain, not an address or a pattern: "*" or "gmail.com"-style mistakes let strangers in.
+		if strings.ContainsAny(d, "@*/ ") || !strings.Contains(d, ".") {
+			return fmt.Errorf("TRUSTPULSE_OIDC_RESPONDENT_DOMAINS: %q is not an email domain (want e.g. students.district.org)", d)
+		}
 	}
 	switch c.OIDCProvider {
 	case "google":

@@ -21,6 +21,13 @@ func TestValidateOIDC(t *testing.T) {
 			"TRUSTPULSE_OIDC_ALLOWED_DOMAINS": "d.org", "TRUSTPULSE_OIDC_ISSUER": "https://login.microsoftonline.com/0b1c/v2.0"}, "", "https://login.microsoftonline.com/0b1c/v2.0"},
 		{"no allowed domains", map[string]string{"TRUSTPULSE_OIDC_PROVIDER": "google", "TRUSTPULSE_OIDC_CLIENT_ID": "id", "TRUSTPULSE_OIDC_CLIENT_SECRET": "s"}, "ALLOWED_DOMAINS", ""},
 		{"no secret", map[string]string{"TRUSTPULSE_OIDC_PROVIDER": "google", "TRUSTPULSE_OIDC_CLIENT_ID": "id", "TRUSTPULSE_OIDC_ALLOWED_DOMAINS": "d.org"}, "CLIENT_SECRET", ""},
+		{"respondent domains", map[string]string{"TRUSTPULSE_OIDC_PROVIDER": "google", "TRUSTPULSE_OIDC_CLIENT_ID": "id", "TRUSTPULSE_OIDC_CLIENT_SECRET": "s",
+			"TRUSTPULSE_OIDC_ALLOWED_DOMAINS": "d.org", "TRUSTPULSE_OIDC_RESPONDENT_DOMAINS": " Students.D.org, d.org"}, "", "https://accounts.google.com"},
+		{"respondent domains without sso", map[string]string{"TRUSTPULSE_OIDC_RESPONDENT_DOMAINS": "students.d.org"}, "CLIENT_ID", ""},
+		{"respondent wildcard refused", map[string]string{"TRUSTPULSE_OIDC_PROVIDER": "google", "TRUSTPULSE_OIDC_CLIENT_ID": "id", "TRUSTPULSE_OIDC_CLIENT_SECRET": "s",
+			"TRUSTPULSE_OIDC_ALLOWED_DOMAINS": "d.org", "TRUSTPULSE_OIDC_RESPONDENT_DOMAINS": "*"}, "RESPONDENT_DOMAINS", ""},
+		{"respondent address refused", map[string]string{"TRUSTPULSE_OIDC_PROVIDER": "google", "TRUSTPULSE_OIDC_CLIENT_ID": "id", "TRUSTPULSE_OIDC_CLIENT_SECRET": "s",
+			"TRUSTPULSE_OIDC_ALLOWED_DOMAINS": "d.org", "TRUSTPULSE_OIDC_RESPONDENT_DOMAINS": "kid@d.org"}, "RESPONDENT_DOMAINS", ""},
 		{"unknown provider", map[string]string{"TRUSTPULSE_OIDC_PROVIDER": "okta", "TRUSTPULSE_OIDC_CLIENT_ID": "id"}, "want google", ""},
 	}
 	for _, tc := range tests {

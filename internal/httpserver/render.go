@@ -15,7 +15,7 @@ import (
 
 // respondentPages are parsed once per locale at start-up, each with the layout; a missing or broken
 // page stops the server instead of failing for the first respondent who reaches it.
-var respondentPages = []string{"intro", "page", "review", "thanks", "message", "entercode"}
+var respondentPages = []string{"intro", "page", "review", "thanks", "message", "entercode", "me"}
 
 // renderer holds one template set per locale and page, with `t` bound to that locale's
 // translations: no per-request cloning, no shared mutable state.

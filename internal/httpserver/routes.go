@@ -40,6 +40,16 @@ func (s *Server) routes() {
 	j.GET("", s.respondentEnterCodeForm) // public
 	j.POST("", s.respondentEnterCode)    // public
 
+	// Sign in to answer: a student or staff member signs in with the district's account and sees
+	// their own open surveys (404 unless TRUSTPULSE_OIDC_RESPONDENT_DOMAINS is set). The callback
+	// and Start are limited like every respondent lookup; a respondent session opens only /me.
+	me := e.Group("/me", s.respondentLimiter(), s.csrf())
+	me.GET("", s.meHome)              // public; lists the signed-in respondent's own surveys
+	me.GET("/signin", s.meSignIn)     // public; redirects to the identity provider
+	me.GET("/callback", s.meCallback) // public; OIDC callback, starts a respondent session
+	me.POST("/start", s.meStart)      // respondent session, own invitation only
+	me.POST("/signout", s.meSignOut)  // respondent session
+
 	s.adminRoutes() // staff sign-in and administration: see routes_admin.go, one rule per line
 
 	s.apiRoutes() // read-only JSON API under /api/v1 (bearer token or staff session): see routes_api.go, one rule per line

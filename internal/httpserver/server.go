@@ -82,7 +82,8 @@ func New(d Deps) (*Server, error) {
 	if d.OIDC == nil && d.Config.OIDCClientID != "" {
 		d.OIDC = auth.NewOIDC(d.Auth, auth.OIDCConfig{Provider: d.Config.OIDCProvider, Issuer: d.Config.OIDCIssuer,
 			ClientID: d.Config.OIDCClientID, ClientSecret: d.Config.OIDCClientSecret,
-			RedirectURL: d.Config.BaseURL + "/login/oidc/callback", AllowedDomains: d.Config.OIDCAllowedDomains})
+			RedirectURL: d.Config.BaseURL + "/login/oidc/callback", AllowedDomains: d.Config.OIDCAllowedDomains,
+			RespondentDomains: d.Config.OIDCRespondentDomains, RespondentRedirectURL: d.Config.BaseURL + "/me/callback"})
 	}
 	if d.Results == nil {
 		d.Results = &report.Service{Store: d.Store, Surveys: d.Surveys, Floor: d.Config.MinGroupSize, Log: d.Log}

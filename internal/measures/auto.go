@@ -56,4 +56,3 @@ func (s *Service) CalibrateDue(ctx context.Context) (int, error) {
 	}
 	return len(done), nil
 }
-

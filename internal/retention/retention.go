@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -41,12 +42,13 @@ type Service struct {
 
 // Purged counts what one Purge removed.
 type Purged struct {
-	Sessions  int64 // expired staff sessions deleted
+	Sessions  int64 // expired staff and respondent sessions deleted
+	Devices   int64 // known sign-in devices unused for auth.DeviceLifetime forgotten
 	SMSBodies int64 // sent texts whose body was blanked
 	Markers   int64 // submitted markers of long-ended waves deleted
 }
 
-func (p Purged) total() int64 { return p.Sessions + p.SMSBodies + p.Markers }
+func (p Purged) total() int64 { return p.Sessions + p.Devices + p.SMSBodies + p.Markers }
 
 // Purge applies every rule once, each in its own short transaction (a purge must never hold the
 // SQLite write lock long enough to delay a submission). Running it again at once changes nothing.
@@ -60,6 +62,12 @@ func (s *Service) Purge(ctx context.Context) (Purged, error) {
 	}{
 		{"expired sessions", &p.Sessions, func(tx *gorm.DB) *gorm.DB {
 			return tx.Where("expires_at < ?", now.Add(-SessionGrace)).Delete(&store.Session{})
+		}},
+		{"expired respondent sessions", &p.Sessions, func(tx *gorm.DB) *gorm.DB {
+			return tx.Where("expires_at < ?", now.Add(-SessionGrace)).Delete(&store.RespondentSession{})
+		}},
+		{"unused known devices", &p.Devices, func(tx *gorm.DB) *gorm.DB {
+			return tx.Where("last_used_at < ?", now.Add(-auth.DeviceLifetime)).Delete(&store.KnownDevice{})
 		}},
 		{"sent text bodies", &p.SMSBodies, func(tx *gorm.DB) *gorm.DB {
 			return tx.Model(&store.SMSMessage{}).Where("status IN ? AND body <> '' AND updated_at < ?", finalSMS, now.Add(-SMSBodyKeep)).
@@ -76,7 +84,7 @@ func (s *Service) Purge(ctx context.Context) (Purged, error) {
 	for _, r := range rules {
 		err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
 			res := r.run(tx)
-			*r.n = res.RowsAffected
+			*r.n += res.RowsAffected
 			return res.Error
 		})
 		if err != nil {
@@ -94,7 +102,7 @@ func (s *Service) Once(log *slog.Logger) func(ctx context.Context) error {
 			return err
 		}
 		if p.total() > 0 {
-			log.Info("retention purge", "sessions", p.Sessions, "sms_bodies", p.SMSBodies, "submitted_markers", p.Markers)
+			log.Info("retention purge", "sessions", p.Sessions, "devices", p.Devices, "sms_bodies", p.SMSBodies, "submitted_markers", p.Markers)
 		}
 		return nil
 	}

@@ -16,8 +16,8 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/locale"
-	"github.com/trustpulse/trustpulse/internal/seal"
 	"github.com/trustpulse/trustpulse/internal/metrics"
+	"github.com/trustpulse/trustpulse/internal/seal"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/throttle"
 	"github.com/trustpulse/trustpulse/internal/wave"

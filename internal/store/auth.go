@@ -53,3 +53,13 @@ type AuditEntry struct {
 }
 
 func (AuditEntry) TableName() string { return "audit_log" }
+
+// RespondentSession is a student or staff member signed in to answer (not a staff account):
+// only the hash of its cookie, whose person it is, and when it ends. It names no wave or
+// invitation, so it tells nobody which survey was started.
+type RespondentSession struct {
+	DistrictID int64  `gorm:"primaryKey;autoIncrement:false"`
+	TokenHash  []byte `gorm:"primaryKey"`
+	PersonID   int64
+	ExpiresAt  time.Time
+}

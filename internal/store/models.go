@@ -283,5 +283,6 @@ func Models() []any {
 		&KnownDevice{},
 		&JobLease{}, &SendBucket{},
 		&RosterJob{}, &RosterJobChunk{},
+		&RespondentSession{},
 	}
 }

@@ -121,4 +121,3 @@ func (s *Service) OpenDue(ctx context.Context) (int, error) {
 	}
 	return n, errors.Join(errs...)
 }
-

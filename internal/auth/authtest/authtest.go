@@ -53,6 +53,12 @@ func NewProvider(t testing.TB) *Provider {
 	disc := &oidctest.Server{PublicKeys: []oidctest.PublicKey{{PublicKey: key.Public(), KeyID: "k1", Algorithm: "RS256"}}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", f.token)
+	// A stand-in for the consent page, so a real browser sent here lands on a page; tests then
+	// call Authorize with the URL it was sent to.
+	mux.HandleFunc("GET /auth", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(`<!doctype html><html lang="en"><title>Fake provider</title><p>Consent</p></html>`))
+	})
 	mux.Handle("/", disc)
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
