@@ -191,6 +191,9 @@ func TestSignInToAnswer(t *testing.T) {
 	if _, page, _ := b.do("GET", "/me?lang=en", nil); !strings.Contains(page, "Done. Thank you!") || invitationFieldRE.MatchString(page) {
 		t.Fatalf("answered survey not Done:\n%s", page)
 	}
+	f.waves.Mixing.MinBatch = 1 // anonymous answers reach responses through the ballot box
+	_, err = f.waves.Mix(context.Background())
+	must(t, err)
 	var resp store.Response
 	must(t, f.st.DB.Where("district_id = ? AND wave_id = ?", f.district, f.waveA.ID).First(&resp).Error)
 	if resp.PersonID != nil || resp.InvitationID != nil || resp.SubmittedAt != nil {
