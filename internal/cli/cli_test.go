@@ -26,13 +26,7 @@ import (
 	"github.com/trustpulse/trustpulse/surveys"
 )
 
-func TestMain(m *testing.M) {
-	if args := os.Getenv(childArgsEnv); args != "" {
-		env := &cli.Env{Stdin: strings.NewReader(""), Stdout: os.Stdout, Stderr: os.Stderr, Getenv: func(string) string { return "" }}
-		os.Exit(cli.Run(context.Background(), env, strings.Split(args, "\x1f")))
-	}
-	os.Exit(testdb.Main(m))
-}
+func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
 
 // syncBuffer is a bytes.Buffer safe to read while a running command writes to it.
 type syncBuffer struct {
