@@ -35,21 +35,43 @@ func MessageIDs() []string {
 	return []string{msgSubject, msgReminderSubject, msgGreeting, msgBody, msgReminder, msgClosing}
 }
 
-// text is the subject and plain-text body of one mail in lang, with tokenSlot where the token
+// personSlot stands in a rendered greeting where the person's given name goes, so a wave's
+// texts are rendered once per language, not once per person.
+const personSlot = "\x00person\x00"
+
+// texts renders the mails of one kind in one district, once per language.
+type texts struct {
+	cat                  *locale.Catalog
+	kind, district, base string
+	byLang               map[string]rendered
+}
+
+type rendered struct{ subject, greeting, rest string }
+
+func newTexts(cat *locale.Catalog, kind, district, baseURL string) *texts {
+	return &texts{cat: cat, kind: kind, district: district, base: baseURL, byLang: map[string]rendered{}}
+}
+
+// of is the subject and plain-text body of one mail in lang, with tokenSlot where the token
 // goes. Paragraphs are separated by a blank line; the link is a paragraph of its own.
-func text(cat *locale.Catalog, lang, kind, district, person, baseURL string) (subject, body string) {
-	l := cat.Localizer(lang)
-	d := map[string]any{"Name": district, "Person": person}
-	subj, lead := msgSubject, msgBody
-	if kind == KindReminder {
-		subj, lead = msgReminderSubject, msgReminder
+func (t *texts) of(lang, person string) (subject, body string) {
+	r, ok := t.byLang[lang]
+	if !ok {
+		l := t.cat.Localizer(lang)
+		d := map[string]any{"Name": t.district, "Person": personSlot}
+		subj, lead := msgSubject, msgBody
+		if t.kind == KindReminder {
+			subj, lead = msgReminderSubject, msgReminder
+		}
+		r = rendered{subject: l.T(subj, d), greeting: l.T(msgGreeting, d),
+			rest: strings.Join([]string{l.T(lead, d), sms.Link(t.base, tokenSlot), l.T(msgClosing, d) + "\n" + t.district}, "\n\n")}
+		t.byLang[lang] = r
 	}
-	greeting := l.T(msgGreeting, d)
+	greeting := strings.Replace(r.greeting, personSlot, person, 1)
 	if person == "" {
 		greeting = strings.TrimSpace(strings.NewReplacer(" ,", ",", " ：", "：", " ،", "،", " :", ":").Replace(greeting))
 	}
-	paras := []string{greeting, l.T(lead, d), sms.Link(baseURL, tokenSlot), l.T(msgClosing, d) + "\n" + district}
-	return l.T(subj, d), strings.Join(paras, "\n\n")
+	return r.subject, greeting + "\n\n" + r.rest
 }
 
 var htmlBody = template.Must(template.New("mail").Parse(`<!doctype html>

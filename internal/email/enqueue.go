@@ -90,13 +90,14 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *gorm.DB, w store.Wave, issu
 		out = out[:0]
 		return nil
 	}
+	mails := newTexts(s.Locales, KindInvite, district.Name, s.BaseURL)
 	for _, is := range want {
 		r := byInv[is.InvitationID]
 		if r == nil || !ValidAddress(r.Email) || sms.Refusal(contact(*r, w), now, sms.ForInvite, true) != "" {
 			skipped++
 			continue
 		}
-		subject, body := text(s.Locales, is.Language, KindInvite, district.Name, r.GivenName, s.BaseURL)
+		subject, body := mails.of(is.Language, r.GivenName)
 		out = append(out, store.EmailMessage{
 			DistrictID: w.DistrictID, ID: store.NewID(), InvitationID: is.InvitationID, Kind: KindInvite, WaveID: w.ID,
 			PersonID: r.PersonID, ToAddress: r.Email, Language: is.Language, Subject: subject, Body: body,

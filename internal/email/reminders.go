@@ -80,7 +80,7 @@ func (s *Service) queueReminder(ctx context.Context, w store.Wave, district stri
 		if !ValidAddress(r.Email) || sms.Refusal(contact(r, w), now, sms.ForReminder, false) != "" {
 			return nil
 		}
-		subject, body := text(s.Locales, inv.Language, KindReminder, district, r.GivenName, s.BaseURL)
+		subject, body := newTexts(s.Locales, KindReminder, district, s.BaseURL).of(inv.Language, r.GivenName)
 		msg := store.EmailMessage{DistrictID: inv.DistrictID, ID: store.NewID(), InvitationID: inv.InvitationID, Kind: KindReminder,
 			WaveID: w.ID, PersonID: r.PersonID, ToAddress: r.Email, Language: inv.Language, Subject: subject, Body: body,
 			SealedToken: s.sealToken(inv.DistrictID, inv.InvitationID, token), Status: store.EmailQueued,
