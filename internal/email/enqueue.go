@@ -128,3 +128,25 @@ func sealContext(districtID, invitationID int64) string {
 func (s *Service) sealToken(districtID, invitationID int64, token string) []byte {
 	return s.Sealer.Seal([]byte(token), sealContext(districtID, invitationID))
 }
+
+// CancelQueuedTx cancels, in tx, the mails still waiting for the given people whom the contact
+// rule now refuses (opted out of surveys, or no longer active): what a roster import calls in
+// its transaction, next to sms.CancelQueuedTx. A mail already claimed is checked again by the
+// worker just before it goes. It returns how many it cancelled.
+func CancelQueuedTx(tx *gorm.DB, districtID int64, personIDs []int64, now time.Time) (int64, error) {
+	var n int64
+	for len(personIDs) > 0 {
+		b := personIDs[:min(len(personIDs), 1000)]
+		personIDs = personIDs[len(b):]
+		res := tx.Model(&store.EmailMessage{}).
+			Where("district_id = ? AND status = ? AND person_id IN ?", districtID, store.EmailQueued, b).
+			Where("person_id IN (SELECT id FROM people WHERE district_id = ? AND (NOT active OR survey_opt_out))", districtID).
+			Updates(map[string]any{"status": store.EmailCancelled, "last_error": "cancelled: roster opt-out or person left",
+				"sealed_token": nil, "updated_at": now})
+		if res.Error != nil {
+			return n, fmt.Errorf("cancel queued mails: %w", res.Error)
+		}
+		n += res.RowsAffected
+	}
+	return n, nil
+}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/testdb"
 	"github.com/trustpulse/trustpulse/internal/wave"
@@ -309,5 +311,34 @@ func TestSTARTTLSRequired(t *testing.T) {
 	got := secure.mails()
 	if len(got) != 1 || !got[0].TLS || got[0].User != "mailer" {
 		t.Fatalf("STARTTLS server got %+v; want one mail over TLS, authenticated", got)
+	}
+}
+
+// A roster import that opts a person out cancels their queued mail in its transaction.
+func TestCancelQueuedForRosterOptOut(t *testing.T) {
+	st := testdb.Postgres(t)
+	f := newFixture(t, st, 3, store.StatusOpen, nil)
+	ids := []int64{f.staff[0].ID, f.staff[1].ID, f.staff[2].ID}
+	err := st.Tx(context.Background(), func(tx *gorm.DB) error {
+		if err := tx.Model(&store.Person{}).Where("district_id = ? AND id = ?", f.district, f.staff[0].ID).Update("survey_opt_out", true).Error; err != nil {
+			return err
+		}
+		n, err := CancelQueuedTx(tx, f.district, ids, f.clock.Now())
+		if n != 1 {
+			t.Errorf("cancelled %d, want 1", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range f.messages(t) {
+		want := store.EmailQueued
+		if m.PersonID == f.staff[0].ID {
+			want = store.EmailCancelled
+		}
+		if m.Status != want || (want == store.EmailCancelled && m.SealedToken != nil) {
+			t.Errorf("%s: %s, want %s", m.ToAddress, m.Status, want)
+		}
 	}
 }
