@@ -44,3 +44,23 @@ func TestValidAddress(t *testing.T) {
 		}
 	}
 }
+
+// Every shipped locale has every mail text (a person gets their language, not an English
+// fallback), and the texts render with the district name and no placeholder left.
+func TestEveryLocaleHasTheMailTexts(t *testing.T) {
+	cat := loadCatalog(t)
+	for _, tag := range cat.Tags() {
+		for _, id := range MessageIDs() {
+			if _, ok := cat.Message(tag, id); !ok {
+				t.Errorf("%s: no %s", tag, id)
+			}
+		}
+		for _, kind := range []string{KindInvite, KindReminder} {
+			subj, body := newTexts(cat, kind, "Lincoln Unified", testBase).of(tag, "Ana")
+			if !strings.Contains(subj, "Lincoln Unified") || !strings.Contains(body, "Ana") || !strings.Contains(body, testBase+"/s/"+tokenSlot) ||
+				strings.Contains(subj+body, "{{") || strings.Contains(subj+body, personSlot) {
+				t.Errorf("%s %s: %q / %q", tag, kind, subj, body)
+			}
+		}
+	}
+}
