@@ -61,6 +61,8 @@ type smtpServer struct {
 	rcpt map[string]int
 	cut  map[string]bool
 	hold map[string]chan struct{}
+	// holdRcpt blocks the RCPT of a recipient until the channel is closed (before any data).
+	holdRcpt map[string]chan struct{}
 	// started is told each time a DATA begins, with the recipient.
 	started chan string
 	user    string // when set, AUTH PLAIN with user/"secret" is required
@@ -68,7 +70,7 @@ type smtpServer struct {
 
 func newSMTPServer(t testing.TB, tlsCfg *tls.Config, user string) *smtpServer {
 	t.Helper()
-	f := &smtpServer{rcpt: map[string]int{}, cut: map[string]bool{}, hold: map[string]chan struct{}{}, started: make(chan string, 100), user: user}
+	f := &smtpServer{rcpt: map[string]int{}, cut: map[string]bool{}, hold: map[string]chan struct{}{}, holdRcpt: map[string]chan struct{}{}, started: make(chan string, 100), user: user}
 	f.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{f: f, c: c}, nil }))
 	f.srv.Domain = "localhost"
 	f.srv.TLSConfig = tlsCfg
@@ -129,8 +131,12 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.f.mu.Lock()
-	code := s.f.rcpt[to]
+	code, hold := s.f.rcpt[to], s.f.holdRcpt[to]
 	s.f.mu.Unlock()
+	if hold != nil {
+		s.f.started <- to
+		<-hold
+	}
 	if code != 0 {
 		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: "canned"}
 	}

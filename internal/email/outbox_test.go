@@ -342,3 +342,32 @@ func TestCancelQueuedForRosterOptOut(t *testing.T) {
 		}
 	}
 }
+
+// A worker stopped before any message data went out puts the mail back in the queue (nothing
+// was delivered), and the next worker sends it once.
+func TestStopBeforeDataRequeues(t *testing.T) {
+	st := testdb.Postgres(t)
+	f := newFixture(t, st, 1, store.StatusOpen, nil)
+	hold := make(chan struct{})
+	f.smtp.mu.Lock()
+	f.smtp.holdRcpt[addrOf(0)] = hold
+	f.smtp.mu.Unlock()
+	kctx, kill := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); f.svc.SendDue(kctx) }()
+	<-f.smtp.started
+	kill()
+	<-done
+	close(hold)
+	m := f.messages(t)[0]
+	if m.Status != store.EmailQueued || m.Attempts != 0 || len(m.SealedToken) == 0 {
+		t.Fatalf("after a stop before DATA: %+v, want queued again, no attempt counted, link kept", m)
+	}
+	f.smtp.mu.Lock()
+	delete(f.smtp.holdRcpt, addrOf(0))
+	f.smtp.mu.Unlock()
+	f.sendAll(t)
+	if got := f.smtp.mails(); len(got) != 1 {
+		t.Fatalf("server got %d mails, want 1", len(got))
+	}
+}

@@ -57,10 +57,7 @@ func (s *SMTPSender) Send(ctx context.Context, m Mail) error {
 	d := net.Dialer{Deadline: dl}
 	conn, err := d.DialContext(ctx, "tcp", s.Addr)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return &SendError{Class: Retryable, Err: fmt.Errorf("connect to %s: %w", s.Addr, err)}
+		return s.before(ctx, fmt.Errorf("connect to %s: %w", s.Addr, err))
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(dl)
@@ -125,9 +122,10 @@ func (s *SMTPSender) Send(ctx context.Context, m Mail) error {
 }
 
 // before classifies a failure before any message data went out: nothing was delivered.
+// A stop (ctx cancelled) before the data is retryable too: the worker puts the mail back.
 func (s *SMTPSender) before(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return &SendError{Class: Retryable, Err: fmt.Errorf("stopped before the message data went out: %w", ctx.Err())}
 	}
 	var te *textproto.Error
 	if errors.As(err, &te) {

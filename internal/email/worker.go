@@ -232,8 +232,8 @@ func (s *Service) process(ctx context.Context, m store.EmailMessage) error {
 		return errors.Join(err, s.requeue(m, now.Add(time.Minute), err.Error(), false))
 	}
 	err = s.Sender.Send(ctx, Mail{From: s.From, To: m.ToAddress, MessageID: mid, Raw: raw})
-	if errors.Is(err, ErrInterrupted) || (err != nil && ctx.Err() != nil) {
-		return ErrInterrupted // left "sending": RecoverStuck marks it unknown, never a blind resend
+	if errors.Is(err, ErrInterrupted) {
+		return err // left "sending": RecoverStuck marks it unknown, never a blind resend
 	}
 	done := s.now()
 	if err == nil {
@@ -248,6 +248,12 @@ func (s *Service) process(ctx context.Context, m store.EmailMessage) error {
 		se = &SendError{Class: Retryable, Err: err}
 	}
 	switch {
+	case se.Class == Retryable && ctx.Err() != nil:
+		// Stopped before any data went out: nothing was delivered; back in the queue, not an attempt.
+		if err := s.requeue(m, done, se.Error(), true); err != nil {
+			return err
+		}
+		return ErrInterrupted // the caller stops and releases the rest
 	case se.Class == Unknown:
 		s.Log.Warn("email: outcome unknown; not resent", "message_id", m.ID, "err", se.Err)
 		return s.finish(m, map[string]any{"status": store.EmailUnknown, "message_id": mid, "last_error": se.Error(), "sealed_token": nil})
