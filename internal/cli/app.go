@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/email"
 	"github.com/trustpulse/trustpulse/internal/httpserver"
 	"github.com/trustpulse/trustpulse/internal/jobs"
 	"github.com/trustpulse/trustpulse/internal/locale"
@@ -145,6 +146,7 @@ type services struct {
 	measures *measures.Service
 	waves    *wave.Service
 	sms      *sms.Service
+	email    *email.Service
 	results  *report.Service
 	purges   *retention.Service
 	roster   *roster.Jobs
@@ -153,13 +155,14 @@ type services struct {
 
 func newServices(cfg config.Config, s *store.Store, c content, log *slog.Logger) services {
 	m := &measures.Service{Store: s, Surveys: c.surveys, Log: log}
-	text := sms.New(cfg, s, c.locales, log) // its quiet hours: cfg.SMSWindowStart–SMSWindowEnd
-	waves := &wave.Service{Store: s, Surveys: c.surveys, Scorer: m, Notifier: text,
+	text := sms.New(cfg, s, c.locales, log)                // its quiet hours: cfg.SMSWindowStart–SMSWindowEnd
+	mail := email.New(cfg, s, c.locales, text.Sealer, log) // shares the SMS outbox's sealing key
+	waves := &wave.Service{Store: s, Surveys: c.surveys, Scorer: m, Notifier: wave.Notifiers{text, mail},
 		ReportedKeys: reportedKeys, CohortK: cfg.SnapshotK, CodeMargin: codeMargin(cfg)}
 	text.Waves = waves // answering by text submits through the same path as the web
 	results := &report.Service{Store: s, Surveys: c.surveys, Floor: cfg.MinGroupSize, Log: log}
 	imports := &roster.Jobs{Store: s, Log: log, MassDeactivationShare: cfg.MassDeactivationShare}
-	return services{measures: m, sms: text, waves: waves, results: results, purges: &retention.Service{Store: s}, roster: imports}
+	return services{measures: m, sms: text, email: mail, waves: waves, results: results, purges: &retention.Service{Store: s}, roster: imports}
 }
 
 // reportedKeys is report.Attributes for wave, which cannot import report: responses store only
@@ -214,8 +217,9 @@ func periodicJobs(svc services, log *slog.Logger) []jobs.Job {
 		// Dashboards read rollups only; this keeps them a few seconds behind the answers at most.
 		{Name: "results-refresh", Interval: 5 * time.Second, Run: jobs.Counted(svc.results.RefreshJob, log, slog.LevelDebug, "refreshed results")},
 		{Name: "measures-calibrate", Interval: time.Minute, Run: jobs.Counted(svc.measures.CalibrateDue, log, slog.LevelInfo, "calibrated instrument versions")},
-		{Name: "sms-housekeeping", Interval: time.Minute, Run: svc.sms.Housekeep}, // stuck sends, reminders
-		{Name: "retention", Interval: time.Hour, Run: svc.purges.Once(log)},       // expired sessions, sent texts' bodies, old markers (README: Retention)
+		{Name: "sms-housekeeping", Interval: time.Minute, Run: svc.sms.Housekeep},     // stuck sends, reminders
+		{Name: "email-housekeeping", Interval: time.Minute, Run: svc.email.Housekeep}, // stuck mails, one reminder
+		{Name: "retention", Interval: time.Hour, Run: svc.purges.Once(log)},           // expired sessions, sent texts' bodies, old markers (README: Retention)
 	}
 }
 
@@ -236,7 +240,7 @@ func PeriodicJobNames() []string {
 func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, svc services, devOutbox bool) error {
 	m := newMetrics(s, svc, log)
 	deps := httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales,
-		Waves: svc.waves, SMS: svc.sms, Results: svc.results, DevOutbox: devOutbox, Metrics: m}
+		Waves: svc.waves, SMS: svc.sms, Email: svc.email, Results: svc.results, DevOutbox: devOutbox, Metrics: m}
 	var handler http.Handler = httpserver.HealthOnly(deps)
 	if cfg.ServesWeb() {
 		srv, err := httpserver.New(deps)
@@ -275,6 +279,7 @@ func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log 
 	}
 	if cfg.RunsWorkers() {
 		component("sms sender", svc.sms.Run)
+		component("email sender", svc.email.Run)
 		component("roster imports", func(ctx context.Context) error { // uploaded rosters, imported off the request, on every worker
 			svc.roster.RunImports(ctx, 2*time.Second, log)
 			return nil

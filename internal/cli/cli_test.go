@@ -231,6 +231,13 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 		if code, _, _ := get(t, rewrite(links["student survey"])); code != 200 {
 			t.Fatalf("student link: %d", code)
 		}
+		// Staff invitation mails wait in the local outbox, shown (with links) at /dev/email.
+		if links["email outbox"] != strings.TrimSuffix(links["sms outbox"], "/dev/outbox")+"/dev/email" {
+			t.Fatalf("email outbox line %q (sms outbox %q)", links["email outbox"], links["sms outbox"])
+		}
+		if code, body, _ := get(t, base+"/dev/email"); code != 200 || strings.Count(body, "/s/") < 50 {
+			t.Fatalf("/dev/email: %d with %d links; want the staff wave's mails", code, strings.Count(body, "/s/"))
+		}
 		if code := stop(); code != 0 {
 			t.Fatalf("demo run %d exited %d", i+1, code)
 		}

@@ -46,6 +46,9 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	printLinks(env, links)
 	// Without Twilio settings family texts land in the local outbox; the demo shows it.
 	fmt.Fprintf(env.Stdout, "sms outbox: %s/dev/outbox\n", cfg.BaseURL)
+	if cfg.SMTPURL == "" { // staff invitation mails stay in the local outbox too
+		fmt.Fprintf(env.Stdout, "email outbox: %s/dev/email\n", cfg.BaseURL)
+	}
 	return serveUntilDone(ctx, cfg, s, log, ln, c, svc, true)
 }
 

@@ -129,7 +129,7 @@ func TestTwoServersRunEachJobOncePerTick(t *testing.T) {
 	}
 	// 25 ticks after the first run: every 5 s for two minutes, then once after ten minutes.
 	want := map[string]int{"results-refresh": 26, "ballot-mix": 26, "wave-scheduler": 6, "measures-calibrate": 4, "sms-housekeeping": 4,
-		"wave-purge": 2, "retention": 1}
+		"email-housekeeping": 4, "wave-purge": 2, "retention": 1}
 	if len(want) != jobsPerServer {
 		t.Fatalf("the test counts %d jobs, serve runs %v", len(want), cli.PeriodicJobNames())
 	}

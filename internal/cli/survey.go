@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/trustpulse/trustpulse/internal/email"
 	"github.com/trustpulse/trustpulse/internal/httpserver"
 	"io/fs"
 	"os"
@@ -96,4 +97,6 @@ func runSurvey(_ context.Context, env *Env, args []string) error {
 
 // codeMessageIDs lists the message IDs Go code uses directly rather than through a template,
 // so lint does not call them unused. Each package that picks messages in code exports its list.
-func codeMessageIDs() []string { return append(httpserver.CodeMessageIDs(), sms.MessageIDs()...) }
+func codeMessageIDs() []string {
+	return append(append(httpserver.CodeMessageIDs(), sms.MessageIDs()...), email.MessageIDs()...)
+}

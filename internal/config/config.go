@@ -42,6 +42,11 @@ type Config struct {
 	// SealKey seals the link tokens of queued texts (internal/seal): 32 bytes, hex or base64.
 	// Empty means a random key per process (queued links are then re-minted after a restart).
 	SealKey string
+	// SMTPURL is the mail server of email invitations (TRUSTPULSE_SMTP_URL, secret): smtp://
+	// requires STARTTLS, smtps:// is implicit TLS; empty keeps mails in the local outbox.
+	SMTPURL   string
+	SMTPFrom  string  // From address of invitation mails (TRUSTPULSE_SMTP_FROM)
+	EmailRate float64 // mails per second across all workers (TRUSTPULSE_EMAIL_RATE)
 
 	// Staff single sign-on (OpenID Connect); off while OIDCClientID is empty.
 	OIDCProvider       string // google | microsoft | generic
@@ -79,6 +84,7 @@ func Default() Config {
 		RequestTimeout: 30 * time.Second,
 		Role:           RoleAll,
 		SMSRate:        1,
+		EmailRate:      2,
 		SMSWindowStart: 8 * time.Hour,
 		SMSWindowEnd:   20 * time.Hour,
 
@@ -140,6 +146,13 @@ func envVars() []envVar {
 			return err
 		}},
 		{"TRUSTPULSE_SEAL_KEY", str(func(c *Config) *string { return &c.SealKey })},
+		{"TRUSTPULSE_SMTP_URL", str(func(c *Config) *string { return &c.SMTPURL })},
+		{"TRUSTPULSE_SMTP_FROM", str(func(c *Config) *string { return &c.SMTPFrom })},
+		{"TRUSTPULSE_EMAIL_RATE", func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			c.EmailRate = f
+			return err
+		}},
 		{"TRUSTPULSE_CODE_MARGIN", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -209,7 +222,8 @@ func envVars() []envVar {
 // secretFileVars may instead be given as NAME_FILE, the path of a file holding the value,
 // so secrets can come from a mounted secret rather than the process environment.
 var secretNames = map[string]bool{"TWILIO_AUTH_TOKEN": true, "TRUSTPULSE_DATABASE_URL": true,
-	"TRUSTPULSE_OIDC_CLIENT_SECRET": true, "TRUSTPULSE_SEAL_KEY": true, "TRUSTPULSE_METRICS_TOKEN": true}
+	"TRUSTPULSE_OIDC_CLIENT_SECRET": true, "TRUSTPULSE_SEAL_KEY": true, "TRUSTPULSE_METRICS_TOKEN": true,
+	"TRUSTPULSE_SMTP_URL": true}
 
 // EnvNames lists every environment variable read, for the README and for tests.
 func EnvNames() []string {
@@ -315,6 +329,14 @@ func (c *Config) Validate() error {
 	case RoleWeb, RoleWorker, RoleAll:
 	default:
 		return fmt.Errorf("role %q: want web, worker or all", c.Role)
+	}
+	if c.SMTPURL != "" {
+		if _, err := ParseSMTPURL(c.SMTPURL); err != nil {
+			return err
+		}
+	}
+	if c.EmailRate <= 0 {
+		return errors.New("TRUSTPULSE_EMAIL_RATE must be positive")
 	}
 	if c.SMSRate <= 0 {
 		return errors.New("SMS rate must be positive")
@@ -425,6 +447,7 @@ func (c Config) Masked() Config {
 	c.TwilioAuthToken = mask(c.TwilioAuthToken)
 	c.OIDCClientSecret = mask(c.OIDCClientSecret)
 	c.SealKey = mask(c.SealKey)
+	c.SMTPURL = mask(c.SMTPURL) // its user and password are secrets
 	c.MetricsToken = mask(c.MetricsToken)
 	if db, err := ParseDatabaseURL(c.DatabaseURL); err == nil {
 		c.DatabaseURL = db.Redacted()

@@ -20,7 +20,7 @@ type openWave struct {
 
 var openWaves = []openWave{
 	{"Student pulse (open now)", "student-pulse", store.ModeAnonymous, []string{"link", "code"}},
-	{"Staff pulse (open now)", "staff-pulse", store.ModeAnonymous, []string{"link"}},
+	{"Staff pulse (open now)", "staff-pulse", store.ModeAnonymous, []string{"link", "email"}}, // staff have school addresses: /dev/email
 	{"Family pulse (open now)", "family-pulse", store.ModeConfidential, []string{"link", "sms"}},
 }
 

@@ -55,6 +55,8 @@ func (s *Server) routes() {
 	s.apiRoutes() // read-only JSON API under /api/v1 (bearer token or staff session): see routes_api.go, one rule per line
 
 	s.twilioRoutes() // Twilio webhooks (signature-checked, no CSRF) and, in demo mode, /dev/outbox: see webhooks_twilio.go
+
+	s.devEmailRoutes() // in demo mode, /dev/email: see dev_email.go
 }
 
 // csrf protects every form with a token in a cookie and a hidden field.

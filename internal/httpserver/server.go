@@ -16,6 +16,7 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/email"
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/metrics"
 	"github.com/trustpulse/trustpulse/internal/report"
@@ -36,6 +37,8 @@ type Deps struct {
 	Limits  Limits // zero value means DefaultLimits
 	// SMS texts families and answers Twilio's webhooks; nil means the webhooks answer 503.
 	SMS *sms.Service
+	// Email mails staff and students their links; its outbox shows at /dev/email with DevOutbox.
+	Email *email.Service
 	// Results answers the dashboards, exports and API; nil means built over Store and Surveys.
 	Results *report.Service
 	// DevOutbox shows the SMS outbox at /dev/outbox (demo mode only: it shows live survey links).

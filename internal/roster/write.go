@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/trustpulse/trustpulse/internal/email"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
@@ -412,6 +413,10 @@ func (w *writer) people() error {
 	}
 	// Texts still queued for whom this import opts out or removes are cancelled with it.
 	_, err = sms.CancelQueuedTx(w.tx, w.districtID, append(w.silenced, off...), w.now)
+	if err != nil {
+		return err
+	}
+	_, err = email.CancelQueuedTx(w.tx, w.districtID, append(w.silenced, off...), w.now) // and their mails
 	return err
 }
 

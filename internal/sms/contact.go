@@ -66,6 +66,9 @@ func Refusal(c Contact, now time.Time, p Purpose, queueing bool) string {
 // reasonNotYet is the one refusal that passes: the worker waits instead of cancelling.
 const reasonNotYet = "wave not open yet"
 
+// ReasonNotYet is reasonNotYet for the other outboxes that ask Refusal (internal/email).
+const ReasonNotYet = reasonNotYet
+
 // contactColumns selects a Contact from invitations i joined with people p and waves w; the
 // STOP list is matched on phone (the number the text goes to).
 const contactColumns = "i.id AS invitation_id, p.active, p.survey_opt_out, p.do_not_text, " +

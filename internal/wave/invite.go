@@ -29,6 +29,7 @@ type recipient struct {
 	PreferredLanguage string
 	Phone             string
 	DoNotText         bool
+	Email             string
 }
 
 // Invite creates the missing invitations of a wave: everyone in its audience and schools who is
@@ -70,6 +71,8 @@ func (s *Service) inviteTx(ctx context.Context, tx *gorm.DB, w store.Wave, now t
 		have[[2]int64{e.PersonID, e.SchoolID}] = true
 	}
 	sms := slices.Contains(strings.Split(w.Channels, ","), "sms")
+	// Email is for staff and students with an address in the roster; families keep SMS.
+	mail := slices.Contains(strings.Split(w.Channels, ","), "email") && w.Audience != "family"
 	rows := make([]store.Invitation, 0, len(people))
 	for _, p := range people {
 		if have[[2]int64{p.PersonID, p.SchoolID}] {
@@ -80,6 +83,9 @@ func (s *Service) inviteTx(ctx context.Context, tx *gorm.DB, w store.Wave, now t
 		channel := "link"
 		if sms && p.Phone != "" && !p.DoNotText {
 			channel = "sms"
+		}
+		if mail && p.Email != "" {
+			channel = "email"
 		}
 		lang := p.PreferredLanguage // the importer fills it from the home language when absent
 		inv := store.Invitation{DistrictID: districtID, ID: store.NewID(), WaveID: waveID, PersonID: p.PersonID, SchoolID: p.SchoolID,
@@ -92,10 +98,11 @@ func (s *Service) inviteTx(ctx context.Context, tx *gorm.DB, w store.Wave, now t
 			return nil, err
 		}
 	}
-	if retext && sms {
+	if retext && (sms || mail) {
 		var untexted []store.Invitation
-		if err := tx.Where("district_id = ? AND wave_id = ? AND channel = ? AND completed_at IS NULL", districtID, waveID, "sms").
-			Where("NOT EXISTS (SELECT 1 FROM sms_messages m WHERE m.district_id = invitations.district_id AND m.invitation_id = invitations.id)").
+		if err := tx.Where("district_id = ? AND wave_id = ? AND completed_at IS NULL", districtID, waveID).
+			Where("(channel = 'sms' AND NOT EXISTS (SELECT 1 FROM sms_messages m WHERE m.district_id = invitations.district_id AND m.invitation_id = invitations.id))" +
+				" OR (channel = 'email' AND NOT EXISTS (SELECT 1 FROM email_messages m WHERE m.district_id = invitations.district_id AND m.invitation_id = invitations.id))").
 			Find(&untexted).Error; err != nil {
 			return nil, err
 		}
@@ -131,7 +138,7 @@ func audience(tx *gorm.DB, w store.Wave) ([]recipient, error) {
 			Joins("JOIN wave_schools ws ON ws.district_id = ps.district_id AND ws.school_id = ps.school_id AND ws.wave_id = ?", w.ID).
 			Where("p.district_id = ? AND p.kind = ? AND p.active = ? AND p.survey_opt_out = ?", w.DistrictID, kind, true, false)
 	}
-	cols := "p.id AS person_id, ps.school_id AS school_id, p.preferred_language, p.phone, p.do_not_text"
+	cols := "p.id AS person_id, ps.school_id AS school_id, p.preferred_language, p.phone, p.do_not_text, p.email"
 	var q *gorm.DB
 	switch w.Audience {
 	case "student":

@@ -103,6 +103,23 @@ type Notifier interface {
 	EnqueueTx(ctx context.Context, tx *gorm.DB, w store.Wave, issued []Issued) (int, error)
 }
 
+// Notifiers queues with each in turn (SMS and email), in the same transaction; each takes only
+// the invitations of its own channel.
+type Notifiers []Notifier
+
+// EnqueueTx implements Notifier.
+func (ns Notifiers) EnqueueTx(ctx context.Context, tx *gorm.DB, w store.Wave, issued []Issued) (int, error) {
+	total := 0
+	for _, n := range ns {
+		k, err := n.EnqueueTx(ctx, tx, w, issued)
+		if err != nil {
+			return total, err
+		}
+		total += k
+	}
+	return total, nil
+}
+
 var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // NewToken returns a link token of 160 random bits and the hash that is all we store of it.
@@ -192,7 +209,7 @@ type Spec struct {
 	Mode               string
 	SchoolIDs          []int64
 	OpensAt, ClosesAt  time.Time
-	Channels           []string // link, code, sms
+	Channels           []string // link, code, sms, email
 	Grades             []string // students: only these grades (empty = all)
 	StaffRoles         []string // staff: only these roles (empty = all)
 	SMSAnswering       bool
@@ -229,7 +246,7 @@ func (s *Service) Create(ctx context.Context, spec Spec) (store.Wave, error) {
 		spec.Channels = []string{"link"}
 	}
 	for _, ch := range spec.Channels {
-		if ch != "link" && ch != "code" && ch != "sms" {
+		if ch != "link" && ch != "code" && ch != "sms" && ch != "email" {
 			return store.Wave{}, fmt.Errorf("create wave: unknown channel %q", ch)
 		}
 	}
