@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -89,6 +88,9 @@ func TestRosterBombsStayBounded(t *testing.T) {
 					t.Errorf("output lacks %q:\n%s", w, head(out, 20))
 				}
 			}
+			if rss == 0 {
+				t.Errorf("the child's memory was never read (it ended within the first poll)")
+			}
 			if rss >= bombRSSLimit {
 				t.Errorf("peak RSS %d MiB, want under %d MiB", rss>>20, bombRSSLimit>>20)
 			}
@@ -105,8 +107,10 @@ func head(s string, n int) string {
 }
 
 // runChild runs the binary bin with args in a child process (with an empty environment) and
-// returns its exit code, combined output and peak resident memory (the kernel's ru_maxrss, which
-// includes the Go runtime and everything else).
+// returns its exit code, combined output and peak resident memory. The peak is the child's own
+// VmHWM, read from /proc every few milliseconds while it runs: not wait4's ru_maxrss, which on
+// Linux also carries the high-water mark of the process it was started from (Go starts children
+// with vfork, so ru_maxrss reported the test process's own few hundred MiB).
 func runChild(t *testing.T, bin string, args ...string) (code int, out string, rss int64, took time.Duration) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
@@ -118,45 +122,53 @@ func runChild(t *testing.T, bin string, args ...string) (code int, out string, r
 		t.Fatal(err)
 	}
 	stop := make(chan struct{})
-	go watchdog(cmd.Process, stop)
+	peak := make(chan int64, 1)
+	go watchdog(cmd.Process, stop, peak)
 	err := cmd.Wait()
 	took = time.Since(start)
 	close(stop)
 	if _, ok := err.(*exec.ExitError); err != nil && !ok {
 		t.Fatal(err)
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return cmd.ProcessState.ExitCode(), buf.String(), ru.Maxrss << 10, took
+	return cmd.ProcessState.ExitCode(), buf.String(), <-peak, took
 }
 
-// watchdog kills p once its resident memory passes watchdogRSS. It is a safety net for the
-// machine, not part of what the test checks.
-func watchdog(p *os.Process, stop <-chan struct{}) {
-	tick := time.NewTicker(50 * time.Millisecond)
+// watchdog follows p's memory until stop: it sends the highest VmHWM it read on peak, and kills
+// p once its resident memory passes watchdogRSS — a safety net for the machine.
+func watchdog(p *os.Process, stop <-chan struct{}, peak chan<- int64) {
+	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
+	var hwm int64
+	defer func() { peak <- hwm }()
 	for {
 		select {
 		case <-stop:
 			return
 		case <-tick.C:
-			if vmRSS(p.Pid) > watchdogRSS {
+			rss, high := vmRSS(p.Pid)
+			hwm = max(hwm, high)
+			if rss > watchdogRSS {
 				p.Kill()
-				return
 			}
 		}
 	}
 }
 
-func vmRSS(pid int) int64 {
+func vmRSS(pid int) (rss, hwm int64) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return 0
+		return 0, 0
+	}
+	kb := func(rest string) int64 {
+		n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+		return n << 10
 	}
 	for _, l := range strings.Split(string(b), "\n") {
 		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
+			rss = kb(rest)
+		} else if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			hwm = kb(rest)
 		}
 	}
-	return 0
+	return rss, hwm
 }
