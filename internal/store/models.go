@@ -282,6 +282,7 @@ func Models() []any {
 		&SnapshotScheme{},
 		&KnownDevice{},
 		&JobLease{}, &SendBucket{},
+		&EmailMessage{},
 		&RosterJob{}, &RosterJobChunk{},
 		&RespondentSession{},
 	}
