@@ -140,7 +140,7 @@ func CancelQueuedTx(tx *gorm.DB, districtID int64, personIDs []int64, now time.T
 		personIDs = personIDs[len(b):]
 		res := tx.Model(&store.EmailMessage{}).
 			Where("district_id = ? AND status = ? AND person_id IN ?", districtID, store.EmailQueued, b).
-			Where("person_id IN (SELECT id FROM people WHERE district_id = ? AND (NOT active OR survey_opt_out))", districtID).
+			Where("person_id IN (?)", sms.RefusedPeople(tx, districtID, false)).
 			Updates(map[string]any{"status": store.EmailCancelled, "last_error": "cancelled: roster opt-out or person left",
 				"sealed_token": nil, "updated_at": now})
 		if res.Error != nil {

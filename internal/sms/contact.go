@@ -88,6 +88,17 @@ func loadContact(db *gorm.DB, districtID, invitationID int64, phone string) (Con
 	return c, nil
 }
 
+// RefusedPeople selects, in tx, the ids of a district's people whom the roster part of Refusal
+// refuses (no longer active, opted out of surveys, and for texts marked do not text): the SQL
+// form of the same rule, for cancelling what is queued for them in one statement.
+func RefusedPeople(tx *gorm.DB, districtID int64, texts bool) *gorm.DB {
+	refused := "NOT active OR survey_opt_out"
+	if texts {
+		refused += " OR do_not_text"
+	}
+	return tx.Session(&gorm.Session{NewDB: true}).Model(&store.Person{}).Select("id").Where("district_id = ? AND ("+refused+")", districtID)
+}
+
 // CancelQueuedTx cancels, in tx, the texts still waiting for the given people of a district
 // whom the contact rule now refuses (opted out, marked do not text, or no longer active): what
 // a roster import calls in its own transaction after writing people. A text already handed to
@@ -100,7 +111,7 @@ func CancelQueuedTx(tx *gorm.DB, districtID int64, personIDs []int64, now time.T
 		personIDs = personIDs[len(b):]
 		res := tx.Model(&store.SMSMessage{}).
 			Where("district_id = ? AND status = ? AND person_id IN ?", districtID, store.SMSQueued, b).
-			Where("person_id IN (SELECT id FROM people WHERE district_id = ? AND (NOT active OR survey_opt_out OR do_not_text))", districtID).
+			Where("person_id IN (?)", RefusedPeople(tx, districtID, true)).
 			Updates(map[string]any{"status": store.SMSCancelled, "last_error": "cancelled: roster opt-out or person left",
 				"sealed_token": nil, "updated_at": now})
 		if res.Error != nil {
