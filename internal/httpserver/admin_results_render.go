@@ -21,14 +21,71 @@ import (
 // their own layout (the admin layout is English only; these pages are not).
 var resultsPageNames = []string{"results", "results_school", "results_measure"}
 
-// DashboardFile is the message file of the staff dashboards for tag, next to the respondent
+// DashboardFile is the main message file of the staff pages for tag, next to the respondent
 // catalog in locales/. It is kept apart because respondent texts must exist in every shipped
-// locale and dashboard texts only in the few staff languages (en, es).
+// locale and are linted for SMS length; staff texts are not.
 func DashboardFile(tag string) string { return "dashboard." + tag + ".toml" }
 
-// LoadDashboardLocales reads the dashboard catalog: every dashboard.<tag>.toml in fsys whose tag
-// locales.toml ships. It reuses the locale package (CLDR plurals, English fallback, a T that
-// never panics) by presenting those files to it under the names it expects.
+// DashboardFiles are every staff message file for tag: dashboard.<tag>.toml first, then each
+// feature's own dashboard-<feature>.<tag>.toml in name order. Features keep their texts in their
+// own file so that two features never edit the same file; the files of a tag are read as one
+// catalog, so each feature file must put its keys under its own tables.
+func DashboardFiles(fsys fs.FS, tag string) ([]string, error) {
+	extra, err := fs.Glob(fsys, "dashboard-*."+tag+".toml")
+	if err != nil {
+		return nil, err
+	}
+	// The glob's * can span dots ("dashboard-a.b.en.toml"); keep only names whose feature part
+	// has none, so each file belongs to exactly one tag.
+	var out []string
+	if _, err := fs.Stat(fsys, DashboardFile(tag)); err == nil {
+		out = append(out, DashboardFile(tag))
+	}
+	for _, name := range extra {
+		parts := strings.Split(strings.TrimSuffix(name, ".toml"), ".")
+		if len(parts) >= 2 && strings.Join(parts[1:], ".") == tag {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
+// readDashboardTag joins a tag's staff files into one TOML document. A feature file whose first
+// key comes before any [table] would silently land in the previous file's last table, so that
+// is refused with the file and line.
+func readDashboardTag(fsys fs.FS, tag string) ([]byte, error) {
+	names, err := DashboardFiles(fsys, tag)
+	if err != nil || len(names) == 0 {
+		return nil, err
+	}
+	var out bytes.Buffer
+	for i, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			for n, line := range strings.Split(string(data), "\n") {
+				line = strings.TrimSpace(line)
+				if line == "" || strings.HasPrefix(line, "#") {
+					continue
+				}
+				if !strings.HasPrefix(line, "[") {
+					return nil, fmt.Errorf("%s:%d: a feature's staff texts must start with a [table] of their own", name, n+1)
+				}
+				break
+			}
+		}
+		out.Write(data)
+		out.WriteString("\n")
+	}
+	return out.Bytes(), nil
+}
+
+// LoadDashboardLocales reads the staff catalog: for every tag locales.toml ships, its
+// dashboard.<tag>.toml and dashboard-*.<tag>.toml files. It reuses the locale package (CLDR
+// plurals, English fallback, a T that never panics) by presenting those files to it under the
+// names it expects.
 func LoadDashboardLocales(fsys fs.FS) (*locale.Catalog, error) {
 	meta, err := fs.ReadFile(fsys, locale.MetaFile)
 	if err != nil {
@@ -42,9 +99,12 @@ func LoadDashboardLocales(fsys fs.FS) (*locale.Catalog, error) {
 	view := fstest.MapFS{}
 	var metaOut strings.Builder
 	for _, m := range metas {
-		data, err := fs.ReadFile(fsys, DashboardFile(m.Tag))
+		data, err := readDashboardTag(fsys, m.Tag)
 		if err != nil {
-			continue // no dashboard texts in this language: its staff read English
+			return nil, fmt.Errorf("dashboard locales: %w", err)
+		}
+		if data == nil {
+			continue // no staff texts in this language: its staff read English
 		}
 		fmt.Fprintf(&metaOut, "[%s]\nname = %q\ndir = %q\nreviewed = %t\n", m.Tag, m.Name, m.Dir, m.Reviewed)
 		if m.CLDRPluralLocale != "" {
