@@ -162,7 +162,7 @@ func TestSurveyLintSMSSegments(t *testing.T) {
 	}
 	d := filepath.ToSlash(dir)
 	for _, want := range []string{
-		d + "/locales/active.en.toml:9: SMS text sms.invite (en) takes 3 segments: 176 UCS-2 characters with a 64-character link, a 20-character UCS-2 name and a 30-character contact; at most 2 segments (134 UCS-2 characters) are allowed\n",
+		d + "/locales/active.en.toml:9: SMS text sms.invite (en) takes 3 segments: 176 UCS-2 characters with a 64-character link, a 20-character UCS-2 name, a 24-character GSM-7 school and a 30-character contact; at most 2 segments (134 UCS-2 characters) are allowed\n",
 		d + "/locales/active.es.toml:11: SMS text sms.answer_prompt (es) takes 3 segments: ",
 		"with item a of instrument demo v1;",
 		"with item b of instrument demo v1;",

@@ -104,7 +104,7 @@ func TestAdminTextSettings(t *testing.T) {
 		t.Fatalf("valid change: %d %q", code, h.Get("Location"))
 	}
 	_, page, _ = b.do("GET", "/admin/sms/settings", nil)
-	if !strings.Contains(page, "Riverside USD: 2-minute family survey http://example.test/s/") || !strings.Contains(page, "Questions: 555-0100.") {
+	if !strings.Contains(page, ": 2-min family survey http://example.test/s/") || !strings.Contains(page, "Riverside USD family surveys.") || !strings.Contains(page, "Questions: 555-0100.") {
 		t.Errorf("preview after saving:\n%s", page)
 	}
 	var audits int64

@@ -19,6 +19,7 @@ type textSettingsPage struct {
 	DistrictName string
 	BaseURL      string
 	MaxName      int
+	MaxSchool    int
 	MaxContact   int
 	Invite, Help string // the English invitation and HELP reply as saved now
 	Error        string
@@ -59,7 +60,11 @@ func (s *Server) adminTextSettingsSave(c echo.Context) error {
 // textSettingsPage shows ts in the form; the preview shows what is saved in d.
 func (s *Server) textSettingsPage(d store.District, ts sms.TextSettings, errMsg string) textSettingsPage {
 	pg := textSettingsPage{TextSettings: ts, DistrictName: d.Name, BaseURL: s.Config.BaseURL,
-		MaxName: sms.MaxNameLen, MaxContact: sms.MaxContactLen, Error: errMsg}
-	pg.Invite, pg.Help = sms.Preview(s.Locales, "en", d, s.Config.BaseURL)
+		MaxName: sms.MaxNameLen, MaxSchool: sms.MaxSchoolLen, MaxContact: sms.MaxContactLen, Error: errMsg}
+	school, err := sms.PreviewSchool(s.Store.DB, d.DistrictID)
+	if err != nil {
+		s.Log.Warn("text settings preview", "err", err) // the preview then names no school
+	}
+	pg.Invite, pg.Help = sms.Preview(s.Locales, "en", d, school, s.Config.BaseURL)
 	return pg
 }

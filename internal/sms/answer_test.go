@@ -171,7 +171,7 @@ func TestAnswerByTextBecomesAScoredResponse(t *testing.T) {
 			byText, onWeb = onWeb, byText
 		}
 		msgs := f.messages(t)
-		if len(msgs) != 2 || !strings.Contains(msgs[0].Body, "responda OK por SMS") {
+		if len(msgs) != 2 || !strings.Contains(msgs[0].Body, "envíe OK por SMS") {
 			t.Fatalf("invitations %+v: want the Spanish answering invitation", msgs)
 		}
 		es := phoneOf(7000)
@@ -335,7 +335,7 @@ func TestPlainInvitationWithoutAnswering(t *testing.T) {
 		if _, err := f.svc.Enqueue(context.Background(), f.district, f.wave, f.issued); err != nil {
 			t.Fatal(err)
 		}
-		if m := f.messages(t); len(m) != 1 || strings.Contains(m[0].Body, "OK") || !strings.Contains(m[0].Body, "2-minute") {
+		if m := f.messages(t); len(m) != 1 || strings.Contains(m[0].Body, "OK") || !strings.Contains(m[0].Body, "2-min family") {
 			t.Fatalf("plain invitation: %+v", m)
 		}
 	})

@@ -140,6 +140,7 @@ func worstLink() string {
 var (
 	worstNames    = []string{strings.Repeat("W", MaxNameLen), strings.Repeat("学", MaxNameLen)}
 	worstContacts = []string{strings.Repeat("W", MaxContactLen), strings.Repeat("ó", MaxContactLen)}
+	worstSchools  = []string{strings.Repeat("W", MaxSchoolLen), strings.Repeat("学", MaxSchoolLen)}
 )
 
 // CheckTexts renders every SMS text of one locale in its worst case and returns those longer
@@ -158,7 +159,7 @@ func CheckTexts(text textFunc, instruments []*survey.Instrument, tag string) []T
 			out = append(out, TextCheck{ID: id, Segments: n, Units: units(s), Encoding: enc, With: with})
 		}
 	}
-	// clipped is text rendered with the sender name clipped as render does.
+	// clipped is text rendered with the sender name and school clipped as render does.
 	clipped := func(id string, data map[string]any) (string, bool) {
 		d := map[string]any{}
 		for k, v := range data {
@@ -167,6 +168,9 @@ func CheckTexts(text textFunc, instruments []*survey.Instrument, tag string) []T
 		if n, ok := d["Name"].(string); ok {
 			d["Name"] = clip(n, MaxNameLen)
 		}
+		if n, ok := d["School"].(string); ok {
+			d["School"] = SchoolLabel(n)
+		}
 		return text(id, d)
 	}
 	link := worstLink()
@@ -174,18 +178,21 @@ func CheckTexts(text textFunc, instruments []*survey.Instrument, tag string) []T
 		var worst TextCheck
 		for _, name := range worstNames {
 			for _, contact := range worstContacts {
-				s, ok := clipped(id, map[string]any{"Name": name, "Link": link, "Contact": contact})
-				if !ok {
-					continue
-				}
-				enc := "GSM-7"
-				if !IsGSM(s) {
-					enc = "UCS-2"
-				}
-				c := TextCheck{ID: id, Segments: Segments(s), Units: units(s), Encoding: enc,
-					With: fmt.Sprintf("a %d-character link, a %d-character %s name and a %d-character contact", MaxLinkLen, MaxNameLen, nameKind(name), MaxContactLen)}
-				if c.Segments > worst.Segments || c.Segments == worst.Segments && c.Units > worst.Units {
-					worst = c
+				for _, school := range worstSchools {
+					s, ok := clipped(id, map[string]any{"Name": name, "Link": link, "Contact": contact, "School": school})
+					if !ok {
+						continue
+					}
+					enc := "GSM-7"
+					if !IsGSM(s) {
+						enc = "UCS-2"
+					}
+					c := TextCheck{ID: id, Segments: Segments(s), Units: units(s), Encoding: enc,
+						With: fmt.Sprintf("a %d-character link, a %d-character %s name, a %d-character %s school and a %d-character contact",
+							MaxLinkLen, MaxNameLen, nameKind(name), MaxSchoolLen, nameKind(school), MaxContactLen)}
+					if c.Segments > worst.Segments || c.Segments == worst.Segments && c.Units > worst.Units {
+						worst = c
+					}
 				}
 			}
 		}

@@ -39,6 +39,7 @@ type recipientRow struct {
 	InvitationID int64
 	PersonID     int64
 	SchoolID     int64
+	SchoolName   string
 	Phone        string
 	TimeZone     string
 	Active       bool
@@ -102,7 +103,7 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *gorm.DB, w store.Wave, issu
 	}
 	var rows []recipientRow
 	err := tx.Table("invitations i").
-		Select("i.id AS invitation_id, i.person_id, i.school_id, p.phone, s.time_zone, p.active, p.survey_opt_out, p.do_not_text, (i.completed_at IS NOT NULL) AS answered").
+		Select("i.id AS invitation_id, i.person_id, i.school_id, s.name AS school_name, p.phone, s.time_zone, p.active, p.survey_opt_out, p.do_not_text, (i.completed_at IS NOT NULL) AS answered").
 		Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
 		Joins("JOIN schools s ON s.district_id = i.district_id AND s.id = i.school_id").
 		Where("i.district_id = ? AND i.wave_id = ? AND i.channel = ?", districtID, waveID, "sms").
@@ -130,7 +131,7 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *gorm.DB, w store.Wave, issu
 	skipped := 0
 	go func() {
 		defer close(batches)
-		body := map[string]string{} // by language: the text is the same for everyone but the token
+		body := map[[2]string]string{} // by language and school: the text is the same for all of them but the token
 		zones := map[string]time.Time{}
 		out := make([]store.SMSMessage, 0, batch)
 		send := func() bool {
@@ -164,10 +165,11 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *gorm.DB, w store.Wave, issu
 				notBefore = NextSendTime(start, loadZone(r.TimeZone), s.Window).UTC().Truncate(time.Second)
 				zones[r.TimeZone] = notBefore
 			}
-			text, ok := body[is.Language]
+			key := [2]string{is.Language, r.SchoolName}
+			text, ok := body[key]
 			if !ok {
-				text = render(s.Locales, is.Language, inviteID, name, map[string]any{"Link": Link(s.BaseURL, tokenSlot)})
-				body[is.Language] = text
+				text = render(s.Locales, is.Language, inviteID, name, map[string]any{"Link": Link(s.BaseURL, tokenSlot), "School": r.SchoolName})
+				body[key] = text
 			}
 			out = append(out, store.SMSMessage{
 				DistrictID: districtID, ID: store.NewID(), InvitationID: is.InvitationID, Kind: KindInvite,

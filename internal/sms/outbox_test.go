@@ -2,6 +2,7 @@ package sms
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,7 +70,7 @@ func TestEnqueueFiltersAndSendsOncePerGuardian(t *testing.T) {
 			if v, _ := strconv.Atoi(r.ValidityPeriod); v <= 0 || v > 4*3600 {
 				t.Errorf("%s: ValidityPeriod %q", r.To, r.ValidityPeriod)
 			}
-			if !strings.Contains(r.Body, testBase+"/s/"+tokens[r.To]) || !strings.HasPrefix(r.Body, "Lincoln Unified") {
+			if !strings.Contains(r.Body, testBase+"/s/"+tokens[r.To]) || !strings.HasPrefix(r.Body, "Lincoln Elementary:") {
 				t.Errorf("%s: body %q lacks the personal link", r.To, r.Body)
 			}
 			if Segments(r.Body) > 2 {
@@ -557,4 +558,74 @@ func TestStoppedWorkerFinishesTheTextInFlight(t *testing.T) {
 			t.Fatalf("%d texts sent after the stop began, want none beyond the one in flight", len(f.fake.requests())-2)
 		}
 	})
+}
+
+// A family with children at two schools gets two invitations, and each text says which school
+// it is for (issue #14 line 5): the texts differ by the school, in the guardian's language, and
+// a reminder names its school too.
+func TestTextsNameTheSchool(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) { textsNameTheSchool(t, st) })
+}
+
+func textsNameTheSchool(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	f := newFixture(t, st, 0, nil)
+	now := st.Now()
+	other := store.NewID()
+	db := st.DB.WithContext(ctx)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.Create(&store.School{DistrictID: f.district, ID: other, SourcedID: "sch2", Name: "Washington Intermediate School", TimeZone: "UTC", Active: true, CreatedAt: now, UpdatedAt: now}).Error)
+	must(db.Create(&store.WaveSchool{DistrictID: f.district, WaveID: f.wave, SchoolID: other}).Error)
+	g := store.Person{DistrictID: f.district, ID: store.NewID(), SourcedID: "g-two", Kind: store.KindGuardian, Active: true, Attributes: store.Attrs{},
+		Phone: phoneOf(7), PreferredLanguage: "es", CreatedAt: now, UpdatedAt: now}
+	must(db.Create(&g).Error)
+	for i, school := range []int64{f.school, other} {
+		stu := store.Person{DistrictID: f.district, ID: store.NewID(), SourcedID: fmt.Sprintf("stu-two-%d", i), Kind: store.KindStudent, SchoolID: &school, Active: true, Attributes: store.Attrs{}, CreatedAt: now, UpdatedAt: now}
+		must(db.Create(&stu).Error)
+		must(db.Create(&store.PersonSchool{DistrictID: f.district, PersonID: stu.ID, SchoolID: school}).Error)
+		must(db.Create(&store.GuardianLink{DistrictID: f.district, GuardianID: g.ID, StudentID: stu.ID}).Error)
+	}
+	issued, err := (&wave.Service{Store: st}).Invite(ctx, f.district, f.wave)
+	must(err)
+	if len(issued) != 2 {
+		t.Fatalf("%d invitations for a guardian of children at two schools, want 2", len(issued))
+	}
+	if _, err := f.svc.Enqueue(ctx, f.district, f.wave, issued); err != nil {
+		t.Fatal(err)
+	}
+	bodies := map[int64]string{}
+	for _, m := range f.messages(t) {
+		bodies[m.SchoolID] = m.Body
+	}
+	if b := bodies[f.school]; !strings.HasPrefix(b, "Lincoln Elementary: encuesta familiar") {
+		t.Errorf("Lincoln's invitation: %q", b)
+	}
+	// 30 characters: the generic words go first, so the part that tells schools apart stays.
+	if b := bodies[other]; !strings.HasPrefix(b, "Washington Intermediate: encuesta familiar") {
+		t.Errorf("Washington's invitation: %q", b)
+	}
+	f.sendAll(t)
+	f.clock.Add(49 * time.Hour)
+	if _, err := f.svc.scheduleReminders(ctx, f.district); err != nil {
+		t.Fatal(err)
+	}
+	reminders := 0
+	for _, m := range f.messages(t) {
+		if m.Kind == KindInvite {
+			continue
+		}
+		reminders++
+		want := map[int64]string{f.school: "Lincoln Elementary recuerda:", other: "Washington Intermediate recuerda:"}[m.SchoolID]
+		if !strings.HasPrefix(m.Body, want) {
+			t.Errorf("reminder of school %d: %q, want it to start %q", m.SchoolID, m.Body, want)
+		}
+	}
+	if reminders != 2 {
+		t.Errorf("%d reminders, want 2 (one per school)", reminders)
+	}
 }

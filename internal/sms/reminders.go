@@ -19,6 +19,7 @@ type reminderCandidate struct {
 	InvitationID       int64
 	WaveID             int64
 	SchoolID           int64
+	SchoolName         string
 	PersonID           int64
 	Language           string
 	RemindersSent      int
@@ -57,10 +58,11 @@ func (s *Service) scheduleReminders(ctx context.Context, districtID int64) (int,
 		cutoff := now.Add(-time.Duration(w.ReminderDelayHours) * time.Hour)
 		var part []reminderCandidate
 		err := s.Store.DB.WithContext(ctx).Table("invitations i").
-			Select(`i.district_id, i.id AS invitation_id, i.wave_id, i.school_id, i.person_id, i.language, i.reminders_sent,
+			Select(`i.district_id, i.id AS invitation_id, i.wave_id, i.school_id, MAX(s.name) AS school_name, i.person_id, i.language, i.reminders_sent,
 			        w.max_reminders, w.reminder_delay_hours, MAX(m.to_number) AS to_number, MAX(m.time_zone) AS time_zone,
 			        MAX(m.sent_at) AS last_sent`).
 			Joins("JOIN waves w ON w.district_id = i.district_id AND w.id = i.wave_id").
+			Joins("JOIN schools s ON s.district_id = i.district_id AND s.id = i.school_id").
 			Joins("JOIN sms_messages m ON m.district_id = i.district_id AND m.invitation_id = i.id").
 			Where("i.district_id = ? AND i.wave_id = ? AND i.channel = ? AND i.completed_at IS NULL AND i.reminders_sent < w.max_reminders",
 				w.DistrictID, w.ID, "sms").
@@ -107,7 +109,7 @@ func (s *Service) scheduleReminders(ctx context.Context, districtID int64) (int,
 func (s *Service) queueReminder(ctx context.Context, c reminderCandidate, name string, now time.Time) (bool, error) {
 	n := c.RemindersSent + 1
 	token, hash := wave.NewToken()
-	body := render(s.Locales, c.Language, msgReminder, name, map[string]any{"Link": Link(s.BaseURL, tokenSlot)})
+	body := render(s.Locales, c.Language, msgReminder, name, map[string]any{"Link": Link(s.BaseURL, tokenSlot), "School": c.SchoolName})
 	notBefore := NextSendTime(now, loadZone(c.TimeZone), s.Window).UTC().Truncate(time.Second)
 	msg := store.SMSMessage{
 		DistrictID: c.DistrictID, ID: store.NewID(), InvitationID: c.InvitationID, Kind: ReminderKind(n),

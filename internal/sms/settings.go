@@ -85,10 +85,26 @@ func ChangeTextSettings(ctx context.Context, st *store.Store, districtID int64, 
 }
 
 // Preview is the invitation and the HELP reply in lang as d's families get them now, with a
-// made-up survey link of the real length.
-func Preview(cat *locale.Catalog, lang string, d store.District, baseURL string) (invite, help string) {
+// made-up survey link of the real length, for a family of the school named school.
+func Preview(cat *locale.Catalog, lang string, d store.District, school, baseURL string) (invite, help string) {
 	name := senderName(d)
-	invite = render(cat, lang, msgInvite, name, map[string]any{"Link": Link(baseURL, strings.Repeat("x", 32))})
+	invite = render(cat, lang, msgInvite, name, map[string]any{"Link": Link(baseURL, strings.Repeat("x", 32)), "School": school})
 	help = render(cat, lang, msgHelp, name, map[string]any{"Contact": districtContact(d, baseURL)})
 	return invite, help
+}
+
+// PreviewSchool is the school the settings preview names: the one whose label in texts is
+// longest, so the preview shows the district's longest invitation.
+func PreviewSchool(db *gorm.DB, districtID int64) (string, error) {
+	var names []string
+	if err := db.Model(&store.School{}).Where("district_id = ? AND active", districtID).Order("id").Pluck("name", &names).Error; err != nil {
+		return "", fmt.Errorf("preview school: %w", err)
+	}
+	best := ""
+	for _, n := range names {
+		if utf8.RuneCountInString(SchoolLabel(n)) > utf8.RuneCountInString(SchoolLabel(best)) {
+			best = n
+		}
+	}
+	return best, nil
 }

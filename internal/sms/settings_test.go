@@ -45,16 +45,16 @@ func TestCheckTextSettings(t *testing.T) {
 func TestPreviewUsesSettingsElseDefaults(t *testing.T) {
 	cat := loadCatalog(t)
 	d := store.District{Name: "Riverside Unified School District"}
-	invite, help := Preview(cat, "en", d, "https://tp.example")
-	if !strings.HasPrefix(invite, "Riverside Unified:") || !strings.Contains(invite, "https://tp.example/s/"+strings.Repeat("x", 32)) {
+	invite, help := Preview(cat, "en", d, "Adams Elementary School", "https://tp.example")
+	if !strings.HasPrefix(invite, "Adams Elementary School:") || !strings.Contains(invite, "https://tp.example/s/"+strings.Repeat("x", 32)) {
 		t.Errorf("default invitation: %q", invite)
 	}
 	if !strings.HasPrefix(help, "Riverside Unified ") || !strings.Contains(help, "Questions: https://tp.example.") {
 		t.Errorf("default HELP reply: %q", help)
 	}
 	d.Settings = store.Attrs{SettingName: "RUSD", SettingContact: "555-0100"}
-	invite, help = Preview(cat, "es", d, "https://tp.example")
-	if !strings.HasPrefix(invite, "RUSD") || !strings.HasPrefix(help, "RUSD") || !strings.Contains(help, "555-0100") {
+	invite, help = Preview(cat, "es", d, "Adams Elementary School", "https://tp.example")
+	if !strings.HasPrefix(invite, "Adams Elementary School:") || !strings.HasPrefix(help, "RUSD") || !strings.Contains(help, "555-0100") {
 		t.Errorf("with settings, in Spanish: %q / %q", invite, help)
 	}
 }

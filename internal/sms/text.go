@@ -24,14 +24,37 @@ func MessageIDs() []string {
 
 // Limits behind the two-segment promise: every text, in every locale, fits two UCS-2 segments
 // (134 UTF-16 units) when its link is at most MaxLinkLen characters (a BASE_URL of up to 29
-// characters plus "/s/" and the 32-character token), the sender name at most MaxNameLen and the
-// help contact at most MaxContactLen. Longer values still send, as three or more segments.
+// characters plus "/s/" and the 32-character token), the sender name at most MaxNameLen, the
+// school at most MaxSchoolLen and the help contact at most MaxContactLen. Longer values still
+// send, as three or more segments.
 const (
 	MaxLinkLen    = 64
 	MaxNameLen    = 20
+	MaxSchoolLen  = 24
 	MaxContactLen = 30
 	MaxSegments   = 2
 )
+
+// SchoolLabel is how a text names the school an invitation is for: a parent with children at
+// two schools tells the two texts apart by it, and knows the school better than the district's
+// sender name. A long name loses its generic words first ("Washington Elementary School" becomes
+// "Washington Elementary", then "Washington Elem."), so what is cut is never the part that
+// tells two schools apart; only then is it clipped like the sender name.
+func SchoolLabel(name string) string {
+	s := strings.Join(strings.Fields(name), " ")
+	for _, shorten := range []func(string) string{
+		func(s string) string { return strings.TrimSuffix(s, " School") },
+		func(s string) string {
+			return strings.NewReplacer("Elementary", "Elem.", "Intermediate", "Int.", "Middle", "Mid.", "Academy", "Acad.").Replace(s)
+		},
+	} {
+		if utf8.RuneCountInString(s) <= MaxSchoolLen {
+			return s
+		}
+		s = shorten(s)
+	}
+	return clip(s, MaxSchoolLen)
+}
 
 // clip shortens s to at most n characters (runes). It cuts at the last space when that keeps
 // more than half, and drops what a cut leaves dangling ("Riverside Unified (demo)" becomes
@@ -59,6 +82,13 @@ func render(cat *locale.Catalog, lang, id, name string, data map[string]any) str
 	}
 	if c, ok := td["Contact"].(string); ok {
 		td["Contact"] = clip(c, MaxContactLen)
+	}
+	// A text without a school (or a school without a name) names the district instead: a
+	// missing placeholder would make go-i18n give up and send the message id.
+	if c, _ := td["School"].(string); strings.TrimSpace(c) != "" {
+		td["School"] = SchoolLabel(c)
+	} else {
+		td["School"] = td["Name"]
 	}
 	return cat.Localizer(lang).T(id, td)
 }

@@ -38,7 +38,7 @@ func TestEveryTextFitsTwoSegments(t *testing.T) {
 			}
 			for _, name := range names {
 				for _, contact := range contacts {
-					text := render(cat, tag, id, name, map[string]any{"Link": link, "Contact": contact})
+					text := render(cat, tag, id, name, map[string]any{"Link": link, "Contact": contact, "School": strings.Repeat("学", MaxSchoolLen+4)})
 					if strings.Contains(text, "<no value>") || text == id || strings.Contains(text, "{{") {
 						t.Fatalf("%s %s did not render: %q", tag, id, text)
 					}
@@ -54,14 +54,14 @@ func TestEveryTextFitsTwoSegments(t *testing.T) {
 func TestRenderUsesLanguageAndLink(t *testing.T) {
 	cat := loadCatalog(t)
 	link := Link("https://x.example/", "abcdefghijklmnopqrstuvwxyz234567")
-	es := render(cat, "es-MX", msgInvite, "Lincoln Unified", map[string]any{"Link": link})
-	if !strings.Contains(es, "encuesta") || !strings.Contains(es, "https://x.example/s/abcdefghijklmnopqrstuvwxyz234567") || !strings.HasPrefix(es, "Lincoln Unified") {
+	es := render(cat, "es-MX", msgInvite, "Lincoln Unified", map[string]any{"Link": link, "School": "Adams Elementary"})
+	if !strings.Contains(es, "encuesta") || !strings.Contains(es, "https://x.example/s/abcdefghijklmnopqrstuvwxyz234567") || !strings.HasPrefix(es, "Adams Elementary:") {
 		t.Fatalf("Spanish invite = %q", es)
 	}
 	if zh := render(cat, "zh-CN", msgInvite, "X", map[string]any{"Link": link}); !strings.Contains(zh, "问卷") {
 		t.Fatalf("Chinese invite = %q", zh)
 	}
-	if en := render(cat, "xx", msgInvite, "X", map[string]any{"Link": link}); !strings.Contains(en, "STOP") {
+	if en := render(cat, "xx", msgInvite, "X", map[string]any{"Link": link}); !strings.Contains(en, "STOP") || !strings.HasPrefix(en, "X:") {
 		t.Fatalf("unknown language should get English: %q", en)
 	}
 }
@@ -135,6 +135,30 @@ func TestClipKeepsWholeWords(t *testing.T) {
 	} {
 		if got := clip(c.in, c.n); got != c.want {
 			t.Errorf("clip(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
+
+// A long school name loses its generic words before anything is clipped, so the part that tells
+// two schools apart stays.
+func TestSchoolLabel(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Adams Elementary", "Adams Elementary"},
+		{"  Lincoln   Elementary School ", "Lincoln Elementary"},
+		{"Washington Elementary School", "Washington Elementary"},
+		{"Martin Luther King Jr. Elementary School", "Martin Luther King Jr."},
+		{"Roosevelt Intermediate School", "Roosevelt Intermediate"},
+		{"Thomas Jefferson Middle School", "Thomas Jefferson Middle"},
+		{"Thomas Jefferson Middle School Annex", "Thomas Jefferson Mid."},
+		{"Riverside STEM Academy of Science", "Riverside STEM Acad. of"},
+		{"学校学校学校学校学校学校学校学校学校学校学校学校学校", strings.Repeat("学校", 12)},
+	} {
+		got := SchoolLabel(c.in)
+		if got != c.want {
+			t.Errorf("SchoolLabel(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if n := len([]rune(got)); n > MaxSchoolLen {
+			t.Errorf("SchoolLabel(%q) is %d characters, more than %d", c.in, n, MaxSchoolLen)
 		}
 	}
 }
