@@ -19,7 +19,7 @@ import (
 
 // adminPages are the staff pages, parsed once at start-up with the admin layout. They are in
 // English only for now: staff pages are not yet in the locale catalog.
-var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print"}
+var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close"}
 
 // adminRenderer is the staff counterpart of renderer: one template set per page, no locales.
 type adminRenderer struct {

@@ -152,26 +152,31 @@ func TestAdminAccess(t *testing.T) {
 	tests := []struct {
 		method, path string
 		want         want
-		noLeak       string // text that must never appear in a non-200 answer
+		noLeak       string     // text that must never appear in a non-200 answer
+		form         url.Values // more form fields of a POST
 	}{
-		{"GET", "/admin", all(200), ""},
-		{"GET", "/admin/password", all(200), ""},
-		{"GET", "/admin/waves", want{"admin": 200, "leaderA": 200, "counselorA": 200, "staffA": 403, "analystA": 200}, ""},
-		{"GET", "/admin/waves/new", want{"admin": 200, "leaderA": 200, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
-		{"GET", "/admin/waves/" + wa, want{"admin": 200, "leaderA": 200, "counselorA": 200, "staffA": 403, "analystA": 200}, ""},
-		{"GET", "/admin/waves/" + wb, want{"admin": 200, "leaderA": 404, "counselorA": 404, "staffA": 403, "analystA": 404}, "Baker"},
-		{"GET", "/admin/waves/" + wa + "/codes", want{"admin": 200, "leaderA": 200, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
-		{"GET", "/admin/waves/" + wb + "/codes", want{"admin": 200, "leaderA": 404, "counselorA": 403, "staffA": 403, "analystA": 403}, "Baker"},
-		{"POST", "/admin/waves/" + wb + "/open", want{"admin": 303, "leaderA": 404, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
+		{"GET", "/admin", all(200), "", nil},
+		{"GET", "/admin/password", all(200), "", nil},
+		{"GET", "/admin/waves", want{"admin": 200, "leaderA": 200, "counselorA": 200, "staffA": 403, "analystA": 200}, "", nil},
+		{"GET", "/admin/waves/new", want{"admin": 200, "leaderA": 200, "counselorA": 403, "staffA": 403, "analystA": 403}, "", nil},
+		{"GET", "/admin/waves/" + wa, want{"admin": 200, "leaderA": 200, "counselorA": 200, "staffA": 403, "analystA": 200}, "", nil},
+		{"GET", "/admin/waves/" + wb, want{"admin": 200, "leaderA": 404, "counselorA": 404, "staffA": 403, "analystA": 404}, "Baker", nil},
+		{"GET", "/admin/waves/" + wa + "/codes", want{"admin": 200, "leaderA": 200, "counselorA": 403, "staffA": 403, "analystA": 403}, "", nil},
+		{"GET", "/admin/waves/" + wb + "/codes", want{"admin": 200, "leaderA": 404, "counselorA": 403, "staffA": 403, "analystA": 403}, "Baker", nil},
+		{"POST", "/admin/waves/" + wb + "/open", want{"admin": 303, "leaderA": 404, "counselorA": 403, "staffA": 403, "analystA": 403}, "", nil},
+		// Closing asks first; a post without the confirmation only leads to that page.
+		{"GET", "/admin/waves/" + wa + "/close", want{"admin": 200, "leaderA": 200, "counselorA": 403, "staffA": 403, "analystA": 403}, "", nil},
+		{"GET", "/admin/waves/" + wb + "/close", want{"admin": 200, "leaderA": 404, "counselorA": 403, "staffA": 403, "analystA": 403}, "Baker", nil},
+		{"POST", "/admin/waves/" + wa + "/close", want{"admin": 303, "leaderA": 303, "counselorA": 403, "staffA": 403, "analystA": 403}, "", nil},
 		// The admin closes it first; the leader may too, but the lifecycle refuses closing it twice.
-		{"POST", "/admin/waves/" + wa + "/close", want{"admin": 303, "leaderA": 422, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
-		{"GET", "/admin/waves/999", want{"admin": 404, "leaderA": 404, "counselorA": 404, "staffA": 403, "analystA": 404}, ""},
-		{"GET", "/admin/roster", adminOnly, ""},
-		{"GET", "/admin/users", adminOnly, ""},
-		{"GET", "/admin/audit", adminOnly, ""},
-		{"GET", "/admin/results/settings", adminOnly, ""},
-		{"GET", "/admin/sms/settings", adminOnly, ""},
-		{"POST", "/admin/sms/settings", want{"admin": 303, "leaderA": 403, "counselorA": 403, "staffA": 403, "analystA": 403}, ""},
+		{"POST", "/admin/waves/" + wa + "/close", want{"admin": 303, "leaderA": 422, "counselorA": 403, "staffA": 403, "analystA": 403}, "", url.Values{"confirm": {"yes"}}},
+		{"GET", "/admin/waves/999", want{"admin": 404, "leaderA": 404, "counselorA": 404, "staffA": 403, "analystA": 404}, "", nil},
+		{"GET", "/admin/roster", adminOnly, "", nil},
+		{"GET", "/admin/users", adminOnly, "", nil},
+		{"GET", "/admin/audit", adminOnly, "", nil},
+		{"GET", "/admin/results/settings", adminOnly, "", nil},
+		{"GET", "/admin/sms/settings", adminOnly, "", nil},
+		{"POST", "/admin/sms/settings", want{"admin": 303, "leaderA": 403, "counselorA": 403, "staffA": 403, "analystA": 403}, "", nil},
 	}
 	for _, tc := range tests {
 		for _, role := range roles {
@@ -181,6 +186,9 @@ func TestAdminAccess(t *testing.T) {
 				if tc.method == "POST" {
 					_, page, _ := b.do("GET", "/admin", nil)
 					form = url.Values{"_csrf": {csrfOf(t, page)}}
+					for k, v := range tc.form {
+						form[k] = v
+					}
 				}
 				code, body, _ := b.do(tc.method, tc.path, form)
 				if code != tc.want[role] {
@@ -248,7 +256,7 @@ func TestAdminWaveLifecycle(t *testing.T) {
 		path string
 		form url.Values
 	}{
-		{loc + "/open", nil}, {loc + "/extend", url.Values{"closes": {"2026-03-20T16:00"}}}, {loc + "/codes", nil}, {loc + "/close", nil},
+		{loc + "/open", nil}, {loc + "/extend", url.Values{"closes": {"2026-03-20T16:00"}}}, {loc + "/codes", nil}, {loc + "/close", url.Values{"confirm": {"yes"}}},
 	} {
 		_, page, _ := b.do("GET", loc, nil)
 		fv := url.Values{"_csrf": {csrfOf(t, page)}}

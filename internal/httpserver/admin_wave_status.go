@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
@@ -18,8 +19,41 @@ func (s *Server) adminWaveOpen(c echo.Context) error {
 	return s.changeWave(c, wave.Change{Action: wave.ActOpen}, "opened")
 }
 
+// closeConfirmPage is the step before closing: what closing does, and the one form that does it.
+type closeConfirmPage struct {
+	Wave   store.Wave
+	Cancel bool // the wave never opened: closing it cancels it
+}
+
+// adminWaveCloseConfirm asks whether to close (or cancel) the wave, saying what that does. It is
+// a page of its own rather than a script's dialog, so it works without JavaScript; a wave the
+// lifecycle would not close is answered 422 with the reason, as the POST would be.
+func (s *Server) adminWaveCloseConfirm(c echo.Context) error {
+	w, _, err := s.scopedWave(c, true)
+	if err != nil {
+		return err
+	}
+	now := s.Store.Now()
+	if _, err := wave.Transition(wave.LifecycleOf(w), wave.ActClose, now, now); err != nil {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, refusal(err))
+	}
+	page := closeConfirmPage{Wave: w, Cancel: w.Status != store.StatusOpen}
+	title := "wave_close.title"
+	if page.Cancel {
+		title = "wave_close.cancel_title"
+	}
+	return s.adminRender(c, http.StatusOK, "wave_close", s.dashFor(c).T(title, "Wave", w.Name), page)
+}
+
 // adminWaveClose closes a wave (or cancels one that never opened): links and codes stop at once.
+// Only the confirmation page's form (confirm=yes) closes; any other post is sent to that page.
 func (s *Server) adminWaveClose(c echo.Context) error {
+	if c.FormValue("confirm") != "yes" {
+		if _, _, err := s.scopedWave(c, true); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/waves/%s/close", c.Param("id")))
+	}
 	return s.changeWave(c, wave.Change{Action: wave.ActClose}, "closed")
 }
 

@@ -31,7 +31,8 @@ func (s *Server) adminRoutes() {
 	g.POST("/waves", s.adminWaveCreate, s.allow(admin, leader))                                                     // admin; leader: their schools only
 	g.GET("/waves/:id", s.adminWave, s.allow(admin, leader, counselor, analyst))                                    // admin; others: wave touching their schools, rows of their schools
 	g.POST("/waves/:id/open", s.adminWaveOpen, s.allow(admin, leader))                                              // admin; leader: every school of the wave theirs
-	g.POST("/waves/:id/close", s.adminWaveClose, s.allow(admin, leader))                                            // admin; leader: every school of the wave theirs
+	g.GET("/waves/:id/close", s.adminWaveCloseConfirm, s.allow(admin, leader))                                      // admin; leader: every school of the wave theirs (the confirmation step)
+	g.POST("/waves/:id/close", s.adminWaveClose, s.allow(admin, leader))                                            // admin; leader: every school of the wave theirs; closes only with confirm=yes
 	g.POST("/waves/:id/extend", s.adminWaveExtend, s.allow(admin, leader))                                          // admin; leader: every school of the wave theirs
 	g.POST("/waves/:id/schedule", s.adminWaveSchedule, s.allow(admin, leader))                                      // admin; leader: every school of the wave theirs
 	g.POST("/waves/:id/unschedule", s.adminWaveUnschedule, s.allow(admin, leader))                                  // admin; leader: every school of the wave theirs
