@@ -210,18 +210,7 @@ func (s *Service) Calibrate(ctx context.Context, districtID, waveID int64, force
 			mat.Items = append(mat.Items, in.Items[i].ID)
 		}
 		for _, r := range rows {
-			row := make([]int8, len(idx))
-			for j, i := range idx {
-				row[j] = scoring.Missing
-				if i < len(r.Answers) && r.Answers[i] >= '0' && r.Answers[i] <= '9' {
-					x := int8(r.Answers[i] - '0')
-					if rev[j] {
-						x = int8(in.Scale.Points-1) - x
-					}
-					row[j] = x
-				}
-			}
-			mat.Data = append(mat.Data, row)
+			mat.Data = append(mat.Data, answerRow(in, idx, rev, r.Answers))
 			mat.Persons = append(mat.Persons, "")
 		}
 		var cal scoring.Calibration
@@ -308,4 +297,21 @@ func (s *Service) Rescore(ctx context.Context, districtID, waveID int64) (int, e
 		return n, fmt.Errorf("rescore wave %d: %w", waveID, err)
 	}
 	return n, nil
+}
+
+// answerRow is one response's answers to the items idx of a measure as scoring wants them:
+// categories 0..K-1 after reverse coding, scoring.Missing where unanswered.
+func answerRow(in *survey.Instrument, idx []int, rev []bool, answers string) []int8 {
+	row := make([]int8, len(idx))
+	for j, i := range idx {
+		row[j] = scoring.Missing
+		if i < len(answers) && answers[i] >= '0' && answers[i] <= '9' {
+			x := int8(answers[i] - '0')
+			if rev[j] {
+				x = int8(in.Scale.Points-1) - x
+			}
+			row[j] = x
+		}
+	}
+	return row
 }
