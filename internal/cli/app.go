@@ -240,7 +240,7 @@ func PeriodicJobNames() []string {
 func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger, ln net.Listener, c content, svc services, devOutbox bool) error {
 	m := newMetrics(s, svc, log)
 	deps := httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales,
-		Waves: svc.waves, SMS: svc.sms, Email: svc.email, Results: svc.results, DevOutbox: devOutbox, Metrics: m}
+		Waves: svc.waves, SMS: svc.sms, Email: svc.email, Results: svc.results, Measures: svc.measures, DevOutbox: devOutbox, Metrics: m}
 	var handler http.Handler = httpserver.HealthOnly(deps)
 	if cfg.ServesWeb() {
 		srv, err := httpserver.New(deps)

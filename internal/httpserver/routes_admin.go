@@ -51,6 +51,7 @@ func (s *Server) adminRoutes() {
 	g.GET("/audit", s.adminAudit, s.allow(admin))                                                                   // district admin
 	g.GET("/results/settings", s.adminSettings, s.allow(admin))                                                     // district admin: privacy floor and breakdowns
 	g.POST("/results/settings", s.adminSettingsSave, s.allow(admin))                                                // district admin; rebuilds every wave's results
+	g.GET("/language-checks", s.adminLanguageChecks, s.allow(admin))                                                // district admin: DIF by response language, item texts to review
 	g.GET("/sms/settings", s.adminTextSettings, s.allow(admin))                                                     // district admin: the name and HELP contact in texts
 	g.POST("/sms/settings", s.adminTextSettingsSave, s.allow(admin))                                                // district admin
 

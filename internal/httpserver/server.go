@@ -18,6 +18,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/email"
 	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/metrics"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/sms"
@@ -43,6 +44,8 @@ type Deps struct {
 	Results *report.Service
 	// DevOutbox shows the SMS outbox at /dev/outbox (demo mode only: it shows live survey links).
 	DevOutbox bool
+	// Measures holds the calibrations and runs the language checks; nil means built over Store and Surveys.
+	Measures *measures.Service
 	// Auth runs staff accounts and sessions; nil means auth.New(Store, auth.Options{Log: Log}).
 	Auth *auth.Service
 	// OIDC is staff single sign-on; nil with OIDC settings in Config means built from them.
@@ -90,6 +93,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Results == nil {
 		d.Results = &report.Service{Store: d.Store, Surveys: d.Surveys, Floor: d.Config.MinGroupSize, Log: d.Log}
+	}
+	if d.Measures == nil {
+		d.Measures = &measures.Service{Store: d.Store, Surveys: d.Surveys, Log: d.Log}
 	}
 	ar, err := newAdminRenderer()
 	if err != nil {

@@ -1,0 +1,83 @@
+package httpserver
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustpulse/trustpulse/internal/measures"
+	"github.com/trustpulse/trustpulse/internal/scoring"
+)
+
+// languageChecksPage is the district's check of its translations: per calibrated measure and
+// language, every item's location compared with English, flagged items first with both texts.
+type languageChecksPage struct {
+	Threshold float64
+	MinGroup  int
+	Measures  []languageMeasure
+}
+
+type languageMeasure struct {
+	Instrument string
+	Version    int
+	Measure    string // its English name
+	Responses  int
+	Unchecked  string // measures.Unchecked… code, empty when compared
+	Reference  string // endonym of the reference language
+	RefN       int
+	Languages  []languageGroup
+	Skipped    []string // endonyms of languages too small to check (no counts: they may be below the floor)
+}
+
+type languageGroup struct {
+	Tag, Name, Dir string
+	N              int
+	Flagged        int
+	Items          []languageItem
+}
+
+type languageItem struct {
+	scoring.DIFItem
+	English, Text string
+}
+
+// adminLanguageChecks shows the differential item functioning check by response language
+// (measures.LanguageChecks) with the texts a reviewer needs next to every flagged item.
+func (s *Server) adminLanguageChecks(c echo.Context) error {
+	checks, err := s.Measures.LanguageChecks(c.Request().Context(), principal(c).User.DistrictID)
+	if err != nil {
+		return err
+	}
+	page := languageChecksPage{Threshold: scoring.DIFThreshold, MinGroup: scoring.DIFMinGroup}
+	for _, chk := range checks {
+		in := chk.Instrument
+		text := map[string]map[string]string{}
+		for _, it := range in.Items {
+			text[it.ID] = it.Text
+		}
+		lm := languageMeasure{Instrument: in.ID, Version: in.Version, Measure: chk.Measure.Name[measures.ReferenceLanguage],
+			Responses: chk.Responses, Unchecked: chk.Unchecked}
+		if chk.Unchecked != measures.UncheckedNoReference {
+			lm.Reference, lm.RefN = s.Locales.Info(chk.Result.Reference).Name, chk.Result.ReferenceN
+		}
+		for _, tag := range chk.Result.Skipped {
+			lm.Skipped = append(lm.Skipped, s.Locales.Info(tag).Name)
+		}
+		for _, g := range chk.Result.Groups {
+			info := s.Locales.Info(g.Group)
+			lg := languageGroup{Tag: g.Group, Name: info.Name, Dir: info.Dir, N: g.N}
+			// Flagged items first, so the reviewer's list is at the top; the rest in form order.
+			for _, first := range []bool{true, false} {
+				for _, it := range g.Items {
+					if it.Flagged == first {
+						lg.Items = append(lg.Items, languageItem{DIFItem: it, English: text[it.ID][chk.Result.Reference], Text: text[it.ID][g.Group]})
+					}
+				}
+			}
+			lg.Flagged = len(g.Flagged())
+			lm.Languages = append(lm.Languages, lg)
+		}
+		page.Measures = append(page.Measures, lm)
+	}
+	return s.adminRender(c, http.StatusOK, "language_checks", s.dashFor(c).T("language_checks.title"), page)
+}
