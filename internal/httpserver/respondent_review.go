@@ -7,6 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/trustpulse/trustpulse/internal/support"
+	"github.com/trustpulse/trustpulse/internal/survey"
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
@@ -94,6 +96,15 @@ func (s *Server) respondentThanks(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, r.base+"?lang="+r.lang)
 	}
 	v := thanksView{view: s.newView(c, r, r.base+"/thanks")}
+	if r.sess.Wave.Audience == string(survey.Student) {
+		// Who to talk to, after every student survey: chosen by school and language only, so
+		// the page is the same bytes whatever was answered.
+		help, err := support.ForPage(c.Request().Context(), s.Store.DB, r.sess.Wave.DistrictID, r.sess.SchoolID, r.lang)
+		if err != nil {
+			return err
+		}
+		v.Student, v.Help, v.HelpDir = true, help, s.Locales.Info(help.Lang).Dir
+	}
 	if r.sess.Invitation == nil {
 		v.NextAction = r.base + "/next" + v.Q
 	}
@@ -105,6 +116,9 @@ func (s *Server) respondentThanks(c echo.Context) error {
 type thanksView struct {
 	view
 	NextAction string
+	Student    bool          // a student survey: the page says who to talk to
+	Help       support.Shown // the school's text (or the district's), empty for none
+	HelpDir    string        // the direction of Help's language
 }
 
 // respondentNext starts a fresh respondent on a shared device: it forgets this browser's key

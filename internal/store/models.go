@@ -285,5 +285,6 @@ func Models() []any {
 		&EmailMessage{},
 		&RosterJob{}, &RosterJobChunk{},
 		&RespondentSession{},
+		&HelpText{},
 	}
 }
