@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -94,6 +95,8 @@ type Service struct {
 
 	// district, when not 0, limits the worker to one district (tests share one database).
 	district int64
+	// turn picks the district each SendDue starts at, so every district gets its turn first.
+	turn atomic.Uint64
 }
 
 // SendKey is the bucket every mail is paced by: one SMTP relay serves the deployment.

@@ -181,7 +181,7 @@ func TestKilledWorkerDoesNotDoubleSend(t *testing.T) {
 	f := newFixture(t, st, 2, store.StatusOpen, nil)
 	ctx := context.Background()
 	// Worker A claims staff 0's mail and dies before sending it.
-	claimed, err := f.svc.claim(ctx, 1)
+	claimed, err := f.svc.claim(ctx, f.district, 1)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: %v, %v", claimed, err)
 	}

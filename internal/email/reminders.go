@@ -19,10 +19,22 @@ import (
 // invitation mail was sent at least the wave's reminder_delay_hours ago, and only when the
 // contact rule allows it in the queueing transaction. The reminder carries a fresh link (an
 // extra token), so the first one keeps working. It returns how many it queued.
+// It works district by district.
 func (s *Service) ScheduleReminders(ctx context.Context) (int, error) {
+	n := 0
+	err := s.Store.EachDistrict(ctx, s.district, func(district int64) error {
+		queued, err := s.scheduleReminders(ctx, district)
+		n += queued
+		return err
+	})
+	return n, err
+}
+
+// scheduleReminders is ScheduleReminders for one district.
+func (s *Service) scheduleReminders(ctx context.Context, district int64) (int, error) {
 	now := s.now()
 	var waves []store.Wave
-	q := s.scoped(s.Store.DB.WithContext(ctx)).Where("status = ? AND closes_at > ? AND max_reminders > 0", store.StatusOpen, now)
+	q := s.Store.DB.WithContext(ctx).Where("district_id = ? AND status = ? AND closes_at > ? AND max_reminders > 0", district, store.StatusOpen, now)
 	if err := q.Find(&waves).Error; err != nil {
 		return 0, fmt.Errorf("find waves to remind by email: %w", err)
 	}

@@ -12,7 +12,6 @@ import (
 	"golang.org/x/time/rate"
 	"gorm.io/gorm"
 
-	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/jobs"
 	"github.com/trustpulse/trustpulse/internal/seal"
 	"github.com/trustpulse/trustpulse/internal/sms"
@@ -61,14 +60,40 @@ func (s *Service) Housekeep(ctx context.Context) error {
 	return nil
 }
 
-// SendDue waits for the rate limit, claims up to BatchSize due mails and sends them; it returns
-// how many it claimed.
+// SendDue sends what is due, district by district (each claim names its district, so on a
+// database sharded by district it goes to one shard): for each district with a mail due it waits
+// for the rate limit, claims up to BatchSize due mails and sends them. Each call starts at the
+// next district in turn. It returns how many it claimed.
 func (s *Service) SendDue(ctx context.Context) (int, error) {
-	batch := max(1, s.BatchSize)
-	if s.Bucket != nil {
-		if due, err := s.anyDue(ctx); err != nil || !due {
+	ids := []int64{s.district}
+	if s.district == 0 {
+		var err error
+		if ids, err = s.Store.DistrictIDs(ctx); err != nil {
 			return 0, err
 		}
+	}
+	start := s.turn.Add(1)
+	total := 0
+	for i := range ids {
+		if ctx.Err() != nil {
+			return total, nil
+		}
+		n, err := s.sendDueIn(ctx, ids[(start+uint64(i))%uint64(len(ids))])
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// sendDueIn is SendDue for one district.
+func (s *Service) sendDueIn(ctx context.Context, district int64) (int, error) {
+	if due, err := s.anyDue(ctx, district); err != nil || !due {
+		return 0, err
+	}
+	batch := max(1, s.BatchSize)
+	if s.Bucket != nil {
 		n, err := s.Bucket.Wait(ctx, SendKey, batch)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -76,7 +101,7 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 			}
 			return 0, err
 		}
-		msgs, err := s.claim(ctx, n)
+		msgs, err := s.claim(ctx, district, n)
 		if unused := n - len(msgs); unused > 0 {
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			if rerr := s.Bucket.Return(rctx, SendKey, unused); rerr != nil {
@@ -96,7 +121,7 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 			return 0, nil // cancelled
 		}
 	}
-	msgs, err := s.claim(ctx, batch)
+	msgs, err := s.claim(ctx, district, batch)
 	if err != nil {
 		return 0, err
 	}
@@ -104,41 +129,29 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 	return len(msgs), nil
 }
 
-func (s *Service) scoped(q *gorm.DB) *gorm.DB {
-	if s.district != 0 {
-		return q.Where("district_id = ?", s.district)
-	}
-	return q
-}
-
-func (s *Service) anyDue(ctx context.Context) (bool, error) {
+func (s *Service) anyDue(ctx context.Context, district int64) (bool, error) {
 	var one []int64
-	err := s.scoped(s.Store.DB.WithContext(ctx).Model(&store.EmailMessage{})).
-		Where("status = ? AND next_attempt_at <= ?", store.EmailQueued, s.now()).Limit(1).Pluck("id", &one).Error
+	err := s.Store.DB.WithContext(ctx).Model(&store.EmailMessage{}).
+		Where("district_id = ? AND status = ? AND next_attempt_at <= ?", district, store.EmailQueued, s.now()).Limit(1).Pluck("id", &one).Error
 	if err != nil {
 		return false, fmt.Errorf("look for due email: %w", err)
 	}
 	return len(one) > 0, nil
 }
 
-// claim moves up to n due rows from queued to sending and commits before any mail goes out, so
-// no other worker takes them and a crash after this point never sends them again.
-func (s *Service) claim(ctx context.Context, n int) ([]store.EmailMessage, error) {
+// claim moves up to n due rows of the district from queued to sending and commits before any
+// mail goes out, so no other worker takes them and a crash after this point never sends them
+// again (store.ClaimIDs). The district is named in the UPDATE and in its subquery (one shard on Citus).
+func (s *Service) claim(ctx context.Context, district int64, n int) ([]store.EmailMessage, error) {
 	now := s.now()
-	only, args := "", []any{store.EmailSending, now, store.EmailQueued, now}
-	if s.district != 0 {
-		only, args = " AND district_id = ?", append(args, s.district)
-	}
-	lock := ""
-	if s.Store.Dialect == config.Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
 	q := `UPDATE email_messages SET status = ?, attempts = attempts + 1, updated_at = ?
-	      WHERE (district_id, id) IN (SELECT district_id, id FROM email_messages
-	            WHERE status = ? AND next_attempt_at <= ?` + only + ` ORDER BY next_attempt_at LIMIT ?` + lock + `)
+	      WHERE district_id = ? AND ` + s.Store.ClaimIDs(`SELECT id FROM email_messages
+	            WHERE district_id = ? AND status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`) + `
 	      RETURNING *`
 	var msgs []store.EmailMessage
-	err := s.Store.Tx(ctx, func(tx *gorm.DB) error { return tx.Raw(q, append(args, n)...).Scan(&msgs).Error })
+	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
+		return tx.Raw(q, store.EmailSending, now, district, district, store.EmailQueued, now, n).Scan(&msgs).Error
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claim email: %w", err)
 	}
@@ -183,11 +196,16 @@ func (s *Service) release(msgs []store.EmailMessage) {
 // stopped between claiming and recording the server's answer, so the mail may have gone out.
 // They are never resent blindly.
 func (s *Service) RecoverStuck(ctx context.Context) (int, error) {
-	res := s.scoped(s.Store.DB.WithContext(ctx).Model(&store.EmailMessage{})).
-		Where("status = ? AND updated_at <= ?", store.EmailSending, s.now().Add(-s.SendingLease)).
-		Updates(map[string]any{"status": store.EmailUnknown, "last_error": "worker stopped while sending; not resent",
-			"sealed_token": nil, "updated_at": s.now()})
-	return int(res.RowsAffected), res.Error
+	n := 0
+	err := s.Store.EachDistrict(ctx, s.district, func(district int64) error {
+		res := s.Store.DB.WithContext(ctx).Model(&store.EmailMessage{}).
+			Where("district_id = ? AND status = ? AND updated_at <= ?", district, store.EmailSending, s.now().Add(-s.SendingLease)).
+			Updates(map[string]any{"status": store.EmailUnknown, "last_error": "worker stopped while sending; not resent",
+				"sealed_token": nil, "updated_at": s.now()})
+		n += int(res.RowsAffected)
+		return res.Error
+	})
+	return n, err
 }
 
 // stillWanted asks the contact rule, just before sending, about what changed since queueing.

@@ -8,6 +8,9 @@
 //   - it pins no pooled connection for the length of a run and survives transaction poolers;
 //   - operators can read who ran what last, and its error, from the row.
 //
+// Jobs are deployment-wide, so their rows are all in district 0 (every statement names it, as every
+// statement on a project table names its district); a job itself works district by district.
+//
 // A run takes the lease in one UPDATE … WHERE next_run_ms <= now AND lease_until_ms <= now; while it
 // lasts its holder renews the lease, and if the holder dies the lease runs out and another instance
 // takes the job at its next due time. A run that loses its lease (its process stalled past it) has
@@ -186,7 +189,7 @@ func (r *Runner) tick(ctx context.Context, j Job) (time.Duration, error) {
 	}
 	var row struct{ NextRunMS, LeaseUntilMS int64 }
 	if err := r.Store.DB.WithContext(ctx).Table("job_leases").Select("next_run_ms, lease_until_ms").
-		Where("name = ?", j.Name).Take(&row).Error; err != nil {
+		Where("district_id = 0 AND name = ?", j.Name).Take(&row).Error; err != nil {
 		return 0, fmt.Errorf("read job %s: %w", j.Name, err)
 	}
 	now := r.nowMS()
@@ -207,7 +210,7 @@ func (r *Runner) claim(ctx context.Context, j Job) (bool, error) {
 	db := r.Store.DB.WithContext(ctx)
 	now := r.nowMS()
 	res := db.Exec(`UPDATE job_leases SET holder = ?, lease_until_ms = ?, next_run_ms = ?, started_ms = ?, runs = runs + 1
-		WHERE name = ? AND next_run_ms <= ? AND lease_until_ms <= ?`,
+		WHERE district_id = 0 AND name = ? AND next_run_ms <= ? AND lease_until_ms <= ?`,
 		r.Holder, now+r.lease().Milliseconds(), now+j.Interval.Milliseconds(), now, j.Name, now, now)
 	if res.Error != nil {
 		return false, fmt.Errorf("claim job %s: %w", j.Name, res.Error)
@@ -216,7 +219,7 @@ func (r *Runner) claim(ctx context.Context, j Job) (bool, error) {
 		return true, nil
 	}
 	// A job's first tick ever creates its row (due at once); then the claim is tried again.
-	ins := db.Clauses(clause.OnConflict{DoNothing: true}).Table("job_leases").Create(map[string]any{"name": j.Name})
+	ins := db.Clauses(clause.OnConflict{DoNothing: true}).Table("job_leases").Create(map[string]any{"district_id": 0, "name": j.Name})
 	if ins.Error != nil {
 		return false, fmt.Errorf("create job %s: %w", j.Name, ins.Error)
 	}
@@ -287,7 +290,7 @@ func (r *Runner) renew(j Job) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	now := r.nowMS()
-	res := r.Store.DB.WithContext(ctx).Exec(`UPDATE job_leases SET lease_until_ms = ? WHERE name = ? AND holder = ? AND lease_until_ms > ?`,
+	res := r.Store.DB.WithContext(ctx).Exec(`UPDATE job_leases SET lease_until_ms = ? WHERE district_id = 0 AND name = ? AND holder = ? AND lease_until_ms > ?`,
 		now+r.lease().Milliseconds(), j.Name, r.Holder, now)
 	if res.Error != nil {
 		return true, res.Error // keep going: the lease may still be ours; the next renewal tells
@@ -306,7 +309,7 @@ func (r *Runner) finish(j Job, runErr error) error {
 			msg = msg[:500]
 		}
 	}
-	return r.Store.DB.WithContext(ctx).Exec(`UPDATE job_leases SET lease_until_ms = 0, finished_ms = ?, last_error = ? WHERE name = ? AND holder = ?`,
+	return r.Store.DB.WithContext(ctx).Exec(`UPDATE job_leases SET lease_until_ms = 0, finished_ms = ?, last_error = ? WHERE district_id = 0 AND name = ? AND holder = ?`,
 		r.nowMS(), msg, j.Name, r.Holder).Error
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -104,6 +105,9 @@ type Jobs struct {
 	Lease time.Duration
 	// Limits bound each import (zero: DefaultLimits).
 	Limits Limits
+
+	// turn picks the district each RunOnce starts at.
+	turn atomic.Uint64
 }
 
 // RunImports runs queued imports until ctx ends, looking for new ones every interval.
@@ -146,26 +150,57 @@ func (j *Jobs) lease() time.Duration {
 }
 
 // RunOnce claims one job, if any is waiting, and runs it to its end. ran says whether there was
-// one.
+// one. It looks district by district (every statement names its district, so on a database
+// sharded by district each goes to one shard), starting at the next district in turn so that
+// one district's queue of uploads does not hold up the others.
 func (j *Jobs) RunOnce(ctx context.Context) (ran bool, err error) {
-	if err := j.giveUp(ctx); err != nil {
+	ids, err := j.Store.DistrictIDs(ctx)
+	if err != nil {
 		return false, err
 	}
-	job, ok, err := j.claim(ctx)
-	if err != nil || !ok {
-		return false, err
+	start := j.turn.Add(1)
+	for i := range ids {
+		if ctx.Err() != nil {
+			return false, nil
+		}
+		job, ok, err := j.claimIn(ctx, ids[(start+uint64(i))%uint64(len(ids))])
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			j.run(ctx, job)
+			return true, nil
+		}
 	}
-	j.run(ctx, job)
-	return true, nil
+	return false, nil
 }
 
-// giveUp fails the jobs whose lease ran out maxAttempts times, and drops their files.
-func (j *Jobs) giveUp(ctx context.Context) error {
+// claimIn fails the district's jobs that ran out of attempts, then claims its oldest job that
+// is waiting. A district with nothing waiting costs one read.
+func (j *Jobs) claimIn(ctx context.Context, district int64) (store.RosterJob, bool, error) {
 	s := j.Store
 	// Read first, outside a transaction: on SQLite a write transaction every poll would queue
 	// behind (and hold up) answer submissions for nothing.
+	var waiting int64
+	if err := s.DB.WithContext(ctx).Model(&store.RosterJob{}).Where("district_id = ? AND (status = ? OR (status = ? AND lease_until < ?))",
+		district, store.JobQueued, store.JobRunning, s.Now()).Limit(1).Count(&waiting).Error; err != nil {
+		return store.RosterJob{}, false, fmt.Errorf("look for roster jobs: %w", err)
+	}
+	if waiting == 0 {
+		return store.RosterJob{}, false, nil // the common case, without a write transaction
+	}
+	if err := j.giveUp(ctx, district); err != nil {
+		return store.RosterJob{}, false, err
+	}
+	return j.claim(ctx, district)
+}
+
+// giveUp fails the district's jobs whose lease ran out maxAttempts times, and drops their files.
+func (j *Jobs) giveUp(ctx context.Context, district int64) error {
+	s := j.Store
 	var stale []store.RosterJob
-	if err := s.DB.WithContext(ctx).Where("status = ? AND lease_until < ? AND attempts >= ?", store.JobRunning, s.Now(), maxAttempts).Find(&stale).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Where("district_id = ? AND status = ? AND lease_until < ? AND attempts >= ?",
+		district, store.JobRunning, s.Now(), maxAttempts).Find(&stale).Error; err != nil {
 		return fmt.Errorf("find stale roster jobs: %w", err)
 	}
 	for _, st := range stale {
@@ -177,31 +212,19 @@ func (j *Jobs) giveUp(ctx context.Context) error {
 	return nil
 }
 
-// claim takes the oldest queued job, or a running one whose worker went silent. On PostgreSQL
-// FOR UPDATE SKIP LOCKED lets instances claim side by side without waiting on each other or
-// taking the same job; on SQLite the immediate transaction already serialises claims.
-func (j *Jobs) claim(ctx context.Context) (store.RosterJob, bool, error) {
+// claim takes the district's oldest queued job, or a running one whose worker went silent.
+// Instances claim side by side without taking the same job (store.ClaimIDs). The district is
+// named in the UPDATE and in its subquery, so on Citus the claim goes to one shard.
+func (j *Jobs) claim(ctx context.Context, district int64) (store.RosterJob, bool, error) {
 	s := j.Store
 	now := s.Now()
-	lock := ""
-	if s.Dialect == config.Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
-	var waiting int64
-	if err := s.DB.WithContext(ctx).Model(&store.RosterJob{}).Where("status = ? OR (status = ? AND lease_until < ? AND attempts < ?)",
-		store.JobQueued, store.JobRunning, now, maxAttempts).Limit(1).Count(&waiting).Error; err != nil {
-		return store.RosterJob{}, false, fmt.Errorf("look for roster jobs: %w", err)
-	}
-	if waiting == 0 {
-		return store.RosterJob{}, false, nil // the common case, without a write transaction
-	}
 	var jobs []store.RosterJob
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
 		return tx.Raw(`UPDATE roster_jobs SET status = ?, attempts = attempts + 1, lease_until = ?, started_at = ?, phase = '', done = 0, total = 0
-			WHERE (district_id, id) IN (SELECT district_id, id FROM roster_jobs
-				WHERE status = ? OR (status = ? AND lease_until < ? AND attempts < ?)
-				ORDER BY created_at LIMIT 1`+lock+`)
-			RETURNING *`, store.JobRunning, now.Add(j.lease()), now, store.JobQueued, store.JobRunning, now, maxAttempts).Scan(&jobs).Error
+			WHERE district_id = ? AND `+s.ClaimIDs(`SELECT id FROM roster_jobs
+				WHERE district_id = ? AND (status = ? OR (status = ? AND lease_until < ? AND attempts < ?))
+				ORDER BY created_at LIMIT 1`)+`
+			RETURNING *`, store.JobRunning, now.Add(j.lease()), now, district, district, store.JobQueued, store.JobRunning, now, maxAttempts).Scan(&jobs).Error
 	})
 	if err != nil {
 		return store.RosterJob{}, false, fmt.Errorf("claim roster job: %w", err)

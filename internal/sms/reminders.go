@@ -35,21 +35,25 @@ type reminderCandidate struct {
 // wave.reminder_delay_hours ago, and only if nothing for that invitation is still waiting. A
 // reminder carries a fresh link (an extra token in invitation_tokens), so the first link keeps
 // working. It returns how many reminders it queued.
+// It works district by district.
 func (s *Service) ScheduleReminders(ctx context.Context) (int, error) {
-	return s.scheduleReminders(ctx, s.district)
+	n := 0
+	err := s.Store.EachDistrict(ctx, s.district, func(district int64) error {
+		queued, err := s.scheduleReminders(ctx, district)
+		n += queued
+		return err
+	})
+	return n, err
 }
 
-// scheduleReminders is ScheduleReminders, for one district only when districtID is not 0.
+// scheduleReminders is ScheduleReminders for one district.
 func (s *Service) scheduleReminders(ctx context.Context, districtID int64) (int, error) {
 	now := s.now()
 	// Wave by wave, so the delay (per wave) is applied in SQL and a batch never fills up with
 	// invitations that are not due yet.
 	var waves []store.Wave
 	q := s.Store.DB.WithContext(ctx).Select("district_id, id, reminder_delay_hours").
-		Where("status = ? AND closes_at > ? AND max_reminders > 0", store.StatusOpen, now)
-	if districtID != 0 {
-		q = q.Where("district_id = ?", districtID)
-	}
+		Where("district_id = ? AND status = ? AND closes_at > ? AND max_reminders > 0", districtID, store.StatusOpen, now)
 	if err := q.Find(&waves).Error; err != nil {
 		return 0, fmt.Errorf("find waves to remind: %w", err)
 	}

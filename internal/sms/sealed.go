@@ -66,13 +66,25 @@ func (s *Service) Reveal(msgs []store.SMSMessage) []store.SMSMessage {
 // SealLegacy rewrites outbox rows written before links were sealed (their bodies hold a live
 // token in clear): a waiting text gets its token sealed and a placeholder, any other row has its
 // token redacted. It runs when the worker starts; it returns how many rows it rewrote.
+// It works district by district.
 func (s *Service) SealLegacy(ctx context.Context) (int, error) {
+	n := 0
+	err := s.Store.EachDistrict(ctx, s.district, func(district int64) error {
+		k, err := s.sealLegacy(ctx, district)
+		n += k
+		return err
+	})
+	return n, err
+}
+
+// sealLegacy is SealLegacy for one district.
+func (s *Service) sealLegacy(ctx context.Context, district int64) (int, error) {
 	n := 0
 	var last int64 = -1
 	for {
 		var rows []store.SMSMessage
 		err := s.Store.DB.WithContext(ctx).Select("district_id, id, invitation_id, body, status").
-			Where("sealed_token IS NULL AND body LIKE ? AND id > ?", "%/s/%", last).Order("id").Limit(500).Find(&rows).Error
+			Where("district_id = ? AND sealed_token IS NULL AND body LIKE ? AND id > ?", district, "%/s/%", last).Order("id").Limit(500).Find(&rows).Error
 		if err != nil {
 			return n, fmt.Errorf("find unsealed sms bodies: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -116,6 +117,8 @@ type Service struct {
 	keywords map[string]keywordEntry
 	// district, when not 0, limits the worker to one district (tests share one database).
 	district int64
+	// turn picks the district each SendDue starts at, so every district gets its turn first.
+	turn atomic.Uint64
 }
 
 // New builds the service: Twilio when TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set, else the

@@ -12,7 +12,6 @@ import (
 	"golang.org/x/time/rate"
 	"gorm.io/gorm"
 
-	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/jobs"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/throttle"
@@ -79,12 +78,42 @@ func (s *Service) sendLoop(ctx context.Context) {
 // SendKey is the bucket every text is paced by: one Twilio account serves the whole deployment.
 var SendKey = throttle.Key{DistrictID: 0, Channel: "sms"}
 
-// SendDue waits for the rate limit, claims up to BatchSize due messages and sends them. It
+// SendDue sends what is due, district by district (each claim names its district, so on a
+// database sharded by district it goes to one shard): for each district with a text due it
+// waits for the rate limit, claims up to BatchSize due messages and sends them. Each call starts
+// at the next district in turn, so a district with a long queue does not hold up the others. It
 // returns how many it claimed.
 func (s *Service) SendDue(ctx context.Context) (int, error) {
+	ids := []int64{s.district}
+	if s.district == 0 {
+		var err error
+		if ids, err = s.Store.DistrictIDs(ctx); err != nil {
+			return 0, err
+		}
+	}
+	start := s.turn.Add(1)
+	total := 0
+	for i := range ids {
+		if ctx.Err() != nil {
+			return total, nil
+		}
+		n, err := s.sendDueIn(ctx, ids[(start+uint64(i))%uint64(len(ids))])
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// sendDueIn is SendDue for one district.
+func (s *Service) sendDueIn(ctx context.Context, district int64) (int, error) {
+	if due, err := s.anyDue(ctx, district); err != nil || !due {
+		return 0, err
+	}
 	batch := max(1, s.BatchSize)
 	if s.Bucket != nil {
-		return s.sendDueShared(ctx, batch)
+		return s.sendDueShared(ctx, district, batch)
 	}
 	if b := s.Limiter.Burst(); b > 0 && batch > b && s.Limiter.Limit() != rate.Inf {
 		batch = b
@@ -92,7 +121,7 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 	if err := s.Limiter.WaitN(ctx, batch); err != nil {
 		return 0, nil // cancelled
 	}
-	msgs, err := s.claim(ctx, batch)
+	msgs, err := s.claim(ctx, district, batch)
 	if err != nil {
 		return 0, err
 	}
@@ -101,12 +130,9 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 }
 
 // sendDueShared takes tokens from the database bucket shared by every instance before claiming,
-// and gives back what the queue could not use. It takes none while nothing is due, so idle
+// and gives back what the queue could not use. It is called only when something is due, so idle
 // workers do not write to the bucket.
-func (s *Service) sendDueShared(ctx context.Context, batch int) (int, error) {
-	if due, err := s.anyDue(ctx); err != nil || !due {
-		return 0, err
-	}
+func (s *Service) sendDueShared(ctx context.Context, district int64, batch int) (int, error) {
 	n, err := s.Bucket.Wait(ctx, SendKey, batch)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -114,7 +140,7 @@ func (s *Service) sendDueShared(ctx context.Context, batch int) (int, error) {
 		}
 		return 0, err
 	}
-	msgs, err := s.claim(ctx, n)
+	msgs, err := s.claim(ctx, district, n)
 	if unused := n - len(msgs); unused > 0 {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		if rerr := s.Bucket.Return(rctx, SendKey, unused); rerr != nil {
@@ -129,14 +155,12 @@ func (s *Service) sendDueShared(ctx context.Context, batch int) (int, error) {
 	return len(msgs), nil
 }
 
-// anyDue reports whether a message is waiting to be sent.
-func (s *Service) anyDue(ctx context.Context) (bool, error) {
-	q := s.Store.DB.WithContext(ctx).Model(&store.SMSMessage{}).Where("status = ? AND not_before <= ?", store.SMSQueued, s.now())
-	if s.district != 0 {
-		q = q.Where("district_id = ?", s.district)
-	}
+// anyDue reports whether a message of the district is waiting to be sent.
+func (s *Service) anyDue(ctx context.Context, district int64) (bool, error) {
 	var one []int64
-	if err := q.Limit(1).Pluck("id", &one).Error; err != nil {
+	err := s.Store.DB.WithContext(ctx).Model(&store.SMSMessage{}).
+		Where("district_id = ? AND status = ? AND not_before <= ?", district, store.SMSQueued, s.now()).Limit(1).Pluck("id", &one).Error
+	if err != nil {
 		return false, fmt.Errorf("look for due sms: %w", err)
 	}
 	return len(one) > 0, nil
@@ -162,34 +186,23 @@ func (s *Service) sendClaimed(ctx context.Context, msgs []store.SMSMessage) {
 	}
 }
 
-// claim moves up to n due rows from queued to sending and commits, so no other worker takes them.
-func (s *Service) claim(ctx context.Context, n int) ([]store.SMSMessage, error) {
+// claim moves up to n due rows of the district from queued to sending and commits, so no other
+// worker takes them (store.ClaimIDs). The district is named in the UPDATE and in its subquery: Citus runs a
+// FOR UPDATE subquery only when both go to one shard.
+func (s *Service) claim(ctx context.Context, district int64, n int) ([]store.SMSMessage, error) {
 	now := s.now()
-	only, args := "", []any{store.SMSSending, now, store.SMSQueued, now}
-	if s.district != 0 {
-		only, args = " AND district_id = ?", append(args, s.district)
-	}
 	q := `UPDATE sms_messages SET status = ?, attempts = attempts + 1, updated_at = ?
-	      WHERE (district_id, id) IN (SELECT district_id, id FROM sms_messages
-	            WHERE status = ? AND not_before <= ?` + only + ` ORDER BY not_before LIMIT ?` + s.skipLocked() + `)
+	      WHERE district_id = ? AND ` + s.Store.ClaimIDs(`SELECT id FROM sms_messages
+	            WHERE district_id = ? AND status = ? AND not_before <= ? ORDER BY not_before LIMIT ?`) + `
 	      RETURNING *`
 	var msgs []store.SMSMessage
 	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
-		return tx.Raw(q, append(args, n)...).Scan(&msgs).Error
+		return tx.Raw(q, store.SMSSending, now, district, district, store.SMSQueued, now, n).Scan(&msgs).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim sms: %w", err)
 	}
 	return msgs, nil
-}
-
-// skipLocked lets PostgreSQL workers pass over rows another worker is claiming; SQLite's
-// immediate transactions serialize claims instead.
-func (s *Service) skipLocked() string {
-	if s.Store.Dialect == config.Postgres {
-		return " FOR UPDATE SKIP LOCKED"
-	}
-	return ""
 }
 
 // release puts claimed but unsent rows back in the queue (the worker is stopping).
@@ -216,16 +229,18 @@ func (s *Service) release(msgs []store.SMSMessage) {
 // review.
 func (s *Service) RecoverStuck(ctx context.Context) (int, error) {
 	cutoff := s.now().Add(-s.SendingLease)
-	q := s.Store.DB.WithContext(ctx).Model(&store.SMSMessage{})
-	if s.district != 0 {
-		q = q.Where("district_id = ?", s.district)
+	n := 0
+	err := s.Store.EachDistrict(ctx, s.district, func(district int64) error {
+		res := s.Store.DB.WithContext(ctx).Model(&store.SMSMessage{}).
+			Where("district_id = ? AND status = ? AND updated_at <= ?", district, store.SMSSending, cutoff).
+			Updates(map[string]any{"status": store.SMSUnknown, "last_error": "worker stopped while sending; not resent", "updated_at": s.now()})
+		n += int(res.RowsAffected)
+		return res.Error
+	})
+	if err != nil {
+		return n, fmt.Errorf("recover stuck sms: %w", err)
 	}
-	res := q.Where("status = ? AND updated_at <= ?", store.SMSSending, cutoff).
-		Updates(map[string]any{"status": store.SMSUnknown, "last_error": "worker stopped while sending; not resent", "updated_at": s.now()})
-	if res.Error != nil {
-		return 0, fmt.Errorf("recover stuck sms: %w", res.Error)
-	}
-	return int(res.RowsAffected), nil
+	return n, nil
 }
 
 // process sends one claimed message and records the outcome in a second short transaction.
