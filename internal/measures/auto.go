@@ -10,7 +10,20 @@ import (
 // CalibrateDue fixes the calibration of every instrument version that has none yet from its first
 // wave with enough responses, then rescores all that version's waves onto the new scale. It
 // returns how many instrument versions it calibrated.
+//
+// It works district by district (calibrations are per district).
 func (s *Service) CalibrateDue(ctx context.Context) (int, error) {
+	n := 0
+	err := s.Store.EachDistrict(ctx, 0, func(district int64) error {
+		k, err := s.calibrateDue(ctx, district)
+		n += k
+		return err
+	})
+	return n, err
+}
+
+// calibrateDue is CalibrateDue for one district.
+func (s *Service) calibrateDue(ctx context.Context, district int64) (int, error) {
 	min := s.MinResponses
 	if min == 0 {
 		min = DefaultMinResponses
@@ -26,6 +39,7 @@ func (s *Service) CalibrateDue(ctx context.Context) (int, error) {
 		Select("w.district_id, w.id, w.instrument_id, w.instrument_version").
 		Where("(SELECT count(*) FROM responses r WHERE r.district_id = w.district_id AND r.wave_id = w.id) >= ?", min).
 		Where("NOT EXISTS (SELECT 1 FROM calibrations c WHERE c.district_id = w.district_id AND c.instrument_id = w.instrument_id AND c.version = w.instrument_version)").
+		Where("w.district_id = ?", district).
 		Order("w.opens_at").Scan(&due).Error
 	if err != nil {
 		return 0, fmt.Errorf("find waves to calibrate: %w", err)

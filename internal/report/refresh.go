@@ -68,19 +68,40 @@ func (s *Service) RefreshJob(ctx context.Context) (int, error) {
 // recounts invitations where they changed. It returns how many waves' results changed. One wave that fails does not stop the others: its
 // error is logged, recorded on the wave (the wave page shows it) and returned joined with the
 // others' after every wave was tried.
+//
+// It works district by district: every statement names its district.
 func (s *Service) Refresh(ctx context.Context) (int, error) {
+	ids, err := s.Store.DistrictIDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	n := 0
+	for _, d := range ids {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		changed, err := s.refreshDistrict(ctx, d)
+		n += changed
+		errs = append(errs, err...)
+	}
+	return n, errors.Join(errs...)
+}
+
+// refreshDistrict is Refresh for one district; it returns the errors of its waves one by one.
+func (s *Service) refreshDistrict(ctx context.Context, district int64) (int, []error) {
 	type due struct{ DistrictID, WaveID int64 }
 	var waves []due
 	db := s.Store.DB.WithContext(ctx)
-	err := db.Raw(`SELECT DISTINCT district_id, wave_id FROM rollup_pending
-		UNION SELECT district_id, wave_id FROM rollup_waves WHERE stale OR held > 0
-		UNION SELECT w.district_id, w.id FROM waves w WHERE w.status <> ? AND NOT EXISTS
+	err := db.Raw(`SELECT DISTINCT district_id, wave_id FROM rollup_pending WHERE district_id = ?
+		UNION SELECT district_id, wave_id FROM rollup_waves WHERE district_id = ? AND (stale OR held > 0)
+		UNION SELECT w.district_id, w.id FROM waves w WHERE w.district_id = ? AND w.status <> ? AND NOT EXISTS
 			(SELECT 1 FROM rollup_waves rw WHERE rw.district_id = w.district_id AND rw.wave_id = w.id AND rw.built_at IS NOT NULL)
 		UNION SELECT rw.district_id, rw.wave_id FROM rollup_waves rw JOIN waves w ON w.district_id = rw.district_id AND w.id = rw.wave_id
-			WHERE w.status = ? AND rw.invitations <> (SELECT count(*) FROM invitations i WHERE i.district_id = rw.district_id AND i.wave_id = rw.wave_id)`,
-		store.StatusDraft, store.StatusOpen).Scan(&waves).Error
+			WHERE rw.district_id = ? AND w.status = ? AND rw.invitations <> (SELECT count(*) FROM invitations i WHERE i.district_id = rw.district_id AND i.wave_id = rw.wave_id)`,
+		district, district, district, store.StatusDraft, district, store.StatusOpen).Scan(&waves).Error
 	if err != nil {
-		return 0, fmt.Errorf("find waves to refresh: %w", err)
+		return 0, []error{fmt.Errorf("find waves to refresh: %w", err)}
 	}
 	var errs []error
 	n := 0
@@ -93,12 +114,12 @@ func (s *Service) Refresh(ctx context.Context) (int, error) {
 			continue
 		}
 		if ctx.Err() != nil {
-			return n, ctx.Err()
+			return n, append(errs, ctx.Err())
 		}
 		s.recordFailure(ctx, w.DistrictID, w.WaveID, err)
 		errs = append(errs, fmt.Errorf("%w: %w", ErrWaveFailed, err))
 	}
-	return n, errors.Join(errs...)
+	return n, errs
 }
 
 // recordFailure logs a wave's build failure and keeps it on the wave's state row, where the wave

@@ -52,8 +52,16 @@ func (p Purged) total() int64 { return p.Sessions + p.Devices + p.SMSBodies + p.
 
 // Purge applies every rule once, each in its own short transaction (a purge must never hold the
 // SQLite write lock long enough to delay a submission). Running it again at once changes nothing.
+//
+// It works district by district: every rule is one statement per district.
 func (s *Service) Purge(ctx context.Context) (Purged, error) {
 	var p Purged
+	err := s.Store.EachDistrict(ctx, 0, func(district int64) error { return s.purge(ctx, district, &p) })
+	return p, err
+}
+
+// purge applies every rule once in one district, adding what it removed to p.
+func (s *Service) purge(ctx context.Context, district int64, p *Purged) error {
 	now := s.Store.Now()
 	rules := []struct {
 		what string
@@ -61,24 +69,24 @@ func (s *Service) Purge(ctx context.Context) (Purged, error) {
 		run  func(tx *gorm.DB) *gorm.DB
 	}{
 		{"expired sessions", &p.Sessions, func(tx *gorm.DB) *gorm.DB {
-			return tx.Where("expires_at < ?", now.Add(-SessionGrace)).Delete(&store.Session{})
+			return tx.Where("district_id = ? AND expires_at < ?", district, now.Add(-SessionGrace)).Delete(&store.Session{})
 		}},
 		{"expired respondent sessions", &p.Sessions, func(tx *gorm.DB) *gorm.DB {
-			return tx.Where("expires_at < ?", now.Add(-SessionGrace)).Delete(&store.RespondentSession{})
+			return tx.Where("district_id = ? AND expires_at < ?", district, now.Add(-SessionGrace)).Delete(&store.RespondentSession{})
 		}},
 		{"unused known devices", &p.Devices, func(tx *gorm.DB) *gorm.DB {
-			return tx.Where("last_used_at < ?", now.Add(-auth.DeviceLifetime)).Delete(&store.KnownDevice{})
+			return tx.Where("district_id = ? AND last_used_at < ?", district, now.Add(-auth.DeviceLifetime)).Delete(&store.KnownDevice{})
 		}},
 		{"sent text bodies", &p.SMSBodies, func(tx *gorm.DB) *gorm.DB {
-			return tx.Model(&store.SMSMessage{}).Where("status IN ? AND body <> '' AND updated_at < ?", finalSMS, now.Add(-SMSBodyKeep)).
+			return tx.Model(&store.SMSMessage{}).Where("district_id = ? AND status IN ? AND body <> '' AND updated_at < ?", district, finalSMS, now.Add(-SMSBodyKeep)).
 				Update("body", "")
 		}},
 		{"submitted markers", &p.Markers, func(tx *gorm.DB) *gorm.DB {
 			// A closed wave was closed at or before its updated_at, so counting from updated_at
 			// never drops a marker early.
 			ended := tx.Model(&store.Wave{}).Select("id").
-				Where("closes_at < ? OR (status = ? AND updated_at < ?)", now.Add(-MarkerKeep), store.StatusClosed, now.Add(-MarkerKeep))
-			return tx.Where("submitted AND wave_id IN (?)", ended).Delete(&store.Draft{})
+				Where("district_id = ? AND (closes_at < ? OR (status = ? AND updated_at < ?))", district, now.Add(-MarkerKeep), store.StatusClosed, now.Add(-MarkerKeep))
+			return tx.Where("district_id = ? AND submitted AND wave_id IN (?)", district, ended).Delete(&store.Draft{})
 		}},
 	}
 	for _, r := range rules {
@@ -88,10 +96,10 @@ func (s *Service) Purge(ctx context.Context) (Purged, error) {
 			return res.Error
 		})
 		if err != nil {
-			return p, fmt.Errorf("purge %s: %w", r.what, err)
+			return fmt.Errorf("purge %s: %w", r.what, err)
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // Once is one purge, logging what it removed: the periodic job serve runs (internal/jobs).

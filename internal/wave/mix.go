@@ -120,13 +120,40 @@ func (s *Service) record(ctx context.Context, tx *gorm.DB, in *survey.Instrument
 // transaction, and then sweeps what they leave behind; it returns how many it moved. Any number
 // of servers may run it at once: on PostgreSQL each batch claims its ballots FOR UPDATE SKIP
 // LOCKED, so a ballot is mixed by one of them, once (SQLite has one writer at a time).
+//
+// It works district by district; the sweep, which is about the tables' files, comes after.
 func (s *Service) Mix(ctx context.Context) (int, error) {
+	total := 0
+	err := s.Store.EachDistrict(ctx, 0, func(district int64) error {
+		n, err := s.mixDistrict(ctx, district)
+		total += n
+		return err
+	})
+	if err != nil {
+		return total, err
+	}
+	// A sweep that could not finish (SQLite readers holding the WAL) is tried again next round.
+	if total > 0 || s.sweepPending.Swap(false) {
+		done, err := s.sweep(ctx)
+		if !done || err != nil {
+			s.sweepPending.Store(true)
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// mixDistrict mixes the district's ballots that are due.
+func (s *Service) mixDistrict(ctx context.Context, district int64) (int, error) {
 	p := s.Mixing.withDefaults()
 	var groups []ballotGroup
 	err := s.Store.DB.WithContext(ctx).Table("ballots b").
 		Select("b.district_id, b.wave_id, b.school_id, COUNT(*) AS n, SUM(CASE WHEN b.sealed_at <= ? THEN 1 ELSE 0 END) AS overdue, w.status, w.closes_at",
 			s.Store.Now().Add(-p.MaxDelay)).
 		Joins("JOIN waves w ON w.district_id = b.district_id AND w.id = b.wave_id").
+		Where("b.district_id = ?", district).
 		Group("b.district_id, b.wave_id, b.school_id, w.status, w.closes_at").Scan(&groups).Error
 	if err != nil {
 		return 0, fmt.Errorf("mix ballots: %w", err)
@@ -141,16 +168,6 @@ func (s *Service) Mix(ctx context.Context) (int, error) {
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("mix ballots of wave %d: %w", g.WaveID, err)
-		}
-	}
-	// A sweep that could not finish (SQLite readers holding the WAL) is tried again next round.
-	if total > 0 || s.sweepPending.Swap(false) {
-		done, err := s.sweep(ctx)
-		if !done || err != nil {
-			s.sweepPending.Store(true)
-		}
-		if err != nil {
-			return total, err
 		}
 	}
 	return total, nil

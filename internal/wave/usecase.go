@@ -98,11 +98,24 @@ func (s *Service) apply(ctx context.Context, districtID, waveID int64, ch Change
 // not), each in its own Apply: invitations made and queued, audited as the scheduler. A wave
 // another server opened first is skipped. It returns how many it opened; one wave that fails
 // does not stop the others (their errors are joined).
+//
+// It works district by district.
 func (s *Service) OpenDue(ctx context.Context) (int, error) {
+	n := 0
+	err := s.Store.EachDistrict(ctx, 0, func(district int64) error {
+		opened, err := s.openDue(ctx, district)
+		n += opened
+		return err
+	})
+	return n, err
+}
+
+// openDue is OpenDue for one district.
+func (s *Service) openDue(ctx context.Context, district int64) (int, error) {
 	now := s.Store.Now()
 	var due []store.Wave
 	if err := s.Store.DB.WithContext(ctx).Select("district_id, id").
-		Where("status = ? AND opens_at <= ? AND closes_at > ?", store.StatusScheduled, now, now).
+		Where("district_id = ? AND status = ? AND opens_at <= ? AND closes_at > ?", district, store.StatusScheduled, now, now).
 		Order("opens_at").Limit(100).Find(&due).Error; err != nil {
 		return 0, fmt.Errorf("find scheduled waves due: %w", err)
 	}

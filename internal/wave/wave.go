@@ -353,20 +353,24 @@ const DraftGrace = 24 * time.Hour
 // its closing time by DraftGrace): drafts still holding answers and SMS conversations. They link
 // answers in progress to an invitation, so to a person, and no one can finish them any more.
 // Submitted markers stay (they hold no answer and keep a late save from writing one).
+// It works district by district, a transaction each.
 func (s *Service) PurgeEnded(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
-		ended := tx.Model(&store.Wave{}).Select("id").Where("status = ? OR closes_at < ?", store.StatusClosed, s.Store.Now().Add(-DraftGrace))
-		if err := tx.Where("invitation_id IN (?)", tx.Model(&store.Invitation{}).Select("id").Where("wave_id IN (?)", ended)).
-			Delete(&store.SMSConversation{}).Error; err != nil {
-			return fmt.Errorf("purge sms conversations: %w", err)
-		}
-		res := tx.Where("NOT submitted AND wave_id IN (?)", ended).Delete(&store.Draft{})
-		n = res.RowsAffected
-		return res.Error
+	err := s.Store.EachDistrict(ctx, 0, func(district int64) error {
+		return s.Store.Tx(ctx, func(tx *gorm.DB) error {
+			ended := tx.Model(&store.Wave{}).Select("id").
+				Where("district_id = ? AND (status = ? OR closes_at < ?)", district, store.StatusClosed, s.Store.Now().Add(-DraftGrace))
+			invs := tx.Model(&store.Invitation{}).Select("id").Where("district_id = ? AND wave_id IN (?)", district, ended)
+			if err := tx.Where("district_id = ? AND invitation_id IN (?)", district, invs).Delete(&store.SMSConversation{}).Error; err != nil {
+				return fmt.Errorf("purge sms conversations: %w", err)
+			}
+			res := tx.Where("district_id = ? AND NOT submitted AND wave_id IN (?)", district, ended).Delete(&store.Draft{})
+			n += res.RowsAffected
+			return res.Error
+		})
 	})
 	if err != nil {
-		return 0, fmt.Errorf("purge ended waves' drafts: %w", err)
+		return n, fmt.Errorf("purge ended waves' drafts: %w", err)
 	}
 	return n, nil
 }
