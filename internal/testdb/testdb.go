@@ -226,3 +226,28 @@ func NewDistrict(tb testing.TB, s *store.Store) int64 {
 	}
 	return d.DistrictID
 }
+
+// Fresh creates a migrated PostgreSQL database for tb alone, dropped when tb ends, and returns
+// its URL: for a test that needs a database no other test writes to (e.g. the demo seed, which
+// refuses a database holding other districts).
+func Fresh(tb testing.TB) string {
+	tb.Helper()
+	admin := os.Getenv("TRUSTPULSE_TEST_DATABASE_URL")
+	if admin == "" {
+		admin = DefaultURL
+	}
+	name, err := create(admin)
+	if err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := drop(admin, name); err != nil {
+			tb.Errorf("testdb: drop %s: %v", name, err)
+		}
+	})
+	u := withDatabase(admin, name)
+	if migrateOnce(u) != 0 {
+		tb.Fatalf("testdb: migrate %s failed", name)
+	}
+	return u
+}
