@@ -453,7 +453,6 @@ func (b *districtBrowser) answerSurvey(base string) {
 	}
 }
 
-
 // The check itself: what it must catch and what it must let through.
 func TestDistrictCheck(t *testing.T) {
 	project := map[string]bool{"sms_messages": true, "invitations": true, "people": true, "waves": true, "drafts": true}
