@@ -256,14 +256,42 @@ func TestEveryStatementNamesItsDistrict(t *testing.T) {
 			t.Fatalf("dashboard %s: %d", d.RequestURI(), code)
 		}
 	}
-	staff.do("GET", "/admin", nil, "staff page")
+	var waveIDs []int64
+	if err := s.DB.Session(&gorm.Session{Logger: logger.Discard}).Model(&store.Wave{}).Order("id").Pluck("id", &waveIDs).Error; err != nil {
+		t.Fatal(err)
+	}
+	pages := []string{"/admin", "/admin/waves", "/admin/results", "/admin/results/schools/0", "/admin/roster", "/admin/users",
+		"/admin/audit", "/admin/results/settings", "/admin/language-checks", "/admin/help-texts", "/admin/sms/settings", "/admin/tokens"}
+	for _, id := range waveIDs {
+		pages = append(pages, "/admin/waves/"+strconv.FormatInt(id, 10), "/admin/waves/"+strconv.FormatInt(id, 10)+"/codes")
+	}
+	for _, p := range pages {
+		if code, _, _ := staff.do("GET", p, nil, "staff page"); code != http.StatusOK {
+			t.Errorf("GET %s: %d", p, code)
+		}
+	}
+	// The API with a token made on the tokens page.
+	_, page, _ = staff.do("GET", "/admin/tokens", nil, "")
+	_, made, _ := staff.do("POST", "/admin/tokens", url.Values{"_csrf": {csrfIn(t, page)}, "name": {"district check"}}, "")
+	token := regexp.MustCompile(`Bearer ([^ "<]+)`).FindStringSubmatch(made)
+	if token == nil {
+		t.Fatalf("no API token on the page:\n%.3000s", made)
+	}
+	api := newBrowser()
+	for _, p := range []string{"/api/v1/schools", "/api/v1/waves"} {
+		if code, body, _ := api.do("GET", p, nil, "api", "Authorization", "Bearer "+token[1]); code != http.StatusOK {
+			t.Errorf("GET %s: %d %.300s", p, code, body)
+		}
+	}
 
 	stage("surveys answered, dashboard read")
 	// Something for each queue to claim: a text and a mail of one invitation, an upload that is not
 	// a zip (its import fails, which is an outcome like any other). Set up without recording.
 	quiet := s.DB.Session(&gorm.Session{Logger: logger.Discard})
 	var inv store.Invitation
-	if err := quiet.Order("district_id, id").First(&inv).Error; err != nil {
+	if err := quiet.Where(`NOT EXISTS (SELECT 1 FROM sms_messages m WHERE m.district_id = invitations.district_id AND m.invitation_id = invitations.id)
+		AND NOT EXISTS (SELECT 1 FROM email_messages m WHERE m.district_id = invitations.district_id AND m.invitation_id = invitations.id)`).
+		Order("district_id, id").First(&inv).Error; err != nil {
 		t.Fatal(err)
 	}
 	now := s.Now()
@@ -383,7 +411,7 @@ type districtBrowser struct {
 	counts map[string][]int
 }
 
-func (b *districtBrowser) do(method, path string, form url.Values, what string) (int, string, http.Header) {
+func (b *districtBrowser) do(method, path string, form url.Values, what string, header ...string) (int, string, http.Header) {
 	b.t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -392,6 +420,9 @@ func (b *districtBrowser) do(method, path string, form url.Values, what string) 
 	req, _ := http.NewRequest(method, b.base+path, body)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	before := b.rec.count()
 	resp, err := b.c.Do(req)
