@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -51,7 +54,22 @@ var globalStatements = []struct{ pattern, reason string }{
 		"line 3: credential carries no district yet"},
 	{`^select \* from users where (lower\()?email\)? = \?`,
 		"line 3: credential carries no district yet (sign-in by email)"},
+	{`^select district_id, id, status, provider_sid from sms_messages where id = \?`,
+		"line 3: credential carries no district yet (Twilio status-callback URL)"},
+	// A family's text arrives with only its phone number, which is no credential and may be a
+	// family's in several districts (a STOP reaches all of them); once they are found, every
+	// further statement names them.
+	{`^select distinct district_id from (people|sms_opt_outs) where phone = \?$|^select distinct district_id from sms_messages where to_number = \?$`,
+		"inbound text: which districts the sender's number belongs to"},
+	{`^select \* from districts where district_id in \(\?(,\?)*\) order by district_id$`,
+		"inbound text: the districts the sender's number belongs to, by id"},
+	{`from sms_messages m join .* where \(?m\.to_number = \? and m\.status in`,
+		"inbound text: the invitation a reply answers, found by the sender's number"},
+	{`^select count\(\*\) from sms_inbound where message_sid = \?$`,
+		"inbound text: Twilio's MessageSid makes a retried webhook a no-op in any district (a replay may match another district's invitation of the number)"},
 }
+
+const districtHookToken = "twilio-auth-token-district-check"
 
 // statementRecorder is a GORM logger that keeps the SQL of every statement the app sends.
 type statementRecorder struct {
@@ -225,6 +243,7 @@ func TestEveryStatementNamesItsDistrict(t *testing.T) {
 		t.Fatal(err)
 	}
 	stage("demo seeded")
+	svc.sms.AuthToken = districtHookToken // the Twilio webhooks answer (signed requests below)
 	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales,
 		Waves: svc.waves, SMS: svc.sms, Email: svc.email, Results: svc.results})
 	if err != nil {
@@ -329,6 +348,34 @@ func TestEveryStatementNamesItsDistrict(t *testing.T) {
 		t.Fatal(err)
 	}
 	stage("senders and roster worker ran")
+	// Twilio's webhooks: a delivery status for the text just sent, and a family's keywords.
+	hooks := newBrowser()
+	var smsID []int64
+	if err := quiet.Model(&store.SMSMessage{}).Where("district_id = ? AND invitation_id = ?", inv.DistrictID, inv.ID).Pluck("id", &smsID).Error; err != nil || len(smsID) == 0 {
+		t.Fatalf("the seeded text: %v %v", smsID, err)
+	}
+	hook := func(path string, form url.Values) {
+		t.Helper()
+		mac := hmac.New(sha1.New, []byte(districtHookToken))
+		keys := make([]string, 0, len(form))
+		for k := range form {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		mac.Write([]byte(cfg.BaseURL + path))
+		for _, k := range keys {
+			mac.Write([]byte(k + form.Get(k)))
+		}
+		sig := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		if code, body, _ := hooks.do("POST", path, form, "twilio webhook", "X-Twilio-Signature", sig); code >= 300 {
+			t.Errorf("POST %s: %d %.300s", path, code, body)
+		}
+	}
+	hook("/webhooks/twilio/status?m="+strconv.FormatInt(smsID[0], 10), url.Values{"MessageSid": {"SM1"}, "MessageStatus": {"delivered"}})
+	for i, body := range []string{"HELP", "STOP", "START", "1"} {
+		hook("/webhooks/twilio/inbound", url.Values{"From": {"+15005550006"}, "Body": {body}, "MessageSid": {"SMin" + strconv.Itoa(i)}})
+	}
+
 	runCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	runner := &jobs.Runner{Store: s, Log: log}

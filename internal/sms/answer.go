@@ -269,11 +269,13 @@ func endConversation(tx *gorm.DB, districtID, invitationID int64) error {
 	return nil
 }
 
-// endConversations ends every conversation of a number (STOP).
-func endConversations(tx *gorm.DB, phone string) error {
-	err := tx.Where("phone = ?", phone).Delete(&store.SMSConversation{}).Error
-	if err != nil {
-		return fmt.Errorf("end sms conversations: %w", err)
+// endConversations ends every conversation of a number (STOP) in the districts it belongs to
+// (districtsOf: a conversation follows a text, so its district is among them).
+func endConversations(tx *gorm.DB, districts []store.District, phone string) error {
+	for _, d := range districts {
+		if err := tx.Where("district_id = ? AND phone = ?", d.DistrictID, phone).Delete(&store.SMSConversation{}).Error; err != nil {
+			return fmt.Errorf("end sms conversations: %w", err)
+		}
 	}
 	return nil
 }

@@ -106,7 +106,7 @@ func (s *Service) HandleText(ctx context.Context, in Inbound) (Reply, error) {
 					return err
 				}
 			}
-			if err := endConversations(tx, phone); err != nil {
+			if err := endConversations(tx, districts, phone); err != nil {
 				return err
 			}
 			s.Log.Info("sms opt-out", "to", maskNumber(phone), "districts", len(districts))
@@ -114,8 +114,10 @@ func (s *Service) HandleText(ctx context.Context, in Inbound) (Reply, error) {
 				reply = Reply{Text: render(s.Locales, lang, msgStopped, name, nil)}
 			}
 		case KeywordStart:
-			if err := tx.Where("phone = ?", phone).Delete(&store.SMSOptOut{}).Error; err != nil {
-				return fmt.Errorf("opt back in: %w", err)
+			for _, d := range districts { // districtsOf includes every district holding its opt-out
+				if err := tx.Where("district_id = ? AND phone = ?", d.DistrictID, phone).Delete(&store.SMSOptOut{}).Error; err != nil {
+					return fmt.Errorf("opt back in: %w", err)
+				}
 			}
 			s.Log.Info("sms opt-in", "to", maskNumber(phone))
 			if lang != "" {
