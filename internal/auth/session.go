@@ -201,19 +201,28 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 // it periodically.
 func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
 	now := s.store.Now()
-	res := s.store.DB.WithContext(ctx).Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-s.opt.IdleTimeout)).Delete(&store.Session{})
-	if res.Error != nil {
-		return 0, fmt.Errorf("purge sessions: %w", res.Error)
-	}
-	// Respondents' sessions (sign in to answer) end the same way.
-	rres := s.store.DB.WithContext(ctx).Where("expires_at <= ?", now).Delete(&store.RespondentSession{})
-	if rres.Error != nil {
-		return res.RowsAffected, fmt.Errorf("purge respondent sessions: %w", rres.Error)
+	var n int64
+	err := s.store.EachDistrict(ctx, 0, func(district int64) error {
+		res := s.store.DB.WithContext(ctx).Where("district_id = ? AND (expires_at <= ? OR last_seen_at <= ?)", district, now, now.Add(-s.opt.IdleTimeout)).Delete(&store.Session{})
+		if res.Error != nil {
+			return fmt.Errorf("purge sessions: %w", res.Error)
+		}
+		n += res.RowsAffected
+		// Respondents' sessions (sign in to answer) end the same way.
+		rres := s.store.DB.WithContext(ctx).Where("district_id = ? AND expires_at <= ?", district, now).Delete(&store.RespondentSession{})
+		if rres.Error != nil {
+			return fmt.Errorf("purge respondent sessions: %w", rres.Error)
+		}
+		n += rres.RowsAffected
+		return nil
+	})
+	if err != nil {
+		return n, err
 	}
 	if _, err := s.PurgeDevices(ctx); err != nil {
-		return res.RowsAffected + rres.RowsAffected, err
+		return n, err
 	}
-	return res.RowsAffected + rres.RowsAffected, nil
+	return n, nil
 }
 
 var tokenEncoding = base64.RawURLEncoding

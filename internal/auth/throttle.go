@@ -122,12 +122,18 @@ func (s *Service) rememberDevice(tx *gorm.DB, u store.User, d *store.KnownDevice
 const DeviceLifetime = 180 * 24 * time.Hour
 
 // PurgeDevices forgets devices unused for deviceLifetime.
+// It works district by district.
 func (s *Service) PurgeDevices(ctx context.Context) (int64, error) {
-	res := s.store.DB.WithContext(ctx).Where("last_used_at <= ?", s.store.Now().Add(-deviceLifetime)).Delete(&store.KnownDevice{})
-	if res.Error != nil {
-		return 0, fmt.Errorf("purge known devices: %w", res.Error)
+	var n int64
+	err := s.store.EachDistrict(ctx, 0, func(district int64) error {
+		res := s.store.DB.WithContext(ctx).Where("district_id = ? AND last_used_at <= ?", district, s.store.Now().Add(-deviceLifetime)).Delete(&store.KnownDevice{})
+		n += res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return n, fmt.Errorf("purge known devices: %w", err)
 	}
-	return res.RowsAffected, nil
+	return n, nil
 }
 
 // IsKnownDevice reports whether token is a live device cookie of any account: the web layer lets
