@@ -52,6 +52,8 @@ var globalStatements = []struct{ pattern, reason string }{
 	// lookups find the district from the credential.
 	{`\b(token_hash|code_hash) = \?`,
 		"line 3: credential carries no district yet"},
+	{`from wave_codes( wc)?\b.* where \(?(wc\.)?code = \?`,
+		"line 3: credential carries no district yet (class code; codes are unique across districts)"},
 	{`^select \* from users where (lower\()?email\)? = \?`,
 		"line 3: credential carries no district yet (sign-in by email)"},
 	{`^select district_id, id, status, provider_sid from sms_messages where id = \?`,
@@ -265,6 +267,25 @@ func TestEveryStatementNamesItsDistrict(t *testing.T) {
 		}
 		newBrowser().answerSurvey(u.Path)
 	}
+	// A class code, typed on the code page, then the survey it opens.
+	var ws store.WaveSchool
+	if err := s.DB.Session(&gorm.Session{Logger: logger.Discard}).Table("wave_schools ws").Select("ws.*").
+		Joins("JOIN waves w ON w.district_id = ws.district_id AND w.id = ws.wave_id").
+		Where("w.mode = ? AND w.status = ?", store.ModeAnonymous, store.StatusOpen).Order("ws.wave_id, ws.school_id").Take(&ws).Error; err != nil {
+		t.Fatal(err)
+	}
+	code, err := svc.waves.IssueCode(ctx, ws.DistrictID, ws.WaveID, ws.SchoolID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typist := newBrowser()
+	_, form, _ := typist.do("GET", "/j", nil, "respondent")
+	_, _, h := typist.do("POST", "/j", url.Values{"_csrf": {csrfIn(t, form)}, "code": {code}}, "respondent")
+	if loc := h.Get("Location"); !strings.HasPrefix(loc, "/j/") {
+		t.Fatalf("typed class code: to %q", loc)
+	}
+	typist.answerSurvey("/j/" + code)
+
 	staff := newBrowser()
 	_, page, _ := staff.do("GET", "/login", nil, "")
 	if code, _, h := staff.do("POST", "/login", url.Values{"_csrf": {csrfIn(t, page)}, "email": {links.LoginUser}, "password": {links.LoginPassword}}, ""); code != http.StatusSeeOther {
