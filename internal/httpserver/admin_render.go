@@ -19,7 +19,7 @@ import (
 
 // adminPages are the staff pages, parsed once at start-up with the admin layout. They are in
 // English only for now: staff pages are not yet in the locale catalog.
-var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close", "language_checks", "help_texts"}
+var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close", "language_checks", "help_texts", "comments"}
 
 // adminRenderer is the staff counterpart of renderer: one template set per page, no locales.
 type adminRenderer struct {
@@ -94,6 +94,8 @@ func (v adminView) Nav(entry string) bool {
 		return v.User.Is(auth.DistrictAdmin, auth.SchoolLeader, auth.Counselor, auth.Analyst)
 	case "tokens":
 		return v.User.Is(auth.APIRoles()...)
+	case "comments":
+		return v.User.Is(auth.DistrictAdmin, auth.SchoolLeader, auth.Counselor)
 	case "help":
 		return v.User.Is(auth.DistrictAdmin, auth.SchoolLeader)
 	case "roster", "users", "audit", "settings", "language_checks":
