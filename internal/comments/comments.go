@@ -4,8 +4,10 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -137,4 +139,28 @@ func newRand() *rand.Rand {
 	var b [16]byte
 	crand.Read(b[:])
 	return rand.New(rand.NewPCG(binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])))
+}
+
+// ActionFloor is the audit action for a change of the district's comment floor.
+const ActionFloor = "comments.floor"
+
+// ErrFloor is a comment floor that cannot be accepted.
+var ErrFloor = errors.New("invalid comment floor")
+
+// MaxFloor bounds the setting: above it no school would ever show a comment.
+const MaxFloor = 1000
+
+// ChangeFloor is the use case behind the comment floor setting: floor replaces the district's
+// (it may not be below resultsFloor, the district's results floor), with its audit row in the
+// same transaction.
+func ChangeFloor(ctx context.Context, st *store.Store, districtID int64, floor, resultsFloor int, by auth.Actor) error {
+	if floor < resultsFloor || floor > MaxFloor {
+		return fmt.Errorf("%w: enter a whole number from %d (the results floor) to %d", ErrFloor, resultsFloor, MaxFloor)
+	}
+	return st.Tx(ctx, func(tx *gorm.DB) error {
+		if err := st.ChangeSettings(tx, districtID, func(s store.Attrs) { s[SettingFloor] = strconv.Itoa(floor) }, nil); err != nil {
+			return err
+		}
+		return auth.AuditTx(tx, st.Now(), by.Entry(districtID, ActionFloor, "district", fmt.Sprintf("comment floor %d", floor)))
+	})
 }

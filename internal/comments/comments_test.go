@@ -2,6 +2,7 @@ package comments_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -142,6 +143,31 @@ func TestReadAppliesFloorRedactsShufflesAndAudits(t *testing.T) {
 		st.DB.Model(&store.AuditEntry{}).Where("district_id = ? AND action = ?", w.district, comments.ActionExport).Count(&n)
 		if n != 1 {
 			t.Fatalf("%d export audit rows", n)
+		}
+	})
+}
+
+func TestChangeFloor(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		by := auth.Actor{Email: "admin@x.test"}
+		for _, bad := range []int{9, 0, -1, comments.MaxFloor + 1} {
+			if err := comments.ChangeFloor(ctx, st, w.district, bad, 10, by); !errors.Is(err, comments.ErrFloor) {
+				t.Fatalf("floor %d: %v", bad, err)
+			}
+		}
+		must(t, comments.ChangeFloor(ctx, st, w.district, 10, 10, by))
+		must(t, comments.ChangeFloor(ctx, st, w.district, 35, 10, by))
+		var d store.District
+		must(t, st.DB.Where("district_id = ?", w.district).First(&d).Error)
+		if got := comments.FloorOf(d.Settings, 10); got != 35 {
+			t.Fatalf("floor %d, want 35", got)
+		}
+		var n int64
+		st.DB.Model(&store.AuditEntry{}).Where("district_id = ? AND action = ?", w.district, comments.ActionFloor).Count(&n)
+		if n != 2 {
+			t.Fatalf("%d audit rows, want 2", n)
 		}
 	})
 }

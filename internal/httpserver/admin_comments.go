@@ -2,9 +2,11 @@ package httpserver
 
 import (
 	"cmp"
+	"errors"
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,11 +23,15 @@ type commentsPage struct {
 	Schools []commentsOption
 	Filters []commentsOption // measure bands: "measure:band"
 	Langs   []commentsOption
-	Floor   int  // the district's comment floor
-	Chosen  bool // a wave and a school are chosen: Result is read (and audited)
-	Result  comments.Result
-	CSVURL  string
-	School  string
+	Floor   int // the district's comment floor
+	// The floor form, for district admins.
+	CanSetFloor        bool
+	MinFloor, MaxFloor int
+	Error              string
+	Chosen             bool // a wave and a school are chosen: Result is read (and audited)
+	Result             comments.Result
+	CSVURL             string
+	School             string
 }
 
 type commentsOption struct {
@@ -58,6 +64,11 @@ func (s *Server) commentWaves(c echo.Context, p *auth.Principal) ([]store.Wave, 
 // school out of the reader's scope, or a wave not at that school, is 404 like a wave that does
 // not exist. Each view and export is audited by comments.Read.
 func (s *Server) adminComments(c echo.Context) error {
+	return s.commentsReader(c, http.StatusOK, "")
+}
+
+// commentsReader renders the reader for the query with status and, for the floor form, errMsg.
+func (s *Server) commentsReader(c echo.Context, status int, errMsg string) error {
 	p := principal(c)
 	waves, err := s.commentWaves(c, p)
 	if err != nil {
@@ -71,7 +82,7 @@ func (s *Server) adminComments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pg := commentsPage{Floor: comments.FloorOf(d.Settings, rep.Floor)}
+	pg := commentsPage{Floor: comments.FloorOf(d.Settings, rep.Floor), MinFloor: rep.Floor, MaxFloor: comments.MaxFloor, CanSetFloor: p.Role() == auth.DistrictAdmin, Error: errMsg}
 	notFound := echo.NewHTTPError(http.StatusNotFound, "No such wave or school.")
 	var wave *store.Wave
 	wantWave := c.QueryParam("wave")
@@ -87,7 +98,7 @@ func (s *Server) adminComments(c echo.Context) error {
 		if wantWave != "" {
 			return notFound
 		}
-		return s.adminRender(c, http.StatusOK, "comments", "Comments", pg)
+		return s.adminRender(c, status, "comments", "Comments", pg)
 	}
 	in, _ := s.Surveys.Get(wave.InstrumentID, wave.InstrumentVersion)
 	schools, err := s.waveSchools(c, *wave)
@@ -136,7 +147,7 @@ func (s *Server) adminComments(c echo.Context) error {
 	}
 	if wantWave == "" || wantSchool == "" {
 		// Nothing chosen yet: the form only, nothing read.
-		return s.adminRender(c, http.StatusOK, "comments", "Comments", pg)
+		return s.adminRender(c, status, "comments", "Comments", pg)
 	}
 	csv := c.QueryParam("format") == "csv"
 	res, err := comments.Read(c.Request().Context(), s.Store, p.User.DistrictID, q, rep.Floor, csv, actor(c, p)) // audited in the same transaction
@@ -167,4 +178,25 @@ func measureName(m survey.Measure) string {
 		return n
 	}
 	return m.ID
+}
+
+// adminCommentsFloor changes the district's comment floor (district admins; audited).
+func (s *Server) adminCommentsFloor(c echo.Context) error {
+	p := principal(c)
+	rep, err := s.Results.Reporting(c.Request().Context(), p.User.DistrictID)
+	if err != nil {
+		return err
+	}
+	floor, convErr := strconv.Atoi(strings.TrimSpace(c.FormValue("floor")))
+	if convErr != nil {
+		floor = -1
+	}
+	err = comments.ChangeFloor(c.Request().Context(), s.Store, p.User.DistrictID, floor, rep.Floor, actor(c, p)) // audited in the same transaction
+	if errors.Is(err, comments.ErrFloor) {
+		return s.commentsReader(c, http.StatusUnprocessableEntity, "Comment floor: "+strings.TrimPrefix(err.Error(), comments.ErrFloor.Error()+": ")+".")
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/comments?notice=comment-floor")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,31 @@ func TestCommentsPageAndCSV(t *testing.T) {
 	}
 	if _, csv, _ := ab.do("GET", bpath+"&format=csv", nil); strings.TrimSpace(strings.TrimPrefix(csv, "\ufeff")) != "comment" {
 		t.Fatalf("Baker CSV: %q", csv)
+	}
+}
+
+// A district admin raises the comment floor on the page (never below the results floor); a
+// leader may not change it.
+func TestCommentsFloorSetting(t *testing.T) {
+	f, wa, _ := commentsFixture(t)
+	path := fmt.Sprintf("/admin/comments?wave=%d&school=%d", wa.ID, f.school)
+	lb := f.signIn("leaderA")
+	_, page, _ := lb.do("GET", path, nil)
+	if strings.Contains(page, `action="/admin/comments/floor"`) {
+		t.Fatal("a leader is offered the floor form")
+	}
+	if code, _, _ := lb.do("POST", "/admin/comments/floor", url.Values{"_csrf": {csrfOf(t, page)}, "floor": {"5"}}); code != http.StatusForbidden {
+		t.Fatalf("leader POST: %d", code)
+	}
+	ab := f.signIn("admin")
+	_, page, _ = ab.do("GET", "/admin/comments", nil)
+	if code, body, _ := ab.do("POST", "/admin/comments/floor", url.Values{"_csrf": {csrfOf(t, page)}, "floor": {"9"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "from 10 (the results floor)") {
+		t.Fatalf("floor 9: %d\n%s", code, body)
+	}
+	if code, _, h := ab.do("POST", "/admin/comments/floor", url.Values{"_csrf": {csrfOf(t, page)}, "floor": {"30"}}); code != http.StatusSeeOther || h.Get("Location") != "/admin/comments?notice=comment-floor" {
+		t.Fatalf("floor 30: %d %s", code, h.Get("Location"))
+	}
+	if _, page, _ := lb.do("GET", path, nil); !strings.Contains(page, "Not shown: fewer than 30") || strings.Contains(page, "<li>Thank") {
+		t.Fatalf("after floor 30:\n%s", page)
 	}
 }

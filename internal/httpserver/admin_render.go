@@ -105,21 +105,22 @@ func (v adminView) Nav(entry string) bool {
 }
 
 var adminNotices = map[string]string{
-	"signed-out":   "You are signed out.",
-	"created":      "Saved.",
-	"opened":       "The wave is open: its invitations are made and its texts queued.",
-	"scheduled":    "The wave is scheduled: it opens by itself at its opening time.",
-	"unscheduled":  "The wave is back to draft.",
-	"closed":       "The wave is closed.",
-	"extended":     "The closing time has moved.",
-	"codes":        "Class codes issued.",
-	"imported":     "Roster imported.",
-	"role":         "Role changed.",
-	"password":     "Your password is changed.",
-	"revoked":      "Token revoked.",
-	"settings":     "Results settings saved; every wave's results are being rebuilt in the background.",
-	"sms-settings": "Text message settings saved.",
-	"help-texts":   "Help texts saved: thank-you pages show them from now on.",
+	"signed-out":    "You are signed out.",
+	"created":       "Saved.",
+	"opened":        "The wave is open: its invitations are made and its texts queued.",
+	"scheduled":     "The wave is scheduled: it opens by itself at its opening time.",
+	"unscheduled":   "The wave is back to draft.",
+	"closed":        "The wave is closed.",
+	"extended":      "The closing time has moved.",
+	"codes":         "Class codes issued.",
+	"imported":      "Roster imported.",
+	"role":          "Role changed.",
+	"password":      "Your password is changed.",
+	"revoked":       "Token revoked.",
+	"settings":      "Results settings saved; every wave's results are being rebuilt in the background.",
+	"sms-settings":  "Text message settings saved.",
+	"comment-floor": "Comment floor saved.",
+	"help-texts":    "Help texts saved: thank-you pages show them from now on.",
 }
 
 func (s *Server) adminRender(c echo.Context, status int, page, title string, data any) error {

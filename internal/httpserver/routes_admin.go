@@ -53,6 +53,7 @@ func (s *Server) adminRoutes() {
 	g.POST("/results/settings", s.adminSettingsSave, s.allow(admin))                                                // district admin; rebuilds every wave's results
 	g.GET("/language-checks", s.adminLanguageChecks, s.allow(admin))                                                // district admin: DIF by response language, item texts to review
 	g.GET("/comments", s.adminComments, s.allow(admin, leader, counselor))                                          // admin; leader, counselor: their schools (else 404); every view and ?format=csv audited
+	g.POST("/comments/floor", s.adminCommentsFloor, s.allow(admin))                                                 // district admin: the comment floor (never below the results floor), audited
 	g.GET("/help-texts", s.adminHelpTexts, s.allow(admin, leader))                                                  // admin: every school and the district default; leader: their schools (else 404)
 	g.POST("/help-texts", s.adminHelpTextsSave, s.allow(admin, leader))                                             // as the page; audited in the same transaction
 	g.GET("/sms/settings", s.adminTextSettings, s.allow(admin))                                                     // district admin: the name and HELP contact in texts
