@@ -3,7 +3,8 @@ package surveys
 
 import "embed"
 
-// FS is every instrument file, embedded so one binary is a complete deployment.
+// FS is every instrument file and the translation reviews (reviewed/), embedded so one binary is
+// a complete deployment.
 //
-//go:embed *.yaml
+//go:embed *.yaml reviewed
 var FS embed.FS

@@ -18,12 +18,15 @@ import (
 	"github.com/trustpulse/trustpulse/web"
 )
 
-const surveyUsage = "usage: trustpulse survey lint [--surveys DIR] [--locales DIR] [--templates DIR]"
+const surveyUsage = "usage: trustpulse survey lint [--surveys DIR] [--locales DIR] [--templates DIR]\n       trustpulse survey translations export|import --locale TAG ..."
 
 // runSurvey is `trustpulse survey lint`: check the instruments, locale files and templates together.
 // Problems go to stdout, one "file:line: problem" each, so editors and CI can jump to them; the
 // exit code is 1 if any is not a warning.
 func runSurvey(_ context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "translations" {
+		return runTranslations(env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "lint" {
 		fmt.Fprintln(env.Stderr, surveyUsage)
 		if len(args) == 0 {

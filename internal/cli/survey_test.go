@@ -185,3 +185,53 @@ func TestSurveyLintShippedSMSTexts(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestSurveyTranslationsCLI: export Spanish, mark one item reviewed with a corrected text, import
+// it into a copy of the instruments; lint of that copy passes and the text reads back.
+func TestSurveyTranslationsCLI(t *testing.T) {
+	dir := t.TempDir()
+	entries, err := os.ReadDir(filepath.Join("..", "..", "surveys"))
+	must(t, err)
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("..", "..", "surveys", e.Name()))
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644))
+	}
+	code, out, errOut := runLint(t, "translations", "export", "--locale", "es")
+	if code != 0 || !strings.HasPrefix(out, "key,english,translation,reviewed,check\n") {
+		t.Fatalf("export: %d %s %s", code, out[:min(len(out), 200)], errOut)
+	}
+	lines := strings.Split(out, "\n")
+	edited := []string{lines[0]}
+	for _, l := range lines[1:] {
+		if strings.HasPrefix(l, "student-pulse/1/items/st-listen/text,") {
+			edited = append(edited, "student-pulse/1/items/st-listen/text,My teachers listen to me.,Mis maestros sí me escuchan.,yes,")
+		}
+	}
+	csvFile := filepath.Join(t.TempDir(), "es.csv")
+	must(t, os.WriteFile(csvFile, []byte(strings.Join(edited, "\n")+"\n"), 0o644))
+	code, out, errOut = runLint(t, "translations", "import", "--locale", "es", "--surveys", dir, csvFile)
+	if code != 0 || !strings.Contains(out, "es: 1 texts changed, 1 newly marked reviewed") {
+		t.Fatalf("import: %d %s %s", code, out, errOut)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "student-pulse.yaml"))
+	must(t, err)
+	if !strings.Contains(string(data), "      es: Mis maestros sí me escuchan.\n") {
+		t.Error("the instrument file does not hold the imported text")
+	}
+	if code, out, _ := runLint(t, "lint", "--surveys", dir); code != 0 {
+		t.Errorf("lint after import: %d\n%s", code, out)
+	}
+	// A bad file changes nothing and says where.
+	must(t, os.WriteFile(csvFile, []byte("key,english,translation,reviewed\nstudent-pulse/1/items/x/text,a,b,yes\n"), 0o644))
+	code, out, _ = runLint(t, "translations", "import", "--locale", "es", "--surveys", dir, csvFile)
+	if code != 1 || !strings.Contains(out, csvFile+`:2: no es text has key "student-pulse/1/items/x/text"`) {
+		t.Errorf("bad import: %d %s", code, out)
+	}
+	if code, _, errOut := runLint(t, "translations", "import", "--locale", "es", csvFile); code != 2 || !strings.Contains(errOut, "--surveys DIR is required") {
+		t.Errorf("import without --surveys: %d %s", code, errOut)
+	}
+}

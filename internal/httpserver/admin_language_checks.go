@@ -1,17 +1,21 @@
 package httpserver
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/scoring"
+	"github.com/trustpulse/trustpulse/internal/survey"
+	"github.com/trustpulse/trustpulse/surveys"
 )
 
 // languageChecksPage is the district's check of its translations: per calibrated measure and
 // language, every item's location compared with English, flagged items first with both texts.
 type languageChecksPage struct {
+	Exports   []languageGroup // every shipped translation, for its download link
 	Threshold float64
 	MinGroup  int
 	Measures  []languageMeasure
@@ -49,6 +53,12 @@ func (s *Server) adminLanguageChecks(c echo.Context) error {
 		return err
 	}
 	page := languageChecksPage{Threshold: scoring.DIFThreshold, MinGroup: scoring.DIFMinGroup}
+	for _, tag := range s.Locales.Tags() {
+		if tag != measures.ReferenceLanguage {
+			info := s.Locales.Info(tag)
+			page.Exports = append(page.Exports, languageGroup{Tag: tag, Name: info.Name, Dir: info.Dir})
+		}
+	}
 	for _, chk := range checks {
 		in := chk.Instrument
 		text := map[string]map[string]string{}
@@ -80,4 +90,48 @@ func (s *Server) adminLanguageChecks(c echo.Context) error {
 		page.Measures = append(page.Measures, lm)
 	}
 	return s.adminRender(c, http.StatusOK, "language_checks", s.dashFor(c).T("language_checks.title"), page)
+}
+
+// adminLanguageChecksExport downloads one locale's instrument texts as the CSV a reviewer edits
+// (survey.WriteTranslations), with this district's language-check flags in its "check" column;
+// `trustpulse survey translations import` takes it back.
+func (s *Server) adminLanguageChecksExport(c echo.Context) error {
+	tag, ok := s.Locales.Supported(c.QueryParam("locale"))
+	if !ok || tag != c.QueryParam("locale") || tag == measures.ReferenceLanguage {
+		return echo.NewHTTPError(http.StatusNotFound, "No such translation.")
+	}
+	checks, err := s.Measures.LanguageChecks(c.Request().Context(), principal(c).User.DistrictID)
+	if err != nil {
+		return err
+	}
+	d := s.dashFor(c)
+	notes := map[string]string{}
+	for _, chk := range checks {
+		for _, g := range chk.Result.Groups {
+			if g.Group != tag {
+				continue
+			}
+			for _, it := range g.Items {
+				if !it.Flagged {
+					continue
+				}
+				key := "language_checks.harder"
+				if it.Contrast < 0 {
+					key = "language_checks.easier"
+				}
+				notes[fmt.Sprintf("%s/%d/items/%s/text", chk.Instrument.ID, chk.Instrument.Version, it.ID)] =
+					fmt.Sprintf("%s (%+.2f ± %.2f logits)", d.T(key), it.Contrast, it.SE)
+			}
+		}
+	}
+	rows, err := survey.TranslationRows(surveys.FS, tag, notes)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="translations-%s.csv"`, tag))
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(http.StatusOK)
+	return survey.WriteTranslations(c.Response(), rows)
 }

@@ -95,4 +95,19 @@ func TestAdminLanguageChecks(t *testing.T) {
 	if n := strings.Count(page, `class="flagged"`); n != 1 {
 		t.Errorf("%d flagged rows, want 1 (the planted item)", n)
 	}
+	code, csvBody, h := b.do("GET", "/admin/language-checks/export?locale=es", nil)
+	if code != 200 || h.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.HasPrefix(csvBody, "key,english,translation,reviewed,check\n") {
+		t.Fatalf("export: %d %q %.200s", code, h.Get("Content-Type"), csvBody)
+	}
+	if !strings.Contains(csvBody, "student-pulse/1/items/"+planted.ID+"/text,"+planted.Text["en"]+","+planted.Text["es"]+",no,Review the translation: harder to agree with than in English (+") {
+		t.Errorf("export lacks the flagged row:\n%s", csvBody)
+	}
+	if n := strings.Count(csvBody, "Review the translation"); n != 1 {
+		t.Errorf("%d flagged rows in the export, want 1", n)
+	}
+	for _, bad := range []string{"en", "xx", "ES", ""} {
+		if code, _, _ := b.do("GET", "/admin/language-checks/export?locale="+bad, nil); code != 404 {
+			t.Errorf("export of %q: %d, want 404", bad, code)
+		}
+	}
 }

@@ -175,6 +175,7 @@ func TestAdminAccess(t *testing.T) {
 		{"GET", "/admin/users", adminOnly, "", nil},
 		{"GET", "/admin/audit", adminOnly, "", nil},
 		{"GET", "/admin/language-checks", adminOnly, "", nil},
+		{"GET", "/admin/language-checks/export?locale=es", adminOnly, "", nil},
 		{"GET", "/admin/results/settings", adminOnly, "", nil},
 		{"GET", "/admin/sms/settings", adminOnly, "", nil},
 		{"POST", "/admin/sms/settings", want{"admin": 303, "leaderA": 403, "counselorA": 403, "staffA": 403, "analystA": 403}, "", nil},

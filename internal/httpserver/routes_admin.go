@@ -51,6 +51,7 @@ func (s *Server) adminRoutes() {
 	g.GET("/audit", s.adminAudit, s.allow(admin))                                                                   // district admin
 	g.GET("/results/settings", s.adminSettings, s.allow(admin))                                                     // district admin: privacy floor and breakdowns
 	g.POST("/results/settings", s.adminSettingsSave, s.allow(admin))                                                // district admin; rebuilds every wave's results
+	g.GET("/language-checks/export", s.adminLanguageChecksExport, s.allow(admin))                                   // district admin: ?locale=TAG, the texts to review as CSV
 	g.GET("/language-checks", s.adminLanguageChecks, s.allow(admin))                                                // district admin: DIF by response language, item texts to review
 	g.GET("/comments", s.adminComments, s.allow(admin, leader, counselor))                                          // admin; leader, counselor: their schools (else 404); every view and ?format=csv audited
 	g.POST("/comments/floor", s.adminCommentsFloor, s.allow(admin))                                                 // district admin: the comment floor (never below the results floor), audited

@@ -176,6 +176,7 @@ func (l *linter) lintSurveys(fsys fs.FS) {
 	if l.shipped == nil {
 		return // locales.toml unreadable: already reported, and every locale would look unshipped
 	}
+	l.lintReviews(fsys, list)
 	for _, in := range list {
 		file := path.Join(l.surveys, in.File)
 		for i, tag := range in.Locales {
@@ -272,4 +273,57 @@ func MessageUses(src string) []MessageUse {
 		}
 	}
 	return uses
+}
+
+// lintReviews checks each locale's review file (see ReviewFile): every line names a text of that
+// locale, and the text is still what the reviewer approved. A locale marked reviewed in
+// locales.toml must have every instrument text reviewed.
+func (l *linter) lintReviews(fsys fs.FS, list []*Instrument) {
+	for _, m := range l.src.Metas {
+		if m.Tag == "en" {
+			continue // the source language: what every review compares with
+		}
+		texts := map[string]Text{}
+		for _, in := range list {
+			if slices.Contains(in.Locales, m.Tag) {
+				for _, t := range in.Texts(m.Tag) {
+					texts[t.Key] = t
+				}
+			}
+		}
+		file := path.Join(l.surveys, ReviewFile(m.Tag))
+		reviewed := map[string]bool{}
+		data, err := fs.ReadFile(fsys, ReviewFile(m.Tag))
+		if err == nil {
+			rs, probs := ParseReviews(data)
+			for _, p := range probs {
+				l.bad(file, p.Line, "%s", p.Msg)
+			}
+			for _, r := range rs {
+				t, ok := texts[r.Key]
+				switch {
+				case !ok:
+					l.bad(file, r.Line, "%s: no %s text has this key (renamed or removed?)", r.Key, m.Tag)
+				case Fingerprint(t.English, t.Text) != r.Fingerprint:
+					l.bad(file, r.Line, "%s: the text changed after it was reviewed; review it again (survey translations export/import) or remove the line", r.Key)
+				default:
+					reviewed[r.Key] = true
+				}
+			}
+		}
+		// Without a review file, reviewed = true keeps its older meaning (a native speaker read the
+		// whole locale); once texts are reviewed one by one, the file must cover them all.
+		if m.Reviewed && err == nil {
+			missing := 0
+			for k := range texts {
+				if !reviewed[k] {
+					missing++
+				}
+			}
+			if missing > 0 {
+				l.bad(path.Join(l.locales, locale.MetaFile), m.ReviewedLine,
+					"locale %s is marked reviewed but %d of its instrument texts are not (see %s)", m.Tag, missing, file)
+			}
+		}
+	}
 }
