@@ -12,6 +12,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/support"
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
@@ -88,6 +89,9 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 	if err := enableDemoPairs(ctx, s, districtID); err != nil {
 		return l, err
 	}
+	if err := seedHelpTexts(ctx, s, districtID); err != nil {
+		return l, err
+	}
 	// Count everything seeded so the dashboards have results before the first page view.
 	if _, err := results.Refresh(ctx); err != nil {
 		return l, fmt.Errorf("demo results: %w", err)
@@ -117,6 +121,27 @@ func enableDemoPairs(ctx context.Context, s *store.Store, districtID int64) erro
 	settings[report.SettingPairs] = report.Pair("grade", "low_income") + ";" + report.Pair("child_grade", "language")
 	if err := s.DB.WithContext(ctx).Model(&store.District{}).Where("district_id = ?", districtID).Update("settings", settings).Error; err != nil {
 		return fmt.Errorf("demo two-way breakdowns: %w", err)
+	}
+	return nil
+}
+
+// seedHelpTexts gives the district a default "who to talk to" text for the thank-you page of
+// student surveys, once (a later change on the Help right away page stands). Languages without
+// one show the English text.
+func seedHelpTexts(ctx context.Context, s *store.Store, districtID int64) error {
+	var n int64
+	if err := s.DB.WithContext(ctx).Model(&store.HelpText{}).Where("district_id = ?", districtID).Count(&n).Error; err != nil {
+		return fmt.Errorf("demo help texts: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := support.Change(ctx, s, districtID, support.District, []string{"en", "es"}, support.Texts{
+		"en": "Talk to your school counselor in the main office, or any teacher you trust.\nCall or text 988 any time, day or night.",
+		"es": "Habla con el consejero de tu escuela en la oficina principal, o con un maestro de confianza.\nLlama o envía un mensaje al 988 a cualquier hora.",
+	}, auth.Actor{Email: "demo"})
+	if err != nil {
+		return fmt.Errorf("demo help texts: %w", err)
 	}
 	return nil
 }

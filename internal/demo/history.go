@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -115,6 +116,17 @@ func simulateAnswers(ctx context.Context, s *store.Store, waves *wave.Service, r
 		return err
 	}
 	closes := w.OpensAt.Add(7 * 24 * time.Hour)
+	// Comments come from a generator of their own, so the answers stay what they were before
+	// comments were simulated; some name a rostered teacher or give a phone number, which the
+	// comment reader redacts.
+	crng := rand.New(rand.NewPCG(uint64(waveIndex)+1, 0x636f6d6d656e7473))
+	var teacher string
+	if in.Comment.Enabled {
+		if err := db.Model(&store.Person{}).Where("district_id = ? AND kind = ? AND family_name <> ''", w.DistrictID, store.KindStaff).
+			Order("sourced_id").Limit(1).Pluck("family_name", &teacher).Error; err != nil {
+			return fmt.Errorf("demo comments: %w", err)
+		}
+	}
 	var responses []store.Response
 	var answered []int64
 	for _, p := range people {
@@ -144,6 +156,9 @@ func simulateAnswers(ctx context.Context, s *store.Store, waves *wave.Service, r
 		}
 		r := store.Response{DistrictID: w.DistrictID, ID: store.NewID(), WaveID: w.ID, SchoolID: p.SchoolID, Language: lang, Answers: string(answers),
 			Subgroups: groups}
+		if in.Comment.Enabled && crng.Float64() < 0.35 {
+			r.Comment = demoComment(crng, lang, teacher)
+		}
 		if w.Mode == store.ModeConfidential {
 			inv, person := p.InvitationID, p.PersonID
 			r.InvitationID, r.PersonID, r.SubmittedAt = &inv, &person, &closes
@@ -247,4 +262,41 @@ func snapshotFor(db *gorm.DB, waves *wave.Service, w store.Wave, p invitee, lang
 		full["child_grade"] = p.ChildGrade
 	}
 	return waves.InvitedSnapshot(db, w, p.SchoolID, full, lang)
+}
+
+// demoComments are the synthetic comments of the demo's staff and family waves, by language;
+// %s is a rostered teacher's family name.
+var demoComments = map[string][]string{
+	"en": {
+		"Communication from the school has improved a lot this year.",
+		"I wish there were more chances to meet teachers in person.",
+		"Ms. %s always answers my messages quickly. Thank you!",
+		"Please send notices earlier; we often find out the day before.",
+		"My child feels safe here, and that matters most to us.",
+		"Call me at 555-201-3344 if you want to talk about the bus stop.",
+		"The front office staff are kind and patient.",
+		"Homework instructions are hard to follow at home.",
+	},
+	"es": {
+		"La comunicación con la escuela ha mejorado mucho este año.",
+		"Me gustaría recibir los avisos en español con más anticipación.",
+		"La maestra %s siempre nos escucha. ¡Gracias!",
+		"Mi hijo se siente seguro en la escuela.",
+		"Quisiera más reuniones con los maestros por la tarde.",
+	},
+}
+
+func demoComment(rng *rand.Rand, lang, teacher string) string {
+	pool := demoComments[lang]
+	if pool == nil {
+		pool = demoComments["en"]
+	}
+	c := pool[rng.IntN(len(pool))]
+	if strings.Contains(c, "%s") {
+		if teacher == "" {
+			teacher = "Lee"
+		}
+		c = fmt.Sprintf(c, teacher)
+	}
+	return c
 }
