@@ -19,6 +19,8 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/cli"
 	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/demo"
+	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -253,6 +255,41 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 		t.Fatalf("demo district: schools, students, staff, guardians, responses = %v", n)
 	}
 	demoResults(t, path)
+	demoLanguageChecks(t, path)
+}
+
+// demoLanguageChecks: the demo's language check flags its planted Spanish family item, and only it.
+func demoLanguageChecks(t *testing.T, path string) {
+	t.Helper()
+	db, _ := config.ParseDatabaseURL("sqlite:" + path)
+	s, err := store.Open(context.Background(), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cat, err := survey.Load(surveys.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d store.District
+	if err := s.DB.First(&d).Error; err != nil {
+		t.Fatal(err)
+	}
+	checks, err := (&measures.Service{Store: s, Surveys: cat}).LanguageChecks(context.Background(), d.DistrictID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flagged []string
+	for _, c := range checks {
+		for _, g := range c.Result.Groups {
+			for _, id := range g.Flagged() {
+				flagged = append(flagged, g.Group+":"+id)
+			}
+		}
+	}
+	if want := demo.DIFLanguage + ":" + demo.DIFItem; len(flagged) != 1 || flagged[0] != want {
+		t.Errorf("demo language checks flag %v, want [%s]", flagged, want)
+	}
 }
 
 // demoResults checks the demo's results have what the dashboards are meant to show: every

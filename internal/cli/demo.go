@@ -65,6 +65,7 @@ func printLinks(env *Env, l demo.Links) {
 	line("dashboard", l.Dashboard)
 	line("link slips", l.Slips)
 	line("type a code", l.EnterCode)
+	line("language checks", l.LanguageCheck)
 	if l.LoginUser != "" {
 		fmt.Fprintf(env.Stdout, "login: %s %s\n", l.LoginUser, l.LoginPassword)
 	}

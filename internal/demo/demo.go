@@ -47,6 +47,7 @@ type Links struct {
 	Dashboard     string
 	Slips         string // the student wave's printable link slips
 	EnterCode     string // the page where a slip's personal code (or a class code) is typed
+	LanguageCheck string // the language checks page, with the planted Spanish item flagged
 	LoginUser     string
 	LoginPassword string
 }
@@ -99,6 +100,7 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 	l.Dashboard = baseURL + "/admin/results"
 	l.Slips = fmt.Sprintf("%s/admin/waves/%d/slips", baseURL, ids["student-pulse"])
 	l.EnterCode = baseURL + "/j"
+	l.LanguageCheck = baseURL + "/admin/language-checks"
 	log.Info("demo district ready", "district_id", districtID)
 	return l, nil
 }

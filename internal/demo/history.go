@@ -76,6 +76,14 @@ func seedHistory(ctx context.Context, s *store.Store, waves *wave.Service, m *me
 	return nil
 }
 
+// The demo's planted language difference: Spanish-speaking families find this item a logit harder
+// to agree with than its neighbours, as if its translation asked something stronger. The language
+// checks page (/admin/language-checks) flags it.
+const (
+	DIFLanguage = "es"
+	DIFItem     = "fw-opinion"
+)
+
 var audienceTitle = map[survey.Audience]string{survey.Student: "Student pulse", survey.Staff: "Staff pulse", survey.Family: "Family pulse"}
 
 // invitee is what the simulation needs to know about one invitation.
@@ -144,7 +152,11 @@ func simulateAnswers(ctx context.Context, s *store.Store, waves *wave.Service, r
 				answers[i] = wave.Missing
 				continue
 			}
-			x := drawRSM(rng, theta-itemLocation(i, len(in.Items)), []float64{-1.6, 0.1, 1.5})
+			loc := itemLocation(i, len(in.Items))
+			if lang == DIFLanguage && it.ID == DIFItem {
+				loc += 1.0 // the planted mistranslation the language check finds
+			}
+			x := drawRSM(rng, theta-loc, []float64{-1.6, 0.1, 1.5})
 			if it.Reverse {
 				x = in.Scale.Points - 1 - x
 			}

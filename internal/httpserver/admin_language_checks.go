@@ -24,6 +24,7 @@ type languageChecksPage struct {
 type languageMeasure struct {
 	Instrument string
 	Version    int
+	MeasureID  string
 	Measure    string // its English name
 	Responses  int
 	Unchecked  string // measures.Unchecked… code, empty when compared
@@ -65,7 +66,7 @@ func (s *Server) adminLanguageChecks(c echo.Context) error {
 		for _, it := range in.Items {
 			text[it.ID] = it.Text
 		}
-		lm := languageMeasure{Instrument: in.ID, Version: in.Version, Measure: chk.Measure.Name[measures.ReferenceLanguage],
+		lm := languageMeasure{Instrument: in.ID, Version: in.Version, MeasureID: chk.Measure.ID, Measure: chk.Measure.Name[measures.ReferenceLanguage],
 			Responses: chk.Responses, Unchecked: chk.Unchecked}
 		if chk.Unchecked != measures.UncheckedNoReference {
 			lm.Reference, lm.RefN = s.Locales.Info(chk.Result.Reference).Name, chk.Result.ReferenceN

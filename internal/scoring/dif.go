@@ -137,6 +137,8 @@ func GroupDIF(m Matrix, groups []string, ref string) (DIFResult, error) {
 			return DIFResult{}, ErrDIFNoReference
 		}
 	}
+	// By name, not size: the order must not tell which small language group is larger.
+	sort.Strings(skipped)
 	zcrit := normalQuantile(1 - DIFAlpha/(2*float64(len(m.Items))))
 	res := DIFResult{Reference: ref, ReferenceN: len(rows[ref]), Threshold: DIFThreshold, ZCrit: zcrit, Skipped: skipped}
 	rc := cals[ref]
