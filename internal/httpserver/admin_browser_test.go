@@ -45,7 +45,7 @@ func TestAdminPagesPassAxe(t *testing.T) {
 	}
 	check("opened wave", tab.Follow(browsertest.ClickCSS(`form[action$="/open"] button`)), 200)
 	status := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`.facts`)))
-	if !strings.Contains(status, "open") {
+	if !strings.Contains(status, "Open") {
 		t.Errorf("wave not open after opening: %s", status)
 	}
 	check("class codes", tab.Follow(browsertest.ClickCSS(`main a[href$="/codes"]`)), 200)

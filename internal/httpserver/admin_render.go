@@ -63,6 +63,11 @@ func newAdminRenderer() (*adminRenderer, error) {
 		return nil, err
 	}
 	funcs["msg"], funcs["dict"] = memoT(cat.Localizer("en")), dict
+	// Machine keys (attributes, values, surveys, a wave's mode and status) are shown by name.
+	lb := newLabels(cat, "en", nil)
+	funcs["attrLabel"], funcs["valueLabel"], funcs["instrumentLabel"] = lb.Attr, lb.Value, lb.Instrument
+	funcs["audienceLabel"] = func(a any) string { return lb.Audience(fmt.Sprint(a)) }
+	funcs["modeLabel"], funcs["statusLabel"], funcs["channelsLabel"], funcs["jobLabel"] = lb.Mode, lb.Status, lb.Channels, lb.Job
 	r := &adminRenderer{pages: map[string]*template.Template{}, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 	for _, p := range adminPageNames {
 		t, err := template.New(p).Funcs(funcs).ParseFS(tfs, "layout.html", p+".html")

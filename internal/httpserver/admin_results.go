@@ -343,46 +343,14 @@ func textIn(m map[string]string, lang, fallback string) string {
 	return fallback
 }
 
-// attrName is an attribute's name ("Grade × Gender" for a two-way breakdown); an unknown key is
-// shown as it is.
-func (d dash) attrName(a string) string {
-	if x, y, ok := report.SplitPair(a); ok {
-		return d.attrName(x) + " × " + d.attrName(y)
-	}
-	if d.has("attr." + a) {
-		return d.T("attr." + a)
-	}
-	return a
-}
+// attrName is an attribute's name ("Grade × Gender" for a two-way breakdown): see labels.
+func (d dash) attrName(a string) string { return d.labels().Attr(a) }
 
-// groupName is a group's label: languages by their own name, grades as "Grade 5", common values
-// translated, anything else as recorded.
-func (d dash) groupName(attr, v string) string {
-	if x, y, ok := report.SplitPair(attr); ok {
-		if v == report.HiddenTable {
-			return d.T("value.pair_withheld")
-		}
-		vx, vy, _ := strings.Cut(v, ",")
-		return d.groupName(x, vx) + " × " + d.groupName(y, vy)
-	}
-	switch {
-	case v == report.All:
-		return d.T("value.all")
-	case v == report.NotRecorded:
-		return d.T("value.not_recorded")
-	case attr == "home_language" || attr == "response_language" || attr == "language":
-		if tag, ok := d.respondent.Supported(v); ok {
-			return d.respondent.Info(tag).Name
-		}
-	case attr == "grade" || attr == "child_grade":
-		if n, err := strconv.Atoi(v); err == nil {
-			return d.T("value.grade", "Grade", n)
-		}
-	}
-	if d.has("value." + v) {
-		return d.T("value." + v)
-	}
-	return v
+// groupName is a group's label: see labels.
+func (d dash) groupName(attr, v string) string { return d.labels().Value(attr, v) }
+
+func (d dash) labels() labels {
+	return labels{l: d.l, lang: d.lang, cat: d.cat, respondent: d.respondent}
 }
 
 // band is the reporting band (0 very weak … 4 very strong) of a score of measure.

@@ -210,7 +210,7 @@ func TestResultsHiddenGroupShowsNoNumber(t *testing.T) {
 	br := f.signIn("admin")
 	m := f.in.Measures[0].ID
 	_, page, _ := br.do("GET", f.schoolPage(f.school)+"&by=gender", nil)
-	rows := rowsWith(page, ">nonbinary<")
+	rows := rowsWith(page, ">Nonbinary<")
 	if len(rows) != 2 { // the score table and the response-rate table
 		t.Fatalf("%d rows for the nonbinary group, want 2:\n%s", len(rows), page)
 	}
@@ -221,7 +221,7 @@ func TestResultsHiddenGroupShowsNoNumber(t *testing.T) {
 		t.Errorf("no trend chart over both waves")
 	}
 	_, page, _ = br.do("GET", fmt.Sprintf("/admin/results/schools/%d/measures/%s?wave=%d", f.school, m, f.fall.ID), nil)
-	rows = rowsWith(page, ">nonbinary<")
+	rows = rowsWith(page, ">Nonbinary<")
 	if len(rows) != 1 {
 		t.Fatalf("%d rows for the nonbinary group on the measure page, want 1:\n%s", len(rows), page)
 	}
@@ -355,7 +355,7 @@ func TestResultsInSpanish(t *testing.T) {
 			t.Fatalf("%s: %d", tc.path, code)
 		}
 		for _, want := range []string{`<html lang="es"`, "Resultados", "Confianza en los maestros", "menos de 10 respuestas", "Por grupo", "Género",
-			"femenino", "Descargar", `lang="en"`} {
+			"Femenino", "Descargar", `lang="en"`} {
 			if !strings.Contains(page, want) {
 				t.Errorf("%s: no %q", tc.path, want)
 			}

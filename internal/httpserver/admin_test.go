@@ -244,7 +244,7 @@ func TestAdminWaveLifecycle(t *testing.T) {
 	_, page, _ = b.do("GET", loc, nil)
 	// 08:00 in Chicago on 2 March is 14:00 UTC; shown back in the school's zone.
 	// A draft invites nobody: opening does.
-	for _, want := range []string{"Spring pulse", "2026-03-02 08:00 CST", "0 invited.", "draft", "Open wave now", "Schedule"} {
+	for _, want := range []string{"Spring pulse", "2026-03-02 08:00 CST", "0 invited.", "Draft", "Open wave now", "Schedule"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("wave page lacks %q:\n%s", want, page)
 		}

@@ -166,7 +166,7 @@ func TestAdminRosterUpload(t *testing.T) {
 		t.Fatalf("job page after the import:\n%s", page)
 	}
 	_, page, _ = a.do("GET", "/admin/roster", nil)
-	if !strings.Contains(page, "roster.zip") || !strings.Contains(page, "succeeded") {
+	if !strings.Contains(page, "roster.zip") || !strings.Contains(page, "Imported") {
 		t.Fatalf("import history:\n%s", page)
 	}
 	// Another district's job is not found.

@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,18 +33,17 @@ func ratePct(st report.Stat) string {
 }
 
 type wavePage struct {
-	Wave     store.Wave
-	Schools  []store.School // the wave's schools the user may see
-	Zone     string         // the time zone times are shown in: the first visible school's
-	Rates    []rateRow
-	Total    *rateRow // everyone the user may see; nil when no such row may be shown
-	Invited  int      // invitations in scope, for a draft
-	Floor    int
-	Release  report.ReleasePolicy
-	Build    report.WaveBuild
-	CanEdit  bool
-	Channels string
-	Can      map[string]bool // the lifecycle changes the wave allows now (wave.Allowed)
+	Wave    store.Wave
+	Schools []store.School // the wave's schools the user may see
+	Zone    string         // the time zone times are shown in: the first visible school's
+	Rates   []rateRow
+	Total   *rateRow // everyone the user may see; nil when no such row may be shown
+	Invited int      // invitations in scope, for a draft
+	Floor   int
+	Release report.ReleasePolicy
+	Build   report.WaveBuild
+	CanEdit bool
+	Can     map[string]bool // the lifecycle changes the wave allows now (wave.Allowed)
 }
 
 // adminWave shows a wave with its response rates by school and grade, limited to the user's schools.
@@ -56,7 +54,7 @@ func (s *Server) adminWave(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := wavePage{Wave: w, Schools: inScope(p, schools), Zone: "UTC", Channels: strings.ReplaceAll(w.Channels, ",", ", ")}
+	page := wavePage{Wave: w, Schools: inScope(p, schools), Zone: "UTC"}
 	if len(page.Schools) > 0 {
 		page.Zone = page.Schools[0].TimeZone
 	}

@@ -20,8 +20,12 @@ import (
 // localTimeLayout is what <input type="datetime-local"> sends.
 const localTimeLayout = "2006-01-02T15:04"
 
+// instrumentOption is a survey the form offers; the template names it (see labels).
 type instrumentOption struct {
-	Key, Label string
+	Key      string
+	ID       string
+	Version  int
+	Audience string
 }
 
 type waveForm struct {
@@ -135,7 +139,7 @@ func (s *Server) waveFormOptions(c echo.Context, p *auth.Principal) (waveForm, e
 	var f waveForm
 	for _, in := range s.Surveys.Instruments() {
 		f.Instruments = append(f.Instruments, instrumentOption{Key: fmt.Sprintf("%s@%d", in.ID, in.Version),
-			Label: fmt.Sprintf("%s, version %d (%s)", in.ID, in.Version, in.Audience)})
+			ID: in.ID, Version: in.Version, Audience: string(in.Audience)})
 	}
 	schools, err := s.visibleSchools(c, p)
 	if err != nil {

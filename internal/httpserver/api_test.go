@@ -568,7 +568,7 @@ func TestAPITwoWay(t *testing.T) {
 		}
 		return out
 	}
-	if out := page("leaderB", f.schoolB); !strings.Contains(out, "Grade 5 × not recorded") || strings.Contains(out, "withheld") {
+	if out := page("leaderB", f.schoolB); !strings.Contains(out, "Grade 5 × Not recorded") || strings.Contains(out, "withheld") {
 		t.Errorf("school B page does not show its two-way table:\n%s", out)
 	}
 	if out := page("leaderA", f.school); !strings.Contains(out, "withheld") || strings.Contains(out, "Grade 7 ×") || strings.Contains(out, "Grade 5 ×") {
