@@ -179,34 +179,45 @@ func (s *Service) CreateAdmin(ctx context.Context, districtID int64, email strin
 const (
 	DemoAdminEmail    = "admin@demo.trustpulse.test"
 	DemoAdminPassword = "demo-admin-2026"
+	// A counselor and a teacher of the demo's first school, to see what those roles see.
+	DemoCounselorEmail    = "counselor@demo.trustpulse.test"
+	DemoCounselorPassword = "demo-counselor-2026"
+	DemoTeacherEmail      = "teacher@demo.trustpulse.test"
+	DemoTeacherPassword   = "demo-teacher-2026"
 )
 
 // EnsureDemoAdmin makes sure the demo district has its admin with the fixed demo password and
 // returns the credentials to print. Idempotent: a second run resets the password and unlocks it.
 func EnsureDemoAdmin(ctx context.Context, st *store.Store, districtID int64) (email, password string, err error) {
+	err = EnsureDemoUser(ctx, st, NewUser{DistrictID: districtID, Email: DemoAdminEmail, Name: "Demo admin", Role: DistrictAdmin, Password: DemoAdminPassword})
+	return DemoAdminEmail, DemoAdminPassword, err
+}
+
+// EnsureDemoUser makes sure the demo district has the account nu with its fixed demo password
+// (created with its schools once; a later run resets password, role and lock, keeping schools).
+func EnsureDemoUser(ctx context.Context, st *store.Store, nu NewUser) error {
 	svc := New(st, Options{})
 	var u store.User
-	err = st.DB.WithContext(ctx).Where("district_id = ? AND email = ?", districtID, DemoAdminEmail).First(&u).Error
+	err := st.DB.WithContext(ctx).Where("district_id = ? AND email = ?", nu.DistrictID, normalizeEmail(nu.Email)).First(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		_, err = svc.CreateUser(ctx, nil, NewUser{DistrictID: districtID, Email: DemoAdminEmail, Name: "Demo admin", Role: DistrictAdmin, Password: DemoAdminPassword})
-		if err != nil {
-			return "", "", fmt.Errorf("ensure demo admin: %w", err)
+		if _, err := svc.CreateUser(ctx, nil, nu); err != nil {
+			return fmt.Errorf("ensure demo user %s: %w", nu.Email, err)
 		}
-		return DemoAdminEmail, DemoAdminPassword, nil
+		return nil
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("ensure demo admin: %w", err)
+		return fmt.Errorf("ensure demo user %s: %w", nu.Email, err)
 	}
-	hash, err := HashPassword(DemoAdminPassword, svc.opt.Argon2)
+	hash, err := HashPassword(nu.Password, svc.opt.Argon2)
 	if err != nil {
-		return "", "", err
+		return err
 	}
-	err = st.DB.WithContext(ctx).Model(&store.User{}).Where("district_id = ? AND id = ?", districtID, u.ID).
-		Updates(map[string]any{"password_hash": hash, "role": string(DistrictAdmin), "active": true, "failed_logins": 0, "locked_until": nil, "sign_in_wait_until": nil, "updated_at": st.Now()}).Error
+	err = st.DB.WithContext(ctx).Model(&store.User{}).Where("district_id = ? AND id = ?", nu.DistrictID, u.ID).
+		Updates(map[string]any{"password_hash": hash, "role": string(nu.Role), "active": true, "failed_logins": 0, "locked_until": nil, "sign_in_wait_until": nil, "updated_at": st.Now()}).Error
 	if err != nil {
-		return "", "", fmt.Errorf("ensure demo admin: %w", err)
+		return fmt.Errorf("ensure demo user %s: %w", nu.Email, err)
 	}
-	return DemoAdminEmail, DemoAdminPassword, nil
+	return nil
 }
 
 // ChangePassword sets a new password after checking the current one, and ends the user's other

@@ -221,8 +221,9 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 				t.Fatalf("demo run %d did not print %q:\n%s", i+1, k+": …", out)
 			}
 		}
-		if links["login"] != "admin@demo.trustpulse.test demo-admin-2026" {
-			t.Fatalf("login line %q", links["login"])
+		if links["login"] != "admin@demo.trustpulse.test demo-admin-2026" || links["login (counselor)"] != "counselor@demo.trustpulse.test demo-counselor-2026" ||
+			links["login (teacher)"] != "teacher@demo.trustpulse.test demo-teacher-2026" {
+			t.Fatalf("login lines %q, %q, %q", links["login"], links["login (counselor)"], links["login (teacher)"])
 		}
 		// Printed links use the base URL; the test server listens on base.
 		rewrite := func(u string) string { return base + u[strings.Index(u, "/s/"):] }

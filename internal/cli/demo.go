@@ -69,4 +69,6 @@ func printLinks(env *Env, l demo.Links) {
 	if l.LoginUser != "" {
 		fmt.Fprintf(env.Stdout, "login: %s %s\n", l.LoginUser, l.LoginPassword)
 	}
+	line("login (counselor)", l.Counselor)
+	line("login (teacher)", l.Teacher)
 }

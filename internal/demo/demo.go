@@ -49,6 +49,9 @@ type Links struct {
 	EnterCode     string // the page where a slip's personal code (or a class code) is typed
 	LanguageCheck string // the language checks page, with the planted Spanish item flagged
 	LoginUser     string
+	// Counselor and Teacher are "email password" of the demo's counselor and teacher of the first
+	// school, scoped to it as their roles are.
+	Counselor, Teacher string
 	LoginPassword string
 }
 
@@ -86,6 +89,20 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 	}
 	if l.LoginUser, l.LoginPassword, err = auth.EnsureDemoAdmin(ctx, s, districtID); err != nil {
 		return l, fmt.Errorf("demo admin: %w", err)
+	}
+	for _, u := range []struct {
+		email, name, password string
+		role                  auth.Role
+		line                  *string
+	}{
+		{auth.DemoCounselorEmail, "Demo counselor", auth.DemoCounselorPassword, auth.Counselor, &l.Counselor},
+		{auth.DemoTeacherEmail, "Demo teacher", auth.DemoTeacherPassword, auth.Staff, &l.Teacher},
+	} {
+		if err := auth.EnsureDemoUser(ctx, s, auth.NewUser{DistrictID: districtID, Email: u.email, Name: u.name, Role: u.role,
+			Schools: schoolIDs[:1], Password: u.password}); err != nil {
+			return l, err
+		}
+		*u.line = u.email + " " + u.password
 	}
 	if err := enableDemoPairs(ctx, s, districtID); err != nil {
 		return l, err
