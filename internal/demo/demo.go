@@ -52,7 +52,7 @@ type Links struct {
 	// Counselor and Teacher are "email password" of the demo's counselor and teacher of the first
 	// school, scoped to it as their roles are.
 	Counselor, Teacher string
-	LoginPassword string
+	LoginPassword      string
 }
 
 // Seed builds the demo district (idempotently) through the OneRoster importer, simulates past
