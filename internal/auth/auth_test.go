@@ -58,7 +58,7 @@ func setup(t *testing.T) (*store.Store, *auth.Service, *clock, int64) {
 
 func TestSignInSessionsAndLockout(t *testing.T) {
 	ctx := context.Background()
-	st, svc, c, d := setup(t)
+	_, svc, c, d := setup(t)
 	if _, err := svc.CreateUser(ctx, nil, auth.NewUser{DistrictID: d, Email: " Lead@Example.org ", Role: auth.DistrictAdmin, Password: "a long enough password"}); err != nil {
 		t.Fatal(err)
 	}
@@ -129,11 +129,13 @@ func TestSignInSessionsAndLockout(t *testing.T) {
 			t.Errorf("audit %s: %d entries, want %d (all: %v)", a, count[a], n, count)
 		}
 	}
-	// Append-only in the database itself, not only by convention.
-	if err := st.DB.Exec("UPDATE audit_log SET action = 'x' WHERE district_id = ?", d).Error; err == nil {
+	// Append-only in the database itself, not only by convention: the application's role (not the
+	// owner, not a superuser as the test connection is) can neither change nor remove a record.
+	app, _ := testdb.AppRole(t)
+	if err := app.DB.Exec("UPDATE audit_log SET action = 'x' WHERE district_id = ?", d).Error; err == nil {
 		t.Error("audit_log UPDATE succeeded")
 	}
-	if err := st.DB.Exec("DELETE FROM audit_log WHERE district_id = ?", d).Error; err == nil {
+	if err := app.DB.Exec("DELETE FROM audit_log WHERE district_id = ?", d).Error; err == nil {
 		t.Error("audit_log DELETE succeeded")
 	}
 }
@@ -231,9 +233,11 @@ func TestEnsureDemoAdmin(t *testing.T) {
 	}
 }
 
-// TestAuditAppendOnly checks both dialects refuse to change or remove audit records.
+// TestAuditAppendOnly checks both dialects refuse to change or remove audit records: SQLite by its
+// trigger, PostgreSQL by privileges, for the application role that `trustpulse migrate` grants
+// (see TestAuditPrivileges for the PostgreSQL details).
 func TestAuditAppendOnly(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, st *store.Store) {
+	run := func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		d := testdb.NewDistrict(t, st)
 		svc := auth.New(st, auth.Options{Argon2: cheap})
@@ -250,5 +254,10 @@ func TestAuditAppendOnly(t *testing.T) {
 		if err != nil || len(log) != 1 || log[0].Actor != "x@y.org" {
 			t.Fatalf("after refused changes: %+v %v", log, err)
 		}
+	}
+	t.Run("postgres", func(t *testing.T) {
+		app, _ := testdb.AppRole(t)
+		run(t, app)
 	})
+	t.Run("sqlite", func(t *testing.T) { run(t, testdb.SQLite(t)) })
 }
