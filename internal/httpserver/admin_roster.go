@@ -125,3 +125,13 @@ func (s *Server) adminRosterImport(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/roster?job=%d", job.ID))
 }
+
+// adminRosterTemplate downloads the simple CSV template (a zip of the four files with their
+// columns and an example row), which the roster upload accepts as it is once filled in.
+func (s *Server) adminRosterTemplate(c echo.Context) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "application/zip")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="trustpulse-roster-template.zip"`)
+	c.Response().WriteHeader(http.StatusOK)
+	return roster.WriteSimpleTemplate(c.Response())
+}

@@ -297,6 +297,10 @@ func (j *Jobs) importJob(ctx context.Context, job store.RosterJob, log *slog.Log
 	opt := Options{DistrictSlug: d.Slug, Source: job.Source, Log: log, Limits: j.Limits, MassDeactivationShare: j.MassDeactivationShare,
 		AllowMassDeactivation: job.AllowMassDeactivation, Audit: Actor{UserID: job.UserID, Actor: job.Actor, IP: job.IP},
 		Progress: j.recorder(ctx, job, log)}
+	// The roster page takes a OneRoster export or the simple CSV template, told apart by their files.
+	if zr, zerr := zip.NewReader(f, size); zerr == nil {
+		opt.Format = ZipFormat(zr)
+	}
 	res, err := ImportZip(ctx, s, f, size, opt)
 	var ierr *ImportError
 	var mass *MassDeactivationError
@@ -307,7 +311,7 @@ func (j *Jobs) importJob(ctx context.Context, job store.RosterJob, log *slog.Log
 	case errors.As(err, &mass):
 		return store.JobFailed, mass.Error(), nil, nil
 	case errors.Is(err, zip.ErrFormat):
-		return store.JobFailed, "the file is not a zip file: upload the OneRoster export as a .zip", nil, nil
+		return store.JobFailed, "the file is not a zip file: upload the OneRoster export, or the simple CSV template's files, as a .zip", nil, nil
 	case err != nil:
 		return "", "", nil, err
 	}
