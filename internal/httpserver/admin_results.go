@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -43,6 +44,12 @@ type resultsCtx struct {
 	waves   []store.Wave           // visible waves, newest first
 	wd      *report.WaveData       // nil when no wave is visible
 	query   url.Values             // the parameters links keep (lang)
+	// Staged release: in-scope waves whose results are not yet open to the viewer's role, with
+	// the time they open (report.ResultsVisible). They are listed in the wave picker but are not
+	// in waves, so no trend, change or default choice uses them; held is the one asked for.
+	listed  []store.Wave
+	pending map[int64]time.Time
+	held    *store.Wave
 }
 
 // loadSchoolResults is loadResults for the school in the path (:sid, 0 for the district).
@@ -79,6 +86,30 @@ func (s *Server) loadResults(c echo.Context, school int64) (*resultsCtx, error) 
 	}
 	if rc.waves, err = s.visibleResultWaves(c, rc, school); err != nil {
 		return nil, err
+	}
+	rc.listed, rc.pending = rc.waves, map[int64]time.Time{}
+	now := s.Store.Now()
+	for _, w := range rc.listed {
+		if ok, at := report.ResultsVisible(report.ScheduleOf(w), rc.p.Role(), now); !ok {
+			zone, err := s.Results.WaveZone(ctx, w)
+			if err != nil {
+				return nil, fmt.Errorf("results: %w", err)
+			}
+			rc.pending[w.ID] = at.In(zone)
+		}
+	}
+	rc.waves = slices.DeleteFunc(slices.Clone(rc.waves), func(w store.Wave) bool { _, held := rc.pending[w.ID]; return held })
+	if q := c.QueryParam("wave"); q != "" {
+		id, _ := strconv.ParseInt(q, 10, 64)
+		if _, ok := rc.pending[id]; ok {
+			i := slices.IndexFunc(rc.listed, func(w store.Wave) bool { return w.ID == id })
+			rc.held = &rc.listed[i]
+			return rc, nil
+		}
+	}
+	if len(rc.waves) == 0 && len(rc.listed) > 0 {
+		rc.held = &rc.listed[0] // nothing released yet: say when the newest wave's results come
+		return rc, nil
 	}
 	if school == districtRow && len(rc.waves) == 0 && rc.p.Role() != auth.DistrictAdmin {
 		return nil, errNoResults // no wave whose district row is theirs to see
@@ -211,6 +242,23 @@ func (rc *resultsCtx) href(path string, params ...string) string {
 	return path + "?" + q.Encode()
 }
 
+// heldNotice is what a viewer sees of a wave whose results are not yet open to their role:
+// "Results of WAVE on DATE." An export of it is refused (403) with the same sentence.
+func (rc *resultsCtx) heldNotice() string {
+	return rc.d.T("staged_release.results_on", "Wave", rc.held.Name, "Date", rc.day(rc.pending[rc.held.ID]))
+}
+
+// heldError refuses an export of a wave not yet open to the viewer: 403, saying when it opens.
+func (rc *resultsCtx) heldError() error {
+	return echo.NewHTTPError(http.StatusForbidden, rc.heldNotice())
+}
+
+// day writes the day t falls on in the viewer's language ("5 Dec 2026"); pending times are
+// already in their wave's zone, where the release dates are whole days.
+func (rc *resultsCtx) day(t time.Time) string {
+	return strconv.Itoa(t.Day()) + " " + rc.d.T("month."+strconv.Itoa(int(t.Month()))) + " " + strconv.Itoa(t.Year())
+}
+
 // option is one entry of a select.
 type option struct {
 	Value, Label string
@@ -227,8 +275,13 @@ type picker struct {
 
 func (rc *resultsCtx) picker(action, by string, withBy bool) picker {
 	pk := picker{Action: action, Lang: rc.query.Get("lang")}
-	for _, w := range rc.waves {
-		pk.Waves = append(pk.Waves, option{Value: strconv.FormatInt(w.ID, 10), Label: w.Name, Selected: rc.wd != nil && w.ID == rc.wd.Wave.ID})
+	for _, w := range rc.listed {
+		label := w.Name
+		if at, ok := rc.pending[w.ID]; ok {
+			label = rc.d.T("staged_release.option", "Wave", w.Name, "Date", rc.day(at))
+		}
+		selected := (rc.wd != nil && w.ID == rc.wd.Wave.ID) || (rc.held != nil && w.ID == rc.held.ID)
+		pk.Waves = append(pk.Waves, option{Value: strconv.FormatInt(w.ID, 10), Label: label, Selected: selected})
 	}
 	if withBy && rc.wd != nil {
 		for _, a := range rc.wd.Attributes {

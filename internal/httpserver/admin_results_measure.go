@@ -65,6 +65,14 @@ func (s *Server) adminResultsMeasure(c echo.Context) error {
 		return err
 	}
 	mid := c.Param("mid")
+	if rc.held != nil {
+		if wantsExport(c) {
+			return rc.heldError()
+		}
+		pg := schoolPage{Pick: rc.picker(schoolPath(school)+"/measures/"+mid, "", false), School: rc.schoolName(school),
+			Overview: rc.href("/admin/results"), None: rc.heldNotice()}
+		return s.renderResults(rc, "results_school", rc.d.T("results.school_title", "School", pg.School), pg)
+	}
 	if rc.wd == nil || !slices.Contains(rc.wd.Measures(), mid) {
 		return errNoResults
 	}

@@ -39,6 +39,13 @@ func (s *Server) adminResults(c echo.Context) error {
 	const path = "/admin/results"
 	pg := overviewPage{Pick: rc.picker(path, "", false)}
 	if rc.wd == nil {
+		if rc.held != nil {
+			if wantsExport(c) {
+				return rc.heldError()
+			}
+			pg.None = rc.heldNotice()
+			return s.renderResults(rc, "results", rc.d.T("results.title"), pg)
+		}
 		if wantsExport(c) {
 			return errNoResults
 		}

@@ -88,6 +88,13 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 	pg := schoolPage{Pick: rc.picker(path, by, true), School: rc.schoolName(school), Overview: rc.href("/admin/results")}
 	title := rc.d.T("results.school_title", "School", pg.School)
 	if rc.wd == nil {
+		if rc.held != nil {
+			if wantsExport(c) {
+				return rc.heldError()
+			}
+			pg.None = rc.heldNotice()
+			return s.renderResults(rc, "results_school", title, pg)
+		}
 		if wantsExport(c) {
 			return errNoResults
 		}

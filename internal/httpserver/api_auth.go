@@ -16,6 +16,8 @@ type apiError struct {
 	Status  int
 	Message string
 	Allowed []string
+	// ResultsAt is the day (YYYY-MM-DD) a staged wave's results open to the caller (403).
+	ResultsAt string
 	// Challenge is the WWW-Authenticate value of a 401.
 	Challenge string
 }
@@ -26,8 +28,9 @@ func apiErr(status int, msg string) *apiError { return &apiError{Status: status,
 
 // apiErrorBody is the JSON of every API error.
 type apiErrorBody struct {
-	Error   string   `json:"error"`
-	Allowed []string `json:"allowed,omitempty"`
+	Error     string   `json:"error"`
+	Allowed   []string `json:"allowed,omitempty"`
+	ResultsAt string   `json:"results_at,omitempty"`
 }
 
 // apiErrors turns whatever the API's handlers and middleware return into a JSON answer: the API
@@ -68,7 +71,7 @@ func (s *Server) apiErrors(next echo.HandlerFunc) echo.HandlerFunc {
 		if ae.Status == http.StatusTooManyRequests {
 			h.Set("Retry-After", "60")
 		}
-		return c.JSON(ae.Status, apiErrorBody{Error: ae.Message, Allowed: ae.Allowed})
+		return c.JSON(ae.Status, apiErrorBody{Error: ae.Message, Allowed: ae.Allowed, ResultsAt: ae.ResultsAt})
 	}
 }
 

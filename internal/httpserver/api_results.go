@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -149,6 +150,20 @@ func (s *Server) apiWaveData(c echo.Context) (*report.WaveData, int64, string, e
 	}
 	if school != 0 && !slices.ContainsFunc(wd.Schools, func(sc store.School) bool { return sc.ID == school }) {
 		return nil, 0, "", apiErr(http.StatusNotFound, "No such school in this wave.")
+	}
+	if ok, at := report.ResultsVisible(report.ScheduleOf(wd.Wave), p.Role(), s.Store.Now()); !ok {
+		zone, err := s.Results.WaveZone(ctx, wd.Wave)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		day := at.In(zone).Format(time.DateOnly)
+		return nil, 0, "", &apiError{Status: http.StatusForbidden, ResultsAt: day,
+			Message: fmt.Sprintf("Results of this wave are released to your role on %s.", day)}
+	}
+	if wd.Previous != nil {
+		if ok, _ := report.ResultsVisible(report.ScheduleOf(*wd.Previous), p.Role(), s.Store.Now()); !ok {
+			wd.HidePrevious() // no change against a wave the caller may not see yet
+		}
 	}
 	if school == 0 && !wd.DistrictVisible {
 		return nil, 0, "", apiErr(http.StatusForbidden, "District-wide results need every school of the wave in your scope; ask for one school with school=ID.")

@@ -156,8 +156,13 @@ type Wave struct {
 	SMSAnswering       bool `gorm:"column:sms_answering"`
 	ReminderDelayHours int
 	MaxReminders       int
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// When the wave's results open to district admins, school leaders and everyone else
+	// (report.ResultsVisible); nil = at once.
+	ResultsAdminsAt  *time.Time
+	ResultsLeadersAt *time.Time
+	ResultsStaffAt   *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 type WaveSchool struct {
