@@ -104,6 +104,9 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 		}
 		*u.line = u.email + " " + u.password
 	}
+	if err := demoTeacherClass(ctx, s, waves, districtID, schoolIDs[0], ids["student-pulse"]); err != nil {
+		return l, err
+	}
 	if err := enableDemoPairs(ctx, s, districtID); err != nil {
 		return l, err
 	}
@@ -161,6 +164,42 @@ func seedHelpTexts(ctx context.Context, s *store.Store, districtID int64) error 
 	}, auth.Actor{Email: "demo"})
 	if err != nil {
 		return fmt.Errorf("demo help texts: %w", err)
+	}
+	return nil
+}
+
+// demoTeacherClass links the demo teacher's account to a rostered teacher of the first school's
+// homerooms and gives that homeroom a class code in the open student wave (once), so the
+// teacher's home page shows a code and its answer count.
+func demoTeacherClass(ctx context.Context, s *store.Store, waves *wave.Service, districtID, schoolID, studentWave int64) error {
+	var pick struct {
+		PersonID, ClassID int64
+	}
+	err := s.DB.WithContext(ctx).Table("enrollments e").
+		Joins("JOIN classes cl ON cl.district_id = e.district_id AND cl.id = e.class_id").
+		Joins("JOIN people p ON p.district_id = e.district_id AND p.id = e.person_id").
+		Where("e.district_id = ? AND cl.school_id = ? AND e.role = ? AND e.active = ? AND cl.active = ?", districtID, schoolID, "teacher", true, true).
+		Order("cl.class_type = 'homeroom' DESC, cl.sourced_id, p.sourced_id").Limit(1).
+		Select("e.person_id AS person_id, e.class_id AS class_id").Scan(&pick).Error
+	if err != nil {
+		return fmt.Errorf("demo teacher: %w", err)
+	}
+	if pick.PersonID == 0 {
+		return nil // a roster without teacher enrollments: the page says so
+	}
+	if err := s.DB.WithContext(ctx).Model(&store.User{}).Where("district_id = ? AND email = ?", districtID, auth.DemoTeacherEmail).
+		Update("person_id", pick.PersonID).Error; err != nil {
+		return fmt.Errorf("demo teacher: %w", err)
+	}
+	var n int64
+	if err := s.DB.WithContext(ctx).Model(&store.WaveCode{}).Where("district_id = ? AND wave_id = ? AND class_id = ?", districtID, studentWave, pick.ClassID).
+		Count(&n).Error; err != nil {
+		return fmt.Errorf("demo teacher: %w", err)
+	}
+	if n == 0 {
+		if _, err := waves.IssueCode(ctx, districtID, studentWave, schoolID, &pick.ClassID); err != nil {
+			return fmt.Errorf("demo teacher: %w", err)
+		}
 	}
 	return nil
 }
