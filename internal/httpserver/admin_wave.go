@@ -5,9 +5,11 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/wave"
@@ -44,6 +46,9 @@ type wavePage struct {
 	Build   report.WaveBuild
 	CanEdit bool
 	Can     map[string]bool // the lifecycle changes the wave allows now (wave.Allowed)
+	// The delivery report of texts and emails (district admin and leaders; counts only).
+	ShowDelivery bool
+	SMS, Email   wave.Delivery
 }
 
 // adminWave shows a wave with its response rates by school and grade, limited to the user's schools.
@@ -65,6 +70,13 @@ func (s *Server) adminWave(c echo.Context) error {
 	}
 	if err := s.waveRates(ctx, &page); err != nil {
 		return err
+	}
+	// Leaders and district admins see how the wave's texts and emails went, for their schools.
+	if p.Is(auth.DistrictAdmin, auth.SchoolLeader) && (strings.Contains(w.Channels, "sms") || strings.Contains(w.Channels, "email")) {
+		page.ShowDelivery = true
+		if page.SMS, page.Email, err = s.Waves.DeliveryReport(ctx, w.DistrictID, w.ID, schoolIDs(page.Schools)); err != nil {
+			return err
+		}
 	}
 	return s.adminRender(c, http.StatusOK, "wave", w.Name, page)
 }
