@@ -26,6 +26,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if err := s.CheckOwnAppendOnly(ctx); err != nil {
+		// Not fatal: a single-role install still refuses audit changes by its own revoked
+		// privileges (migration 00030), but the owner could grant them back.
+		log.Warn("audit log: this database user could change audit records; run serve as an application role of its own (README: Database roles)", "reason", err.Error())
+	}
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return err

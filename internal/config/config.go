@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,13 @@ import (
 
 // Config is every setting the binary understands. The README's configuration table mirrors it.
 type Config struct {
-	DatabaseURL    string // postgres://… or sqlite:PATH; empty = sqlite:trustpulse.db
+	DatabaseURL string // postgres://… or sqlite:PATH; empty = sqlite:trustpulse.db
+	// MigrateDatabaseURL is the owner's connection for `trustpulse migrate` on PostgreSQL
+	// (TRUSTPULSE_MIGRATE_DATABASE_URL, secret); empty = DatabaseURL. See AppRoleName.
+	MigrateDatabaseURL string
+	// AppRole is the PostgreSQL role serve connects as (TRUSTPULSE_APP_ROLE): `migrate` grants it
+	// what the program needs, audit_log SELECT and INSERT only. See AppRoleName.
+	AppRole        string
 	Addr           string
 	BaseURL        string // public URL, used for links and Twilio signature checks
 	LogLevel       string
@@ -107,6 +114,8 @@ func envVars() []envVar {
 	}
 	return []envVar{
 		{"TRUSTPULSE_DATABASE_URL", str(func(c *Config) *string { return &c.DatabaseURL })},
+		{"TRUSTPULSE_MIGRATE_DATABASE_URL", str(func(c *Config) *string { return &c.MigrateDatabaseURL })},
+		{"TRUSTPULSE_APP_ROLE", str(func(c *Config) *string { return &c.AppRole })},
 		{"TRUSTPULSE_ADDR", str(func(c *Config) *string { return &c.Addr })},
 		{"TRUSTPULSE_BASE_URL", str(func(c *Config) *string { return &c.BaseURL })},
 		{"TRUSTPULSE_LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel })},
@@ -221,7 +230,7 @@ func envVars() []envVar {
 
 // secretFileVars may instead be given as NAME_FILE, the path of a file holding the value,
 // so secrets can come from a mounted secret rather than the process environment.
-var secretNames = map[string]bool{"TWILIO_AUTH_TOKEN": true, "TRUSTPULSE_DATABASE_URL": true,
+var secretNames = map[string]bool{"TWILIO_AUTH_TOKEN": true, "TRUSTPULSE_DATABASE_URL": true, "TRUSTPULSE_MIGRATE_DATABASE_URL": true,
 	"TRUSTPULSE_OIDC_CLIENT_SECRET": true, "TRUSTPULSE_SEAL_KEY": true, "TRUSTPULSE_METRICS_TOKEN": true,
 	"TRUSTPULSE_SMTP_URL": true}
 
@@ -293,8 +302,26 @@ func (c *Config) RunsWorkers() bool { return c.Role != RoleWeb }
 
 // Validate checks the settings a command is about to use and fills derived defaults.
 func (c *Config) Validate() error {
-	if _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+	db, err := ParseDatabaseURL(c.DatabaseURL)
+	if err != nil {
 		return err
+	}
+	if c.MigrateDatabaseURL != "" {
+		m, err := ParseDatabaseURL(c.MigrateDatabaseURL)
+		if err != nil {
+			return fmt.Errorf("TRUSTPULSE_MIGRATE_DATABASE_URL: %w", err)
+		}
+		if m.Dialect != Postgres || db.Dialect != Postgres {
+			return errors.New("TRUSTPULSE_MIGRATE_DATABASE_URL is for PostgreSQL: set it and TRUSTPULSE_DATABASE_URL to postgres:// URLs of the same database")
+		}
+	}
+	if c.AppRole != "" {
+		if !roleName.MatchString(c.AppRole) {
+			return fmt.Errorf("TRUSTPULSE_APP_ROLE %q: want a PostgreSQL role name (letters, digits, _; at most 63)", c.AppRole)
+		}
+		if db.Dialect != Postgres {
+			return errors.New("TRUSTPULSE_APP_ROLE is for PostgreSQL (SQLite has no roles and keeps its audit trigger)")
+		}
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("listen address %q: want HOST:PORT or :PORT", c.Addr)
@@ -437,6 +464,29 @@ func (c *Config) TwilioEnabled() bool {
 }
 
 // Masked returns a copy safe to log: secrets replaced, the database password removed.
+// roleName is the role names TRUSTPULSE_APP_ROLE accepts: plain identifiers, quoted when used.
+var roleName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// AppRoleName is the role `trustpulse migrate` grants the application's privileges to: AppRole,
+// or, when only MigrateDatabaseURL is set, the user of DatabaseURL if it differs from the
+// migrating user. Empty means no split of roles (the application connects as the owner).
+func (c Config) AppRoleName() string {
+	if c.AppRole != "" || c.MigrateDatabaseURL == "" {
+		return c.AppRole
+	}
+	user := func(raw string) string {
+		u, err := url.Parse(raw)
+		if err != nil || u.User == nil {
+			return ""
+		}
+		return u.User.Username()
+	}
+	if app := user(c.DatabaseURL); app != "" && app != user(c.MigrateDatabaseURL) {
+		return app
+	}
+	return ""
+}
+
 func (c Config) Masked() Config {
 	mask := func(s string) string {
 		if s == "" {
@@ -453,6 +503,11 @@ func (c Config) Masked() Config {
 		c.DatabaseURL = db.Redacted()
 	} else {
 		c.DatabaseURL = mask(c.DatabaseURL)
+	}
+	if db, err := ParseDatabaseURL(c.MigrateDatabaseURL); err == nil && c.MigrateDatabaseURL != "" {
+		c.MigrateDatabaseURL = db.Redacted()
+	} else {
+		c.MigrateDatabaseURL = mask(c.MigrateDatabaseURL)
 	}
 	return c
 }

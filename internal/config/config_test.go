@@ -224,3 +224,44 @@ func TestClassCodeAndSnapshotSettings(t *testing.T) {
 		t.Error("TRUSTPULSE_SNAPSHOT_K=five accepted")
 	}
 }
+
+// TestAppRoleName checks which role `migrate` grants the application's privileges to (#19 line 2).
+func TestAppRoleName(t *testing.T) {
+	cases := []struct {
+		name                 string
+		db, migrate, appRole string
+		want                 string
+		wantErr              string
+	}{
+		{"one role", "postgres://owner@h/db", "", "", "", ""},
+		{"explicit", "postgres://owner@h/db", "", "tp_app", "tp_app", ""},
+		{"from the two URLs", "postgres://tp_app:pw@h/db", "postgres://owner:pw@h/db", "", "tp_app", ""},
+		{"same user twice", "postgres://owner@h/db", "postgres://owner@h/db", "", "", ""},
+		{"explicit wins", "postgres://a@h/db", "postgres://owner@h/db", "b", "b", ""},
+		{"sqlite app role", "sqlite:x.db", "", "tp_app", "", "TRUSTPULSE_APP_ROLE is for PostgreSQL"},
+		{"sqlite migrate URL", "sqlite:x.db", "postgres://owner@h/db", "", "", "TRUSTPULSE_MIGRATE_DATABASE_URL is for PostgreSQL"},
+		{"bad role name", "postgres://owner@h/db", "", "app; drop table x", "", "want a PostgreSQL role name"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			c.DatabaseURL, c.MigrateDatabaseURL, c.AppRole = tc.db, tc.migrate, tc.appRole
+			err := c.Validate()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Validate: %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.AppRoleName(); got != tc.want {
+				t.Errorf("AppRoleName = %q, want %q", got, tc.want)
+			}
+			if m := c.Masked(); strings.Contains(m.MigrateDatabaseURL, "pw") {
+				t.Errorf("Masked keeps the password: %s", m.MigrateDatabaseURL)
+			}
+		})
+	}
+}

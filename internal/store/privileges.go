@@ -145,3 +145,16 @@ func (s *Store) checkAppendOnly(ctx context.Context, role string, grants bool) e
 	}
 	return nil
 }
+
+// CheckOwnAppendOnly is CheckAppendOnly for the role this store is connected as (serve warns at
+// start when it is not append-only for itself: the README's Database roles says how to split).
+func (s *Store) CheckOwnAppendOnly(ctx context.Context) error {
+	if s.Dialect != config.Postgres {
+		return nil
+	}
+	var me string
+	if err := s.DB.WithContext(ctx).Raw("SELECT current_user").Scan(&me).Error; err != nil {
+		return fmt.Errorf("check audit privileges: %w", err)
+	}
+	return s.CheckAppendOnly(ctx, me)
+}
