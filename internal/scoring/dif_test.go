@@ -130,3 +130,27 @@ func TestGroupDIFInput(t *testing.T) {
 		t.Errorf("fallback reference: %+v", res)
 	}
 }
+
+// BenchmarkGroupDIF is one measure's language check at LanguageCheckLimit's size: 20,000
+// respondents, 8 items, English 14,000, Spanish 5,000, Vietnamese 1,000.
+func BenchmarkGroupDIF(b *testing.B) {
+	var m Matrix
+	var groups []string
+	for i, g := range []struct {
+		lang string
+		n    int
+	}{{"en", 14000}, {"es", 5000}, {"vi", 1000}} {
+		part, _ := simulate(simSpec{persons: g.n, delta: simDelta8, tau: simTau3, thetaSD: 1, missing: 0.03, seed: uint64(i + 1)})
+		m.Items, m.K = part.Items, part.K
+		m.Data = append(m.Data, part.Data...)
+		for range part.Data {
+			groups = append(groups, g.lang)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := GroupDIF(m, groups, "en"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
