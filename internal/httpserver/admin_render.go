@@ -155,3 +155,14 @@ func (r *adminRenderer) render(c echo.Context, status int, page string, v adminV
 	_, err := c.Response().Write(buf.Bytes())
 	return err
 }
+
+// adminT words a staff page's text outside its template (a title, a CSV note) in the language the
+// admin pages are rendered in, so a page never mixes two languages. Admin pages are English until
+// they are bound per locale as the results pages are (issue 16 line 6).
+func (s *Server) adminT(id string, kv ...any) string {
+	l := s.resultsPages.cat.Localizer("en")
+	if len(kv) == 0 {
+		return l.T(id)
+	}
+	return l.T(id, dict(kv...))
+}
