@@ -194,10 +194,10 @@ func TestWavePageShowsReleasedCounts(t *testing.T) {
 	}
 	shown := func(key, n string) bool { return strings.Contains(got[key], "<td>"+n+"</td>") }
 	hidden := func(key string) bool { return strings.Contains(got[key], "Not shown") }
-	if !shown("Adams All grades", "33") || !shown("Baker All grades", "12") || !shown("Baker 05", "12") || !hidden("Adams 07") {
+	if !shown("Adams All grades", "33") || !shown("Baker All grades", "12") || !shown("Baker Grade 5", "12") || !hidden("Adams Grade 7") {
 		t.Errorf("rows %v", got)
 	}
-	if hidden("Adams 05") == hidden("Adams 06") {
+	if hidden("Adams Grade 5") == hidden("Adams Grade 6") {
 		t.Errorf("exactly one of Adams' 05 and 06 must be hidden to protect 07: %v", got)
 	}
 	if !strings.Contains(page, "45 responses (open links") {
