@@ -291,5 +291,6 @@ func Models() []any {
 		&RosterJob{}, &RosterJobChunk{},
 		&RespondentSession{},
 		&HelpText{},
+		&MappingRound{}, &MappingClaim{}, &StudentAssignment{}, &Followup{},
 	}
 }
