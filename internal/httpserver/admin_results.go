@@ -20,6 +20,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/survey"
 )
 
 // This file holds what the three results views share: who may see which schools and waves, the
@@ -406,13 +407,27 @@ func (d dash) labels() labels {
 	return labels{l: d.l, lang: d.lang, cat: d.cat, respondent: d.respondent}
 }
 
+// measure is the instrument's measure id (nil if the wave's instrument has none).
+func (d dash) measure(id string) *survey.Measure {
+	for i := range d.wd.Instrument.Measures {
+		if d.wd.Instrument.Measures[i].ID == id {
+			return &d.wd.Instrument.Measures[i]
+		}
+	}
+	return nil
+}
+
+// singleItem reports whether a measure is one question: it is shown as % favorable only.
+func (d dash) singleItem(id string) bool {
+	m := d.measure(id)
+	return m != nil && m.SingleItem
+}
+
 // band is the reporting band (0 very weak … 4 very strong) of a score of measure.
 func (d dash) band(measure string, v float64) int {
 	cuts := []float64{35, 45, 55, 65}
-	for _, m := range d.wd.Instrument.Measures {
-		if m.ID == measure && len(m.Reporting.Cuts) == 4 {
-			cuts = m.Reporting.Cuts
-		}
+	if m := d.measure(measure); m != nil && len(m.Reporting.Cuts) == 4 {
+		cuts = m.Reporting.Cuts
 	}
 	b := 0
 	for _, c := range cuts {
@@ -423,10 +438,13 @@ func (d dash) band(measure string, v float64) int {
 	return b
 }
 
-// score is one score cell as shown: the mean with its interval, its band, change and gap.
+// score is one result cell as shown: % favorable with its interval first (the headline), then
+// the 0–100 score with its interval and band, then change and gap. A single-item measure has no
+// score line and no band: its change and gap are on % favorable, in percentage points.
 type score struct {
 	Suppressed  bool
-	Text        string // "62.3 (58.1–66.5)" or "fewer than 10 responses"
+	Text        string // the headline, "62.3% favorable (58.1–66.5)", or "fewer than 10 responses"
+	ScoreText   string // "score 45.7 (43.1–48.2)"; "" for a single-item measure
 	Band        int    // -1 when not shown
 	BandName    string
 	Change      string
@@ -439,22 +457,39 @@ func (d dash) score(r report.Row, showChange bool) score {
 	if r.Suppressed {
 		return score{Suppressed: true, Text: d.suppressed(), Band: -1}
 	}
-	sc := score{Text: d.T("results.score_with_ci", "Mean", d.num(r.Mean), "Low", d.num(r.CILow), "High", d.num(r.CIHigh)), Band: -1}
-	if !math.IsNaN(r.Mean) {
-		sc.Band = d.band(r.Measure, r.Mean)
-		sc.BandName = d.T("band." + strconv.Itoa(sc.Band))
+	sc := score{Text: d.favHeadline(r.Stat), Band: -1}
+	gapC, changeC := r.Gap, r.Change
+	if d.singleItem(r.Measure) {
+		gapC, changeC = r.FavGap, r.FavChange
+	} else {
+		sc.ScoreText = d.T("headline.score", "Mean", d.num(r.Mean), "Low", d.num(r.CILow), "High", d.num(r.CIHigh))
+		if !math.IsNaN(r.Mean) {
+			sc.Band = d.band(r.Measure, r.Mean)
+			sc.BandName = d.T("band." + strconv.Itoa(sc.Band))
+		}
 	}
 	if showChange {
-		sc.Change, sc.ChangeClass = d.change(r.Change)
+		sc.Change, sc.ChangeClass = d.change(changeC)
 	}
-	if r.Gap != nil && r.Gap.Flagged {
-		if r.Gap.Diff > 0 {
-			sc.Gap, sc.GapClass = d.T("gap.above", "Diff", d.signed(r.Gap.Diff)), "up"
+	if gapC != nil && gapC.Flagged {
+		if gapC.Diff > 0 {
+			sc.Gap, sc.GapClass = d.T("gap.above", "Diff", d.signed(gapC.Diff)), "up"
 		} else {
-			sc.Gap, sc.GapClass = d.T("gap.below", "Diff", d.signed(r.Gap.Diff)), "down"
+			sc.Gap, sc.GapClass = d.T("gap.below", "Diff", d.signed(gapC.Diff)), "down"
 		}
 	}
 	return sc
+}
+
+// favHeadline is a cell's headline: "62.3% favorable (58.1–66.5)".
+func (d dash) favHeadline(st report.Stat) string {
+	switch {
+	case math.IsNaN(st.Favorable):
+		return d.T("results.not_shown")
+	case math.IsNaN(st.FavLow) || math.IsNaN(st.FavHigh):
+		return d.T("headline.fav_bare", "Pct", d.num(st.Favorable))
+	}
+	return d.T("headline.fav", "Pct", d.num(st.Favorable), "Low", d.num(st.FavLow), "High", d.num(st.FavHigh))
 }
 
 // change words the change since the previous wave: a flagged change up or down, or no clear one.
@@ -566,7 +601,9 @@ func fileSlug(s string) string {
 
 // resultColumns are the columns of every results export: stable keys, as in the API.
 var resultColumns = []string{"school", "measure", "measure_name", "attribute", "group", "group_name", "n", "mean", "se", "ci_low", "ci_high",
-	"favorable", "favorable_low", "favorable_high", "gap", "gap_low", "gap_high", "gap_flagged", "change", "change_low", "change_high", "change_flagged", "note"}
+	"favorable", "favorable_low", "favorable_high", "gap", "gap_low", "gap_high", "gap_flagged", "change", "change_low", "change_high", "change_flagged",
+	"favorable_gap", "favorable_gap_low", "favorable_gap_high", "favorable_gap_flagged",
+	"favorable_change", "favorable_change_low", "favorable_change_high", "favorable_change_flagged", "note"}
 
 // resultRow is one export row of a result: every number when shown; when hidden, the group and
 // "fewer than N responses" and no number at all.
@@ -579,12 +616,14 @@ func (d dash) resultRow(school string, r report.Row) []export.Cell {
 	}
 	row := append(head, export.Int(r.N), round(r.Mean), round(r.SE), round(r.CILow), round(r.CIHigh),
 		round(r.Favorable), round(r.FavLow), round(r.FavHigh))
-	row = append(row, compareCells(r.Gap)...)
-	if d.prevOK {
-		row = append(row, compareCells(r.Change)...)
-	} else {
-		row = append(row, compareCells(nil)...)
+	change, favChange := r.Change, r.FavChange
+	if !d.prevOK {
+		change, favChange = nil, nil
 	}
+	row = append(row, compareCells(r.Gap)...)
+	row = append(row, compareCells(change)...)
+	row = append(row, compareCells(r.FavGap)...)
+	row = append(row, compareCells(favChange)...)
 	return append(row, export.Empty())
 }
 

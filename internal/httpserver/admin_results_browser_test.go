@@ -53,9 +53,14 @@ func TestResultsPagesPassAxe(t *testing.T) {
 		t.Errorf(`<html lang=%q>, want "es"`, lang)
 	}
 	check("overview in Spanish", tab.Follow(browsertest.ClickCSS(`main a[href^="/admin/results?"]`)))
+	single := fmt.Sprintf("/admin/results/schools/%d/measures/adult-connection?wave=%d", f.school, f.fall.ID)
+	check("single-item measure", tab.Open(f.srv.URL+single))
 
 	tab.Do(chromedp.EmulateViewport(1280, 800))
 	check("school on a laptop", tab.Open(f.srv.URL+f.schoolPage(f.school)+"&by=gender"))
+	check("overview on a laptop", tab.Open(f.srv.URL+"/admin/results"))
+	check("measure on a laptop", tab.Open(f.srv.URL+fmt.Sprintf("/admin/results/schools/%d/measures/%s?wave=%d", f.school, f.in.Measures[0].ID, f.fall.ID)))
+	check("single-item measure on a laptop", tab.Open(f.srv.URL+single))
 	tab.AssertSameOrigin(f.srv.URL)
 	for _, e := range tab.Logs() {
 		if e.Source == "security" { // a CSP violation

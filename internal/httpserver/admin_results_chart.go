@@ -66,12 +66,18 @@ func (d dash) newTrendChart(id, title string, measure string, m int, points []re
 	ch := trendChart{ID: id, Title: title, Desc: d.T("trend.chart_desc"), W: chartW, H: chartH,
 		AxisX1: plotLeft, AxisX2: chartW - plotRight, AxisY: plotTop + plotH, PlotW: chartW - plotRight - plotLeft, TickX: plotLeft - 4}
 	cuts := []float64{chartScaleMin, 35, 45, 55, 65, chartScaleMax}
-	for _, ms := range d.wd.Instrument.Measures {
-		if ms.ID == measure && len(ms.Reporting.Cuts) == 4 {
-			cuts = append(append([]float64{chartScaleMin}, ms.Reporting.Cuts...), chartScaleMax)
-		}
+	if ms := d.measure(measure); ms != nil && len(ms.Reporting.Cuts) == 4 {
+		cuts = append(append([]float64{chartScaleMin}, ms.Reporting.Cuts...), chartScaleMax)
 	}
-	for i := 0; i+1 < len(cuts); i++ {
+	// A single-item measure is charted as % favorable (also 0–100), with no bands to shade.
+	single := d.singleItem(measure)
+	value := func(st report.Stat) (v, lo, hi float64) { return st.Mean, st.CILow, st.CIHigh }
+	if single {
+		ch.Desc = d.T("headline.chart_desc_fav")
+		value = func(st report.Stat) (v, lo, hi float64) { return st.Favorable, st.FavLow, st.FavHigh }
+		cuts = []float64{chartScaleMin, 25, 50, 75, chartScaleMax}
+	}
+	for i := 0; i+1 < len(cuts) && !single; i++ {
 		top, bottom := chartY(cuts[i+1]), chartY(cuts[i])
 		ch.Bands = append(ch.Bands, chartBand{Y: top, H: bottom - top, Class: "band" + id64(int64(i))})
 	}
@@ -91,12 +97,13 @@ func (d dash) newTrendChart(id, title string, measure string, m int, points []re
 		}
 		ch.Labels = append(ch.Labels, chartLabel{X: x, Y: plotTop + plotH + 12, Text: labels[i]})
 		st := p.Measures[m]
-		if st.Suppressed || math.IsNaN(st.Mean) {
+		v, lo, hi := value(st)
+		if st.Suppressed || math.IsNaN(v) {
 			prev = nil
 			continue
 		}
-		pt := chartPoint{X: x, Y: chartY(st.Mean), Lo: chartY(st.CILow), Hi: chartY(st.CIHigh), CapL: x - 4, CapR: x + 4}
-		if math.IsNaN(st.CILow) || math.IsNaN(st.CIHigh) {
+		pt := chartPoint{X: x, Y: chartY(v), Lo: chartY(lo), Hi: chartY(hi), CapL: x - 4, CapR: x + 4}
+		if math.IsNaN(lo) || math.IsNaN(hi) {
 			pt.Lo, pt.Hi = pt.Y, pt.Y
 		}
 		if prev != nil {

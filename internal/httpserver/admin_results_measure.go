@@ -27,6 +27,7 @@ type measurePage struct {
 type overallView struct {
 	Caption    string
 	Hidden     bool
+	SingleItem bool // % favorable only: no score, band or band distribution
 	Suppressed string
 	N, Score   string
 	Band       int
@@ -54,7 +55,6 @@ type breakdownRow struct {
 	Hidden bool
 	N      string
 	Score  score
-	Fav    string
 }
 
 // adminResultsMeasure is a measure's detail: the overall result with its distribution over the
@@ -83,7 +83,7 @@ func (s *Server) adminResultsMeasure(c echo.Context) error {
 	}
 	name := d.measureName(mid)
 	pg := measurePage{Pick: rc.picker(path, "", false), School: rc.schoolName(school), SchoolHref: rc.href(schoolPath(school), "wave", wave),
-		Note: d.T("results.scale_note", "Count", wd.Floor), GapLegend: d.T("gap.legend")}
+		Note: d.T("headline.note", "Count", wd.Floor), GapLegend: d.T("gap.legend")}
 	pg.BackLabel = d.T("results.back_school", "School", pg.School)
 	pg.Overall = rc.overall(path, wave, name, wd.Rows(school, mid, "")[0])
 	for _, a := range wd.Attributes {
@@ -91,7 +91,7 @@ func (s *Server) adminResultsMeasure(c echo.Context) error {
 		for _, r := range wd.Rows(school, mid, a) {
 			br := breakdownRow{Group: d.groupName(a, r.Group), Hidden: r.Suppressed, Score: d.score(r, rc.previousVisible())}
 			if !r.Suppressed {
-				br.N, br.Fav = strconv.Itoa(r.N), d.favorable(r.Stat)
+				br.N = strconv.Itoa(r.N)
 			}
 			bv.Rows = append(bv.Rows, br)
 		}
@@ -113,13 +113,18 @@ func (rc *resultsCtx) overall(path, wave, name string, r report.Row) overallView
 		return ov
 	}
 	sc := d.score(r, true)
-	ov.N, ov.Score, ov.Band, ov.BandName, ov.Favorable = strconv.Itoa(r.N), sc.Text, sc.Band, sc.BandName, d.favorable(r.Stat)
+	ov.N, ov.Band, ov.BandName, ov.Favorable = strconv.Itoa(r.N), sc.Band, sc.BandName, sc.Text
+	ov.Score = d.T("results.score_with_ci", "Mean", d.num(r.Mean), "Low", d.num(r.CILow), "High", d.num(r.CIHigh))
+	ov.SingleItem = d.singleItem(r.Measure)
 	switch {
 	case rc.previousVisible():
 		ov.Change = sc.Change
 		ov.Previous = d.T("results.previous_wave", "Wave", rc.wd.Previous.Name)
 	default:
 		ov.Change = d.T("results.no_previous")
+	}
+	if ov.SingleItem {
+		return ov
 	}
 	for i, pct := range r.Dist {
 		ov.Dist = append(ov.Dist, distRow{Band: d.T("band." + strconv.Itoa(i)), Pct: d.T("results.pct", "Pct", d.num(pct))})

@@ -68,8 +68,8 @@ func (s *Server) adminResults(c echo.Context) error {
 		}
 		return s.sendExport(rc, "results "+wd.Wave.Name, []namedTable{scores, rates})
 	}
-	pg.Caption = d.T("results.overview_caption", "Wave", wd.Wave.Name)
-	pg.Note = d.T("results.scale_note", "Count", wd.Floor)
+	pg.Caption = d.T("headline.overview_caption", "Wave", wd.Wave.Name)
+	pg.Note = d.T("headline.note", "Count", wd.Floor)
 	if rc.previousVisible() {
 		pg.Previous = d.T("results.previous_wave", "Wave", wd.Previous.Name)
 	} else {

@@ -28,6 +28,7 @@ type schoolPage struct {
 
 type trendView struct {
 	Name, Href, Caption, TableLabel string
+	SingleItem                      bool // no score column: % favorable only
 	Chart                           trendChart
 	Rows                            []trendRow
 	Notes                           []string
@@ -35,8 +36,8 @@ type trendView struct {
 }
 
 type trendRow struct {
-	Wave, Score, N string
-	Hidden         bool
+	Wave, Fav, Score, N string
+	Hidden              bool
 }
 
 type subTable struct {
@@ -113,12 +114,12 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 	if wantsExport(c) {
 		return s.sendExport(rc, pg.School+" "+wd.Wave.Name, s.schoolTables(rc, school, by, points))
 	}
-	pg.Note = d.T("results.scale_note", "Count", wd.Floor)
+	pg.Note = d.T("headline.note", "Count", wd.Floor)
 	pg.GapLegend = d.T("gap.legend")
 	for i, m := range wd.Measures() {
 		name := d.measureName(m)
 		tv := trendView{Name: name, Href: rc.href(path+"/measures/"+m, "wave", wave), Caption: d.T("trend.caption", "Measure", name),
-			TableLabel: d.T("trend.table"), Chart: d.newTrendChart("trend-"+strconv.Itoa(i), d.T("trend.chart", "Measure", name), m, i, points)}
+			TableLabel: d.T("trend.table"), SingleItem: d.singleItem(m), Chart: d.newTrendChart("trend-"+strconv.Itoa(i), d.trendTitle(m, name), m, i, points)}
 		for _, p := range points {
 			st := p.Measures[i]
 			if st.Suppressed {
@@ -126,15 +127,16 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 				tv.Notes = append(tv.Notes, d.T("trend.gap_note", "Wave", p.Wave.Name, "Count", wd.Floor))
 				continue
 			}
-			tv.Rows = append(tv.Rows, trendRow{Wave: p.Wave.Name, N: strconv.Itoa(st.N),
-				Score: d.score(report.Row{Measure: m, Stat: st}, false).Text})
+			cell := d.score(report.Row{Measure: m, Stat: st}, false)
+			tv.Rows = append(tv.Rows, trendRow{Wave: p.Wave.Name, N: strconv.Itoa(st.N), Fav: cell.Text,
+				Score: d.T("results.score_with_ci", "Mean", d.num(st.Mean), "Low", d.num(st.CILow), "High", d.num(st.CIHigh))})
 		}
 		tv.Exports = rc.exports(path, "trend-"+m, tv.Caption, "wave", wave)
 		pg.Trends = append(pg.Trends, tv)
 	}
 	if by != "" {
 		pg.Attribute = d.attrName(by)
-		pg.Sub = subTable{Caption: d.T("subgroups.caption", "Attribute", pg.Attribute, "Wave", wd.Wave.Name)}
+		pg.Sub = subTable{Caption: d.T("headline.subgroups_caption", "Attribute", pg.Attribute, "Wave", wd.Wave.Name)}
 		for _, m := range wd.Measures() {
 			pg.Sub.Measures = append(pg.Sub.Measures, d.measureName(m))
 		}
@@ -244,4 +246,13 @@ func (s *Server) schoolTables(rc *resultsCtx, school int64, by string, points []
 		items.Rows = append(items.Rows, row)
 	}
 	return append(out, sub, rates, items)
+}
+
+// trendTitle names a measure's trend chart: its score by wave, or its % favorable for a
+// single-item measure.
+func (d dash) trendTitle(measure, name string) string {
+	if d.singleItem(measure) {
+		return d.T("headline.chart_fav", "Measure", name)
+	}
+	return d.T("trend.chart", "Measure", name)
 }

@@ -148,6 +148,8 @@ func openAPIDocument() obj {
 						"distribution":      obj{"type": "array", "items": num, "minItems": 5, "maxItems": 5, "description": "Percent of respondents in each of the five bands, weakest first."},
 						"gap":               withDesc(compare, "This group minus the rest of its school; present on subgroup rows where both sides are shown."),
 						"change":            withDesc(compare, "This group minus the same group in the previous wave of the instrument, where both are shown."),
+						"favorable_gap":     withDesc(compare, "As gap, on favorable, in percentage points (Newcombe's interval); the gap shown for single-item measures."),
+						"favorable_change":  withDesc(compare, "As change, on favorable, in percentage points (Newcombe's interval); the change shown for single-item measures."),
 						"suppressed":        obj{"const": false},
 					}},
 				"SuppressedRow": obj{"type": "object", "required": []string{"measure", "group", "suppressed"}, "additionalProperties": false,

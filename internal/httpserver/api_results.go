@@ -33,6 +33,8 @@ type apiRow struct {
 	Distribution []*float64  `json:"distribution,omitempty"`
 	Gap          *apiCompare `json:"gap,omitempty"`
 	Change       *apiCompare `json:"change,omitempty"`
+	FavGap       *apiCompare `json:"favorable_gap,omitempty"`
+	FavChange    *apiCompare `json:"favorable_change,omitempty"`
 	Suppressed   bool        `json:"suppressed"`
 }
 
@@ -76,6 +78,7 @@ func toAPIRow(r report.Row) apiRow {
 		row.Distribution[i] = round1(v)
 	}
 	row.Gap, row.Change = toAPICompare(r.Gap), toAPICompare(r.Change)
+	row.FavGap, row.FavChange = toAPICompare(r.FavGap), toAPICompare(r.FavChange)
 	return row
 }
 

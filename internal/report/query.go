@@ -27,6 +27,9 @@ type Row struct {
 	Stat
 	Gap    *Compare // against the rest of the school; nil when not computed or not shown
 	Change *Compare // against the same group in the previous wave
+	// FavGap and FavChange are the same comparisons on % favorable, in percentage points (the
+	// headline of single-item measures, which have no scale score worth comparing).
+	FavGap, FavChange *Compare
 }
 
 // ItemRow is one item's % favorable in one school (or the district) and wave.
@@ -198,10 +201,11 @@ func (wd *WaveData) row(school int64, measure, attr, value string) Row {
 	c := wd.cur[k]
 	r := Row{Measure: measure, Attribute: attr, Group: cmp.Or(value, All), Stat: statOf(c)}
 	if attr != "" && measure != "" {
-		r.Gap = gap(c, wd.cur[Key{School: school, Measure: measure}], wd.Floor)
+		total := wd.cur[Key{School: school, Measure: measure}]
+		r.Gap, r.FavGap = gap(c, total, wd.Floor), favGap(c, total, wd.Floor)
 	}
 	if measure != "" && (school != 0 || wd.prevDistrict) {
-		r.Change = change(c, wd.prev[k])
+		r.Change, r.FavChange = change(c, wd.prev[k]), favChange(c, wd.prev[k])
 	}
 	return r
 }

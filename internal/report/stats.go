@@ -94,3 +94,38 @@ func compare(a, b scoring.Moments) *Compare {
 	}
 	return &Compare{Diff: d, Low: lo, High: hi, Flagged: flagged}
 }
+
+// favGap compares a group's % favorable with the rest of its school's, under the same conditions
+// as gap: both cells shown and the rest at least floor respondents.
+func favGap(group, total *Cell, floor int) *Compare {
+	if group == nil || total == nil || group.Suppressed || total.Suppressed || total.N-group.N < floor {
+		return nil
+	}
+	return favCompare(group.Favorable, group.Answered, group.N, total.Favorable-group.Favorable, total.Answered-group.Answered, total.N-group.N)
+}
+
+// favChange compares a group's % favorable with the same group's in the previous wave.
+func favChange(cur, prev *Cell) *Compare {
+	if cur == nil || prev == nil || cur.Suppressed || prev.Suppressed {
+		return nil
+	}
+	return favCompare(cur.Favorable, cur.Answered, cur.N, prev.Favorable, prev.Answered, prev.N)
+}
+
+// favCompare is the difference of two % favorable in percentage points with Newcombe's interval.
+// As for one group's interval (statOf), each side counts as many trials as it has respondents, at
+// its pooled share of favorable answers; Flagged as for scores (interval excludes zero, at least
+// GapPoints).
+func favCompare(favA, answeredA, nA, favB, answeredB, nB int) *Compare {
+	if answeredA <= 0 || answeredB <= 0 || nA <= 0 || nB <= 0 {
+		return nil
+	}
+	pa, pb := float64(favA)/float64(answeredA), float64(favB)/float64(answeredB)
+	_, lo, hi := scoring.NewcombeDiff(int(math.Round(pa*float64(nA))), nA, int(math.Round(pb*float64(nB))), nB)
+	if math.IsNaN(lo) {
+		return nil
+	}
+	d := 100 * (pa - pb)
+	lo, hi = 100*lo, 100*hi
+	return &Compare{Diff: d, Low: lo, High: hi, Flagged: (lo > 0 || hi < 0) && math.Abs(d) >= GapPoints}
+}

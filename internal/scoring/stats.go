@@ -248,3 +248,20 @@ func betaFraction(x, a, b float64) float64 {
 	}
 	return h
 }
+
+// NewcombeDiff is the difference p1 − p2 of two independent proportions (k1 of n1, k2 of n2) with
+// Newcombe's hybrid score interval (1998, method 10): each side's Wilson limits combined in
+// quadrature. Like Wilson it stays inside −1..1 and behaves at small n and near 0 or 1, where the
+// Wald interval of a difference does not. NaN when either side is not a proportion.
+func NewcombeDiff(k1, n1, k2, n2 int) (diff, lo, hi float64) {
+	l1, u1 := Wilson(k1, n1)
+	l2, u2 := Wilson(k2, n2)
+	if math.IsNaN(l1) || math.IsNaN(l2) {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	p1, p2 := float64(k1)/float64(n1), float64(k2)/float64(n2)
+	diff = p1 - p2
+	lo = diff - math.Sqrt((p1-l1)*(p1-l1)+(u2-p2)*(u2-p2))
+	hi = diff + math.Sqrt((u1-p1)*(u1-p1)+(p2-l2)*(p2-l2))
+	return diff, lo, hi
+}

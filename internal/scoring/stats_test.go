@@ -248,3 +248,29 @@ func TestReportScale(t *testing.T) {
 		t.Error("zero SD accepted")
 	}
 }
+
+// TestNewcombeDiff checks the hybrid score interval against Newcombe (1998), Table II, method 10
+// (four decimals there).
+func TestNewcombeDiff(t *testing.T) {
+	tests := []struct {
+		k1, n1, k2, n2 int
+		lo, hi         float64
+	}{
+		{56, 70, 48, 80, 0.0524, 0.3339},
+		{9, 10, 3, 10, 0.1705, 0.8090},
+		{6, 7, 2, 7, 0.0582, 0.8062},
+		{5, 56, 0, 29, -0.0381, 0.1926},
+		{0, 10, 0, 20, -0.1611, 0.2775},
+		{10, 10, 0, 20, 0.6791, 1},
+	}
+	for _, tt := range tests {
+		d, lo, hi := NewcombeDiff(tt.k1, tt.n1, tt.k2, tt.n2)
+		want := float64(tt.k1)/float64(tt.n1) - float64(tt.k2)/float64(tt.n2)
+		if math.Abs(d-want) > 1e-12 || math.Abs(lo-tt.lo) > 5e-5 || math.Abs(hi-tt.hi) > 5e-5 {
+			t.Errorf("NewcombeDiff(%d/%d, %d/%d) = %.4f (%.4f, %.4f); want %.4f (%.4f, %.4f)", tt.k1, tt.n1, tt.k2, tt.n2, d, lo, hi, want, tt.lo, tt.hi)
+		}
+	}
+	if d, lo, hi := NewcombeDiff(1, 0, 1, 2); !math.IsNaN(d) || !math.IsNaN(lo) || !math.IsNaN(hi) {
+		t.Errorf("NewcombeDiff with n1 = 0: %g (%g, %g), want NaN", d, lo, hi)
+	}
+}
