@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/trustpulse/trustpulse/internal/config"
 )
@@ -31,6 +32,16 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	}
 	defer s.Close()
 	db, _ := config.ParseDatabaseURL(cfg.DatabaseURL)
+	// Again, for a database already at the newest version (openStore then migrates nothing): one
+	// that got the citus extension since, or whose distribution an earlier run left unfinished.
+	layout, err := s.Distribute(ctx, log)
+	if err != nil {
+		return failure(err)
+	}
+	if layout.Citus {
+		fmt.Fprintf(env.Stdout, "citus: %d tables distributed on district_id, reference tables: %s; goose_db_version stays local\n",
+			len(layout.Distributed), strings.Join(layout.Reference, ", "))
+	}
 	if role != "" {
 		if err := s.GrantApp(ctx, role); err != nil {
 			return usageError("%v", err)

@@ -40,6 +40,8 @@ func (s *Store) provider(log *slog.Logger) (*goose.Provider, error) {
 }
 
 // Migrate applies pending migrations and returns how many it applied. Running it again is a no-op.
+// On a database with the citus extension it then distributes every project table (Distribute),
+// after every run, so a table a later migration adds is distributed too.
 func (s *Store) Migrate(ctx context.Context, log *slog.Logger) (int, error) {
 	p, err := s.provider(log)
 	if err != nil {
@@ -48,6 +50,9 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) (int, error) {
 	res, err := p.Up(ctx)
 	if err != nil {
 		return len(res), fmt.Errorf("migrate %s: %w", s.Dialect, err)
+	}
+	if _, err := s.Distribute(ctx, log); err != nil {
+		return len(res), err
 	}
 	return len(res), nil
 }

@@ -62,8 +62,17 @@ func (s *Store) GrantApp(ctx context.Context, role string) error {
 		return fmt.Errorf("application role %s: list tables: %w", role, err)
 	}
 	sch := pgx.Identifier{schema}.Sanitize()
-	err := db.Transaction(func(tx *gorm.DB) error {
+	citus, err := s.HasCitus(ctx)
+	if err != nil {
+		return err
+	}
+	err = db.Transaction(func(tx *gorm.DB) error {
 		stmts := []string{"GRANT USAGE ON SCHEMA " + sch + " TO " + q}
+		if citus {
+			// Citus refuses DDL on the reference table districts after a parallel DDL on a
+			// distributed table in one transaction; one connection per node avoids that.
+			stmts = append([]string{"SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"}, stmts...)
+		}
 		for _, t := range tables {
 			id := pgx.Identifier{t}.Sanitize()
 			switch t {
