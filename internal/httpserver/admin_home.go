@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/trustpulse/trustpulse/internal/success"
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
@@ -13,6 +14,10 @@ import (
 type homePage struct {
 	Rostered bool // the account is linked to a roster person (only they have classes)
 	Codes    []homeCode
+	// Open mapping rounds of the user's schools (their task: mark the students they know) and
+	// the students the team assigned to them.
+	Rounds   []success.Round
+	Assigned []success.Mine
 }
 
 type homeCode struct {
@@ -34,6 +39,19 @@ func (s *Server) adminHome(c echo.Context) error {
 		for _, cc := range codes {
 			page.Codes = append(page.Codes, homeCode{ClassCode: cc, Link: s.Config.BaseURL + "/j/" + cc.Code})
 		}
+	}
+	v := success.ViewerOf(p, c.RealIP())
+	rounds, err := s.Success.Rounds(c.Request().Context(), v)
+	if err != nil {
+		return err
+	}
+	for _, r := range rounds {
+		if r.Open {
+			page.Rounds = append(page.Rounds, r)
+		}
+	}
+	if page.Assigned, err = s.Success.MyAssignments(c.Request().Context(), v); err != nil {
+		return err
 	}
 	return s.adminRender(c, http.StatusOK, "home", "Administration", page)
 }

@@ -13,13 +13,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/success"
 	"github.com/trustpulse/trustpulse/locales"
 	"github.com/trustpulse/trustpulse/web"
 )
 
 // adminPages are the staff pages, parsed once at start-up with the admin layout. They are in
 // English only for now: staff pages are not yet in the locale catalog.
-var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close", "language_checks", "help_texts", "comments"}
+var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close", "language_checks", "help_texts", "comments", "mapping", "team", "followup"}
 
 // adminRenderer is the staff counterpart of renderer: one template set per page, no locales.
 type adminRenderer struct {
@@ -55,6 +56,16 @@ func newAdminRenderer() (*adminRenderer, error) {
 		},
 		"join":  strings.Join,
 		"title": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		// groupAt finds a group of one mapping round's trend, to line rounds up by group.
+		"groupAt": func(gs []success.Group, attr, value string) *success.Group {
+			for i := range gs {
+				if gs[i].Attribute == attr && gs[i].Value == value {
+					return &gs[i]
+				}
+			}
+			return nil
+		},
+		"measureName": measureName,
 	}
 	// Staff pages are English for now, but their newer strings already come from the dashboard
 	// catalog (as on the results pages), so translating a page is binding another locale here.
@@ -101,6 +112,10 @@ func (v adminView) Nav(entry string) bool {
 		return v.User.Is(auth.APIRoles()...)
 	case "comments":
 		return v.User.Is(auth.DistrictAdmin, auth.SchoolLeader, auth.Counselor)
+	case "team":
+		return v.User.Is(teamRoles...)
+	case "analyst":
+		return v.User.Is(auth.Analyst)
 	case "help":
 		return v.User.Is(auth.DistrictAdmin, auth.SchoolLeader)
 	case "roster", "users", "audit", "settings", "language_checks":
@@ -126,6 +141,11 @@ var adminNotices = map[string]string{
 	"sms-settings":  "Text message settings saved.",
 	"comment-floor": "Comment floor saved.",
 	"help-texts":    "Help texts saved: thank-you pages show them from now on.",
+	"round-started": "Mapping round started: every adult of the school can mark the students they know on their mapping page.",
+	"round-closed":  "Mapping round closed.",
+	"marks":         "Your marks are saved.",
+	"assigned":      "Assigned: the adult sees these students on their home page.",
+	"reached":       "Saved as reached.",
 }
 
 func (s *Server) adminRender(c echo.Context, status int, page, title string, data any) error {

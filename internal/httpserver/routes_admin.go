@@ -58,6 +58,14 @@ func (s *Server) adminRoutes() {
 	g.POST("/comments/floor", s.adminCommentsFloor, s.allow(admin))                                                 // district admin: the comment floor (never below the results floor), audited
 	g.GET("/help-texts", s.adminHelpTexts, s.allow(admin, leader))                                                  // admin: every school and the district default; leader: their schools (else 404)
 	g.POST("/help-texts", s.adminHelpTextsSave, s.allow(admin, leader))                                             // as the page; audited in the same transaction
+	g.GET("/mapping", s.adminMapping, s.anyone())                                                                   // any signed-in role: rounds of their schools; their class lists and a bounded roster search (audited)
+	g.POST("/mapping/rounds", s.adminMappingStart, s.allow(admin, leader))                                          // admin; leader: their schools (else 404); audited
+	g.POST("/mapping/rounds/:rid/close", s.adminMappingClose, s.allow(admin, leader))                               // as starting
+	g.POST("/mapping/:rid", s.adminMappingSave, s.anyone())                                                         // any signed-in role: their own marks, students of the round's school only; audited
+	g.GET("/team", s.adminTeam, s.allow(teamRoles...))                                                              // admin; leader, counselor: their schools (else 404); named lists audited
+	g.POST("/team/assign", s.adminTeamAssign, s.allow(teamRoles...))                                                // as the team page; audited
+	g.GET("/followup", s.adminFollowup, s.anyone())                                                                 // confidential student waves only; team roles: their schools; other staff: students assigned to them; audited as view.confidential
+	g.POST("/followup/reached", s.adminFollowupReached, s.anyone())                                                 // as the list; audited (the note is not copied into the log)
 	g.GET("/sms/settings", s.adminTextSettings, s.allow(admin))                                                     // district admin: the name and HELP contact in texts
 	g.POST("/sms/settings", s.adminTextSettingsSave, s.allow(admin))                                                // district admin
 

@@ -23,6 +23,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/success"
 	"github.com/trustpulse/trustpulse/internal/survey"
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
@@ -53,6 +54,8 @@ type Deps struct {
 	// Metrics receives request counts and submissions, and is served at /metrics unless
 	// Config.MetricsAddr serves it elsewhere; nil means no metrics.
 	Metrics *metrics.Metrics
+	// Success runs relationship mapping, the team page and follow-up; nil means built over Store and Surveys.
+	Success *success.Service
 }
 
 // Server is the HTTP side of TrustPulse.
@@ -93,6 +96,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Results == nil {
 		d.Results = &report.Service{Store: d.Store, Surveys: d.Surveys, Floor: d.Config.MinGroupSize, Log: d.Log}
+	}
+	if d.Success == nil {
+		d.Success = &success.Service{Store: d.Store, Surveys: d.Surveys, Log: d.Log}
 	}
 	if d.Measures == nil {
 		d.Measures = &measures.Service{Store: d.Store, Surveys: d.Surveys, Log: d.Log}

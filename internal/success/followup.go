@@ -284,3 +284,19 @@ func hasMeasure(in *survey.Instrument, id string) bool {
 	}
 	return false
 }
+
+// WaveSchools lists the schools of a wave that the viewer covers, by name: the follow-up page's
+// school picker.
+func (s *Service) WaveSchools(ctx context.Context, v Viewer, waveID int64) ([]store.School, error) {
+	q := s.Store.DB.WithContext(ctx).Table("schools sc").
+		Joins("JOIN wave_schools ws ON ws.district_id = sc.district_id AND ws.school_id = sc.id").
+		Where("sc.district_id = ? AND ws.wave_id = ?", v.DistrictID, waveID)
+	if v.Role != auth.DistrictAdmin {
+		q = q.Where("sc.id IN ?", append([]int64{0}, v.Schools...))
+	}
+	var out []store.School
+	if err := q.Select("sc.*").Order("sc.name, sc.id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("wave schools: %w", err)
+	}
+	return out, nil
+}

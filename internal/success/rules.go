@@ -33,7 +33,7 @@ const (
 const ConnectionMeasure = "adult-connection"
 
 // Actions a follow-up records: the kinds of student-level action a team takes.
-var Actions = []string{"check-in", "mentor", "club", "family-contact", "referral", "other"}
+var Actions = []string{"check-in", "mentor", "club", "family-contact", "referral", "something-else"}
 
 // NoteMax bounds a follow-up note: a short line, never a case file.
 const NoteMax = 280
@@ -144,6 +144,17 @@ func Unclaimed(students []Student, attrs []string, floor int) []Group {
 		}
 	}
 	const school = 1 // one school: the district's lines never arise
+	// An attribute no student has (the roster does not carry it) would be one "not recorded"
+	// row the size of the school: left out.
+	recorded := map[string]bool{}
+	for _, s := range students {
+		for _, a := range attrs {
+			if s.Attrs[a] != "" {
+				recorded[a] = true
+			}
+		}
+	}
+	attrs = slices.DeleteFunc(slices.Clone(attrs), func(a string) bool { return !recorded[a] })
 	for _, s := range students {
 		add(report.Key{School: school}, s)
 		for _, a := range attrs {

@@ -68,7 +68,7 @@ func TestUnclaimedFloor(t *testing.T) {
 	add(20, 5, "06", "no")
 	add(3, 2, "07", "yes")
 	got := map[string]Group{}
-	for _, g := range Unclaimed(students, []string{"grade", "english_learner"}, 10) {
+	for _, g := range Unclaimed(students, []string{"grade", "english_learner", "gender"}, 10) {
 		got[g.Attribute+"="+g.Value] = g
 	}
 	for key, want := range map[string]Group{
@@ -82,6 +82,9 @@ func TestUnclaimedFloor(t *testing.T) {
 		if g := got[key]; g.N != want.N || g.Unclaimed != want.Unclaimed || g.Hidden != want.Hidden {
 			t.Errorf("%s: %+v, want %+v", key, g, want)
 		}
+	}
+	if len(got) != 6 {
+		t.Errorf("an attribute nobody has was listed: %v", got)
 	}
 	if len(Unclaimed(nil, []string{"grade"}, 10)) != 0 {
 		t.Error("no students: groups")

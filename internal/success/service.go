@@ -152,12 +152,12 @@ type Adult struct {
 }
 
 // adults lists the active accounts with the school (district admins excluded: they cover every
-// school, not a child's day).
+// school, not a child's day; analysts too: they read figures, they do not meet students).
 func adults(tx *gorm.DB, district, school int64) ([]Adult, error) {
 	var out []Adult
 	err := tx.Table("users u").
 		Joins("JOIN user_schools us ON us.district_id = u.district_id AND us.user_id = u.id").
-		Where("u.district_id = ? AND us.school_id = ? AND u.active = ?", district, school, true).
+		Where("u.district_id = ? AND us.school_id = ? AND u.active = ? AND u.role <> ?", district, school, true, "analyst").
 		Select("u.id, CASE WHEN u.name = '' THEN u.email ELSE u.name END AS name").Order("name, u.id").Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list adults: %w", err)

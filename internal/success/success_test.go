@@ -164,16 +164,17 @@ func TestMappingRoundTeamAndAssignments(t *testing.T) {
 		}
 		// Assign the coach to Zoe; a due date in the past, or an adult of another school, is refused.
 		zoe := w.students[12]
-		if err := svc.Assign(ctx, w.users["counselor"], w.adams, zoe, w.users["coach"].UserID, "2001-01-01", "mapping"); !errors.As(err, &p) || p.Field != "due" {
+		if _, err := svc.Assign(ctx, w.users["counselor"], w.adams, []int64{zoe}, w.users["coach"].UserID, "2001-01-01", "mapping"); !errors.As(err, &p) || p.Field != "due" {
 			t.Fatalf("past due date: %v", err)
 		}
-		if err := svc.Assign(ctx, w.users["counselor"], w.adams, zoe, w.users["counselorB"].UserID, "2099-01-01", "mapping"); !errors.As(err, &p) || p.Field != "adult" {
+		if _, err := svc.Assign(ctx, w.users["counselor"], w.adams, []int64{zoe}, w.users["counselorB"].UserID, "2099-01-01", "mapping"); !errors.As(err, &p) || p.Field != "adult" {
 			t.Fatalf("adult of another school: %v", err)
 		}
-		if err := svc.Assign(ctx, w.users["rivera"], w.adams, zoe, w.users["coach"].UserID, "2099-01-01", "mapping"); !errors.Is(err, success.ErrNotFound) {
+		if _, err := svc.Assign(ctx, w.users["rivera"], w.adams, []int64{zoe}, w.users["coach"].UserID, "2099-01-01", "mapping"); !errors.Is(err, success.ErrNotFound) {
 			t.Fatalf("staff assigned: %v", err)
 		}
-		must(t, svc.Assign(ctx, w.users["counselor"], w.adams, zoe, w.users["coach"].UserID, "2099-01-01", "mapping"))
+		_, err = svc.Assign(ctx, w.users["counselor"], w.adams, []int64{zoe}, w.users["coach"].UserID, "2099-01-01", "mapping")
+		must(t, err)
 		mine, err := svc.MyAssignments(ctx, w.users["coach"])
 		must(t, err)
 		if len(mine) != 1 || mine[0].ID != zoe || mine[0].DueOn != "2099-01-01" {
@@ -263,7 +264,8 @@ func TestFollowUpList(t *testing.T) {
 		if err := svc.MarkReached(ctx, w.users["coach"], conf, w.adams, w.students[12], "check-in", "talked at lunch"); !errors.Is(err, success.ErrNotFound) {
 			t.Fatalf("coach marked a student not assigned to him: %v", err)
 		}
-		must(t, svc.Assign(ctx, w.users["counselor"], w.adams, w.students[12], w.users["coach"].UserID, "2099-01-01", "followup"))
+		_, err = svc.Assign(ctx, w.users["counselor"], w.adams, []int64{w.students[12]}, w.users["coach"].UserID, "2099-01-01", "followup")
+		must(t, err)
 		pg, err = svc.FollowUp(ctx, w.users["coach"], conf, w.adams, "")
 		must(t, err)
 		if len(pg.Rows) != 1 || pg.Rows[0].ID != w.students[12] || pg.Rows[0].Assigned == nil {

@@ -254,27 +254,26 @@ func assignments(tx *gorm.DB, district, school int64, known []Adult) (map[int64]
 	return out, nil
 }
 
-// Assign gives a student of the school a named adult (an active account of the school) with a due
-// date; it replaces an earlier assignment. The team's roles only; audited. source says which page
-// it was made on ("mapping" or "followup").
-func (s *Service) Assign(ctx context.Context, v Viewer, schoolID, studentID, adultID int64, due, source string) error {
+// Assign gives students of the school a named adult (an active account of the school) with a
+// due date, replacing earlier assignments: all of them or none. The team's roles only; audited.
+// source says which page it was made on ("mapping" or "followup").
+func (s *Service) Assign(ctx context.Context, v Viewer, schoolID int64, studentIDs []int64, adultID int64, due, source string) (int, error) {
 	if !CanReadTeam(v.Role) {
-		return ErrNotFound
+		return 0, ErrNotFound
+	}
+	if len(studentIDs) == 0 {
+		return 0, &Problem{"student", "Tick the students to assign."}
+	}
+	if len(studentIDs) > 2000 {
+		return 0, &Problem{"student", "Assign at most 2,000 students at a time."}
 	}
 	if source != "mapping" && source != "followup" {
 		source = "mapping"
 	}
-	return s.Store.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
 		sc, err := s.schoolOf(tx, v, schoolID)
 		if err != nil {
 			return err
-		}
-		ps, err := pupils(tx, v.DistrictID, sc.ID, []int64{studentID})
-		if err != nil {
-			return err
-		}
-		if ps[studentID] == nil {
-			return ErrNotFound
 		}
 		as, err := adults(tx, v.DistrictID, sc.ID)
 		if err != nil {
@@ -293,16 +292,31 @@ func (s *Service) Assign(ctx context.Context, v Viewer, schoolID, studentID, adu
 		if msg != "" {
 			return &Problem{"due", msg}
 		}
-		a := store.StudentAssignment{DistrictID: v.DistrictID, ID: store.NewID(), SchoolID: sc.ID, StudentID: studentID, AdultID: adult.ID,
-			DueOn: day, Source: source, AssignedBy: v.UserID, AssignedAt: s.Store.Now()}
-		if err := tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "district_id"}, {Name: "school_id"}, {Name: "student_id"}},
-			DoUpdates: clause.AssignmentColumns([]string{"adult_id", "due_on", "source", "assigned_by", "assigned_at"}),
-		}).Create(&a).Error; err != nil {
-			return fmt.Errorf("save assignment: %w", err)
+		ps, err := pupils(tx, v.DistrictID, sc.ID, studentIDs)
+		if err != nil {
+			return err
 		}
-		return v.audit(tx, s.Store, ActionAssign, fmt.Sprintf("student %d", studentID), fmt.Sprintf("school %d: %s by %s (%s)", sc.ID, adult.Name, day, source))
+		now := s.Store.Now()
+		for _, id := range studentIDs {
+			if ps[id] == nil {
+				return ErrNotFound
+			}
+			a := store.StudentAssignment{DistrictID: v.DistrictID, ID: store.NewID(), SchoolID: sc.ID, StudentID: id, AdultID: adult.ID,
+				DueOn: day, Source: source, AssignedBy: v.UserID, AssignedAt: now}
+			if err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "district_id"}, {Name: "school_id"}, {Name: "student_id"}},
+				DoUpdates: clause.AssignmentColumns([]string{"adult_id", "due_on", "source", "assigned_by", "assigned_at"}),
+			}).Create(&a).Error; err != nil {
+				return fmt.Errorf("save assignment: %w", err)
+			}
+		}
+		return v.audit(tx, s.Store, ActionAssign, fmt.Sprintf("school %d", sc.ID),
+			fmt.Sprintf("%d students to %s by %s (%s): %v", len(studentIDs), adult.Name, day, source, studentIDs))
 	})
+	if err != nil {
+		return 0, fmt.Errorf("assign: %w", err)
+	}
+	return len(studentIDs), nil
 }
 
 // Mine is one student assigned to the viewer, for their home page.
