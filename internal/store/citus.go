@@ -2,11 +2,15 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/config"
@@ -213,6 +217,29 @@ func hasColumn(cols []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// citusMigrationDB opens connections for goose's migrations on Citus, with two settings:
+//   - citus.enable_local_reference_table_foreign_keys off: a table a migration creates with keys to
+//     districts (a reference table) and to distributed tables stays a plain table until Distribute
+//     distributes it. With the setting on, Citus turns it into a Citus local table at once, and
+//     refuses its keys to distributed tables ("foreign keys from reference tables and local tables
+//     to distributed tables are not supported"), so the migration fails;
+//   - citus.multi_shard_modify_mode sequential: a migration changing districts after a
+//     distributed table (or the reverse) in its one transaction is refused in parallel mode.
+func (s *Store) citusMigrationDB() (*sql.DB, error) {
+	if s.dsn == "" {
+		return nil, errors.New("citus: migrate needs the store opened from a database URL")
+	}
+	cfg, err := pgx.ParseConfig(s.dsn)
+	if err != nil {
+		return nil, fmt.Errorf("citus: %w", err)
+	}
+	cfg.RuntimeParams["citus.enable_local_reference_table_foreign_keys"] = "off"
+	cfg.RuntimeParams["citus.multi_shard_modify_mode"] = "sequential"
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(4)
+	return db, nil
 }
 
 // HasCitus reports whether the database has the citus extension (false on SQLite).

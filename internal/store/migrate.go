@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,6 +19,11 @@ import (
 var ErrStaleSchema = errors.New("database schema is older than this program")
 
 func (s *Store) provider(log *slog.Logger) (*goose.Provider, error) {
+	return s.providerOn(s.SQL(), log)
+}
+
+// providerOn is provider on the connections of db.
+func (s *Store) providerOn(db *sql.DB, log *slog.Logger) (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations.FS, s.Dialect)
 	if err != nil {
 		return nil, fmt.Errorf("migrations for %s: %w", s.Dialect, err)
@@ -36,14 +42,25 @@ func (s *Store) provider(log *slog.Logger) (*goose.Provider, error) {
 	if log != nil {
 		opts = append(opts, goose.WithSlog(log))
 	}
-	return goose.NewProvider(dialect, s.SQL(), sub, opts...)
+	return goose.NewProvider(dialect, db, sub, opts...)
 }
 
 // Migrate applies pending migrations and returns how many it applied. Running it again is a no-op.
 // On a database with the citus extension it then distributes every project table (Distribute),
 // after every run, so a table a later migration adds is distributed too.
 func (s *Store) Migrate(ctx context.Context, log *slog.Logger) (int, error) {
-	p, err := s.provider(log)
+	db := s.SQL()
+	citus, err := s.HasCitus(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if citus {
+		if db, err = s.citusMigrationDB(); err != nil {
+			return 0, err
+		}
+		defer db.Close()
+	}
+	p, err := s.providerOn(db, log)
 	if err != nil {
 		return 0, err
 	}

@@ -40,6 +40,9 @@ type Store struct {
 	// Now is the clock every stored timestamp comes from; tests replace it. Whole seconds, UTC:
 	// the precision both dialects keep, so a row reads back exactly as written.
 	Now func() time.Time
+	// dsn is the PostgreSQL connection string Open was given: Migrate opens its own connections
+	// with Citus settings from it (citusMigrationDB).
+	dsn string
 }
 
 // Open connects to the database and checks that it answers. It does not migrate.
@@ -105,7 +108,11 @@ func Open(ctx context.Context, db config.Database, log *slog.Logger) (*Store, er
 		}
 	}
 	log.Debug("database open", "db", db.Redacted())
-	return &Store{DB: g, Dialect: db.Dialect, Now: func() time.Time { return time.Now().UTC().Truncate(time.Second) }}, nil
+	st := &Store{DB: g, Dialect: db.Dialect, Now: func() time.Time { return time.Now().UTC().Truncate(time.Second) }}
+	if db.Dialect == config.Postgres {
+		st.dsn = db.DSN
+	}
+	return st, nil
 }
 
 // checkSQLitePath gives a plain answer for the commonest SQLite mistake, an unwritable folder.
