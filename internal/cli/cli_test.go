@@ -17,12 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/cli"
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/demo"
 	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/success"
 	"github.com/trustpulse/trustpulse/internal/survey"
 	"github.com/trustpulse/trustpulse/internal/testdb"
 	"github.com/trustpulse/trustpulse/surveys"
@@ -225,6 +227,9 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 			links["login (teacher)"] != "teacher@demo.trustpulse.test demo-teacher-2026" {
 			t.Fatalf("login lines %q, %q, %q", links["login"], links["login (counselor)"], links["login (teacher)"])
 		}
+		if !strings.Contains(links["team"], "/admin/team?school=") || !strings.HasSuffix(links["follow-up"], "/admin/followup") || !strings.HasSuffix(links["mapping"], "/admin/mapping") {
+			t.Fatalf("team, follow-up and mapping lines %q, %q, %q", links["team"], links["follow-up"], links["mapping"])
+		}
 		// Printed links use the base URL; the test server listens on base.
 		rewrite := func(u string) string { return base + u[strings.Index(u, "/s/"):] }
 		code, body, _ := get(t, rewrite(links["family survey"]))
@@ -257,6 +262,58 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 	}
 	demoResults(t, path)
 	demoLanguageChecks(t, path)
+	demoSuccess(t, path)
+}
+
+// demoSuccess: the demo's first school has two mapping rounds with unclaimed students, fewer in
+// the second; the team page's students, assigned to the demo teacher; and the confidential student
+// wave's follow-up list with students reached.
+func demoSuccess(t *testing.T, path string) {
+	t.Helper()
+	db, _ := config.ParseDatabaseURL("sqlite:" + path)
+	s, err := store.Open(context.Background(), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cat, err := survey.Load(surveys.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var admin store.User
+	if err := s.DB.Where("email = ?", auth.DemoCounselorEmail).First(&admin).Error; err != nil {
+		t.Fatal(err)
+	}
+	var school int64
+	if err := s.DB.Model(&store.UserSchool{}).Where("district_id = ? AND user_id = ?", admin.DistrictID, admin.ID).Pluck("school_id", &school).Error; err != nil {
+		t.Fatal(err)
+	}
+	v := success.Viewer{DistrictID: admin.DistrictID, UserID: admin.ID, Role: auth.Counselor, Schools: []int64{school}, Actor: auth.Actor{UserID: &admin.ID, Email: admin.Email}}
+	svc := &success.Service{Store: s, Surveys: cat}
+	pg, err := svc.Team(context.Background(), v, school, 0, []string{"grade"}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pg.Trend) != 2 || pg.NNone == 0 || pg.Trend[1].Groups[0].Unclaimed >= pg.Trend[0].Groups[0].Unclaimed || pg.Round.ClosedAt != nil {
+		t.Fatalf("demo mapping: %d rounds, %d unclaimed now, trend %+v", len(pg.Trend), pg.NNone, pg.Trend)
+	}
+	waves, err := svc.ConfidentialWaves(context.Background(), v)
+	if err != nil || len(waves) != 1 {
+		t.Fatalf("demo confidential student waves: %d, %v", len(waves), err)
+	}
+	list, err := svc.FollowUp(context.Background(), v, waves[0].ID, school, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assigned := 0
+	for _, r := range list.Rows {
+		if r.Assigned != nil {
+			assigned++
+		}
+	}
+	if list.Reached != 3 || len(list.Rows) < 10 || assigned < 2 {
+		t.Fatalf("demo follow-up: %d listed, %d reached, %d assigned", len(list.Rows), list.Reached, assigned)
+	}
 }
 
 // demoLanguageChecks: the demo's language check flags its planted Spanish family item, and only it.

@@ -66,6 +66,9 @@ func printLinks(env *Env, l demo.Links) {
 	line("link slips", l.Slips)
 	line("type a code", l.EnterCode)
 	line("language checks", l.LanguageCheck)
+	line("team", l.Team)
+	line("follow-up", l.FollowUp)
+	line("mapping", l.Mapping)
 	if l.LoginUser != "" {
 		fmt.Fprintf(env.Stdout, "login: %s %s\n", l.LoginUser, l.LoginPassword)
 	}

@@ -48,6 +48,9 @@ type Links struct {
 	Slips         string // the student wave's printable link slips
 	EnterCode     string // the page where a slip's personal code (or a class code) is typed
 	LanguageCheck string // the language checks page, with the planted Spanish item flagged
+	Team          string // the first school's student success team page (mapping rounds, unclaimed students)
+	FollowUp      string // the follow-up list of the confidential student wave
+	Mapping       string // where a staff member marks the students they know
 	LoginUser     string
 	// Counselor and Teacher are "email password" of the demo's counselor and teacher of the first
 	// school, scoped to it as their roles are.
@@ -107,6 +110,10 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 	if err := demoTeacherClass(ctx, s, waves, districtID, schoolIDs[0], ids["student-pulse"]); err != nil {
 		return l, err
 	}
+	team, err := seedSuccess(ctx, s, waves.Surveys, districtID, schoolIDs[0])
+	if err != nil {
+		return l, err
+	}
 	if err := enableDemoPairs(ctx, s, districtID); err != nil {
 		return l, err
 	}
@@ -121,6 +128,7 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 	l.Slips = fmt.Sprintf("%s/admin/waves/%d/slips", baseURL, ids["student-pulse"])
 	l.EnterCode = baseURL + "/j"
 	l.LanguageCheck = baseURL + "/admin/language-checks"
+	l.Team, l.FollowUp, l.Mapping = baseURL+team, baseURL+"/admin/followup", baseURL+"/admin/mapping"
 	log.Info("demo district ready", "district_id", districtID)
 	return l, nil
 }

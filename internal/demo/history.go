@@ -43,7 +43,9 @@ func seedHistory(ctx context.Context, s *store.Store, waves *wave.Service, m *me
 		for k := 0; k < pastWaves; k++ {
 			opens := now.AddDate(0, k-pastWaves, 0)
 			mode := store.ModeAnonymous
-			if in.Audience == survey.Family {
+			// Families answer confidentially; so do students in the latest past wave, a check-in
+			// whose answers counselors read for the follow-up list.
+			if in.Audience == survey.Family || (in.Audience == survey.Student && k == pastWaves-1) {
 				mode = store.ModeConfidential
 			}
 			w, err := waves.Create(ctx, wave.Spec{DistrictID: districtID, Name: fmt.Sprintf("%s %s", audienceTitle[in.Audience], opens.Format("January 2006")),
