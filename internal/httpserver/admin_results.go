@@ -423,19 +423,48 @@ func (d dash) singleItem(id string) bool {
 	return m != nil && m.SingleItem
 }
 
-// band is the reporting band (0 very weak … 4 very strong) of a score of measure.
-func (d dash) band(measure string, v float64) int {
-	cuts := []float64{35, 45, 55, 65}
-	if m := d.measure(measure); m != nil && len(m.Reporting.Cuts) == 4 {
-		cuts = m.Reporting.Cuts
+// cut writes a cut point: whole points without decimals.
+func (d dash) cut(v float64) string {
+	if v == math.Trunc(v) {
+		return strconv.Itoa(int(v))
 	}
-	b := 0
-	for _, c := range cuts {
-		if v >= c {
-			b++
+	return d.num(v)
+}
+
+// bandName names a band, "(provisional)" while the district has set no reference values.
+func (d dash) bandName(b *report.Band) string {
+	name := d.T("band." + strconv.Itoa(b.Index))
+	if b.Provisional {
+		return d.T("headline.band_provisional", "Band", name)
+	}
+	return name
+}
+
+// bandsNote says, under a table of several measures, that bands marked provisional have no
+// reference values behind them; "" when every banded measure has them.
+func (d dash) bandsNote() string {
+	for _, m := range d.wd.Instrument.Measures {
+		if _, ref := d.wd.Cuts(m.ID); ref == nil && !m.SingleItem {
+			return d.T("headline.bands_provisional")
 		}
 	}
-	return b
+	return d.T("headline.bands_set")
+}
+
+// bandNote says where one measure's bands come from, with its cut points.
+func (d dash) bandNote(measure string) string {
+	if d.singleItem(measure) {
+		return d.T("headline.single_item")
+	}
+	cuts, ref := d.wd.Cuts(measure)
+	kv := []any{"C1", d.cut(cuts[0]), "C2", d.cut(cuts[1]), "C3", d.cut(cuts[2]), "C4", d.cut(cuts[3])}
+	switch {
+	case ref == nil:
+		return d.T("headline.band_note_provisional", kv...)
+	case ref.Source == report.SourceWave:
+		return d.T("headline.band_note_wave", append(kv, "Wave", ref.WaveName)...)
+	}
+	return d.T("headline.band_note_cuts", kv...)
 }
 
 // score is one result cell as shown: % favorable with its interval first (the headline), then
@@ -463,9 +492,8 @@ func (d dash) score(r report.Row, showChange bool) score {
 		gapC, changeC = r.FavGap, r.FavChange
 	} else {
 		sc.ScoreText = d.T("headline.score", "Mean", d.num(r.Mean), "Low", d.num(r.CILow), "High", d.num(r.CIHigh))
-		if !math.IsNaN(r.Mean) {
-			sc.Band = d.band(r.Measure, r.Mean)
-			sc.BandName = d.T("band." + strconv.Itoa(sc.Band))
+		if r.Band != nil {
+			sc.Band, sc.BandName = r.Band.Index, d.bandName(r.Band)
 		}
 	}
 	if showChange {
@@ -603,7 +631,7 @@ func fileSlug(s string) string {
 var resultColumns = []string{"school", "measure", "measure_name", "attribute", "group", "group_name", "n", "mean", "se", "ci_low", "ci_high",
 	"favorable", "favorable_low", "favorable_high", "gap", "gap_low", "gap_high", "gap_flagged", "change", "change_low", "change_high", "change_flagged",
 	"favorable_gap", "favorable_gap_low", "favorable_gap_high", "favorable_gap_flagged",
-	"favorable_change", "favorable_change_low", "favorable_change_high", "favorable_change_flagged", "note"}
+	"favorable_change", "favorable_change_low", "favorable_change_high", "favorable_change_flagged", "band", "band_provisional", "note"}
 
 // resultRow is one export row of a result: every number when shown; when hidden, the group and
 // "fewer than N responses" and no number at all.
@@ -624,6 +652,11 @@ func (d dash) resultRow(school string, r report.Row) []export.Cell {
 	row = append(row, compareCells(change)...)
 	row = append(row, compareCells(r.FavGap)...)
 	row = append(row, compareCells(favChange)...)
+	if r.Band != nil {
+		row = append(row, export.Int(r.Band.Index), export.Text(yesNo(r.Band.Provisional)))
+	} else {
+		row = append(row, export.Empty(), export.Empty())
+	}
 	return append(row, export.Empty())
 }
 
@@ -631,11 +664,14 @@ func compareCells(c *report.Compare) []export.Cell {
 	if c == nil {
 		return []export.Cell{export.Empty(), export.Empty(), export.Empty(), export.Empty()}
 	}
-	flag := "no"
-	if c.Flagged {
-		flag = "yes"
+	return []export.Cell{round(c.Diff), round(c.Low), round(c.High), export.Text(yesNo(c.Flagged))}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
 	}
-	return []export.Cell{round(c.Diff), round(c.Low), round(c.High), export.Text(flag)}
+	return "no"
 }
 
 // round keeps two decimals in exports: more would suggest precision the data does not have.

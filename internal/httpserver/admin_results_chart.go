@@ -65,10 +65,8 @@ func chartY(v float64) float64 {
 func (d dash) newTrendChart(id, title string, measure string, m int, points []report.TrendPoint) trendChart {
 	ch := trendChart{ID: id, Title: title, Desc: d.T("trend.chart_desc"), W: chartW, H: chartH,
 		AxisX1: plotLeft, AxisX2: chartW - plotRight, AxisY: plotTop + plotH, PlotW: chartW - plotRight - plotLeft, TickX: plotLeft - 4}
-	cuts := []float64{chartScaleMin, 35, 45, 55, 65, chartScaleMax}
-	if ms := d.measure(measure); ms != nil && len(ms.Reporting.Cuts) == 4 {
-		cuts = append(append([]float64{chartScaleMin}, ms.Reporting.Cuts...), chartScaleMax)
-	}
+	c, _ := d.wd.Cuts(measure)
+	cuts := []float64{chartScaleMin, c[0], c[1], c[2], c[3], chartScaleMax}
 	// A single-item measure is charted as % favorable (also 0–100), with no bands to shade.
 	single := d.singleItem(measure)
 	value := func(st report.Stat) (v, lo, hi float64) { return st.Mean, st.CILow, st.CIHigh }

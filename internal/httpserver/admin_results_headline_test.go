@@ -1,11 +1,17 @@
 package httpserver_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/trustpulse/trustpulse/internal/report"
+	"github.com/trustpulse/trustpulse/internal/store"
 )
 
 var tdRE = regexp.MustCompile(`(?s)<td[ >].*?</td>`)
@@ -84,5 +90,86 @@ func TestResultsHeadlines(t *testing.T) {
 		if r["favorable"] == nil || r["favorable_ci_low"] == nil || r["favorable_ci_high"] == nil {
 			t.Errorf("API row without %% favorable and its interval: %v", r)
 		}
+	}
+}
+
+// TestResultsReferencePage (#16 line 1): bands read "(provisional)" until a district admin sets
+// reference values on /admin/results/reference (district admins only); a refused value is shown
+// back (422) and changes nothing; a reference wave is saved, audited, and after the rebuild the
+// measure's bands are no longer provisional while the others still are.
+func TestResultsReferencePage(t *testing.T) {
+	f := newResultsFixture(t)
+	ctx := context.Background()
+	admin := f.signIn("admin")
+	m := f.in.Measures[0]
+	overview := fmt.Sprintf("/admin/results?wave=%d", f.fall.ID)
+	_, page, _ := admin.do("GET", overview, nil)
+	if !strings.Contains(page, "moderate (provisional)") && !strings.Contains(page, "weak (provisional)") && !strings.Contains(page, "strong (provisional)") {
+		t.Errorf("overview bands are not labelled provisional:\n%s", page)
+	}
+	if !strings.Contains(page, `href="/admin/results/reference"`) {
+		t.Errorf("the admin's overview does not link to the reference values page")
+	}
+	for _, role := range []string{"leaderA", "counselorA", "analystA"} {
+		if code, _, _ := f.signIn(role).do("GET", "/admin/results/reference", nil); code != http.StatusForbidden {
+			t.Errorf("%s: reference page %d, want 403", role, code)
+		}
+	}
+	code, page, _ := admin.do("GET", "/admin/results/reference", nil)
+	if code != 200 || !strings.Contains(page, "Trust in teachers") || strings.Contains(page, ">Adult connection<") || !strings.Contains(page, "Fall results") {
+		t.Fatalf("reference page: %d\n%s", code, page)
+	}
+	csrf := csrfOf(t, page)
+	post := func(v url.Values) (int, string) {
+		v.Set("_csrf", csrf)
+		v.Set("instrument", f.in.ID)
+		if v.Get("measure") == "" {
+			v.Set("measure", m.ID)
+		}
+		code, body, _ := admin.do("POST", "/admin/results/reference", v)
+		return code, body
+	}
+	if code, body := post(url.Values{"source": {"cuts"}, "cut0": {"50"}, "cut1": {"40"}, "cut2": {"60"}, "cut3": {"70"}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "ascending") {
+		t.Errorf("descending cuts: %d\n%s", code, body)
+	}
+	if code, body := post(url.Values{"source": {"cuts"}, "measure": {"adult-connection"}, "cut0": {"20"}, "cut1": {"40"}, "cut2": {"60"}, "cut3": {"70"}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "no bands") {
+		t.Errorf("single-item measure: %d\n%s", code, body)
+	}
+	if code, _ := post(url.Values{"source": {"wave"}, "wave": {fmt.Sprint(f.fall.ID)}}); code != http.StatusSeeOther {
+		t.Fatalf("reference wave: %d", code)
+	}
+	var audits []store.AuditEntry
+	must(t, f.st.DB.Where("district_id = ? AND action = ?", f.district, report.ActionReference).Find(&audits).Error)
+	if len(audits) != 1 || !strings.Contains(audits[0].Detail, "Fall results") || !strings.EqualFold(audits[0].Actor, f.email("admin")) {
+		t.Errorf("audit: %+v", audits)
+	}
+	rs := &report.Service{Store: f.st, Surveys: f.waves.Surveys, Floor: 10, Log: quietLog()}
+	_, err := rs.Refresh(ctx)
+	must(t, err)
+	_, page, _ = admin.do("GET", "/admin/results/reference", nil)
+	if !strings.Contains(page, "Now from the reference wave Fall results") {
+		t.Errorf("reference page does not show the saved reference:\n%s", page)
+	}
+	_, page, _ = admin.do("GET", fmt.Sprintf("/admin/results/schools/%d/measures/%s?wave=%d", f.school, m.ID, f.fall.ID), nil)
+	if !strings.Contains(page, "reference wave Fall results (its mean") || strings.Contains(page, "(provisional)") {
+		t.Errorf("measure page after the reference:\n%s", page)
+	}
+	_, page, _ = admin.do("GET", overview, nil)
+	cells := tdRE.FindAllString(rowsWith(page, ">Adams<")[0], -1)[1:]
+	if strings.Contains(cells[0], "provisional") || !strings.Contains(cells[1], "provisional") {
+		t.Errorf("after the reference, %s is still provisional or %s is not:\n%s\n%s", m.ID, f.in.Measures[1].ID, cells[0], cells[1])
+	}
+	code, body, _ := admin.do("GET", fmt.Sprintf("/api/v1/results?wave=%d&school=%d", f.fall.ID, f.school), nil)
+	if code != 200 || !strings.Contains(body, `"band_provisional":false`) || !strings.Contains(body, `"band_provisional":true`) {
+		t.Errorf("API bands: %d %s", code, body)
+	}
+	if code, _ := post(url.Values{"source": {"clear"}}); code != http.StatusSeeOther {
+		t.Errorf("clear: %d", code)
+	}
+	_, page, _ = admin.do("GET", "/admin/results/reference", nil)
+	if strings.Contains(page, "Now from the reference wave") {
+		t.Errorf("cleared reference still shown")
 	}
 }

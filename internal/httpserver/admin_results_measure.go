@@ -18,6 +18,7 @@ type measurePage struct {
 	SchoolHref string
 	BackLabel  string
 	Note       string
+	Bands      string // where the bands come from: provisional or the district's reference values
 	GapLegend  string
 	Overall    overallView
 	Breakdowns []breakdownView
@@ -85,6 +86,7 @@ func (s *Server) adminResultsMeasure(c echo.Context) error {
 	pg := measurePage{Pick: rc.picker(path, "", false), School: rc.schoolName(school), SchoolHref: rc.href(schoolPath(school), "wave", wave),
 		Note: d.T("headline.note", "Count", wd.Floor), GapLegend: d.T("gap.legend")}
 	pg.BackLabel = d.T("results.back_school", "School", pg.School)
+	pg.Bands = d.bandNote(mid)
 	pg.Overall = rc.overall(path, wave, name, wd.Rows(school, mid, "")[0])
 	for _, a := range wd.Attributes {
 		bv := breakdownView{Caption: d.T("measure.breakdown_caption", "Measure", name, "Attribute", d.attrName(a))}

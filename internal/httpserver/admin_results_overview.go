@@ -3,20 +3,24 @@ package httpserver
 import (
 	"github.com/labstack/echo/v4"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/export"
 )
 
 // overviewPage is the district overview: schools (and the district) × measures.
 type overviewPage struct {
-	Pick     picker
-	None     string
-	Caption  string
-	Note     string
-	Previous string
-	Measures []overviewMeasure
-	Rows     []overviewRow
-	Exports  []exportLink
-	All      exportLink
+	Pick    picker
+	None    string
+	Caption string
+	Note    string
+	Bands   string // where the bands come from: provisional or the district's reference values
+	// BandsHref links district admins to the reference values page.
+	BandsHref string
+	Previous  string
+	Measures  []overviewMeasure
+	Rows      []overviewRow
+	Exports   []exportLink
+	All       exportLink
 }
 
 type overviewMeasure struct{ Name, Href string }
@@ -69,7 +73,10 @@ func (s *Server) adminResults(c echo.Context) error {
 		return s.sendExport(rc, "results "+wd.Wave.Name, []namedTable{scores, rates})
 	}
 	pg.Caption = d.T("headline.overview_caption", "Wave", wd.Wave.Name)
-	pg.Note = d.T("headline.note", "Count", wd.Floor)
+	pg.Note, pg.Bands = d.T("headline.note", "Count", wd.Floor), d.bandsNote()
+	if rc.p.Role() == auth.DistrictAdmin {
+		pg.BandsHref = "/admin/results/reference"
+	}
 	if rc.previousVisible() {
 		pg.Previous = d.T("results.previous_wave", "Wave", wd.Previous.Name)
 	} else {

@@ -17,6 +17,7 @@ type schoolPage struct {
 	School    string
 	Overview  string
 	Note      string
+	Bands     string // where the bands come from: provisional or the district's reference values
 	GapLegend string
 	Trends    []trendView
 	Attribute string
@@ -114,7 +115,7 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 	if wantsExport(c) {
 		return s.sendExport(rc, pg.School+" "+wd.Wave.Name, s.schoolTables(rc, school, by, points))
 	}
-	pg.Note = d.T("headline.note", "Count", wd.Floor)
+	pg.Note, pg.Bands = d.T("headline.note", "Count", wd.Floor), d.bandsNote()
 	pg.GapLegend = d.T("gap.legend")
 	for i, m := range wd.Measures() {
 		name := d.measureName(m)

@@ -150,6 +150,8 @@ func openAPIDocument() obj {
 						"change":            withDesc(compare, "This group minus the same group in the previous wave of the instrument, where both are shown."),
 						"favorable_gap":     withDesc(compare, "As gap, on favorable, in percentage points (Newcombe's interval); the gap shown for single-item measures."),
 						"favorable_change":  withDesc(compare, "As change, on favorable, in percentage points (Newcombe's interval); the change shown for single-item measures."),
+						"band":              obj{"type": "integer", "minimum": 0, "maximum": 4, "description": "Band of the mean, 0 very weak to 4 very strong; absent for single-item measures."},
+						"band_provisional":  obj{"type": "boolean", "description": "True while the district has set no reference values for the measure: the band uses the survey's starting cut points."},
 						"suppressed":        obj{"const": false},
 					}},
 				"SuppressedRow": obj{"type": "object", "required": []string{"measure", "group", "suppressed"}, "additionalProperties": false,

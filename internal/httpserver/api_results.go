@@ -35,6 +35,8 @@ type apiRow struct {
 	Change       *apiCompare `json:"change,omitempty"`
 	FavGap       *apiCompare `json:"favorable_gap,omitempty"`
 	FavChange    *apiCompare `json:"favorable_change,omitempty"`
+	Band         *int        `json:"band,omitempty"`
+	Provisional  *bool       `json:"band_provisional,omitempty"`
 	Suppressed   bool        `json:"suppressed"`
 }
 
@@ -79,6 +81,10 @@ func toAPIRow(r report.Row) apiRow {
 	}
 	row.Gap, row.Change = toAPICompare(r.Gap), toAPICompare(r.Change)
 	row.FavGap, row.FavChange = toAPICompare(r.FavGap), toAPICompare(r.FavChange)
+	if r.Band != nil {
+		b, prov := r.Band.Index, r.Band.Provisional
+		row.Band, row.Provisional = &b, &prov
+	}
 	return row
 }
 

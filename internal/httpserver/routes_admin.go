@@ -52,6 +52,8 @@ func (s *Server) adminRoutes() {
 	g.GET("/audit", s.adminAudit, s.allow(admin))                                                                   // district admin
 	g.GET("/results/settings", s.adminSettings, s.allow(admin))                                                     // district admin: privacy floor and breakdowns
 	g.POST("/results/settings", s.adminSettingsSave, s.allow(admin))                                                // district admin; rebuilds every wave's results
+	g.GET("/results/reference", s.adminResultsReference, s.allow(admin))                                            // district admin: reference values of each measure's bands
+	g.POST("/results/reference", s.adminResultsReferenceSave, s.allow(admin))                                       // district admin; audited; rebuilds the survey's waves
 	g.GET("/language-checks/export", s.adminLanguageChecksExport, s.allow(admin))                                   // district admin: ?locale=TAG, the texts to review as CSV
 	g.GET("/language-checks", s.adminLanguageChecks, s.allow(admin))                                                // district admin: DIF by response language, item texts to review
 	g.GET("/comments", s.adminComments, s.allow(admin, leader, counselor))                                          // admin; leader, counselor: their schools (else 404); every view and ?format=csv audited

@@ -30,6 +30,8 @@ type Row struct {
 	// FavGap and FavChange are the same comparisons on % favorable, in percentage points (the
 	// headline of single-item measures, which have no scale score worth comparing).
 	FavGap, FavChange *Compare
+	// Band is the score's band (nil for hidden groups and single-item measures).
+	Band *Band
 }
 
 // ItemRow is one item's % favorable in one school (or the district) and wave.
@@ -53,6 +55,7 @@ type WaveData struct {
 	prevDistrict    bool           // the same for the previous wave: the district row's change is shown only then
 	outside         map[int64]bool // the district's waves with a school outside the scope (for the district trend)
 	cur, prev       Cells
+	refs            map[string]Reference // the district's reference values for the instrument's measures
 }
 
 // Wave loads one wave's cells (and its predecessor's, for change) for the given schools and the
@@ -101,7 +104,13 @@ func (s *Service) wave(ctx context.Context, districtID, waveID int64, scope, cel
 		Order("s.name").Find(&wd.Schools).Error; err != nil {
 		return nil, fmt.Errorf("wave schools: %w", err)
 	}
-	var err error
+	rows, err := referenceRows(db, districtID, wd.Wave.InstrumentID)
+	if err != nil {
+		return nil, err
+	}
+	if wd.refs, err = s.namedReferences(ctx, districtID, rows); err != nil {
+		return nil, err
+	}
 	if wd.outside, err = s.wavesOutside(ctx, districtID, scope); err != nil {
 		return nil, err
 	}
@@ -200,6 +209,9 @@ func (wd *WaveData) row(school int64, measure, attr, value string) Row {
 	}
 	c := wd.cur[k]
 	r := Row{Measure: measure, Attribute: attr, Group: cmp.Or(value, All), Stat: statOf(c)}
+	if measure != "" && !r.Suppressed {
+		r.Band = wd.bandOf(measure, r.Mean)
+	}
 	if attr != "" && measure != "" {
 		total := wd.cur[Key{School: school, Measure: measure}]
 		r.Gap, r.FavGap = gap(c, total, wd.Floor), favGap(c, total, wd.Floor)

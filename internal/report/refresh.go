@@ -503,6 +503,17 @@ func withScores(tx *gorm.DB, w store.Wave, rs []store.Response) ([]Response, err
 	if err := tx.Where("district_id = ? AND response_id IN ?", w.DistrictID, ids).Find(&scores).Error; err != nil {
 		return nil, fmt.Errorf("read scores: %w", err)
 	}
+	// A measure with reference values is counted into the bands the district set, not the
+	// instrument's starting ones the score was stored with (see reference.go).
+	cuts, err := referenceCuts(tx, w.DistrictID, w.InstrumentID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range scores {
+		if c, ok := cuts[scores[i].MeasureID]; ok {
+			scores[i].Category = BandOf(c, scores[i].Score)
+		}
+	}
 	byResponse := make(map[int64][]store.Score, len(rs))
 	for _, sc := range scores {
 		byResponse[sc.ResponseID] = append(byResponse[sc.ResponseID], sc)

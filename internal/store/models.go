@@ -292,5 +292,6 @@ func Models() []any {
 		&RespondentSession{},
 		&HelpText{},
 		&MappingRound{}, &MappingClaim{}, &StudentAssignment{}, &Followup{},
+		&MeasureReference{},
 	}
 }
