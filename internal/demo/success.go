@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -108,7 +110,35 @@ func seedSuccess(ctx context.Context, s *store.Store, surveys *survey.Catalog, d
 			return "", fmt.Errorf("demo team: %w", err)
 		}
 	}
-	return team, demoFollowups(ctx, s, svc, viewer(counselor), teacher, schoolID, due)
+	if err := demoFollowups(ctx, s, svc, viewer(counselor), teacher, schoolID, due); err != nil {
+		return "", err
+	}
+	return team, demoGradingPeriod(ctx, s, svc, viewer(admin), rng)
+}
+
+// demoGradingPeriod imports one grading period of attendance and courses for every student, as
+// a district's student information system would export it: most attend 90% or more of days,
+// about one in seven is chronically absent, about one in eight fails a course.
+func demoGradingPeriod(ctx context.Context, s *store.Store, svc *success.Service, admin success.Viewer, rng *rand.Rand) error {
+	var ids []string
+	if err := s.DB.WithContext(ctx).Model(&store.Person{}).Where("district_id = ? AND kind = ? AND active = ?", admin.DistrictID, store.KindStudent, true).
+		Order("sourced_id").Pluck("sourced_id", &ids).Error; err != nil {
+		return fmt.Errorf("demo grading period: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString("student_sourced_id,attendance_rate,courses_failing\n")
+	for _, id := range ids {
+		rate := min(100, 95.5-8*math.Abs(rng.NormFloat64())*rng.Float64()*1.6)
+		failing := 0
+		if rng.Float64() < 0.12 {
+			failing = 1 + rng.IntN(2)
+		}
+		fmt.Fprintf(&b, "%s,%.1f,%d\n", id, rate, failing)
+	}
+	if _, err := svc.ImportIndicators(ctx, admin, "Quarter 1", "demo-quarter-1.csv", strings.NewReader(b.String())); err != nil {
+		return fmt.Errorf("demo grading period: %w", err)
+	}
+	return nil
 }
 
 // demoFollowups marks three students of the latest confidential student wave reached and assigns

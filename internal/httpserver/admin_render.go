@@ -20,7 +20,7 @@ import (
 
 // adminPages are the staff pages, parsed once at start-up with the admin layout. They are in
 // English only for now: staff pages are not yet in the locale catalog.
-var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close", "language_checks", "help_texts", "comments", "mapping", "team", "followup", "results_reference"}
+var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close", "language_checks", "help_texts", "comments", "mapping", "team", "followup", "results_reference", "team_students", "indicators"}
 
 // adminRenderer is the staff counterpart of renderer: one template set per page, no locales.
 type adminRenderer struct {
@@ -118,7 +118,7 @@ func (v adminView) Nav(entry string) bool {
 		return v.User.Is(auth.Analyst)
 	case "help":
 		return v.User.Is(auth.DistrictAdmin, auth.SchoolLeader)
-	case "roster", "users", "audit", "settings", "language_checks":
+	case "roster", "users", "audit", "settings", "language_checks", "indicators":
 		return v.User.Is(auth.DistrictAdmin)
 	}
 	return false
@@ -146,6 +146,7 @@ var adminNotices = map[string]string{
 	"marks":         "Your marks are saved.",
 	"assigned":      "Assigned: the adult sees these students on their home page.",
 	"reached":       "Saved as reached.",
+	"indicators":    "Grading period imported.",
 	"reference":     "Reference values saved; the survey's results are being rebuilt with the new bands in the background.",
 }
 

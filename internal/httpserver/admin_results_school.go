@@ -12,19 +12,20 @@ import (
 
 // schoolPage is one school's (or the district's) results in one wave.
 type schoolPage struct {
-	Pick      picker
-	None      string
-	School    string
-	Overview  string
-	Note      string
-	Bands     string // where the bands come from: provisional or the district's reference values
-	GapLegend string
-	Trends    []trendView
-	Attribute string
-	Sub       subTable
-	Rates     rateTable
-	Items     itemTable
-	All       exportLink
+	Pick       picker
+	None       string
+	School     string
+	Overview   string
+	Note       string
+	Bands      string // where the bands come from: provisional or the district's reference values
+	GapLegend  string
+	Trends     []trendView
+	Attribute  string
+	Sub        subTable
+	Rates      rateTable
+	Indicators *indicatorsView // attendance and courses, when a grading period is imported
+	Items      itemTable
+	All        exportLink
 }
 
 type trendView struct {
@@ -160,6 +161,9 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 		pg.Rates.Rows = append(pg.Rates.Rows, resultsRateRow{Group: d.groupName(r.Attribute, r.Group), Text: text, Hidden: !shown})
 	}
 	pg.Rates.Exports = rc.exports(path, "rates", pg.Rates.Caption, "wave", wave, "by", by)
+	if pg.Indicators, err = s.indicatorsFor(rc, school, by); err != nil {
+		return err
+	}
 	pg.Items = itemTable{Caption: d.T("items.caption", "Wave", wd.Wave.Name)}
 	for _, it := range wd.Items(school) {
 		iv := resultsItem{Measure: d.measureName(it.Measure), Text: d.itemText(it.Item)}

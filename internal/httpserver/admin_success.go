@@ -287,3 +287,35 @@ func (s *Server) adminFollowupReached(c echo.Context) error {
 
 // teamRoles are the roles of the team page (success.CanReadTeam says the same).
 var teamRoles = []auth.Role{auth.DistrictAdmin, auth.SchoolLeader, auth.Counselor}
+
+// teamStudentsPage is the team's student list with its filters.
+type teamStudentsPage struct {
+	Schools []store.School
+	success.StudentsPage
+	Due   string
+	Error string
+}
+
+// adminTeamStudents lists a school's students by grade, homeroom and flags (?school=&grade=
+// &homeroom=&no_adult=1&chronic=1&failing=1&period=).
+func (s *Server) adminTeamStudents(c echo.Context) error {
+	p := principal(c)
+	v := success.ViewerOf(p, c.RealIP())
+	ctx := c.Request().Context()
+	schools, err := s.Success.Schools(ctx, v)
+	if err != nil {
+		return err
+	}
+	school := formID(c, "school")
+	if school == 0 && len(schools) > 0 {
+		school = schools[0].ID
+	}
+	q := success.StudentFilter{Grade: c.QueryParam("grade"), Homeroom: c.QueryParam("homeroom"), PeriodID: formID(c, "period"),
+		NoAdult: c.QueryParam("no_adult") != "", Chronic: c.QueryParam("chronic") != "", Failing: c.QueryParam("failing") != ""}
+	list, err := s.Success.Students(ctx, v, school, q)
+	if _, _, err := successError(err); err != nil {
+		return err
+	}
+	pg := teamStudentsPage{Schools: schools, StudentsPage: list}
+	return s.adminRender(c, http.StatusOK, "team_students", s.adminT("team_students.title"), pg)
+}

@@ -63,6 +63,9 @@ func TestSuccessPagesPassAxe(t *testing.T) {
 			}
 			check("follow-up list", counselor.Open(fmt.Sprintf("%s/admin/followup?wave=%d&school=%d", f.srv.URL, confA.ID, f.school)))
 			check("mapping page for a counselor", counselor.Open(f.srv.URL+"/admin/mapping"))
+			check("team's student list", counselor.Open(fmt.Sprintf("%s/admin/team/students?school=%d&no_adult=1", f.srv.URL, f.school)))
+			admin, check := signIn("admin")
+			check("grading periods", admin.Open(f.srv.URL+"/admin/indicators"))
 		})
 	}
 }

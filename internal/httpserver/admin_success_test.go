@@ -1,14 +1,20 @@
 package httpserver_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
+	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/success"
 	"github.com/trustpulse/trustpulse/internal/wave"
@@ -44,6 +50,7 @@ func successFixture(t *testing.T) (f *adminFixture, confA, confB store.Wave) {
 	must(t, f.st.DB.Model(&store.User{}).Where("district_id = ? AND id = ?", f.district, f.users["staffA"].ID).Update("person_id", teacher.ID).Error)
 	in, _ := f.waves.Surveys.Get("student-pulse", 1)
 	idx, _, _ := success.ItemIndex(in, success.ConnectionMeasure)
+	sc := &measures.Service{Store: f.st, Surveys: f.waves.Surveys, Log: quietLog()}
 	mk := func(school int64, name string) store.Wave {
 		w, err := f.waves.Create(ctx, wave.Spec{DistrictID: f.district, Name: name, InstrumentID: "student-pulse", InstrumentVersion: 1,
 			Mode: store.ModeConfidential, SchoolIDs: []int64{school}, OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(48 * time.Hour), Channels: []string{"link"}})
@@ -54,7 +61,13 @@ func successFixture(t *testing.T) (f *adminFixture, confA, confB store.Wave) {
 				ans[idx] = '1'
 			}
 			p := pid
-			must(t, f.st.DB.Create(&store.Response{DistrictID: f.district, ID: store.NewID(), WaveID: w.ID, SchoolID: school, Language: "en", Answers: string(ans), PersonID: &p, SubmittedAt: &now}).Error)
+			r := store.Response{DistrictID: f.district, ID: store.NewID(), WaveID: w.ID, SchoolID: school, Language: "en", Answers: string(ans), PersonID: &p, SubmittedAt: &now}
+			must(t, f.st.DB.Transaction(func(tx *gorm.DB) error {
+				if err := tx.Create(&r).Error; err != nil {
+					return err
+				}
+				return sc.ScoreResponse(ctx, tx, in, &r)
+			}))
 		}
 		return w
 	}
@@ -194,5 +207,106 @@ func TestSuccessFlow(t *testing.T) {
 	must(t, f.st.DB.Model(&store.AuditEntry{}).Where("district_id = ? AND action = ?", f.district, "view.confidential").Count(&views).Error)
 	if views != 2 {
 		t.Fatalf("%d view.confidential rows, want 2", views)
+	}
+}
+
+// uploadIndicators posts a grading period's CSV through the page and returns status and body.
+func uploadIndicators(t *testing.T, a *browser, period, name, data string) (int, string) {
+	t.Helper()
+	_, page, _ := a.do("GET", "/admin/indicators", nil)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	must(t, mw.WriteField("_csrf", csrfOf(t, page)))
+	must(t, mw.WriteField("period", period))
+	fw, err := mw.CreateFormFile("file", name)
+	must(t, err)
+	_, err = fw.Write([]byte(data))
+	must(t, err)
+	must(t, mw.Close())
+	req, _ := http.NewRequest("POST", a.base+"/admin/indicators", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := a.c.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
+}
+
+// TestIndicatorsPageTeamStudentsAndRates: a district admin imports a grading period through the
+// page (a bad file shows its file:line problems in the banner and stores nothing); the team's
+// student list shows the flags (team roles of the school only); the school's results page shows
+// attendance and courses under the floor — here every group is below it, so no figure at all.
+func TestIndicatorsPageTeamStudentsAndRates(t *testing.T) {
+	f, _, _ := successFixture(t)
+	var ava, ben store.Person
+	must(t, f.st.DB.Where("district_id = ? AND family_name = ?", f.district, "Adler").First(&ava).Error)
+	must(t, f.st.DB.Where("district_id = ? AND family_name = ?", f.district, "Brook").First(&ben).Error)
+	admin := f.signIn("admin")
+	good := "student_sourced_id,attendance_rate,courses_failing\n" + ava.SourcedID + ",82.5,1\n" + ben.SourcedID + ",97,0\n"
+	code, page := uploadIndicators(t, admin, "Quarter 1", "q1.csv", good+"ghost,90,0\n")
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `q1.csv:4: student &#34;ghost&#34; is not a student in the roster`) {
+		t.Fatalf("bad file: %d\n%s", code, page)
+	}
+	if code, page = uploadIndicators(t, admin, "Quarter 1", "q1.csv", good); code != http.StatusSeeOther {
+		t.Fatalf("import: %d\n%s", code, page)
+	}
+	if _, page, _ = admin.do("GET", "/admin/indicators", nil); !strings.Contains(page, "Quarter 1: 2 students") {
+		t.Fatalf("periods:\n%s", page)
+	}
+	if code, _, _ := f.signIn("leaderA").do("GET", "/admin/indicators", nil); code != http.StatusForbidden {
+		t.Fatalf("a leader opened the import page: %d", code)
+	}
+	students := fmt.Sprintf("/admin/team/students?school=%d", f.school)
+	for role, want := range map[string]int{"admin": 200, "leaderA": 200, "counselorA": 200, "leaderB": 404, "staffA": 403, "analystA": 403} {
+		code, body, _ := f.signIn(role).do("GET", students+"&chronic=1", nil)
+		if code != want {
+			t.Errorf("%s: %d, want %d", role, code, want)
+		}
+		if code == 200 && (!strings.Contains(body, "Adler, Ava") || strings.Contains(body, "Brook, Ben") || !strings.Contains(body, "Attended 82.5% of days; failing 1 courses.")) {
+			t.Errorf("%s: chronic filter:\n%s", role, body)
+		}
+	}
+}
+
+// TestResultsShowIndicatorRates: the school results page of a student wave shows chronic absence
+// and course failure by the page's breakdown from the latest grading period, under the floor:
+// grade 05's 24 students are shown, grade 06's 3 are not, and neither is grade 07's 12 (the
+// school's 39 minus grade 05 would otherwise give grade 06 away).
+func TestResultsShowIndicatorRates(t *testing.T) {
+	f := newAPIFixture(t)
+	now := f.st.Now()
+	var lines []string
+	for i := range 39 {
+		grade := "05"
+		switch {
+		case i >= 27:
+			grade = "07"
+		case i >= 24:
+			grade = "06"
+		}
+		p := store.Person{DistrictID: f.district, ID: store.NewID(), SourcedID: fmt.Sprintf("ind-%d", i), Kind: store.KindStudent, Grade: grade, SchoolID: &f.school, Active: true, CreatedAt: now, UpdatedAt: now}
+		must(t, f.st.DB.Create(&p).Error)
+		must(t, f.st.DB.Create(&store.PersonSchool{DistrictID: f.district, PersonID: p.ID, SchoolID: f.school}).Error)
+		rate := "97"
+		if i%4 == 0 {
+			rate = "80"
+		}
+		lines = append(lines, fmt.Sprintf("%s,%s,%d", p.SourcedID, rate, i%3/2))
+	}
+	code, page := uploadIndicators(t, f.signIn("admin"), "Quarter 1", "q1.csv", "student_sourced_id,attendance_rate,courses_failing\n"+strings.Join(lines, "\n")+"\n")
+	if code != http.StatusSeeOther {
+		t.Fatalf("import: %d\n%s", code, page)
+	}
+	_, body, _ := f.signIn("leaderA").do("GET", fmt.Sprintf("/admin/results/schools/%d?wave=%d&by=grade", f.school, f.waveAB.ID), nil)
+	i := strings.Index(body, "Attendance and courses")
+	if i < 0 {
+		t.Fatalf("no attendance section:\n%s", body)
+	}
+	section := body[i:]
+	section = section[:strings.Index(section, "</table>")]
+	// The fixture's two rostered Adams students have no indicators; the school row counts 27.
+	if !strings.Contains(section, "Quarter 1 (39 students with data)") || !strings.Contains(section, "Grade 5</th><td>25.0% (6 of 24)</td><td>33.3% (8 of 24)</td>") ||
+		strings.Contains(section, "of 3)") || strings.Contains(section, "of 12)") || strings.Count(section, "Not shown (fewer than 10 students") != 4 {
+		t.Fatalf("attendance section:\n%s", section)
 	}
 }

@@ -65,9 +65,12 @@ func (s *Server) adminRoutes() {
 	g.POST("/mapping/rounds/:rid/close", s.adminMappingClose, s.allow(admin, leader))                               // as starting
 	g.POST("/mapping/:rid", s.adminMappingSave, s.anyone())                                                         // any signed-in role: their own marks, students of the round's school only; audited
 	g.GET("/team", s.adminTeam, s.allow(teamRoles...))                                                              // admin; leader, counselor: their schools (else 404); named lists audited
+	g.GET("/team/students", s.adminTeamStudents, s.allow(teamRoles...))                                             // as the team page: students by grade, homeroom and flags (named; audited)
 	g.POST("/team/assign", s.adminTeamAssign, s.allow(teamRoles...))                                                // as the team page; audited
 	g.GET("/followup", s.adminFollowup, s.anyone())                                                                 // confidential student waves only; team roles: their schools; other staff: students assigned to them; audited as view.confidential
 	g.POST("/followup/reached", s.adminFollowupReached, s.anyone())                                                 // as the list; audited (the note is not copied into the log)
+	g.GET("/indicators", s.adminIndicators, s.allow(admin))                                                         // district admin: grading periods of attendance and courses
+	g.POST("/indicators", s.adminIndicatorsImport, s.allow(admin))                                                  // district admin; body up to indicatorsUploadLimit; all or nothing, audited
 	g.GET("/sms/settings", s.adminTextSettings, s.allow(admin))                                                     // district admin: the name and HELP contact in texts
 	g.POST("/sms/settings", s.adminTextSettingsSave, s.allow(admin))                                                // district admin
 

@@ -127,7 +127,8 @@ func New(d Deps) (*Server, error) {
 		}),
 		secureHeaders(s.scheme),
 		// Roster uploads get their own, larger limit; every other body stays under 1 MB.
-		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: isRosterUpload}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: func(c echo.Context) bool { return isRosterUpload(c) || isIndicatorsUpload(c) }}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: indicatorsUploadLimit, Skipper: func(c echo.Context) bool { return !isIndicatorsUpload(c) }}),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: rosterUploadLimit, Skipper: func(c echo.Context) bool { return !isRosterUpload(c) }}),
 		// BestSpeed: pages are a few KB and far under their 30 KB budget at any level, and above
 		// level 1 compress/flate clears 640 KB of hash tables on every reset, twice per request.

@@ -293,5 +293,6 @@ func Models() []any {
 		&HelpText{},
 		&MappingRound{}, &MappingClaim{}, &StudentAssignment{}, &Followup{},
 		&MeasureReference{},
+		&GradingPeriod{}, &StudentIndicator{},
 	}
 }

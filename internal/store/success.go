@@ -50,3 +50,24 @@ type Followup struct {
 	ReachedBy  int64
 	ReachedAt  time.Time
 }
+
+// GradingPeriod is one imported grading period of attendance and course results (#15 line 3).
+type GradingPeriod struct {
+	DistrictID int64 `gorm:"primaryKey;autoIncrement:false"`
+	ID         int64 `gorm:"primaryKey;autoIncrement:false"`
+	Name       string
+	Students   int
+	ImportedAt time.Time
+	ImportedBy int64
+}
+
+// StudentIndicator is one student's attendance and courses in a grading period.
+type StudentIndicator struct {
+	DistrictID        int64 `gorm:"primaryKey;autoIncrement:false"`
+	PeriodID          int64 `gorm:"primaryKey;autoIncrement:false"`
+	StudentID         int64 `gorm:"primaryKey;autoIncrement:false"`
+	AttendanceRate    float64
+	ChronicallyAbsent bool
+	CoursesFailing    int
+	Incidents         *int
+}

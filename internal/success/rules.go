@@ -125,27 +125,64 @@ type Student struct {
 	Unclaimed bool
 }
 
-// Unclaimed counts unclaimed students by attribute value under the privacy floor with the
-// results' own complementary suppression (report.Suppress over the students' group sizes): a
-// group below the floor is hidden, and so is the smallest other group of its attribute wherever
-// a subtraction from the school's total would give it away.
+// Unclaimed counts unclaimed students by attribute value under the privacy floor (see Tally).
 func Unclaimed(students []Student, attrs []string, floor int) []Group {
+	in := make([]Counted, len(students))
+	for i, s := range students {
+		in[i] = Counted{Attrs: s.Attrs, Flags: []bool{s.Unclaimed}}
+	}
+	var out []Group
+	for _, t := range Tally(in, attrs, floor) {
+		g := Group{Attribute: t.Attribute, Value: t.Value, N: t.N, Hidden: t.Hidden}
+		if !t.Hidden {
+			g.Unclaimed = t.Counts[0]
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// Counted is a student with yes/no flags to count by group.
+type Counted struct {
+	Attrs map[string]string
+	Flags []bool
+}
+
+// Tallied is one group's size and how many of it have each flag; hidden groups carry no numbers.
+type Tallied struct {
+	Attribute, Value string // "" "" is the whole school
+	N                int
+	Counts           []int
+	Hidden           bool
+}
+
+// Tally counts students and their flags by attribute value under the privacy floor, with the
+// results' own complementary suppression (report.Suppress over the groups' sizes): a group below
+// the floor is hidden, and so is the smallest other group of its attribute wherever a subtraction
+// from the school's total would give it away. Missing values count as "not recorded", so an
+// attribute's groups add up to the school; an attribute no student has is left out.
+func Tally(students []Counted, attrs []string, floor int) []Tallied {
 	cs := report.Cells{}
-	unclaimed := map[report.Key]int{}
-	add := func(k report.Key, s Student) {
+	counts := map[report.Key][]int{}
+	nflags := 0
+	if len(students) > 0 {
+		nflags = len(students[0].Flags)
+	}
+	add := func(k report.Key, s Counted) {
 		c := cs[k]
 		if c == nil {
 			c = &report.Cell{}
 			cs[k] = c
+			counts[k] = make([]int, nflags)
 		}
 		c.N++
-		if s.Unclaimed {
-			unclaimed[k]++
+		for i, f := range s.Flags {
+			if f {
+				counts[k][i]++
+			}
 		}
 	}
 	const school = 1 // one school: the district's lines never arise
-	// An attribute no student has (the roster does not carry it) would be one "not recorded"
-	// row the size of the school: left out.
 	recorded := map[string]bool{}
 	for _, s := range students {
 		for _, a := range attrs {
@@ -160,7 +197,7 @@ func Unclaimed(students []Student, attrs []string, floor int) []Group {
 		for _, a := range attrs {
 			v := s.Attrs[a]
 			if v == "" {
-				v = report.NotRecorded // so an attribute's groups add up to the school, as in the results
+				v = report.NotRecorded
 			}
 			add(report.Key{School: school, Attribute: a, Value: v}, s)
 		}
@@ -179,14 +216,14 @@ func Unclaimed(students []Student, attrs []string, floor int) []Group {
 		}
 		return report.CompareValues(a.Value, b.Value)
 	})
-	out := make([]Group, 0, len(keys))
+	out := make([]Tallied, 0, len(keys))
 	for _, k := range keys {
 		c := cs[k]
-		g := Group{Attribute: k.Attribute, Value: k.Value, Hidden: c.Suppressed}
-		if !g.Hidden {
-			g.N, g.Unclaimed = c.N, unclaimed[k]
+		t := Tallied{Attribute: k.Attribute, Value: k.Value, Hidden: c.Suppressed}
+		if !t.Hidden {
+			t.N, t.Counts = c.N, counts[k]
 		}
-		out = append(out, g)
+		out = append(out, t)
 	}
 	return out
 }

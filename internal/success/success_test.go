@@ -294,3 +294,87 @@ func TestFollowUpList(t *testing.T) {
 		}
 	})
 }
+
+// TestIndicatorsImportAndStudents: a grading period's file is all or nothing (one unknown student
+// stores nothing and says which line), re-importing replaces it, only district admins import;
+// the team's student list combines the flags and filters by them.
+func TestIndicatorsImportAndStudents(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		svc := w.svc
+		var ps []store.Person
+		must(t, st.DB.Where("district_id = ? AND id IN ?", w.district, w.students).Order("given_name").Find(&ps).Error)
+		sid := map[string]string{}
+		for _, p := range ps {
+			sid[p.GivenName] = p.SourcedID
+		}
+		file := "student_sourced_id,attendance_rate,courses_failing\n" + sid["Kid00"] + ",80,1\n" + sid["Kid01"] + ",95,0\n" + sid["Kid02"] + ",85,0\n" + sid["Zoe"] + ",99,2\n"
+		if _, err := svc.ImportIndicators(ctx, w.users["leader"], "Q1", "q1.csv", strings.NewReader(file)); !errors.Is(err, success.ErrNotFound) {
+			t.Fatalf("a leader imported: %v", err)
+		}
+		var ie *success.ImportError
+		bad := file + "nobody,90,0\n"
+		if _, err := svc.ImportIndicators(ctx, w.users["admin"], "Q1", "q1.csv", strings.NewReader(bad)); !errors.As(err, &ie) || ie.Problems[0].String() != `q1.csv:6: student "nobody" is not a student in the roster` {
+			t.Fatalf("unknown student: %v", err)
+		}
+		var n int64
+		must(t, st.DB.Model(&store.StudentIndicator{}).Where("district_id = ?", w.district).Count(&n).Error)
+		if n != 0 {
+			t.Fatalf("a failed import stored %d rows", n)
+		}
+		if got, err := svc.ImportIndicators(ctx, w.users["admin"], "Q1", "q1.csv", strings.NewReader(file)); err != nil || got != 4 {
+			t.Fatalf("import: %d %v", got, err)
+		}
+		// Again with one row fewer: the period is replaced, not added to.
+		file2 := "student_sourced_id,attendance_rate,courses_failing\n" + sid["Kid00"] + ",80,1\n" + sid["Kid01"] + ",95,0\n" + sid["Zoe"] + ",99,2\n"
+		if _, err := svc.ImportIndicators(ctx, w.users["admin"], "Q1", "q1.csv", strings.NewReader(file2)); err != nil {
+			t.Fatal(err)
+		}
+		must(t, st.DB.Model(&store.StudentIndicator{}).Where("district_id = ?", w.district).Count(&n).Error)
+		if n != 3 {
+			t.Fatalf("after re-import: %d rows, want 3", n)
+		}
+		if got := w.audits(t, success.ActionIndicatorsImport); got != 2 {
+			t.Errorf("%d import audit rows, want 2", got)
+		}
+		// A round where the coach claims Kid01 only; Zoe answered a confidential wave "A little true".
+		r, err := svc.StartRound(ctx, w.users["leader"], w.adams, "Fall")
+		must(t, err)
+		_, err = svc.SaveClaims(ctx, w.users["coach"], r.ID, []success.Mark{{StudentID: w.students[1], KnowsWell: true}})
+		must(t, err)
+		w.confidentialWave(t, store.ModeConfidential, map[int]bool{12: true})
+		if _, err := svc.Students(ctx, w.users["coach"], w.adams, success.StudentFilter{}); !errors.Is(err, success.ErrNotFound) {
+			t.Fatalf("staff read the student list: %v", err)
+		}
+		pg, err := svc.Students(ctx, w.users["counselor"], w.adams, success.StudentFilter{NoAdult: true, Chronic: true})
+		must(t, err)
+		// Kid00: unclaimed, 80% (chronic), failing; Kid01: claimed; Kid02: no data this period; Zoe: failing, low answer.
+		if len(pg.Rows) != 1 || pg.Rows[0].GivenName != "Kid00" || !pg.Rows[0].Failing {
+			t.Fatalf("no adult + chronic: %+v", pg.Rows)
+		}
+		pg, err = svc.Students(ctx, w.users["counselor"], w.adams, success.StudentFilter{Failing: true, Grade: "06"})
+		must(t, err)
+		if len(pg.Rows) != 1 || pg.Rows[0].GivenName != "Zoe" || !pg.Rows[0].NoAdult || pg.Rows[0].Chronic {
+			t.Fatalf("failing in grade 06: %+v", pg.Rows)
+		}
+		combos := map[string]int{}
+		for _, c := range pg.Combos {
+			combos[c.Key] = c.N
+		}
+		if combos["no_adult+chronic+failing"] != 1 || combos["no_adult+failing"] != 1 || combos["none"] != 1 || combos["no_adult"] != 10 {
+			t.Fatalf("combinations: %v", combos)
+		}
+		// The school's rates by grade under a floor of 2: grade 05 has 2 students with data, grade 06 one.
+		rates, err := svc.SchoolRates(ctx, w.district, w.adams, "grade", 2)
+		must(t, err)
+		for _, g := range rates.Groups {
+			if g.Attribute == "" && (g.N != 3 || g.Counts[0] != 1 || g.Counts[1] != 2) {
+				t.Errorf("school: %+v", g)
+			}
+			if g.Attribute == "grade" && !g.Hidden {
+				t.Errorf("grade %s shown: one of two grades is below the floor", g.Value)
+			}
+		}
+	})
+}
