@@ -32,6 +32,11 @@ type Row struct {
 	FavGap, FavChange *Compare
 	// Band is the score's band (nil for hidden groups and single-item measures).
 	Band *Band
+	// Combines names the groups a Combined row pools, only when each of them counts at least the
+	// floor on its own (as a district's pool of groups each school had to pool may); otherwise it
+	// is nil and the row is just "combined", since naming its groups would tell which small groups
+	// exist.
+	Combines []string
 }
 
 // ItemRow is one item's % favorable in one school (or the district) and wave.
@@ -55,7 +60,8 @@ type WaveData struct {
 	prevDistrict    bool           // the same for the previous wave: the district row's change is shown only then
 	outside         map[int64]bool // the district's waves with a school outside the scope (for the district trend)
 	cur, prev       Cells
-	refs            map[string]Reference // the district's reference values for the instrument's measures
+	pools           [2]map[poolKey][]string // poolsOf cur and prev, made when first asked
+	refs            map[string]Reference    // the district's reference values for the instrument's measures
 }
 
 // Wave loads one wave's cells (and its predecessor's, for change) for the given schools and the
@@ -216,10 +222,47 @@ func (wd *WaveData) row(school int64, measure, attr, value string) Row {
 		total := wd.cur[Key{School: school, Measure: measure}]
 		r.Gap, r.FavGap = gap(c, total, wd.Floor), favGap(c, total, wd.Floor)
 	}
-	if measure != "" && (school != 0 || wd.prevDistrict) {
+	if measure != "" && (school != 0 || wd.prevDistrict) && (value != Combined || slices.Equal(wd.members(false, school, attr), wd.members(true, school, attr))) {
+		// A pool is compared with the previous wave's only when both pool the same groups.
 		r.Change, r.FavChange = change(c, wd.prev[k]), favChange(c, wd.prev[k])
 	}
+	if value == Combined && !r.Suppressed {
+		r.Combines = wd.members(false, school, attr)
+		for _, v := range r.Combines {
+			if m := wd.cur[Key{School: school, Attribute: attr, Value: v}]; m == nil || m.N < wd.Floor {
+				r.Combines = nil
+				break
+			}
+		}
+	}
 	return r
+}
+
+// members lists the groups pooled into an attribute's Combined group in one school of the wave
+// (of the previous wave, with prev), in order.
+func (wd *WaveData) members(prev bool, school int64, attr string) []string {
+	if wd.pools[0] == nil {
+		wd.pools = [2]map[poolKey][]string{poolsOf(wd.cur), poolsOf(wd.prev)}
+	}
+	if prev {
+		return wd.pools[1][poolKey{school, attr}]
+	}
+	return wd.pools[0][poolKey{school, attr}]
+}
+
+// poolsOf lists each school's and attribute's pooled groups, in order.
+func poolsOf(cs Cells) map[poolKey][]string {
+	out := map[poolKey][]string{}
+	for k, c := range cs {
+		if k.Measure == "" && k.Item == "" && c.Why == HiddenPooled {
+			pk := poolKey{k.School, k.Attribute}
+			out[pk] = append(out[pk], k.Value)
+		}
+	}
+	for _, vs := range out {
+		slices.SortFunc(vs, compareValues)
+	}
+	return out
 }
 
 // HiddenTable is the one group a hidden two-way table answers with: its combinations are not
@@ -237,12 +280,13 @@ func (wd *WaveData) tableHidden(school int64, measure, attr string, values []str
 	return false
 }
 
-// values lists an attribute's groups in a school, naturally ordered, "not recorded" last. Hidden
-// groups are listed too: a reader must see that a group exists but is too small to show.
+// values lists an attribute's groups in a school, naturally ordered, "not recorded" and then a
+// pool last. Hidden groups are listed too: a reader must see that a group exists but is too small
+// to show. Groups pooled into Combined are not: the pool stands for them.
 func (wd *WaveData) values(school int64, measure, attr string) []string {
 	var out []string
-	for k := range wd.cur {
-		if k.School == school && k.Measure == measure && k.Item == "" && k.Attribute == attr {
+	for k, c := range wd.cur {
+		if k.School == school && k.Measure == measure && k.Item == "" && k.Attribute == attr && c.Why != HiddenPooled {
 			out = append(out, k.Value)
 		}
 	}
@@ -256,6 +300,12 @@ func compareValues(a, b string) int {
 		if b1, b2, ok := strings.Cut(b, ","); ok {
 			return cmp.Or(compareValues(a1, b1), compareValues(a2, b2)) // two-way groups: by the first, then the second
 		}
+	}
+	if (a == Combined) != (b == Combined) {
+		if a == Combined {
+			return 1
+		}
+		return -1
 	}
 	if (a == NotRecorded) != (b == NotRecorded) {
 		if a == NotRecorded {

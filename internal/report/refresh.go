@@ -449,7 +449,7 @@ func saveCells(tx *gorm.DB, districtID, waveID int64, cs Cells) error {
 		rows = append(rows, store.RollupCell{DistrictID: districtID, WaveID: waveID, SchoolID: k.School, MeasureID: k.Measure,
 			ItemID: k.Item, Attribute: k.Attribute, Value: k.Value, N: c.N, Sum: c.Sum, SumSq: c.SumSq, Favorable: c.Favorable,
 			Answered: c.Answered, C0: c.Cats[0], C1: c.Cats[1], C2: c.Cats[2], C3: c.Cats[3], C4: c.Cats[4],
-			Invited: c.Invited, Suppressed: c.Suppressed})
+			Invited: c.Invited, Suppressed: c.Suppressed, Hidden: string(c.Why)})
 	}
 	if len(rows) == 0 {
 		return nil

@@ -14,7 +14,10 @@ const GapPoints = 5
 // show "fewer than N responses" and nothing else.
 type Stat struct {
 	Suppressed bool
-	N          int
+	// Why says why a suppressed Stat is hidden (see Hidden); "" for a shown one or a group with no
+	// cell at all.
+	Why Hidden
+	N   int
 	// Mean, SE and the 95% interval are on the 0–100 reporting scale.
 	Mean, SE, CILow, CIHigh float64
 	// Favorable is the percentage of answered items in the top two categories, pooled over the
@@ -39,8 +42,11 @@ func (c *Cell) moments() scoring.Moments { return scoring.Moments{N: c.N, Sum: c
 
 // statOf turns a cell into what may be shown of it; a missing or hidden cell shows nothing.
 func statOf(c *Cell) Stat {
-	if c == nil || c.Suppressed {
+	if c == nil {
 		return Stat{Suppressed: true}
+	}
+	if c.Suppressed {
+		return Stat{Suppressed: true, Why: c.Why}
 	}
 	m := c.moments()
 	st := Stat{N: c.N, Mean: m.Mean(), SE: m.SE(), Favorable: math.NaN(), FavLow: math.NaN(), FavHigh: math.NaN(), Rate: math.NaN(), Invited: c.Invited}

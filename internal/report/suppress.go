@@ -29,7 +29,24 @@ type Cell struct {
 	Cats       [5]int
 	Invited    int
 	Suppressed bool
+	// Why says why a hidden cell is hidden (HiddenSmall, HiddenProtect or HiddenPooled); "" when shown.
+	Why Hidden
 }
+
+// Hidden is the reason a cell is not shown. Pages word each one differently: only a group that
+// is itself small is "fewer than N responses".
+type Hidden string
+
+const (
+	// HiddenSmall: the group (or, for a group's scores, its respondents) counts fewer than the floor.
+	HiddenSmall Hidden = "small"
+	// HiddenProtect: big enough itself, hidden so that no subtraction recovers a smaller group
+	// (complementary suppression), or part of a two-way table withheld whole.
+	HiddenProtect Hidden = "protect"
+	// HiddenPooled: the group is one of the small groups of its attribute combined into one
+	// Combined group (see pool.go); it is not listed on its own.
+	HiddenPooled Hidden = "pooled"
+)
 
 // Cells is one wave's rollup.
 type Cells map[Key]*Cell
@@ -37,7 +54,7 @@ type Cells map[Key]*Cell
 // cellOf reads a stored rollup row.
 func cellOf(r store.RollupCell) (Key, *Cell) {
 	return Key{r.SchoolID, r.MeasureID, r.ItemID, r.Attribute, r.Value}, &Cell{N: r.N, Sum: r.Sum, SumSq: r.SumSq, Favorable: r.Favorable,
-		Answered: r.Answered, Cats: [5]int{r.C0, r.C1, r.C2, r.C3, r.C4}, Invited: r.Invited, Suppressed: r.Suppressed}
+		Answered: r.Answered, Cats: [5]int{r.C0, r.C1, r.C2, r.C3, r.C4}, Invited: r.Invited, Suppressed: r.Suppressed, Why: Hidden(r.Hidden)}
 }
 
 func (cs Cells) at(k Key) *Cell {
@@ -67,27 +84,74 @@ type line struct {
 //     Empty cells (n = 0) take no part in this: see protect.
 //
 // The rules are applied until nothing changes; hiding only ever grows, so this ends. Two-way
-// breakdowns are decided afterwards, whole tables at a time: see suppressPairs.
+// breakdowns are decided afterwards, whole tables at a time: see suppressPairs. Each hidden
+// cell's Why says which rule hid it first.
+//
+// Suppress pools nothing: the results use SuppressPooled, which first combines small groups.
 func Suppress(cs Cells, floor int) {
+	suppress(cs, floor, false)
+}
+
+// SuppressPooled is Suppress after pooling: where an attribute has groups smaller than the floor
+// in a school (or the district), they are combined into one Combined group that meets it instead
+// of hiding a big sibling to protect them (see pool.go). The same rules then run over every cell,
+// the pools and their lines included, so whatever pooling cannot settle is still protected.
+func SuppressPooled(cs Cells, floor int) {
+	suppress(cs, floor, true)
+}
+
+func suppress(cs Cells, floor int, pooled bool) {
+	maps.DeleteFunc(cs, func(k Key, _ *Cell) bool { return k.Value == Combined }) // pools are decided afresh
 	for _, c := range cs {
-		c.Suppressed = c.N < floor
+		c.Suppressed, c.Why = c.N < floor, ""
+		if c.Suppressed {
+			c.Why = HiddenSmall
+		}
 	}
-	lines := linesOf(cs)
+	if pooled {
+		pool(cs, floor)
+	}
+	settle(cs, floor, linesOf(cs))
+	suppressPairs(cs, floor)
+}
+
+// settle applies the parent and protection rules over lines until nothing changes.
+// A school's own lines (and the district's own) settle before the lines across schools are
+// looked at, so a sibling a school must hide anyway is hidden before another school's group is
+// taken to protect the same figure in the district.
+func settle(cs Cells, floor int, lines []line) {
 	keys := sortKeys(slices.Collect(maps.Keys(cs)))
+	var own, across []line
+	for _, l := range lines {
+		if l.parts[0].School != l.total.School {
+			across = append(across, l)
+		} else {
+			own = append(own, l)
+		}
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, k := range keys {
-			if c := cs[k]; !c.Suppressed && parentHidden(cs, k) {
-				c.Suppressed, changed = true, true
+			if c := cs[k]; !c.Suppressed {
+				if why := parentHidden(cs, k); why != "" {
+					c.Suppressed, c.Why, changed = true, why, true
+				}
 			}
 		}
-		for _, l := range lines {
+		for _, l := range own {
+			if protect(cs, l, floor) {
+				changed = true
+			}
+		}
+		if changed {
+			continue
+		}
+		for _, l := range across {
 			if protect(cs, l, floor) {
 				changed = true
 			}
 		}
 	}
-	suppressPairs(cs, floor)
 }
 
 // suppressPairs shows a two-way table (one school or the district, one pair of attributes, every
@@ -123,7 +187,14 @@ func suppressPairs(cs Cells, floor int) {
 	}
 	for t, keys := range tables {
 		for _, k := range keys {
-			cs[k].Suppressed = !ok[t] || cs[k].N < floor
+			c := cs[k]
+			c.Suppressed, c.Why = !ok[t] || c.N < floor, ""
+			switch {
+			case c.N < floor:
+				c.Why = HiddenSmall
+			case c.Suppressed:
+				c.Why = HiddenProtect
+			}
 		}
 	}
 }
@@ -146,16 +217,20 @@ func pairTableSafe(cs Cells, school int64, attr string, keys []Key, floor int) b
 	return true
 }
 
-func parentHidden(cs Cells, k Key) bool {
+// parentHidden is the reason k's parent cell is hidden ("" when it is shown or there is none): a
+// group's scores follow its respondent cell, an item follows its school's measure cell.
+func parentHidden(cs Cells, k Key) Hidden {
 	if k.Measure == "" {
-		return false
+		return ""
 	}
 	parent := Key{School: k.School, Attribute: k.Attribute, Value: k.Value}
 	if k.Item != "" {
 		parent = Key{School: k.School, Measure: k.Measure}
 	}
-	p := cs[parent]
-	return p != nil && p.Suppressed
+	if p := cs[parent]; p != nil && p.Suppressed {
+		return cmp.Or(p.Why, HiddenProtect)
+	}
+	return ""
 }
 
 // protect hides one more cell of l if l would otherwise reveal something; it reports whether it did.
@@ -188,16 +263,18 @@ func protect(cs Cells, l line, floor int) bool {
 		if total.Suppressed {
 			return false // everything in the line is hidden already
 		}
-		total.Suppressed = true
+		total.Suppressed, total.Why = true, HiddenProtect
 		return true
 	}
-	smallest.Suppressed = true
+	smallest.Suppressed, smallest.Why = true, HiddenProtect
 	return true
 }
 
 // linesOf lists the additive identities among a wave's cells: per school, measure and attribute,
 // the subgroups sum to the school; per measure and group, the schools sum to the district; per item,
-// the schools' answers sum to the district's.
+// the schools' answers sum to the district's. Where an attribute is pooled, its Combined cell is
+// the sum of its members, and the school is also the sum of the groups left out of the pool and
+// the pool. Combined cells of different schools pool different groups, so they sum to nothing.
 func linesOf(cs Cells) []line {
 	type rowKey struct {
 		school             int64
@@ -207,7 +284,7 @@ func linesOf(cs Cells) []line {
 	rows := map[rowKey][]Key{}
 	cols := map[colKey][]Key{}
 	for k := range cs {
-		if IsPair(k.Attribute) {
+		if IsPair(k.Attribute) || k.Value == Combined {
 			continue // two-way tables are shown whole or not at all: see suppressPairs
 		}
 		if k.Item == "" && k.Attribute != "" {
@@ -222,9 +299,23 @@ func linesOf(cs Cells) []line {
 	var out []line
 	for rk, parts := range rows {
 		total := Key{School: rk.school, Measure: rk.measure}
-		if cs[total] != nil {
-			out = append(out, line{total: total, parts: sortKeys(parts)})
+		if cs[total] == nil {
+			continue
 		}
+		out = append(out, line{total: total, parts: sortKeys(parts)})
+		pooled := Key{School: rk.school, Measure: rk.measure, Attribute: rk.attribute, Value: Combined}
+		if cs[pooled] == nil {
+			continue
+		}
+		var members, rest []Key
+		for _, k := range parts {
+			if cs[k].Why == HiddenPooled {
+				members = append(members, k)
+			} else {
+				rest = append(rest, k)
+			}
+		}
+		out = append(out, line{total: pooled, parts: sortKeys(members)}, line{total: total, parts: sortKeys(append(rest, pooled))})
 	}
 	for ck, parts := range cols {
 		total := Key{Measure: ck.measure, Item: ck.item, Attribute: ck.attribute, Value: ck.value}
@@ -233,7 +324,9 @@ func linesOf(cs Cells) []line {
 		}
 	}
 	// A fixed order makes the outcome the same on every refresh of the same data.
-	slices.SortFunc(out, func(a, b line) int { return compareKeys(a.total, b.total) })
+	slices.SortFunc(out, func(a, b line) int {
+		return cmp.Or(compareKeys(a.total, b.total), cmp.Compare(len(a.parts), len(b.parts)), compareKeys(a.parts[0], b.parts[0]))
+	})
 	return out
 }
 

@@ -29,6 +29,7 @@ type RollupCell struct {
 	C4         int `gorm:"column:c4"`
 	Invited    int
 	Suppressed bool
+	Hidden     string // why it is suppressed: report.Hidden ("small", "protect", "pooled")
 }
 
 // RollupPending marks a response scored since its wave's cells were refreshed.
