@@ -19,7 +19,7 @@ import (
 
 // resultsPageNames are the dashboard pages, parsed once per dashboard locale at start-up with
 // their own layout (the admin layout is English only; these pages are not).
-var resultsPageNames = []string{"results", "results_school", "results_measure"}
+var resultsPageNames = []string{"results", "results_school", "results_measure", "results_report"}
 
 // DashboardFile is the main message file of the staff pages for tag, next to the respondent
 // catalog in locales/. It is kept apart because respondent texts must exist in every shipped

@@ -26,6 +26,7 @@ type schoolPage struct {
 	Indicators *indicatorsView // attendance and courses, when a grading period is imported
 	Items      itemTable
 	All        exportLink
+	Printable  []exportLink // the printable school report and the family summary
 }
 
 type trendView struct {
@@ -117,6 +118,7 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 		return s.sendExport(rc, pg.School+" "+wd.Wave.Name, s.schoolTables(rc, school, by, points))
 	}
 	pg.Note, pg.Bands = d.T("headline.note", "Count", wd.Floor), d.bandsNote()
+	pg.Printable = []exportLink{{Label: d.T("report.link"), Href: rc.href(path+"/report", "wave", wave)}}
 	pg.GapLegend = d.T("gap.legend")
 	for i, m := range wd.Measures() {
 		name := d.measureName(m)

@@ -1,0 +1,69 @@
+package httpserver_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/trustpulse/trustpulse/internal/browsertest"
+)
+
+// TestPrintableReportsPassAxe runs axe-core (WCAG 2.1 A/AA) on the printable report pages at
+// the phone viewport (360) and at a laptop's (1280), as a school leader who opens them from the
+// school page; nothing but the marked scroll regions may scroll sideways. Printed, the page
+// leaves out the menus.
+func TestPrintableReportsPassAxe(t *testing.T) {
+	f := newResultsFixture(t)
+	br := browsertest.Start(t)
+	tab := br.NewTab(t, browsertest.TabOptions{})
+	if status := tab.Open(f.srv.URL + "/admin"); status != 200 {
+		t.Fatalf("sign-in page: %d", status)
+	}
+	tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email("leaderA")), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))
+	if status := tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)); status != 200 {
+		t.Fatalf("sign in: %d", status)
+	}
+	check := func(page string, status int) {
+		t.Helper()
+		if status != 200 {
+			t.Fatalf("%s: HTTP %d (at %s)", page, status, tab.Location())
+		}
+		if w := browsertest.Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
+			wide := browsertest.Eval[[]string](tab, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth && !e.closest(".scroll")).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right)).slice(0, 8)`)
+			t.Errorf("%s: page is %dpx wide in a %dpx viewport: it scrolls sideways (%v)", page, w[0], w[1], wide)
+		}
+		tab.Screenshot(page)
+		tab.AssertAxe(page)
+	}
+	if status := tab.Open(f.srv.URL + f.schoolPage(f.school)); status != 200 {
+		t.Fatalf("school page: %d", status)
+	}
+	check("school report", tab.Follow(browsertest.ClickCSS(`ul.report-links a[href*="/report"]`)))
+	check("school report in Spanish", tab.Open(f.srv.URL+f.reportPage(f.school, f.fall)+"&lang=es"))
+
+	tab.Do(chromedp.EmulateViewport(1280, 800))
+	check("school report on a laptop", tab.Open(f.srv.URL+f.reportPage(f.school, f.fall)))
+	tab.Do(emulateMedia("print"))
+	if shown := browsertest.Eval[bool](tab, `getComputedStyle(document.querySelector("header.admin-top")).display !== "none"`); shown {
+		t.Errorf("printed, the report still shows the menu")
+	}
+	tab.Do(emulateMedia(""))
+	tab.AssertSameOrigin(f.srv.URL)
+	for _, e := range tab.Logs() {
+		if e.Source == "security" || strings.Contains(e.Text, "Content Security Policy") {
+			t.Errorf("browser: %s (%s)", e.Text, e.URL)
+		}
+	}
+}
+
+// emulateMedia makes the tab lay pages out for a CSS media type ("print"; "" for the screen).
+func emulateMedia(media string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+		return err
+	})
+}
