@@ -248,6 +248,7 @@ func serveUntilDone(ctx context.Context, cfg config.Config, s *store.Store, log 
 			ln.Close()
 			return err
 		}
+		defer srv.Close() // the PDF printer's browser, if a report was printed
 		handler = srv
 	}
 	g, gctx := errgroup.WithContext(ctx)

@@ -79,6 +79,9 @@ type Config struct {
 	// MassDeactivationShare is the largest share of a district's active people a roster import
 	// may deactivate without an explicit confirmation (0–1].
 	MassDeactivationShare float64
+	// Chromium is the headless browser that prints the reports to PDF (TRUSTPULSE_CHROMIUM);
+	// without it the reports still print from the viewer's browser.
+	Chromium string
 }
 
 // Default returns the settings used when nothing is configured.
@@ -99,6 +102,7 @@ func Default() Config {
 		CodeSubmitsPerMinute:  15,
 		SnapshotK:             5,
 		MassDeactivationShare: 0.2,
+		Chromium:              "/usr/bin/chromium",
 	}
 }
 
@@ -206,6 +210,7 @@ func envVars() []envVar {
 		{"TRUSTPULSE_OIDC_CLIENT_ID", str(func(c *Config) *string { return &c.OIDCClientID })},
 		{"TRUSTPULSE_OIDC_CLIENT_SECRET", str(func(c *Config) *string { return &c.OIDCClientSecret })},
 		{"TRUSTPULSE_METRICS_ADDR", str(func(c *Config) *string { return &c.MetricsAddr })},
+		{"TRUSTPULSE_CHROMIUM", str(func(c *Config) *string { return &c.Chromium })},
 		{"TRUSTPULSE_METRICS_TOKEN", str(func(c *Config) *string { return &c.MetricsToken })},
 		{"TRUSTPULSE_OIDC_ALLOWED_DOMAINS", func(c *Config, v string) error {
 			c.OIDCAllowedDomains = nil

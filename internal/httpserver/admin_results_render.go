@@ -167,16 +167,24 @@ type resultsView struct {
 // Nav reports which menu entries the signed-in user may open, as on the other staff pages.
 func (v resultsView) Nav(entry string) bool { return adminView{User: v.User}.Nav(entry) }
 
-func (r *resultsRenderer) render(c echo.Context, status int, page string, v resultsView) error {
+// execute runs page into buf.
+func (r *resultsRenderer) execute(buf *bytes.Buffer, page string, v resultsView) error {
 	t := r.pages[v.Lang][page]
 	if t == nil {
 		return fmt.Errorf("no results template %q in %q", page, v.Lang)
 	}
+	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
+		return fmt.Errorf("render results %s: %w", page, err)
+	}
+	return nil
+}
+
+func (r *resultsRenderer) render(c echo.Context, status int, page string, v resultsView) error {
 	buf := r.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer r.bufs.Put(buf)
-	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
-		return fmt.Errorf("render results %s: %w", page, err)
+	if err := r.execute(buf, page, v); err != nil {
+		return err
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)

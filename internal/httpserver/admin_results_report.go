@@ -14,6 +14,7 @@ type reportPage struct {
 	School    string
 	Wave      string
 	Back      string
+	Print     []exportLink // the PDF on A4 and on Letter
 	Note      string
 	Bands     string
 	GapLegend string
@@ -56,8 +57,9 @@ const reportTrendWaves = 4
 // reportHighlights is how many questions the strongest and weakest lists and the gaps list hold.
 const reportHighlights = 3
 
-// adminResultsReport is the printable school report: HTML with print styles, or a PDF with
-// the browser's print (print styles leave out the menus and forms).
+// adminResultsReport is the printable school report: HTML with print styles (the browser's
+// print leaves out the menus and links), or with ?format=pdf&paper=a4|letter the same page as a
+// PDF (see admin_results_pdf.go).
 func (s *Server) adminResultsReport(c echo.Context) error {
 	school, rc, err := s.loadSchoolResults(c)
 	if err != nil {
@@ -66,6 +68,19 @@ func (s *Server) adminResultsReport(c echo.Context) error {
 	pg, title, err := s.schoolReport(rc, school)
 	if err != nil {
 		return err
+	}
+	if c.QueryParam("format") == "pdf" {
+		if rc.held != nil {
+			return rc.heldError()
+		}
+		if rc.wd == nil {
+			return errNoResults
+		}
+		doc, err := s.resultsHTML(rc, "results_report", title, pg)
+		if err != nil {
+			return err
+		}
+		return s.sendPDF(c, rc.p, doc, pg.School+" "+pg.Wave)
 	}
 	return s.renderResults(rc, "results_report", title, pg)
 }
@@ -88,6 +103,10 @@ func (s *Server) schoolReport(rc *resultsCtx, school int64) (reportPage, string,
 	wd := rc.wd
 	wave := id64(wd.Wave.ID)
 	pg.Wave, pg.Back = wd.Wave.Name, rc.href(path, "wave", wave)
+	pg.Print = []exportLink{
+		{Label: d.T("report.pdf_letter"), Href: rc.href(path+"/report", "wave", wave, "format", "pdf", "paper", "letter")},
+		{Label: d.T("report.pdf_a4"), Href: rc.href(path+"/report", "wave", wave, "format", "pdf", "paper", "a4")},
+	}
 	pg.Note, pg.Bands, pg.GapLegend = d.T("headline.note", "Count", wd.Floor), d.bandsNote(), d.T("gap.legend")
 	prevOK := rc.previousVisible()
 	for _, m := range wd.Measures() {

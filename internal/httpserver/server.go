@@ -20,6 +20,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/metrics"
+	"github.com/trustpulse/trustpulse/internal/pdf"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
@@ -66,6 +67,7 @@ type Server struct {
 	guesses      *guessLimiter // misses of links and codes: see ratelimit.go
 	adminPages   *adminRenderer
 	resultsPages *resultsRenderer // the dashboards: see admin_results_render.go
+	pdf          *pdf.Printer     // the printable reports' PDFs over Config.Chromium; see admin_results_pdf.go
 	failedLogins *failureLimiter
 	codeSubmits  *codeSubmitLimiter // class-code submissions per code and address
 	// routePatterns are the registered route paths: the only values of the metrics route label.
@@ -112,7 +114,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{echo: e, Deps: d, render: r, guesses: newGuessLimiter(d.Limits, storeClock(d.Store)),
-		adminPages: ar, resultsPages: rr, failedLogins: newFailureLimiter(loginLimits()),
+		adminPages: ar, resultsPages: rr, pdf: newPrinter(d), failedLogins: newFailureLimiter(loginLimits()),
 		codeSubmits: newCodeSubmitLimiter(d.Config.CodeSubmitsPerMinute, func() time.Time { return d.Store.Now() })}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(
