@@ -364,8 +364,28 @@ func (d dash) signed(v float64) string {
 	return d.num(v)
 }
 
-// suppressed is the only thing ever said about a hidden group.
-func (d dash) suppressed() string { return d.T("results.suppressed", "Count", d.wd.Floor) }
+// hidden is the only thing ever said about a hidden group: why it is hidden. "Fewer than N
+// responses" is said only of a group that is itself small; a big group hidden so that no
+// subtraction recovers a smaller one says so (#16 line 2).
+func (d dash) hidden(st report.Stat) string {
+	if st.Why == report.HiddenProtect {
+		return d.T("pooling.hidden_protect")
+	}
+	return d.T("results.suppressed", "Count", d.wd.Floor)
+}
+
+// rowName is a result row's group label; a combined group names the groups it pools when the
+// report allows it (each of them meets the floor on its own), else it is just "Combined".
+func (d dash) rowName(r report.Row) string {
+	if r.Group == report.Combined && len(r.Combines) > 0 {
+		names := make([]string, len(r.Combines))
+		for i, v := range r.Combines {
+			names[i] = d.groupName(r.Attribute, v)
+		}
+		return d.T("pooling.combined_of", "Groups", strings.Join(names, ", "))
+	}
+	return d.groupName(r.Attribute, r.Group)
+}
 
 // measureName is a measure's name in the viewer's language (English if it has none).
 func (d dash) measureName(id string) string {
@@ -484,7 +504,7 @@ type score struct {
 
 func (d dash) score(r report.Row, showChange bool) score {
 	if r.Suppressed {
-		return score{Suppressed: true, Text: d.suppressed(), Band: -1}
+		return score{Suppressed: true, Text: d.hidden(r.Stat), Band: -1}
 	}
 	sc := score{Text: d.favHeadline(r.Stat), Band: -1}
 	gapC, changeC := r.Gap, r.Change
@@ -536,7 +556,7 @@ func (d dash) change(c *report.Compare) (string, string) {
 // rate is a respondent row's response rate: "42% (21 of 50)"; hidden rows say only the floor.
 func (d dash) rate(r report.Row) (text string, shown bool) {
 	if r.Suppressed {
-		return d.suppressed(), false
+		return d.hidden(r.Stat), false
 	}
 	if math.IsNaN(r.Rate) || r.Invited == 0 {
 		return d.T("results.not_shown"), true
@@ -637,10 +657,10 @@ var resultColumns = []string{"school", "measure", "measure_name", "attribute", "
 // "fewer than N responses" and no number at all.
 func (d dash) resultRow(school string, r report.Row) []export.Cell {
 	head := []export.Cell{export.Text(school), export.Text(r.Measure), export.Text(d.measureName(r.Measure)), export.Text(r.Attribute),
-		export.Text(r.Group), export.Text(d.groupName(r.Attribute, r.Group))}
+		export.Text(r.Group), export.Text(d.rowName(r))}
 	if r.Suppressed {
 		row := append(head, make([]export.Cell, len(resultColumns)-len(head)-1)...)
-		return append(row, export.Text(d.suppressed()))
+		return append(row, export.Text(d.hidden(r.Stat)))
 	}
 	row := append(head, export.Int(r.N), round(r.Mean), round(r.SE), round(r.CILow), round(r.CIHigh),
 		round(r.Favorable), round(r.FavLow), round(r.FavHigh))
@@ -681,9 +701,9 @@ func round(v float64) export.Cell { return export.Number(math.Round(v*100) / 100
 var respondentColumns = []string{"school", "attribute", "group", "group_name", "responded", "invited", "rate", "note"}
 
 func (d dash) respondentRow(school string, r report.Row) []export.Cell {
-	head := []export.Cell{export.Text(school), export.Text(r.Attribute), export.Text(r.Group), export.Text(d.groupName(r.Attribute, r.Group))}
+	head := []export.Cell{export.Text(school), export.Text(r.Attribute), export.Text(r.Group), export.Text(d.rowName(r))}
 	if r.Suppressed {
-		return append(head, export.Empty(), export.Empty(), export.Empty(), export.Text(d.suppressed()))
+		return append(head, export.Empty(), export.Empty(), export.Empty(), export.Text(d.hidden(r.Stat)))
 	}
 	invited := export.Empty()
 	if r.Invited > 0 {

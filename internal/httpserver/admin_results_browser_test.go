@@ -43,9 +43,13 @@ func TestResultsPagesPassAxe(t *testing.T) {
 	if !strings.Contains(tab.Location(), "by=gender") {
 		t.Errorf("the breakdown form led to %s", tab.Location())
 	}
+	if pooled := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`.results-table tbody`))); !strings.Contains(pooled, "Combined") {
+		t.Errorf("no combined group in the subgroup table: %s", pooled)
+	}
+	check("school by English learner", tab.Open(f.srv.URL+f.schoolPage(f.school)+"&by=english_learner"))
 	hidden := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`.results-table tbody`)))
-	if !strings.Contains(hidden, "fewer than 10 responses") {
-		t.Errorf("no hidden group in the subgroup table: %s", hidden)
+	if !strings.Contains(hidden, "fewer than 10 responses") || !strings.Contains(hidden, "hidden to protect a smaller group") {
+		t.Errorf("no small and protected group in the subgroup table: %s", hidden)
 	}
 	check("measure", tab.Follow(browsertest.ClickCSS(`section.trend h3 a`)))
 	check("school in Spanish", tab.Open(f.srv.URL+f.schoolPage(f.school)+"&by=gender&lang=es"))

@@ -84,14 +84,14 @@ func (s *Server) adminResultsMeasure(c echo.Context) error {
 	}
 	name := d.measureName(mid)
 	pg := measurePage{Pick: rc.picker(path, "", false), School: rc.schoolName(school), SchoolHref: rc.href(schoolPath(school), "wave", wave),
-		Note: d.T("headline.note", "Count", wd.Floor), GapLegend: d.T("gap.legend")}
+		Note: d.T("headline.note", "Count", wd.Floor) + " " + d.T("pooling.note", "Count", wd.Floor), GapLegend: d.T("gap.legend")}
 	pg.BackLabel = d.T("results.back_school", "School", pg.School)
 	pg.Bands = d.bandNote(mid)
 	pg.Overall = rc.overall(path, wave, name, wd.Rows(school, mid, "")[0])
 	for _, a := range wd.Attributes {
 		bv := breakdownView{Caption: d.T("measure.breakdown_caption", "Measure", name, "Attribute", d.attrName(a))}
 		for _, r := range wd.Rows(school, mid, a) {
-			br := breakdownRow{Group: d.groupName(a, r.Group), Hidden: r.Suppressed, Score: d.score(r, rc.previousVisible())}
+			br := breakdownRow{Group: d.rowName(r), Hidden: r.Suppressed, Score: d.score(r, rc.previousVisible())}
 			if !r.Suppressed {
 				br.N = strconv.Itoa(r.N)
 			}
@@ -111,7 +111,7 @@ func (rc *resultsCtx) overall(path, wave, name string, r report.Row) overallView
 		DistLabel: d.T("measure.distribution_caption")}
 	ov.Exports = rc.exports(path, "overall", ov.Caption, "wave", wave)
 	if r.Suppressed {
-		ov.Suppressed = d.suppressed()
+		ov.Suppressed = d.hidden(r.Stat)
 		return ov
 	}
 	sc := d.score(r, true)
@@ -147,7 +147,7 @@ func measureTables(rc *resultsCtx, school int64, mid string) []namedTable {
 	for i := range 5 {
 		row := []export.Cell{export.Text(name), export.Text(mid), export.Int(i), export.Text(d.T("band." + strconv.Itoa(i)))}
 		if overall.Suppressed || math.IsNaN(overall.Dist[i]) {
-			row = append(row, export.Empty(), export.Text(d.suppressed()))
+			row = append(row, export.Empty(), export.Text(d.hidden(overall.Stat)))
 		} else {
 			row = append(row, round(overall.Dist[i]), export.Empty())
 		}

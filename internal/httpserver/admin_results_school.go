@@ -117,7 +117,7 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 	if wantsExport(c) {
 		return s.sendExport(rc, pg.School+" "+wd.Wave.Name, s.schoolTables(rc, school, by, points))
 	}
-	pg.Note, pg.Bands = d.T("headline.note", "Count", wd.Floor), d.bandsNote()
+	pg.Note, pg.Bands = d.T("headline.note", "Count", wd.Floor)+" "+d.T("pooling.note", "Count", wd.Floor), d.bandsNote()
 	pg.Printable = []exportLink{{Label: d.T("report.link"), Href: rc.href(path+"/report", "wave", wave)}}
 	pg.GapLegend = d.T("gap.legend")
 	for i, m := range wd.Measures() {
@@ -127,7 +127,7 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 		for _, p := range points {
 			st := p.Measures[i]
 			if st.Suppressed {
-				tv.Rows = append(tv.Rows, trendRow{Wave: p.Wave.Name, Score: d.suppressed(), Hidden: true})
+				tv.Rows = append(tv.Rows, trendRow{Wave: p.Wave.Name, Score: d.hidden(st), Hidden: true})
 				tv.Notes = append(tv.Notes, d.T("trend.gap_note", "Wave", p.Wave.Name, "Count", wd.Floor))
 				continue
 			}
@@ -149,7 +149,7 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 			byMeasure[i] = wd.Rows(school, m, by)
 		}
 		for _, g := range wd.Rows(school, "", by) {
-			row := subRow{Group: d.groupName(by, g.Group)}
+			row := subRow{Group: d.rowName(g)}
 			for _, rows := range byMeasure {
 				row.Cells = append(row.Cells, d.score(findGroup(rows, g.Group), false))
 			}
@@ -160,7 +160,7 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 	pg.Rates = rateTable{Caption: d.T("subgroups.rates_caption", "Attribute", pg.Attribute, "Wave", wd.Wave.Name)}
 	for _, r := range append(wd.Rows(school, "", ""), rateRows(wd, school, by)...) {
 		text, shown := d.rate(r)
-		pg.Rates.Rows = append(pg.Rates.Rows, resultsRateRow{Group: d.groupName(r.Attribute, r.Group), Text: text, Hidden: !shown})
+		pg.Rates.Rows = append(pg.Rates.Rows, resultsRateRow{Group: d.rowName(r), Text: text, Hidden: !shown})
 	}
 	pg.Rates.Exports = rc.exports(path, "rates", pg.Rates.Caption, "wave", wave, "by", by)
 	if pg.Indicators, err = s.indicatorsFor(rc, school, by); err != nil {
@@ -170,7 +170,7 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 	for _, it := range wd.Items(school) {
 		iv := resultsItem{Measure: d.measureName(it.Measure), Text: d.itemText(it.Item)}
 		if iv.Hidden = it.Suppressed; iv.Hidden {
-			iv.Fav = d.suppressed()
+			iv.Fav = d.hidden(it.Stat)
 		} else {
 			iv.Fav = d.favorable(it.Stat)
 		}
@@ -223,7 +223,7 @@ func (s *Server) schoolTables(rc *resultsCtx, school int64, by string, points []
 			st := p.Measures[i]
 			row := []export.Cell{export.Text(name), export.Text(m), export.Text(d.measureName(m)), export.Text(p.Wave.Name)}
 			if st.Suppressed {
-				row = append(row, export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Text(d.suppressed()))
+				row = append(row, export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Text(d.hidden(st)))
 			} else {
 				row = append(row, export.Int(st.N), round(st.Mean), round(st.SE), round(st.CILow), round(st.CIHigh), round(st.Favorable), export.Empty())
 			}
@@ -246,7 +246,7 @@ func (s *Server) schoolTables(rc *resultsCtx, school int64, by string, points []
 	for _, it := range wd.Items(school) {
 		row := []export.Cell{export.Text(name), export.Text(it.Measure), export.Text(it.Item), export.Text(d.itemText(it.Item))}
 		if it.Suppressed {
-			row = append(row, export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Text(d.suppressed()))
+			row = append(row, export.Empty(), export.Empty(), export.Empty(), export.Empty(), export.Text(d.hidden(it.Stat)))
 		} else {
 			row = append(row, export.Int(it.N), round(it.Favorable), round(it.FavLow), round(it.FavHigh), export.Empty())
 		}

@@ -31,7 +31,9 @@ import (
 
 // resultsFixture adds to the admin fixture two open waves over both schools with scored
 // responses. In the later wave ("Fall results") Adams has 30 female, 28 male and 3 nonbinary
-// students (too few to show); Baker has 25 female. The earlier wave ("Spring results") gives the
+// students (too few to show: pooled with the boys into one combined group, #16 line 2), 4 of them
+// English learners (too few, and no pool can be made of two groups: the other 57 are hidden to
+// protect them); Baker has 25 female. The earlier wave ("Spring results") gives the
 // trend a second point and change something to compare.
 type resultsFixture struct {
 	*adminFixture
@@ -60,15 +62,20 @@ func newResultsFixture(t *testing.T) *resultsFixture {
 	f.fall = open("Fall results", now.Add(-time.Hour))
 	rng := rand.New(rand.NewPCG(11, 12))
 	sc := &measures.Service{Store: f.st, Surveys: f.waves.Surveys, Log: quietLog()}
+	learners := 4
 	add := func(w store.Wave, school int64, gender string, n, level int) {
 		for range n {
+			el := "no"
+			if w.ID == f.fall.ID && school == f.school && learners > 0 {
+				el, learners = "yes", learners-1
+			}
 			ans := make([]byte, len(in.Items))
 			for i := range ans {
 				ans[i] = byte('0' + max(0, min(in.Scale.Points-1, level+rng.IntN(2))))
 			}
 			at := now
 			r := store.Response{DistrictID: f.district, ID: store.NewID(), WaveID: w.ID, SchoolID: school, Language: "en", Answers: string(ans),
-				Subgroups: store.Attrs{"grade": "05", "gender": gender, "response_language": "en"}, SubmittedAt: &at}
+				Subgroups: store.Attrs{"grade": "05", "gender": gender, "english_learner": el, "response_language": "en"}, SubmittedAt: &at}
 			must(t, f.st.DB.Transaction(func(tx *gorm.DB) error {
 				if err := tx.Create(&r).Error; err != nil {
 					return err
@@ -209,10 +216,10 @@ func TestResultsHiddenGroupShowsNoNumber(t *testing.T) {
 	f := newResultsFixture(t)
 	br := f.signIn("admin")
 	m := f.in.Measures[0].ID
-	_, page, _ := br.do("GET", f.schoolPage(f.school)+"&by=gender", nil)
-	rows := rowsWith(page, ">Nonbinary<")
+	_, page, _ := br.do("GET", f.schoolPage(f.school)+"&by=english_learner", nil)
+	rows := rowsWith(page, ">Yes<")
 	if len(rows) != 2 { // the score table and the response-rate table
-		t.Fatalf("%d rows for the nonbinary group, want 2:\n%s", len(rows), page)
+		t.Fatalf("%d rows for the English learners, want 2:\n%s", len(rows), page)
 	}
 	for _, r := range rows {
 		assertNoNumber(t, "school page", r)
@@ -221,9 +228,9 @@ func TestResultsHiddenGroupShowsNoNumber(t *testing.T) {
 		t.Errorf("no trend chart over both waves")
 	}
 	_, page, _ = br.do("GET", fmt.Sprintf("/admin/results/schools/%d/measures/%s?wave=%d", f.school, m, f.fall.ID), nil)
-	rows = rowsWith(page, ">Nonbinary<")
+	rows = rowsWith(page, ">Yes<")
 	if len(rows) != 1 {
-		t.Fatalf("%d rows for the nonbinary group on the measure page, want 1:\n%s", len(rows), page)
+		t.Fatalf("%d rows for the English learners on the measure page, want 1:\n%s", len(rows), page)
 	}
 	assertNoNumber(t, "measure page", rows[0])
 	for _, want := range []string{"% favorable", "Distribution over the five bands", "<svg class=\"bar\"", "very strong"} {
@@ -233,7 +240,7 @@ func TestResultsHiddenGroupShowsNoNumber(t *testing.T) {
 	}
 
 	// CSV: the hidden group's row has its name and the floor, and no number in any column.
-	code, out, h := br.do("GET", f.schoolPage(f.school)+"&by=gender&format=csv&table=subgroups", nil)
+	code, out, h := br.do("GET", f.schoolPage(f.school)+"&by=english_learner&format=csv&table=subgroups", nil)
 	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") || !strings.Contains(h.Get("Content-Disposition"), `attachment; filename=`) {
 		t.Fatalf("CSV: %d %q %q", code, h.Get("Content-Type"), h.Get("Content-Disposition"))
 	}
@@ -241,7 +248,7 @@ func TestResultsHiddenGroupShowsNoNumber(t *testing.T) {
 	must(t, err)
 	hidden := 0
 	for _, rec := range recs[1:] {
-		if rec[4] != "nonbinary" {
+		if rec[4] != "yes" {
 			continue
 		}
 		hidden++
@@ -259,7 +266,20 @@ func TestResultsHiddenGroupShowsNoNumber(t *testing.T) {
 	}
 
 	// XLSX: the same, and the shown rows carry numbers as numbers.
-	code, out, h = br.do("GET", f.schoolPage(f.school)+"&by=gender&format=xlsx", nil)
+	hidden, numbers := 0, 0
+	for _, by := range []string{"english_learner", "gender"} {
+		hidden, numbers = xlsxCheck(t, br, f.schoolPage(f.school)+"&by="+by+"&format=xlsx", hidden, numbers)
+	}
+	if hidden != len(f.in.Measures) || numbers != len(f.in.Measures) {
+		t.Errorf("XLSX: %d hidden rows and %d female means, want %d each", hidden, numbers, len(f.in.Measures))
+	}
+}
+
+// xlsxCheck reads the "By group" sheet of a download: hidden English learners' rows carry no
+// number, female means are numbers; it adds up both.
+func xlsxCheck(t *testing.T, br *browser, path string, hidden, numbers int) (int, int) {
+	t.Helper()
+	code, out, h := br.do("GET", path, nil)
 	if code != 200 || !strings.Contains(h.Get("Content-Type"), "spreadsheetml") || !strings.Contains(h.Get("Content-Disposition"), ".xlsx") {
 		t.Fatalf("XLSX: %d %q %q", code, h.Get("Content-Type"), h.Get("Content-Disposition"))
 	}
@@ -272,13 +292,12 @@ func TestResultsHiddenGroupShowsNoNumber(t *testing.T) {
 	}
 	rowsX, err := x.GetRows("By group")
 	must(t, err)
-	hidden, numbers := 0, 0
 	for r, rec := range rowsX[1:] {
 		for c := 6; c < len(resultColumnsForTest); c++ {
 			cell, _ := excelize.CoordinatesToCellName(c+1, r+2)
 			typ, _ := x.GetCellType("By group", cell)
 			v, _ := x.GetCellValue("By group", cell)
-			if rec[4] == "nonbinary" && c < len(resultColumnsForTest)-1 && v != "" {
+			if rec[4] == "yes" && c < len(resultColumnsForTest)-1 && v != "" {
 				t.Errorf("hidden XLSX row has %s = %q", cell, v)
 			}
 			if rec[4] == "female" && c == 7 && typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
@@ -288,16 +307,14 @@ func TestResultsHiddenGroupShowsNoNumber(t *testing.T) {
 				numbers++
 			}
 		}
-		if rec[4] == "nonbinary" {
+		if rec[4] == "yes" {
 			hidden++
 			if rec[len(rec)-1] != "fewer than 10 responses" {
 				t.Errorf("hidden XLSX row's note: %q", rec)
 			}
 		}
 	}
-	if hidden != len(f.in.Measures) || numbers != len(f.in.Measures) {
-		t.Errorf("XLSX: %d hidden rows and %d female means, want %d each", hidden, numbers, len(f.in.Measures))
-	}
+	return hidden, numbers
 }
 
 // resultColumnsForTest mirrors the export's column count (group is column 4, numbers from 6).

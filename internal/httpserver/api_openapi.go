@@ -69,13 +69,15 @@ func openAPIDocument() obj {
 	listErrors := func(ok obj) obj {
 		return obj{"200": ok, "401": dataErrors["401"], "403": errResp("The caller's role cannot read results (staff)."), "429": dataErrors["429"]}
 	}
+	hiddenProp := obj{"type": "string", "enum": []string{"small", "protect"}, "description": "Why the row is hidden."}
 	return obj{
 		"openapi": "3.1.0",
 		"info": obj{
 			"title":   "TrustPulse results API",
 			"version": "1",
 			"description": "Read-only results of trust pulse surveys, with the same school scoping and privacy floor as the dashboards. " +
-				"A group smaller than the floor (or hidden so that it cannot be recovered by subtraction) is a row with `suppressed: true` and no number at all. " +
+				"A group smaller than the floor (or hidden so that it cannot be recovered by subtraction) is a row with `suppressed: true`, `hidden` saying why (`small` or `protect`), and no number at all. " +
+				"Where groups of a subgroup are smaller than the floor, they are combined into one group `*combined` that meets it (its `combines` names them only when each meets the floor on its own); they are then not listed one by one. " +
 				"Every error is JSON: `{\"error\": \"…\"}`.",
 		},
 		"security": []obj{{"bearer": []string{}}, {"session": []string{}}},
@@ -136,7 +138,8 @@ func openAPIDocument() obj {
 				"ResultRow": obj{"type": "object", "required": []string{"measure", "group", "n", "mean", "suppressed"},
 					"properties": obj{
 						"measure":           obj{"type": "string", "description": "Measure id of the instrument."},
-						"group":             obj{"type": "string", "description": "`all`, or the subgroup's value (`not_recorded` when the record has none)."},
+						"group":             obj{"type": "string", "description": "`all`, or the subgroup's value (`not_recorded` when the record has none; `*combined` for the small groups combined)."},
+						"combines":          obj{"type": "array", "items": obj{"type": "string"}, "description": "On a `*combined` row: the groups it combines, only when each of them has at least the floor's respondents; absent otherwise."},
 						"n":                 obj{"type": "integer", "description": "Respondents."},
 						"mean":              withDesc(num, "Mean score on the 0–100 reporting scale."),
 						"se":                withDesc(num, "Standard error of the mean."),
@@ -155,18 +158,20 @@ func openAPIDocument() obj {
 						"suppressed":        obj{"const": false},
 					}},
 				"SuppressedRow": obj{"type": "object", "required": []string{"measure", "group", "suppressed"}, "additionalProperties": false,
-					"description": "A group hidden by the privacy floor: fewer respondents than the floor, or hidden so that no other row gives it away. No number at all.",
-					"properties":  obj{"measure": obj{"type": "string"}, "group": obj{"type": "string"}, "suppressed": obj{"const": true}}},
+					"description": "A group hidden by the privacy floor: fewer respondents than the floor (`hidden: small`), or hidden so that no other row gives a smaller group away (`hidden: protect`). No number at all.",
+					"properties": obj{"measure": obj{"type": "string"}, "group": obj{"type": "string"}, "suppressed": obj{"const": true},
+						"hidden": hiddenProp}},
 				"ParticipationRows": obj{"type": "object", "required": []string{"rows"}, "properties": obj{"rows": obj{"type": "array", "items": obj{
 					"oneOf": []obj{
 						{"type": "object", "required": []string{"group", "n", "suppressed"}, "properties": obj{
 							"group": obj{"type": "string"}, "n": obj{"type": "integer", "description": "Respondents."},
 							"invited":       obj{"type": "integer", "description": "Invitations, where the wave sends them."},
 							"response_rate": withDesc(num, "Percent of the invited who answered."),
+							"combines":      obj{"type": "array", "items": obj{"type": "string"}, "description": "As in results."},
 							"suppressed":    obj{"const": false},
 						}},
 						{"type": "object", "required": []string{"group", "suppressed"}, "additionalProperties": false, "properties": obj{
-							"group": obj{"type": "string"}, "suppressed": obj{"const": true},
+							"group": obj{"type": "string"}, "suppressed": obj{"const": true}, "hidden": hiddenProp,
 						}},
 					},
 				}}}},

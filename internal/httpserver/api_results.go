@@ -18,7 +18,8 @@ import (
 )
 
 // apiRow is one row of GET /api/v1/results. A hidden row is exactly {measure, group,
-// suppressed: true}: every other field is a pointer left nil, so no number of it is ever written.
+// suppressed: true, hidden: why}: every other field is a pointer left nil, so no number of it is
+// ever written.
 type apiRow struct {
 	Measure      string      `json:"measure"`
 	Group        string      `json:"group"`
@@ -37,7 +38,18 @@ type apiRow struct {
 	FavChange    *apiCompare `json:"favorable_change,omitempty"`
 	Band         *int        `json:"band,omitempty"`
 	Provisional  *bool       `json:"band_provisional,omitempty"`
+	Combines     []string    `json:"combines,omitempty"` // a combined group's groups, when they may be named
 	Suppressed   bool        `json:"suppressed"`
+	Hidden       string      `json:"hidden,omitempty"` // why: "small" or "protect"
+}
+
+// hiddenReason is the API's word for why a row is hidden: "protect" for a group hidden so that no
+// subtraction recovers a smaller one, "small" for every other hidden row.
+func hiddenReason(st report.Stat) string {
+	if st.Why == report.HiddenProtect {
+		return string(report.HiddenProtect)
+	}
+	return string(report.HiddenSmall)
 }
 
 // apiCompare is a gap (against the rest of the school) or a change (since the previous wave).
@@ -69,10 +81,11 @@ func (s *Server) apiResults(c echo.Context) error {
 func toAPIRow(r report.Row) apiRow {
 	row := apiRow{Measure: r.Measure, Group: r.Group, Suppressed: true}
 	if r.Suppressed {
+		row.Hidden = hiddenReason(r.Stat)
 		return row
 	}
 	n := r.N
-	row.Suppressed = false
+	row.Suppressed, row.Combines = false, r.Combines
 	row.N, row.Mean, row.SE, row.CILow, row.CIHigh = &n, round1(r.Mean), round1(r.SE), round1(r.CILow), round1(r.CIHigh)
 	row.Favorable, row.FavLow, row.FavHigh = round1(r.Favorable), round1(r.FavLow), round1(r.FavHigh)
 	row.Distribution = make([]*float64, len(r.Dist))

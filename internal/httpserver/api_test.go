@@ -302,7 +302,8 @@ func TestAPIResults(t *testing.T) {
 		}
 	}
 
-	// By grade: grade 07 (3 students) is hidden with no number at all; something is still shown.
+	// By grade: grade 07 (3 students) is pooled with grade 05 (the next smallest) into one combined
+	// group, and not listed (#16 line 2); nothing is under the floor.
 	code, body = results("leaderA", "wave="+wab+"&school="+itoa64(f.school)+"&by=grade")
 	if code != http.StatusOK {
 		t.Fatalf("by grade: %d %v", code, body)
@@ -314,7 +315,7 @@ func TestAPIResults(t *testing.T) {
 		switch r["suppressed"] {
 		case true:
 			hidden++
-			if got := keysOf(r); !slices.Equal(got, []string{"group", "measure", "suppressed"}) {
+			if got := keysOf(r); !slices.Equal(got, []string{"group", "hidden", "measure", "suppressed"}) {
 				t.Errorf("hidden row has keys %v: %v", got, r)
 			}
 		case false:
@@ -330,11 +331,11 @@ func TestAPIResults(t *testing.T) {
 		default:
 			t.Errorf("row without suppressed: %v", r)
 		}
-		if r["group"] == "07" && r["suppressed"] != true {
-			t.Errorf("grade 07 (3 students) shown: %v", r)
+		if r["group"] == report.Combined && (r["n"] != float64(18) || r["combines"] != nil) {
+			t.Errorf("combined row %v, want 18 (3 + 15), its groups not named", r)
 		}
 	}
-	if !groups["05"] || !groups["06"] || !groups["07"] || hidden < len(f.measure) || shown == 0 {
+	if groups["05"] || !groups["06"] || groups["07"] || !groups[report.Combined] || hidden != 0 || shown != 2*len(f.measure) {
 		t.Errorf("by grade: groups %v, %d shown, %d hidden", groups, shown, hidden)
 	}
 
@@ -389,7 +390,7 @@ func TestAPIResults(t *testing.T) {
 		t.Fatalf("participation: %d %s", code, raw)
 	}
 	for _, r := range listOf(t, decodeJSON(t, "participation", raw, h), "rows") {
-		if r["suppressed"] == true && !slices.Equal(keysOf(r), []string{"group", "suppressed"}) {
+		if r["suppressed"] == true && !slices.Equal(keysOf(r), []string{"group", "hidden", "suppressed"}) {
 			t.Errorf("hidden participation row: %v", r)
 		}
 		if r["group"] == "07" && r["suppressed"] != true {
@@ -554,8 +555,9 @@ func TestAPITwoWay(t *testing.T) {
 			t.Fatalf("%s two-way: %d %v", q.school, code, body)
 		}
 		for i, r := range rows {
-			if !slices.Equal(keysOf(r), []string{"group", "measure", "suppressed"}) || r["group"] != "*" || r["suppressed"] != true || r["measure"] != f.measure[i] {
-				t.Errorf("%s two-way row %v, want only {measure, group: *, suppressed: true}", q.school, r)
+			if !slices.Equal(keysOf(r), []string{"group", "hidden", "measure", "suppressed"}) || r["group"] != "*" || r["suppressed"] != true ||
+				r["hidden"] != "protect" || r["measure"] != f.measure[i] {
+				t.Errorf("%s two-way row %v, want only {measure, group: *, suppressed: true, hidden: protect}", q.school, r)
 			}
 		}
 	}

@@ -64,6 +64,10 @@ func (lb labels) Value(attr, v string) string {
 		vx, vy, _ := strings.Cut(v, ",")
 		return lb.Value(x, vx) + " × " + lb.Value(y, vy)
 	}
+	if v == report.Combined {
+		s, _ := lb.t("pooling.combined")
+		return s
+	}
 	switch attr {
 	case "home_language", "response_language", "language":
 		if v == report.All || v == report.NotRecorded {

@@ -109,6 +109,8 @@ func TestPoolsFollowRespondentCounts(t *testing.T) {
 func TestPoolingResistsRecovery(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	pooledTrials, protectedPlain, protectedPooled, pools := 0, 0, 0, 0
+	bigPlain, bigPooled := 0, 0 // groups of at least the floor not shown on their own
+	bigPlainDistrict, bigPooledDistrict := 0, 0
 	for trial := range 500 {
 		cs := Cells{}
 		counts := map[int64]int{}
@@ -156,18 +158,31 @@ func TestPoolingResistsRecovery(t *testing.T) {
 			if !IsPair(k.Attribute) && k.Attribute != "" && c.Why == HiddenProtect {
 				protectedPooled++
 			}
+			if !IsPair(k.Attribute) && k.Attribute != "" && k.Value != Combined && c.Suppressed && c.N >= floor {
+				bigPooled++
+				if k.School == 0 {
+					bigPooledDistrict++
+				}
+			}
 		}
 		for k, c := range plain {
 			if !IsPair(k.Attribute) && k.Attribute != "" && c.Why == HiddenProtect {
 				protectedPlain++
+			}
+			if !IsPair(k.Attribute) && k.Attribute != "" && c.Suppressed && c.N >= floor {
+				bigPlain++
+				if k.School == 0 {
+					bigPlainDistrict++
+				}
 			}
 		}
 		if pooled {
 			pooledTrials++
 		}
 	}
-	t.Logf("pools shown: %d in %d of 500 districts; one-way groups hidden to protect another: %d without pooling, %d with",
-		pools, pooledTrials, protectedPlain, protectedPooled)
+	t.Logf("pools shown: %d in %d of 500 districts; one-way groups hidden to protect another: %d without pooling, %d with; "+
+		"groups of at least the floor not shown on their own (hidden or pooled): %d without pooling (%d of them district rows), %d with (%d)",
+		pools, pooledTrials, protectedPlain, protectedPooled, bigPlain, bigPlainDistrict, bigPooled, bigPooledDistrict)
 	if pooledTrials < 100 || protectedPooled >= protectedPlain {
 		t.Errorf("pooling should occur often and hide fewer groups: %d districts pooled, %d protected (was %d)", pooledTrials, protectedPooled, protectedPlain)
 	}

@@ -190,7 +190,7 @@ func (wd *WaveData) Rows(school int64, measure, by string) []Row {
 	}
 	values := wd.values(school, measure, by)
 	if IsPair(by) && wd.tableHidden(school, measure, by, values) {
-		return []Row{{Measure: measure, Attribute: by, Group: HiddenTable, Stat: Stat{Suppressed: true}}}
+		return []Row{{Measure: measure, Attribute: by, Group: HiddenTable, Stat: Stat{Suppressed: true, Why: HiddenProtect}}}
 	}
 	var out []Row
 	for _, v := range values {

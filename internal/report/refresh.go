@@ -225,7 +225,7 @@ func (s *Service) refreshWave(ctx context.Context, districtID, waveID int64) (bo
 			}
 		}
 		changed = true
-		Suppress(cs, s.floor(d))
+		SuppressPooled(cs, s.floor(d))
 		if err := saveCells(tx, districtID, waveID, cs); err != nil {
 			return err
 		}

@@ -198,8 +198,14 @@ func TestHiddenGroupCannotBeRecovered(t *testing.T) {
 			}
 		}
 	}
-	if !shown[[2]any{a, "nonbinary"}].Suppressed || !shown[[2]any{int64(0), "nonbinary"}].Suppressed {
-		t.Fatal("the group of 3 is shown")
+	for _, school := range []int64{0, a} {
+		// Hidden, or not listed at all: pooled with its sibling into one combined group.
+		if r, ok := shown[[2]any{school, "nonbinary"}]; ok && !r.Suppressed {
+			t.Fatal("the group of 3 is shown")
+		}
+	}
+	if r := shown[[2]any{a, report.Combined}]; r.Suppressed || r.N != 23 || r.Combines != nil {
+		t.Errorf("school a: combined group %+v, want the 3 with the 20 girls (next smallest), unnamed", r)
 	}
 	// Sibling subtraction: school total minus the shown groups.
 	for _, school := range []int64{0, a, b} {
@@ -208,7 +214,7 @@ func TestHiddenGroupCannotBeRecovered(t *testing.T) {
 			continue
 		}
 		rest, hidden := total.N, 0
-		for _, g := range []string{"female", "male", "nonbinary"} {
+		for _, g := range []string{"female", "male", "nonbinary", report.Combined} {
 			r, ok := shown[[2]any{school, g}]
 			if !ok {
 				continue
