@@ -142,7 +142,7 @@ func (s *Server) schoolReport(rc *resultsCtx, school int64) (reportPage, string,
 	}
 	for _, g := range h.Gaps {
 		sc := d.score(g.Row, false)
-		pg.Gaps = append(pg.Gaps, reportGap{Group: d.attrName(g.Attribute) + ": " + d.groupName(g.Attribute, g.Group),
+		pg.Gaps = append(pg.Gaps, reportGap{Group: d.attrName(g.Attribute) + ": " + d.rowName(g.Row),
 			Measure: d.measureName(g.Measure), Text: sc.Gap, Class: sc.GapClass})
 	}
 
