@@ -92,7 +92,7 @@ func adminDistrict(ctx context.Context, s *store.Store, slug string) (int64, err
 	}
 	now := s.Now()
 	d = store.District{DistrictID: store.NewID(), Slug: slug, Name: slug, MinGroupSize: 10, Settings: store.Attrs{}, CreatedAt: now, UpdatedAt: now}
-	if err := db.Create(&d).Error; err != nil {
+	if err := store.CreateDistrict(db, &d); err != nil {
 		return 0, failure(fmt.Errorf("admin create: create district %s: %w", slug, err))
 	}
 	return d.DistrictID, nil

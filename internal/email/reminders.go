@@ -78,9 +78,12 @@ var errAlreadyQueued = errors.New("email reminder already queued")
 
 // queueReminder mints the extra token and queues the reminder in one transaction.
 func (s *Service) queueReminder(ctx context.Context, w store.Wave, district string, inv store.EmailMessage, now time.Time) (bool, error) {
-	token, hash := wave.NewToken()
+	token, hash, err := wave.NewDistrictToken(s.Store, s.Store.DB.WithContext(ctx), inv.DistrictID)
+	if err != nil {
+		return false, err
+	}
 	done := false
-	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.Store.Tx(ctx, func(tx *gorm.DB) error {
 		var r recipient
 		err := tx.Table("invitations i").
 			Select("i.id AS invitation_id, i.person_id, p.email, p.given_name, p.active, p.survey_opt_out, (i.completed_at IS NOT NULL) AS answered").

@@ -294,7 +294,10 @@ func (s *Service) openToken(ctx context.Context, m store.EmailMessage) (string, 
 	if !errors.Is(err, seal.ErrOpen) {
 		return "", err
 	}
-	token, hash := wave.NewToken()
+	token, hash, err := wave.NewDistrictToken(s.Store, s.Store.DB.WithContext(ctx), m.DistrictID)
+	if err != nil {
+		return "", fmt.Errorf("mint a fresh link for email %d: %w", m.ID, err)
+	}
 	if err := s.Store.DB.WithContext(ctx).Create(&store.InvitationToken{DistrictID: m.DistrictID, TokenHash: hash, InvitationID: m.InvitationID, CreatedAt: s.now()}).Error; err != nil {
 		return "", fmt.Errorf("mint a fresh link for email %d: %w", m.ID, err)
 	}

@@ -252,7 +252,7 @@ func findOrCreateDistrict(tx *gorm.DB, slug, name string, now time.Time) (int64,
 		return 0, fmt.Errorf("find district %q: %w", slug, err)
 	}
 	d = store.District{DistrictID: store.NewID(), Slug: slug, Name: name, MinGroupSize: 10, Settings: store.Attrs{}, CreatedAt: now, UpdatedAt: now}
-	if err := tx.Create(&d).Error; err != nil {
+	if err := store.CreateDistrict(tx, &d); err != nil {
 		return 0, fmt.Errorf("create district %q: %w", slug, err)
 	}
 	return d.DistrictID, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/survey"
+	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
 // Message IDs of answering by text.
@@ -133,7 +134,7 @@ type TextCheck struct {
 // Worst-case values the two-segment promise is checked with (see MaxLinkLen): the longest link,
 // sender name and contact, in the GSM alphabet and forcing UCS-2.
 func worstLink() string {
-	token := strings.Repeat("a", 32)
+	token := strings.Repeat("a", wave.MaxTokenLen)
 	return Link("https://"+strings.Repeat("s", MaxLinkLen-len("https://")-len("/s/")-len(token)), token)
 }
 

@@ -242,7 +242,22 @@ func TestLinkSealedElsewhereGoesWithAFreshLink(t *testing.T) {
 	})
 }
 
-var tokenShape = regexp.MustCompile(`[a-z2-7]{32}`)
+// tokenShape finds a survey token: the 32-character secret after its route (none for a legacy one).
+var tokenShape = regexp.MustCompile(`[a-z2-7]{32,34}`)
+
+// tokenWindows is every run of token characters that could be a token, in s: each substring of
+// a token's length, so a token inside a longer run is found too.
+func tokenWindows(s string) []string {
+	var out []string
+	for _, run := range regexp.MustCompile(`[a-z2-7]{32,}`).FindAllString(s, -1) {
+		for n := 32; n <= wave.MaxTokenLen; n++ {
+			for i := 0; i+n <= len(run); i++ {
+				out = append(out, run[i:i+n])
+			}
+		}
+	}
+	return out
+}
 
 // Nothing in the outbox opens a survey: every 32-character token-shaped string in any column of
 // any row (invitations and reminders, queued and sent) is checked against the stored token
@@ -273,7 +288,7 @@ func TestOutboxHoldsNoUsableToken(t *testing.T) {
 					case []byte:
 						s = string(x)
 					}
-					candidates = append(candidates, tokenShape.FindAllString(strings.ToLower(s), -1)...)
+					candidates = append(candidates, tokenWindows(strings.ToLower(s))...)
 				}
 			}
 			for _, c := range candidates {

@@ -354,7 +354,7 @@ func TestRemindersAtMostTwoWithFreshLinks(t *testing.T) {
 		if i < 0 || !strings.Contains(last, "reminder") {
 			t.Fatalf("reminder body %q", last)
 		}
-		token := last[i+3 : i+3+32]
+		token := tokenShape.FindString(last[i+3:])
 		var extra int64
 		st.DB.Model(&store.InvitationToken{}).Where("district_id = ? AND token_hash = ?", f.district, wave.HashToken(token)).Count(&extra)
 		if extra != 1 {

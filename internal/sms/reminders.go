@@ -112,7 +112,10 @@ func (s *Service) scheduleReminders(ctx context.Context, districtID int64) (int,
 // transaction; the outbox key and the reminders_sent guard make a concurrent scheduler harmless.
 func (s *Service) queueReminder(ctx context.Context, c reminderCandidate, name string, now time.Time) (bool, error) {
 	n := c.RemindersSent + 1
-	token, hash := wave.NewToken()
+	token, hash, err := wave.NewDistrictToken(s.Store, s.Store.DB.WithContext(ctx), c.DistrictID)
+	if err != nil {
+		return false, err
+	}
 	body := render(s.Locales, c.Language, msgReminder, name, map[string]any{"Link": Link(s.BaseURL, tokenSlot), "School": c.SchoolName})
 	notBefore := NextSendTime(now, loadZone(c.TimeZone), s.Window).UTC().Truncate(time.Second)
 	msg := store.SMSMessage{
@@ -122,7 +125,7 @@ func (s *Service) queueReminder(ctx context.Context, c reminderCandidate, name s
 		Status: store.SMSQueued, NotBefore: notBefore, CreatedAt: now, UpdatedAt: now,
 	}
 	done := false
-	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.Store.Tx(ctx, func(tx *gorm.DB) error {
 		facts, err := loadContact(tx, c.DistrictID, c.InvitationID, c.ToNumber)
 		if err != nil {
 			return err

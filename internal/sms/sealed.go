@@ -14,8 +14,10 @@ import (
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
 
-// tokenSlot stands in a queued body where the link's token goes: as long as a token (so a text's
-// segment count is the one it is sent with) and made of a character no token has.
+// tokenSlot stands in a queued body where the link's token goes, made of a character no token
+// has. It is as long as a token before routes (#19 line 3): texts queued before the upgrade
+// keep theirs. A token now is up to two characters longer (its district's route), which the
+// two-segment check counts (worstLink, wave.MaxTokenLen).
 var tokenSlot = strings.Repeat("#", 32)
 
 // sealContext binds a sealed token to its district and invitation: it cannot be moved to
@@ -41,8 +43,11 @@ func (s *Service) linkBody(ctx context.Context, m store.SMSMessage) (string, err
 	} else if !errors.Is(err, seal.ErrOpen) {
 		return "", err
 	}
-	token, hash := wave.NewToken()
-	err := s.Store.DB.WithContext(ctx).Create(&store.InvitationToken{DistrictID: m.DistrictID, TokenHash: hash, InvitationID: m.InvitationID, CreatedAt: s.now()}).Error
+	token, hash, err := wave.NewDistrictToken(s.Store, s.Store.DB.WithContext(ctx), m.DistrictID)
+	if err != nil {
+		return "", fmt.Errorf("mint a fresh link for sms %d: %w", m.ID, err)
+	}
+	err = s.Store.DB.WithContext(ctx).Create(&store.InvitationToken{DistrictID: m.DistrictID, TokenHash: hash, InvitationID: m.InvitationID, CreatedAt: s.now()}).Error
 	if err != nil {
 		return "", fmt.Errorf("mint a fresh link for sms %d: %w", m.ID, err)
 	}

@@ -23,8 +23,9 @@ func MessageIDs() []string {
 }
 
 // Limits behind the two-segment promise: every text, in every locale, fits two UCS-2 segments
-// (134 UTF-16 units) when its link is at most MaxLinkLen characters (a BASE_URL of up to 29
-// characters plus "/s/" and the 32-character token), the sender name at most MaxNameLen, the
+// (134 UTF-16 units) when its link is at most MaxLinkLen characters (a BASE_URL of up to 27
+// characters plus "/s/" and a token of up to wave.MaxTokenLen: the 32-character secret after
+// its district's route of one or two characters), the sender name at most MaxNameLen, the
 // school at most MaxSchoolLen and the help contact at most MaxContactLen. Longer values still
 // send, as three or more segments.
 const (

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/wave"
 	"github.com/trustpulse/trustpulse/locales"
 )
 
@@ -21,7 +22,7 @@ func loadCatalog(tb testing.TB) *locale.Catalog {
 // contact: each as long as allowed and each forcing UCS-2 (a name in Chinese or with "á").
 func TestEveryTextFitsTwoSegments(t *testing.T) {
 	cat := loadCatalog(t)
-	token := strings.Repeat("a", 32)
+	token := strings.Repeat("a", wave.MaxTokenLen)
 	base := "https://" + strings.Repeat("s", MaxLinkLen-len("https://")-len("/s/")-len(token))
 	link := Link(base, token)
 	if len(link) != MaxLinkLen {

@@ -64,8 +64,11 @@ type District struct {
 	Name         string
 	MinGroupSize int
 	Settings     Attrs
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Route is the district's small number that its credentials start with (internal/credential,
+	// #19 line 3): unique, never changed, the next free one when the district is made.
+	Route     int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 type School struct {

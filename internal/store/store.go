@@ -43,6 +43,8 @@ type Store struct {
 	// dsn is the PostgreSQL connection string Open was given: Migrate opens its own connections
 	// with Citus settings from it (citusMigrationDB).
 	dsn string
+	// routes caches districts' routes (routes.go); shared by copies of the Store.
+	routes *routeCache
 }
 
 // Open connects to the database and checks that it answers. It does not migrate.
@@ -108,7 +110,7 @@ func Open(ctx context.Context, db config.Database, log *slog.Logger) (*Store, er
 		}
 	}
 	log.Debug("database open", "db", db.Redacted())
-	st := &Store{DB: g, Dialect: db.Dialect, Now: func() time.Time { return time.Now().UTC().Truncate(time.Second) }}
+	st := &Store{DB: g, Dialect: db.Dialect, routes: newRouteCache(), Now: func() time.Time { return time.Now().UTC().Truncate(time.Second) }}
 	if db.Dialect == config.Postgres {
 		st.dsn = db.DSN
 	}

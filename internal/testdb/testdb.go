@@ -221,7 +221,7 @@ func NewDistrict(tb testing.TB, s *store.Store) int64 {
 	now := s.Now()
 	d := store.District{DistrictID: store.NewID(), Name: "Test District", MinGroupSize: 10, CreatedAt: now, UpdatedAt: now}
 	d.Slug = fmt.Sprintf("test-%d", d.DistrictID)
-	if err := s.DB.Create(&d).Error; err != nil {
+	if err := store.CreateDistrict(s.DB, &d); err != nil {
 		tb.Fatalf("testdb: create district: %v", err)
 	}
 	return d.DistrictID

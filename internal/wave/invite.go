@@ -70,6 +70,10 @@ func (s *Service) inviteTx(ctx context.Context, tx *gorm.DB, w store.Wave, now t
 	for _, e := range existing {
 		have[[2]int64{e.PersonID, e.SchoolID}] = true
 	}
+	route, err := s.Store.RouteOf(tx, districtID)
+	if err != nil {
+		return nil, err
+	}
 	sms := slices.Contains(strings.Split(w.Channels, ","), "sms")
 	// Email is for staff and students with an address in the roster; families keep SMS.
 	mail := slices.Contains(strings.Split(w.Channels, ","), "email") && w.Audience != "family"
@@ -79,7 +83,7 @@ func (s *Service) inviteTx(ctx context.Context, tx *gorm.DB, w store.Wave, now t
 			continue
 		}
 		have[[2]int64{p.PersonID, p.SchoolID}] = true
-		token, hash := NewToken()
+		token, hash := NewToken(route)
 		channel := "link"
 		if sms && p.Phone != "" && !p.DoNotText {
 			channel = "sms"
@@ -114,7 +118,7 @@ func (s *Service) inviteTx(ctx context.Context, tx *gorm.DB, w store.Wave, now t
 			if fresh[inv.ID] {
 				continue
 			}
-			token, hash := NewToken()
+			token, hash := NewToken(route)
 			if err := tx.Model(&store.Invitation{}).Where("district_id = ? AND id = ?", districtID, inv.ID).Update("token_hash", hash).Error; err != nil {
 				return nil, err
 			}
@@ -173,8 +177,12 @@ func audience(tx *gorm.DB, w store.Wave) ([]recipient, error) {
 // Reissue gives an existing, unanswered invitation a new token (the old link stops working) and
 // returns it: for a lost link, and for the demo, which prints live links on every start.
 func (s *Service) Reissue(ctx context.Context, districtID, invitationID int64) (string, error) {
-	token, hash := NewToken()
-	res := s.Store.DB.WithContext(ctx).Model(&store.Invitation{}).
+	db := s.Store.DB.WithContext(ctx)
+	token, hash, err := NewDistrictToken(s.Store, db, districtID)
+	if err != nil {
+		return "", fmt.Errorf("reissue invitation: %w", err)
+	}
+	res := db.Model(&store.Invitation{}).
 		Where("district_id = ? AND id = ? AND completed_at IS NULL", districtID, invitationID).
 		Update("token_hash", hash)
 	if res.Error != nil {

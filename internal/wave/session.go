@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/credential"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
 )
@@ -59,6 +60,8 @@ func (s *Session) Answer(i int) int {
 // ByToken opens a personal link. For a used link it returns the session along with ErrUsed, so the
 // caller can still show the thank-you page to the person who just submitted. The invitation, the
 // person's opt-out and the saved draft come back in one query: every respondent request starts here.
+// The token's route names its district (#19 line 3), so the query names it too; a token made
+// before routes (credential.Legacy) is looked up in every district, as it was then.
 func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 	db := s.Store.DB.WithContext(ctx)
 	var row struct {
@@ -66,20 +69,37 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 		OptedOut bool
 		Draft    draftRow `gorm:"embedded"`
 	}
-	var res *gorm.DB
-	switch {
-	case ValidTokenShape(token):
-		res = db.Raw(tokenQuery, HashToken(token)).Scan(&row)
-	case IsPersonalCode(NormalizeCode(token)):
+	route, isToken := TokenRoute(token)
+	if !isToken {
+		if !IsPersonalCode(NormalizeCode(token)) {
+			return nil, ErrUnknown
+		}
 		// A printed slip's personal code, typed at /j: an extra token of the invitation.
-		token = NormalizeCode(token)
-	default:
-		return nil, ErrUnknown
+		token, route = NormalizeCode(token), credential.Legacy
 	}
 	hash := HashToken(token)
+	var district int64
+	if route != credential.Legacy {
+		var err error
+		if district, err = s.Store.DistrictOfRouteIn(db, route); errors.Is(err, store.ErrUnknownRoute) {
+			return nil, ErrUnknown
+		} else if err != nil {
+			return nil, fmt.Errorf("look up token: %w", err)
+		}
+	}
+	lookup := func(query, legacy string) *gorm.DB {
+		if route == credential.Legacy {
+			return db.Raw(legacy, hash).Scan(&row)
+		}
+		return db.Raw(query, district, hash).Scan(&row)
+	}
+	var res *gorm.DB
+	if isToken {
+		res = lookup(tokenQuery, legacyTokenQuery)
+	}
 	if res == nil || res.Error == nil && res.RowsAffected == 0 {
 		// An extra link of the same invitation (an SMS reminder's; see internal/sms).
-		res = db.Raw(extraTokenQuery, hash).Scan(&row)
+		res = lookup(extraTokenQuery, legacyExtraTokenQuery)
 	}
 	if res.Error != nil {
 		return nil, fmt.Errorf("look up token: %w", res.Error)
@@ -162,13 +182,17 @@ func (s *Service) ByCode(ctx context.Context, code, browserKey string) (*Session
 // query builder (parsing the select list column by column) cost more than the query itself.
 // Each brings the saved draft along, LEFT JOINed as d, in the same round trip.
 const (
-	tokenQuery = "SELECT i.*, p.survey_opt_out AS opted_out, " + draftColumns + " FROM invitations i" +
-		" JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id " + invitationDraftJoin +
-		" WHERE i.token_hash = ? LIMIT 1"
-	extraTokenQuery = "SELECT i.*, p.survey_opt_out AS opted_out, " + draftColumns + " FROM invitation_tokens t" +
+	// A token names its district (district_id, then hash); one made before routes does not
+	// (legacy…, hash only): it is looked for in every district, as before the upgrade.
+	tokenQuery       = tokenSelect + " WHERE i.district_id = ? AND i.token_hash = ? LIMIT 1"
+	legacyTokenQuery = tokenSelect + " WHERE i.token_hash = ? LIMIT 1"
+	tokenSelect      = "SELECT i.*, p.survey_opt_out AS opted_out, " + draftColumns + " FROM invitations i" +
+		" JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id " + invitationDraftJoin
+	extraTokenQuery       = extraTokenSelect + " WHERE t.district_id = ? AND t.token_hash = ? LIMIT 1"
+	legacyExtraTokenQuery = extraTokenSelect + " WHERE t.token_hash = ? LIMIT 1"
+	extraTokenSelect      = "SELECT i.*, p.survey_opt_out AS opted_out, " + draftColumns + " FROM invitation_tokens t" +
 		" JOIN invitations i ON i.district_id = t.district_id AND i.id = t.invitation_id" +
-		" JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id " + invitationDraftJoin +
-		" WHERE t.token_hash = ? LIMIT 1"
+		" JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id " + invitationDraftJoin
 	// A browser's draft is "c:<wave>:<browser key>".
 	codeQuery = "SELECT wc.*, " + draftColumns + " FROM wave_codes wc" +
 		" LEFT JOIN drafts d ON d.district_id = wc.district_id AND d.owner = 'c:' || CAST(wc.wave_id AS TEXT) || ':' || ?" +

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/config"
+	"github.com/trustpulse/trustpulse/internal/credential"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/testdb"
 	"github.com/trustpulse/trustpulse/internal/wave"
@@ -33,7 +34,8 @@ func TestSessionsBringTheirDraft(t *testing.T) {
 		code, err := w.svc.IssueCode(ctx, w.district, wv.ID, w.schools[1], nil)
 		must(t, err)
 		browser := strings.Repeat("b", 32)
-		extra, hash := wave.NewToken() // a reminder's fresh link to the same invitation
+		extra, hash, err := wave.NewDistrictToken(st, st.DB, w.district) // a reminder's fresh link to the same invitation
+		must(t, err)
 		var inv store.Invitation
 		must(t, st.DB.Where("district_id = ? AND person_id = ?", w.district, pid).First(&inv).Error)
 		must(t, st.DB.Create(&store.InvitationToken{DistrictID: w.district, TokenHash: hash, InvitationID: inv.ID, CreatedAt: st.Now()}).Error)
@@ -251,6 +253,50 @@ func TestPurgeEndedRemovesUnfinishedAnswers(t *testing.T) {
 		want := fmt.Sprint("i:", open.InvitationID)
 		if n != 1 || len(owners) != 1 || owners[0] != want || convs != 0 || markers != 1 {
 			t.Errorf("after the purge: %d purged, drafts %v (want only %s), %d conversations, %d markers", n, owners, want, convs, markers)
+		}
+	})
+}
+
+// Links made before tokens carried their district's route (32 characters, no route) still open
+// their survey after the upgrade, an invitation's and an extra one's; a new link opens only in
+// its own district, and a route no district has is an unknown link.
+func TestLegacyLinksStillOpen(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		is := invitedOne(t, w)
+		if route, ok := wave.TokenRoute(is.Token); !ok || route == credential.Legacy || len(is.Token) <= 32 {
+			t.Fatalf("new token %q has no route", is.Token)
+		}
+		// A token as made before the upgrade: the 32-character secret alone, its hash stored.
+		legacy, extra := strings.Repeat("q", 32), strings.Repeat("r", 32)
+		must(t, st.DB.Model(&store.Invitation{}).Where("district_id = ? AND id = ?", w.district, is.InvitationID).Update("token_hash", wave.HashToken(legacy)).Error)
+		must(t, st.DB.Create(&store.InvitationToken{DistrictID: w.district, TokenHash: wave.HashToken(extra), InvitationID: is.InvitationID, CreatedAt: st.Now()}).Error)
+		for _, tok := range []string{legacy, extra} {
+			if route, ok := wave.TokenRoute(tok); !ok || route != credential.Legacy {
+				t.Fatalf("legacy token %q: route %d, %v", tok, route, ok)
+			}
+			sess, err := w.svc.ByToken(ctx, tok)
+			must(t, err)
+			if sess.Invitation == nil || sess.Invitation.ID != is.InvitationID {
+				t.Fatalf("legacy token %q opens %+v", tok, sess.Invitation)
+			}
+		}
+		// A fresh link of the same district works; moved to another district's route, or to a
+		// route nobody has, it is unknown.
+		token, err := w.svc.Reissue(ctx, w.district, is.InvitationID)
+		must(t, err)
+		if _, err := w.svc.ByToken(ctx, token); err != nil {
+			t.Fatalf("reissued link: %v", err)
+		}
+		other := newWorld(t, st)
+		otherRoute, err := st.RouteOf(st.DB, other.district)
+		must(t, err)
+		_, secret, _ := credential.Split(token, 32)
+		for _, moved := range []string{credential.Wrap(otherRoute, secret), credential.Wrap(1<<20, secret)} {
+			if _, err := w.svc.ByToken(ctx, moved); !errors.Is(err, wave.ErrUnknown) {
+				t.Fatalf("link %q moved to another route: %v", moved, err)
+			}
 		}
 	})
 }

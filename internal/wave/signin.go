@@ -79,8 +79,11 @@ func (s *Service) MySurveys(ctx context.Context, districtID, personID int64) (Me
 // ErrUnknown (the caller answers 404, telling nothing of whose it is); an answered one ErrUsed;
 // a wave not open ErrNotOpen or ErrClosed.
 func (s *Service) StartSignedIn(ctx context.Context, districtID, personID, invitationID int64) (string, error) {
-	token, hash := NewToken()
-	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
+	token, hash, err := NewDistrictToken(s.Store, s.Store.DB.WithContext(ctx), districtID)
+	if err != nil {
+		return "", fmt.Errorf("start invitation %d: %w", invitationID, err)
+	}
+	err = s.Store.Tx(ctx, func(tx *gorm.DB) error {
 		var inv store.Invitation
 		err := tx.Where("district_id = ? AND id = ? AND person_id = ?", districtID, invitationID, personID).First(&inv).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

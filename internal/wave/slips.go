@@ -264,11 +264,15 @@ func (s *Service) freshSlips(tx *gorm.DB, districtID int64, people []SlipPerson)
 	if err != nil {
 		return nil, err
 	}
+	route, err := s.Store.RouteOf(tx, districtID)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Store.Now()
 	out := make([]Slip, len(people))
 	rows := make([]store.InvitationToken, len(people))
 	for i, p := range people {
-		token, hash := NewToken()
+		token, hash := NewToken(route)
 		res := tx.Model(&store.Invitation{}).Where("district_id = ? AND id = ? AND completed_at IS NULL", districtID, p.InvitationID).Update("token_hash", hash)
 		if res.Error != nil {
 			return nil, fmt.Errorf("new link for invitation %d: %w", p.InvitationID, res.Error)

@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/credential"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
 )
@@ -122,14 +123,34 @@ func (ns Notifiers) EnqueueTx(ctx context.Context, tx *gorm.DB, w store.Wave, is
 
 var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// NewToken returns a link token of 160 random bits and the hash that is all we store of it.
-func NewToken() (token string, hash []byte) {
+// tokenSecretLen is the length of a link token's secret: 160 random bits in base32.
+const tokenSecretLen = 32
+
+// MaxTokenLen is the longest link token made for a deployment of up to 1023 districts: the
+// secret after a route of up to two characters (internal/credential). Texts are checked to fit
+// two segments with links this long.
+const MaxTokenLen = tokenSecretLen + 2
+
+// NewToken returns a link token of 160 random bits for the district of route, and the hash that
+// is all we store of it. The token starts with the route (internal/credential), so its lookup
+// names the district; the hash is of the whole token, as it was before routes.
+func NewToken(route int) (token string, hash []byte) {
 	var b [20]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(fmt.Errorf("crypto/rand: %w", err))
 	}
-	token = strings.ToLower(tokenEncoding.EncodeToString(b[:]))
+	token = credential.Wrap(route, strings.ToLower(tokenEncoding.EncodeToString(b[:])))
 	return token, HashToken(token)
+}
+
+// NewDistrictToken is NewToken for a district, its route read through db (once per process).
+func NewDistrictToken(st *store.Store, db *gorm.DB, districtID int64) (token string, hash []byte, err error) {
+	route, err := st.RouteOf(db, districtID)
+	if err != nil {
+		return "", nil, err
+	}
+	token, hash = NewToken(route)
+	return token, hash, nil
 }
 
 // HashToken is the stored form of a token. A fast hash is right here: the token has 160 bits of
@@ -141,15 +162,23 @@ func HashToken(token string) []byte {
 
 // ValidTokenShape rejects obviously malformed tokens before they cost a database lookup.
 func ValidTokenShape(token string) bool {
-	if len(token) != 32 {
-		return false
+	_, ok := TokenRoute(token)
+	return ok
+}
+
+// TokenRoute is the route a link token starts with — credential.Legacy for a token made before
+// routes — and whether it has a token's shape at all.
+func TokenRoute(token string) (int, bool) {
+	route, secret, ok := credential.Split(token, tokenSecretLen)
+	if !ok {
+		return 0, false
 	}
-	for _, r := range token {
+	for _, r := range secret {
 		if !(r >= 'a' && r <= 'z' || r >= '2' && r <= '7') {
-			return false
+			return 0, false
 		}
 	}
-	return true
+	return route, true
 }
 
 // codeAlphabet avoids look-alike characters (0/O, 1/I/L) because codes are read off a board.

@@ -126,8 +126,8 @@ func TestInviteHonorsAudienceOptOutAndFamilies(t *testing.T) {
 func TestTokensAreHashedAndUnguessable(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 1000; i++ {
-		tok, hash := wave.NewToken()
-		if len(tok) != 32 || !wave.ValidTokenShape(tok) || seen[tok] || len(hash) != 32 {
+		tok, hash := wave.NewToken(7)
+		if route, ok := wave.TokenRoute(tok); len(tok) != 33 || !ok || route != 7 || seen[tok] || len(hash) != 32 {
 			t.Fatalf("token %q (hash %d bytes) repeated or malformed", tok, len(hash))
 		}
 		seen[tok] = true

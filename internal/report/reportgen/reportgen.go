@@ -37,8 +37,8 @@ func Generate(ctx context.Context, st *store.Store, in *survey.Instrument, opt O
 	now := st.Now()
 	d := District{ID: store.NewID()}
 	db := st.DB.WithContext(ctx)
-	if err := db.Create(&store.District{DistrictID: d.ID, Slug: fmt.Sprintf("bench-%d", d.ID), Name: "Bench District", MinGroupSize: 10,
-		Settings: store.Attrs{}, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+	if err := store.CreateDistrict(db, &store.District{DistrictID: d.ID, Slug: fmt.Sprintf("bench-%d", d.ID), Name: "Bench District", MinGroupSize: 10,
+		Settings: store.Attrs{}, CreatedAt: now, UpdatedAt: now}); err != nil {
 		return d, err
 	}
 	for i := range opt.Schools {
