@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -47,10 +45,14 @@ func (s *Service) CreateAPIToken(ctx context.Context, p *Principal, name, ip str
 	case utf8.RuneCountInString(name) > maxTokenName || !utf8.ValidString(name):
 		return "", store.APIToken{}, fmt.Errorf("create API token: %w: the name is longer than %d characters", ErrInvalid, maxTokenName)
 	}
-	token, hash := newAPIToken()
+	route, err := s.store.RouteOf(s.store.DB.WithContext(ctx), p.User.DistrictID)
+	if err != nil {
+		return "", store.APIToken{}, fmt.Errorf("create API token: %w", err)
+	}
+	token, hash := newAPIToken(route)
 	now := s.store.Now()
 	row := store.APIToken{DistrictID: p.User.DistrictID, ID: store.NewID(), UserID: p.User.ID, Name: name, TokenHash: hash, CreatedAt: now}
-	err := s.store.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.store.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -114,13 +116,17 @@ func (s *Service) RevokeAPIToken(ctx context.Context, p *Principal, id int64, ip
 // token, or one whose account is inactive or locked, is ErrBadToken. Last use is recorded at most
 // once a minute.
 func (s *Service) APITokenPrincipal(ctx context.Context, token string) (*Principal, error) {
-	hash, ok := hashAPIToken(token)
+	raw, ok := strings.CutPrefix(token, APITokenPrefix)
 	if !ok {
 		return nil, ErrBadToken
 	}
+	q, hash, err := s.byToken(ctx, raw, "")
+	if err != nil || q == nil {
+		return nil, cmpErr(err, ErrBadToken)
+	}
 	db := s.store.DB.WithContext(ctx)
 	var row store.APIToken
-	err := db.Where("token_hash = ? AND revoked_at IS NULL", hash).First(&row).Error
+	err = q.Where("token_hash = ? AND revoked_at IS NULL", hash).First(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrBadToken
 	}
@@ -148,21 +154,9 @@ func (s *Service) APITokenPrincipal(ctx context.Context, token string) (*Princip
 	return s.principal(ctx, u)
 }
 
-// newAPIToken returns a token of 256 random bits and the hash stored for it.
-func newAPIToken() (string, []byte) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Errorf("crypto/rand: %w", err))
-	}
-	h := sha256.Sum256(b[:])
-	return APITokenPrefix + tokenEncoding.EncodeToString(b[:]), h[:]
-}
-
-// hashAPIToken rejects malformed tokens before they cost a query.
-func hashAPIToken(token string) ([]byte, bool) {
-	raw, ok := strings.CutPrefix(token, APITokenPrefix)
-	if !ok {
-		return nil, false
-	}
-	return hashSessionToken(raw)
+// newAPIToken returns a token of 256 random bits for the district of route and the hash stored
+// for it: the prefix, then the route and secret as a session token's.
+func newAPIToken(route int) (string, []byte) {
+	token, hash := newSessionToken(route)
+	return APITokenPrefix + token, hash
 }

@@ -81,7 +81,11 @@ func (s *Service) startRespondentSession(ctx context.Context, email string) (str
 	default:
 		return "", ErrAmbiguousPerson
 	}
-	token, hash := newSessionToken()
+	route, err := s.store.RouteOf(s.store.DB.WithContext(ctx), people[0].DistrictID)
+	if err != nil {
+		return "", fmt.Errorf("respondent sign in: %w", err)
+	}
+	token, hash := newSessionToken(route)
 	row := store.RespondentSession{DistrictID: people[0].DistrictID, TokenHash: hash, PersonID: people[0].ID,
 		ExpiresAt: s.store.Now().Add(RespondentSessionTTL)}
 	if err := s.store.DB.WithContext(ctx).Create(&row).Error; err != nil {
@@ -92,12 +96,12 @@ func (s *Service) startRespondentSession(ctx context.Context, email string) (str
 
 // RespondentSession resolves a respondent cookie to its person, who must still be active.
 func (s *Service) RespondentSession(ctx context.Context, token string) (Respondent, error) {
-	hash, ok := hashSessionToken(token)
-	if !ok {
-		return Respondent{}, ErrNoSession
+	q, hash, err := s.byToken(ctx, token, "rs")
+	if err != nil || q == nil {
+		return Respondent{}, cmpErr(err, ErrNoSession)
 	}
 	var r Respondent
-	res := s.store.DB.WithContext(ctx).Table("respondent_sessions rs").
+	res := q.Table("respondent_sessions rs").
 		Joins("JOIN people p ON p.district_id = rs.district_id AND p.id = rs.person_id").
 		Where("rs.token_hash = ? AND rs.expires_at > ? AND p.active = ?", hash, s.store.Now(), true).
 		Select("rs.district_id, rs.person_id").Limit(1).Scan(&r)
@@ -112,11 +116,11 @@ func (s *Service) RespondentSession(ctx context.Context, token string) (Responde
 
 // SignOutRespondent ends the respondent session of token (if any).
 func (s *Service) SignOutRespondent(ctx context.Context, token string) error {
-	hash, ok := hashSessionToken(token)
-	if !ok {
-		return nil
+	q, hash, err := s.byToken(ctx, token, "")
+	if err != nil || q == nil {
+		return err
 	}
-	if err := s.store.DB.WithContext(ctx).Where("token_hash = ?", hash).Delete(&store.RespondentSession{}).Error; err != nil {
+	if err := q.Where("token_hash = ?", hash).Delete(&store.RespondentSession{}).Error; err != nil {
 		return fmt.Errorf("respondent sign out: %w", err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/credential"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -115,10 +116,14 @@ func (s *Service) startSession(ctx context.Context, u store.User, ip, method str
 // after failures; one from a known device leaves the count, so the owner signing in daily does
 // not hand a guesser fresh free tries. Either way the browser becomes (or stays) known.
 func (s *Service) startSessionOn(ctx context.Context, u store.User, ip, method string, dev *store.KnownDevice) (SignedIn, error) {
-	token, hash := newSessionToken()
+	route, err := s.store.RouteOf(s.store.DB.WithContext(ctx), u.DistrictID)
+	if err != nil {
+		return SignedIn{}, fmt.Errorf("start session: %w", err)
+	}
+	token, hash := newSessionToken(route)
 	now := s.store.Now()
 	var device string
-	err := s.store.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.store.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&store.Session{DistrictID: u.DistrictID, TokenHash: hash, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
 			ExpiresAt: now.Add(s.opt.AbsoluteTimeout), IP: ip}).Error; err != nil {
 			return err
@@ -154,13 +159,13 @@ func (s *Service) startSessionOn(ctx context.Context, u store.User, ip, method s
 // Session resolves a cookie token to its principal, enforcing the idle and absolute timeouts and
 // the account still being active. Role and schools are read fresh, so a change applies at once.
 func (s *Service) Session(ctx context.Context, token string) (*Principal, error) {
-	hash, ok := hashSessionToken(token)
-	if !ok {
-		return nil, ErrNoSession
+	q, hash, err := s.byToken(ctx, token, "")
+	if err != nil || q == nil {
+		return nil, cmpErr(err, ErrNoSession)
 	}
 	now := s.store.Now()
 	var sess store.Session
-	err := s.store.DB.WithContext(ctx).Where("token_hash = ? AND expires_at > ? AND last_seen_at > ?", hash, now, now.Add(-s.opt.IdleTimeout)).First(&sess).Error
+	err = q.Where("token_hash = ? AND expires_at > ? AND last_seen_at > ?", hash, now, now.Add(-s.opt.IdleTimeout)).First(&sess).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNoSession
 	}
@@ -187,11 +192,11 @@ func (s *Service) Session(ctx context.Context, token string) (*Principal, error)
 
 // SignOut ends the session of token (if any).
 func (s *Service) SignOut(ctx context.Context, token string) error {
-	hash, ok := hashSessionToken(token)
-	if !ok {
-		return nil
+	q, hash, err := s.byToken(ctx, token, "")
+	if err != nil || q == nil {
+		return err
 	}
-	if err := s.store.DB.WithContext(ctx).Where("token_hash = ?", hash).Delete(&store.Session{}).Error; err != nil {
+	if err := q.Where("token_hash = ?", hash).Delete(&store.Session{}).Error; err != nil {
 		return fmt.Errorf("sign out: %w", err)
 	}
 	return nil
@@ -227,22 +232,74 @@ func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
 
 var tokenEncoding = base64.RawURLEncoding
 
-func newSessionToken() (string, []byte) {
+// sessionSecretLen is the length of a session, device or API token's secret: 256 random bits,
+// base64url.
+const sessionSecretLen = 43
+
+// newSessionToken returns a token of 256 random bits for the district of route and the hash
+// stored for it: the route (internal/credential, #19 line 3) then the secret; the hash is of the
+// secret's bytes, as before routes.
+func newSessionToken(route int) (string, []byte) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(fmt.Errorf("crypto/rand: %w", err))
 	}
-	token := tokenEncoding.EncodeToString(b[:])
+	token := credential.Wrap(route, tokenEncoding.EncodeToString(b[:]))
 	h := sha256.Sum256(b[:])
 	return token, h[:]
 }
 
 // hashSessionToken rejects malformed tokens before they cost a query.
 func hashSessionToken(token string) ([]byte, bool) {
-	b, err := tokenEncoding.DecodeString(token)
+	_, hash, ok := parseSessionToken(token)
+	return hash, ok
+}
+
+// parseSessionToken takes a session, device or API token (without its prefix) apart: its route
+// (credential.Legacy for one made before routes) and the hash of its secret.
+func parseSessionToken(token string) (route int, hash []byte, ok bool) {
+	route, secret, ok := credential.Split(token, sessionSecretLen)
+	if !ok {
+		return 0, nil, false
+	}
+	b, err := tokenEncoding.DecodeString(secret)
 	if err != nil || len(b) != 32 {
-		return nil, false
+		return 0, nil, false
 	}
 	h := sha256.Sum256(b)
-	return h[:], true
+	return route, h[:], true
+}
+
+// byToken starts the query for token's row: constrained to the district its route names (alias
+// is the table's alias in the query, "" for none), or, for a token made before routes, in every
+// district as it was then. A malformed token or a route no district has gives a nil query.
+func (s *Service) byToken(ctx context.Context, token, alias string) (*gorm.DB, []byte, error) {
+	route, hash, ok := parseSessionToken(token)
+	if !ok {
+		return nil, nil, nil
+	}
+	db := s.store.DB.WithContext(ctx)
+	if route == credential.Legacy {
+		return db, hash, nil
+	}
+	district, err := s.store.DistrictOfRouteIn(db, route)
+	if errors.Is(err, store.ErrUnknownRoute) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	col := "district_id"
+	if alias != "" {
+		col = alias + ".district_id"
+	}
+	return db.Where(col+" = ?", district), hash, nil
+}
+
+// cmpErr is err, or fallback when err is nil.
+func cmpErr(err, fallback error) error {
+	if err != nil {
+		return err
+	}
+	return fallback
 }

@@ -111,7 +111,11 @@ func (s *Service) rememberDevice(tx *gorm.DB, u store.User, d *store.KnownDevice
 		}
 		return "", nil // the cookie stays as it is
 	}
-	token, hash := newSessionToken()
+	route, err := s.store.RouteOf(tx, u.DistrictID)
+	if err != nil {
+		return "", fmt.Errorf("remember device: %w", err)
+	}
+	token, hash := newSessionToken(route)
 	if err := tx.Create(&store.KnownDevice{DistrictID: u.DistrictID, TokenHash: hash, UserID: u.ID, CreatedAt: now, LastUsedAt: now}).Error; err != nil {
 		return "", fmt.Errorf("remember device: %w", err)
 	}
@@ -139,12 +143,12 @@ func (s *Service) PurgeDevices(ctx context.Context) (int64, error) {
 // IsKnownDevice reports whether token is a live device cookie of any account: the web layer lets
 // such a browser past its per-address limit (the account's own rules still apply).
 func (s *Service) IsKnownDevice(ctx context.Context, token string) (bool, error) {
-	hash, ok := hashSessionToken(token)
-	if !ok {
-		return false, nil
+	q, hash, err := s.byToken(ctx, token, "")
+	if err != nil || q == nil {
+		return false, err
 	}
 	var n int64
-	err := s.store.DB.WithContext(ctx).Model(&store.KnownDevice{}).
+	err = q.Model(&store.KnownDevice{}).
 		Where("token_hash = ? AND failures < ? AND last_used_at > ?", hash, deviceMaxFailure, s.store.Now().Add(-deviceLifetime)).Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("check known device: %w", err)

@@ -1,0 +1,112 @@
+package auth_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/credential"
+	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/testdb"
+)
+
+// legacyToken is a session, device or API token as made before routes (#19 line 3): the
+// 43-character secret alone, stored as the SHA-256 of its bytes.
+func legacyToken(t *testing.T) (string, []byte) {
+	t.Helper()
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:]), h[:]
+}
+
+// Tokens made after the upgrade start with their district's route; those made before (a staff
+// session cookie, an API token, a known device, a respondent session) still work, and a new
+// token moved to another district's route, or to one no district has, does not.
+func TestTokensCarryTheirDistrict(t *testing.T) {
+	ctx := context.Background()
+	st, svc, c, d := setup(t)
+	u, err := svc.CreateUser(ctx, nil, auth.NewUser{DistrictID: d, Email: "legacy-owner@example.org", Role: auth.DistrictAdmin, Password: "a long enough password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	route, err := st.RouteOf(st.DB, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := svc.SignInWith(ctx, auth.Attempt{Email: "legacy-owner@example.org", Password: "a long enough password", IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, _, err := svc.CreateAPIToken(ctx, r.Principal, "report", "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, tok := range map[string]string{"session": r.Token, "device": r.Device, "api": strings.TrimPrefix(api, auth.APITokenPrefix)} {
+		if got, _, ok := credential.Split(tok, 43); !ok || got != route {
+			t.Errorf("%s token %q: route %d, want %d", what, tok, got, route)
+		}
+	}
+	if known, err := svc.IsKnownDevice(ctx, r.Device); err != nil || !known {
+		t.Fatalf("new device cookie: %v %v", known, err)
+	}
+
+	now := c.Now()
+	session, sessionHash := legacyToken(t)
+	device, deviceHash := legacyToken(t)
+	apiToken, apiHash := legacyToken(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(st.DB.Create(&store.Session{DistrictID: d, TokenHash: sessionHash, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour), IP: "192.0.2.1"}).Error)
+	must(st.DB.Create(&store.KnownDevice{DistrictID: d, TokenHash: deviceHash, UserID: u.ID, CreatedAt: now, LastUsedAt: now}).Error)
+	must(st.DB.Create(&store.APIToken{DistrictID: d, ID: store.NewID(), UserID: u.ID, Name: "old", TokenHash: apiHash, CreatedAt: now}).Error)
+	if p, err := svc.Session(ctx, session); err != nil || p.User.ID != u.ID {
+		t.Fatalf("legacy session: %v", err)
+	}
+	if known, err := svc.IsKnownDevice(ctx, device); err != nil || !known {
+		t.Fatalf("legacy device: %v %v", known, err)
+	}
+	// A legacy device cookie still skips the wait after failures.
+	if r2, err := svc.SignInWith(ctx, auth.Attempt{Email: "legacy-owner@example.org", Password: "a long enough password", IP: "192.0.2.1", Device: device}); err != nil || r2.Device != "" {
+		t.Fatalf("sign-in with a legacy device: %v, new device %q", err, r2.Device)
+	}
+	if p, err := svc.APITokenPrincipal(ctx, auth.APITokenPrefix+apiToken); err != nil || p.User.ID != u.ID {
+		t.Fatalf("legacy API token: %v", err)
+	}
+	must(svc.SignOut(ctx, session))
+	if _, err := svc.Session(ctx, session); !errors.Is(err, auth.ErrNoSession) {
+		t.Fatalf("legacy session after sign-out: %v", err)
+	}
+
+	// Moved to another district's route, or to a route nobody has: unknown.
+	other := testdb.NewDistrict(t, st)
+	otherRoute, err := st.RouteOf(st.DB, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secret, _ := credential.Split(r.Token, 43)
+	_, apiSecret, _ := credential.Split(strings.TrimPrefix(api, auth.APITokenPrefix), 43)
+	for _, rt := range []int{otherRoute, 1 << 20} {
+		if _, err := svc.Session(ctx, credential.Wrap(rt, secret)); !errors.Is(err, auth.ErrNoSession) {
+			t.Errorf("session moved to route %d: %v", rt, err)
+		}
+		if _, err := svc.APITokenPrincipal(ctx, auth.APITokenPrefix+credential.Wrap(rt, apiSecret)); !errors.Is(err, auth.ErrBadToken) {
+			t.Errorf("API token moved to route %d: %v", rt, err)
+		}
+	}
+	if _, err := svc.Session(ctx, r.Token); err != nil {
+		t.Fatalf("the new session itself: %v", err)
+	}
+}
