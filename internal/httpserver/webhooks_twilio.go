@@ -54,7 +54,8 @@ func (s *Server) twilioVerified(c echo.Context) (params map[string]string, ok bo
 	return params, true, nil
 }
 
-// twilioStatus records a delivery status callback for our message ?m=<id>.
+// twilioStatus records a delivery status callback for our message ?d=<district>&m=<id>
+// (sms.StatusCallbackURL); a URL of before the district was in it has ?m=<id> only.
 func (s *Server) twilioStatus(c echo.Context) error {
 	p, ok, err := s.twilioVerified(c)
 	if !ok {
@@ -64,7 +65,13 @@ func (s *Server) twilioStatus(c echo.Context) error {
 	if err != nil {
 		return c.String(http.StatusBadRequest, "missing message id\n")
 	}
-	err = s.SMS.RecordStatus(c.Request().Context(), id, p["MessageSid"], p["MessageStatus"], p["ErrorCode"])
+	var district int64
+	if d := c.QueryParam("d"); d != "" {
+		if district, err = strconv.ParseInt(d, 10, 64); err != nil || district == 0 {
+			return c.String(http.StatusBadRequest, "bad district\n")
+		}
+	}
+	err = s.SMS.RecordStatus(c.Request().Context(), district, id, p["MessageSid"], p["MessageStatus"], p["ErrorCode"])
 	if errors.Is(err, sms.ErrUnknownMessage) {
 		// Not ours (or no longer): tell Twilio it was received so it does not retry forever.
 		s.Log.Warn("twilio status for unknown message", "message_id", id)

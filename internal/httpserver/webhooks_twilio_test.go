@@ -118,7 +118,7 @@ func (e *hookEnv) status(t *testing.T) string {
 
 func TestTwilioStatusWebhookSignatures(t *testing.T) {
 	env := newHookEnv(t, hookToken, false)
-	path := "/webhooks/twilio/status?m=" + strconv.FormatInt(env.msgID, 10)
+	path := strings.TrimPrefix(sms.StatusCallbackURL(hookBase, env.district, env.msgID), hookBase)
 	form := url.Values{"MessageSid": {"SM1"}, "MessageStatus": {"delivered"}, "AccountSid": {"AC1"}}
 	tests := []struct {
 		name string
@@ -146,10 +146,24 @@ func TestTwilioStatusWebhookSignatures(t *testing.T) {
 			}
 		})
 	}
-	// A late "sent" callback does not move it back.
+	// A late "sent" callback does not move it back, also through a callback URL given to Twilio
+	// before URLs named the district (#19 line 3).
 	late := url.Values{"MessageSid": {"SM1"}, "MessageStatus": {"sent"}}
-	if rec := env.post(path, late, sign(t, hookToken, hookBase+path, late)); rec.Code != http.StatusNoContent || env.status(t) != store.SMSDelivered {
-		t.Fatalf("late callback: %d, status %s", rec.Code, env.status(t))
+	legacy := "/webhooks/twilio/status?m=" + strconv.FormatInt(env.msgID, 10)
+	for _, p := range []string{path, legacy} {
+		if rec := env.post(p, late, sign(t, hookToken, hookBase+p, late)); rec.Code != http.StatusNoContent || env.status(t) != store.SMSDelivered {
+			t.Fatalf("late callback %s: %d, status %s", p, rec.Code, env.status(t))
+		}
+	}
+	// A signed URL naming another district finds no message there (answered 204 so Twilio
+	// stops), and one whose district is not a number is refused.
+	other := "/webhooks/twilio/status?d=" + strconv.FormatInt(env.district+1, 10) + "&m=" + strconv.FormatInt(env.msgID, 10)
+	if rec := env.post(other, late, sign(t, hookToken, hookBase+other, late)); rec.Code != http.StatusNoContent {
+		t.Fatalf("callback of another district: %d", rec.Code)
+	}
+	bad := "/webhooks/twilio/status?d=x&m=" + strconv.FormatInt(env.msgID, 10)
+	if rec := env.post(bad, late, sign(t, hookToken, hookBase+bad, late)); rec.Code != http.StatusBadRequest {
+		t.Fatalf("callback with a bad district: %d", rec.Code)
 	}
 }
 

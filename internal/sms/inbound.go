@@ -12,20 +12,34 @@ import (
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
+// StatusCallbackURL is where Twilio reports the delivery of message id of a district: the
+// district is in the URL, so the callback's lookup names it; Twilio's signature covers it.
+func StatusCallbackURL(base string, districtID, id int64) string {
+	return base + "/webhooks/twilio/status?d=" + strconv.FormatInt(districtID, 10) + "&m=" + strconv.FormatInt(id, 10)
+}
+
 // ErrUnknownMessage is a status callback for a message we do not have.
 var ErrUnknownMessage = errors.New("unknown sms message")
 
-// RecordStatus applies a Twilio status callback to our message id (from the callback URL).
-// Callbacks arrive out of order, so a status only ever moves forward; a callback for a message
-// marked "unknown" (its worker stopped mid-send) settles it.
-func (s *Service) RecordStatus(ctx context.Context, messageID int64, providerSid, twilioStatus string, errorCode string) error {
+// RecordStatus applies a Twilio status callback to our message (district and id from the
+// callback URL, StatusCallbackURL). Callbacks arrive out of order, so a status only ever moves
+// forward; a callback for a message marked "unknown" (its worker stopped mid-send) settles it.
+// districtID 0 is a callback URL given to Twilio before URLs named the district (#19 line 3):
+// the message is looked for in every district, as then.
+func (s *Service) RecordStatus(ctx context.Context, districtID, messageID int64, providerSid, twilioStatus string, errorCode string) error {
 	st := mapTwilioStatus(twilioStatus)
 	if st == "" {
 		return nil // a status we do not track (e.g. "receiving")
 	}
 	return s.Store.Tx(ctx, func(tx *gorm.DB) error {
 		var m store.SMSMessage
-		err := tx.Select("district_id, id, status, provider_sid").Where("id = ?", messageID).First(&m).Error
+		q := tx.Select("district_id, id, status, provider_sid")
+		if districtID != 0 {
+			q = q.Where("district_id = ? AND id = ?", districtID, messageID)
+		} else {
+			q = q.Where("id = ?", messageID)
+		}
+		err := q.First(&m).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return fmt.Errorf("status for sms %d: %w", messageID, ErrUnknownMessage)
 		}

@@ -2,6 +2,7 @@ package sms
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -64,7 +65,7 @@ func TestEnqueueFiltersAndSendsOncePerGuardian(t *testing.T) {
 			if r.MessagingServiceSid == "" || r.From != "" {
 				t.Errorf("%s: MessagingServiceSid %q From %q", r.To, r.MessagingServiceSid, r.From)
 			}
-			if want := testBase + "/webhooks/twilio/status?m=" + strconv.FormatInt(m.ID, 10); r.StatusCallback != want {
+			if want := testBase + "/webhooks/twilio/status?d=" + strconv.FormatInt(f.district, 10) + "&m=" + strconv.FormatInt(m.ID, 10); r.StatusCallback != want {
 				t.Errorf("%s: StatusCallback %q, want %q", r.To, r.StatusCallback, want)
 			}
 			if v, _ := strconv.Atoi(r.ValidityPeriod); v <= 0 || v > 4*3600 {
@@ -275,7 +276,7 @@ func TestKilledWorkerNeverDoublesTexts(t *testing.T) {
 		// A late status callback settles the unknown one.
 		for _, m := range msgs {
 			if m.Status == store.SMSUnknown {
-				if err := f.svc.RecordStatus(ctx, m.ID, "SMx", "delivered", ""); err != nil {
+				if err := f.svc.RecordStatus(ctx, f.district, m.ID, "SMx", "delivered", ""); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -300,18 +301,25 @@ func TestStatusOnlyMovesForward(t *testing.T) {
 			{"failed", store.SMSDelivered},
 		}
 		for _, s := range steps {
-			if err := f.svc.RecordStatus(ctx, m.ID, m.ProviderSid, s.twilio, ""); err != nil {
+			if err := f.svc.RecordStatus(ctx, f.district, m.ID, m.ProviderSid, s.twilio, ""); err != nil {
 				t.Fatal(err)
 			}
 			if got := f.messages(t)[0].Status; got != s.want {
 				t.Fatalf("after %s: %s, want %s", s.twilio, got, s.want)
 			}
 		}
-		if err := f.svc.RecordStatus(ctx, m.ID, "SMother", "delivered", ""); err == nil {
+		if err := f.svc.RecordStatus(ctx, f.district, m.ID, "SMother", "delivered", ""); err == nil {
 			t.Fatal("a callback with another message's sid was accepted")
 		}
-		if err := f.svc.RecordStatus(ctx, 12345, "", "delivered", ""); err == nil {
+		if err := f.svc.RecordStatus(ctx, f.district, 12345, "", "delivered", ""); err == nil {
 			t.Fatal("a callback for an unknown message was accepted")
+		}
+		if err := f.svc.RecordStatus(ctx, f.district+1, m.ID, m.ProviderSid, "delivered", ""); !errors.Is(err, ErrUnknownMessage) {
+			t.Fatalf("a callback naming another district: %v", err)
+		}
+		// A callback URL given to Twilio before the district was in it (#19 line 3) still counts.
+		if err := f.svc.RecordStatus(ctx, 0, m.ID, m.ProviderSid, "delivered", ""); err != nil {
+			t.Fatalf("legacy callback: %v", err)
 		}
 	})
 }

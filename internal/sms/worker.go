@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"sync"
 	"time"
 
@@ -272,7 +271,7 @@ func (s *Service) process(ctx context.Context, m store.SMSMessage) error {
 	}
 	msg := Message{ID: m.ID, To: m.ToNumber, Body: body, Validity: validity}
 	if !s.Sender.Local() {
-		msg.StatusCallback = s.BaseURL + "/webhooks/twilio/status?m=" + strconv.FormatInt(m.ID, 10)
+		msg.StatusCallback = StatusCallbackURL(s.BaseURL, m.DistrictID, m.ID)
 	}
 	res, err := s.Sender.Send(ctx, msg)
 	if errors.Is(err, ErrInterrupted) {
