@@ -16,6 +16,7 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/auth/authtest"
+	"github.com/trustpulse/trustpulse/internal/credential"
 	"github.com/trustpulse/trustpulse/internal/httpserver"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/testdb"
@@ -129,8 +130,10 @@ func TestSignInToAnswer(t *testing.T) {
 		}
 	}
 	token := strings.TrimPrefix(strings.SplitN(meCookie, ";", 2)[0], "tp_me=")
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(raw) < 16 {
+	// The district's route (#19 line 3), then the secret.
+	route, secret, ok := credential.Split(token, 43)
+	raw, err := base64.RawURLEncoding.DecodeString(secret)
+	if !ok || route == credential.Legacy || err != nil || len(raw) < 16 {
 		t.Fatalf("respondent token %q is not >= 128 random bits", token)
 	}
 	// Stored hashed, with an expiry, and nothing else: no wave, no invitation, no address.
