@@ -55,9 +55,44 @@ type chartLabel struct {
 	Text string
 }
 
-func chartY(v float64) float64 {
-	v = math.Max(chartScaleMin, math.Min(chartScaleMax, v))
-	return plotTop + (chartScaleMax-v)/(chartScaleMax-chartScaleMin)*plotH
+// chartScale is the part of the 0–100 scale a chart shows: fitted to its data (#16 line 3) so a
+// change of five points is visible, never narrower than chartMinSpan, in steps of 5.
+type chartScale struct{ Min, Max float64 }
+
+const chartMinSpan = 30.0
+
+// fitScale is the shown range for values from lo to hi (NaN when there is none: the whole scale).
+func fitScale(lo, hi float64) chartScale {
+	if math.IsNaN(lo) || math.IsNaN(hi) || lo > hi {
+		return chartScale{chartScaleMin, chartScaleMax}
+	}
+	mn, mx := math.Floor((lo-3)/5)*5, math.Ceil((hi+3)/5)*5
+	for mx-mn < chartMinSpan {
+		mn, mx = mn-5, mx+5
+	}
+	if mn < chartScaleMin {
+		mx, mn = math.Min(chartScaleMax, mx+(chartScaleMin-mn)), chartScaleMin
+	}
+	if mx > chartScaleMax {
+		mn, mx = math.Max(chartScaleMin, mn-(mx-chartScaleMax)), chartScaleMax
+	}
+	return chartScale{mn, mx}
+}
+
+func (sc chartScale) y(v float64) float64 {
+	v = math.Max(sc.Min, math.Min(sc.Max, v))
+	return plotTop + (sc.Max-v)/(sc.Max-sc.Min)*plotH
+}
+
+// ticks are the grid values: the scale's ends and every step inside it.
+func (sc chartScale) ticks(step float64) []float64 {
+	out := []float64{sc.Min}
+	for v := math.Floor(sc.Min/step)*step + step; v < sc.Max-step/4; v += step {
+		if v-sc.Min >= step/4 {
+			out = append(out, v)
+		}
+	}
+	return append(out, sc.Max)
 }
 
 // newTrendChart lays out the trend of measure index m. A wave whose result is hidden gets a wave
@@ -75,11 +110,38 @@ func (d dash) newTrendChart(id, title string, measure string, m int, points []re
 		value = func(st report.Stat) (v, lo, hi float64) { return st.Favorable, st.FavLow, st.FavHigh }
 		cuts = []float64{chartScaleMin, 25, 50, 75, chartScaleMax}
 	}
+	lo, hi := math.NaN(), math.NaN()
+	for _, p := range points {
+		st := p.Measures[m]
+		v, l, h := value(st)
+		if st.Suppressed || math.IsNaN(v) {
+			continue
+		}
+		if math.IsNaN(l) || math.IsNaN(h) {
+			l, h = v, v
+		}
+		if math.IsNaN(lo) || l < lo {
+			lo = l
+		}
+		if math.IsNaN(hi) || h > hi {
+			hi = h
+		}
+	}
+	sc := fitScale(lo, hi)
+	chartY := sc.y
+	ch.Desc += " " + d.T("compare.axis_range", "Min", strconv.FormatFloat(sc.Min, 'f', 0, 64), "Max", strconv.FormatFloat(sc.Max, 'f', 0, 64))
 	for i := 0; i+1 < len(cuts) && !single; i++ {
+		if cuts[i+1] <= sc.Min || cuts[i] >= sc.Max {
+			continue // a band outside the shown range
+		}
 		top, bottom := chartY(cuts[i+1]), chartY(cuts[i])
 		ch.Bands = append(ch.Bands, chartBand{Y: top, H: bottom - top, Class: "band" + id64(int64(i))})
 	}
-	for _, v := range cuts {
+	step := 10.0
+	if sc.Max-sc.Min > 60 {
+		step = 25
+	}
+	for _, v := range sc.ticks(step) {
 		ch.Grid = append(ch.Grid, chartGrid{Y: chartY(v), Label: strconv.FormatFloat(v, 'f', 0, 64)})
 	}
 	n := len(points)

@@ -36,6 +36,8 @@ type overallView struct {
 	Favorable  string
 	Change     string
 	Previous   string
+	// Longer comparisons: since the first wave of the school year, since last year.
+	Longer     []comparisonRow
 	Dist       []distRow
 	Bar        distBar
 	DistLabel  string
@@ -125,6 +127,7 @@ func (rc *resultsCtx) overall(path, wave, name string, r report.Row) overallView
 	default:
 		ov.Change = d.T("results.no_previous")
 	}
+	ov.Longer = rc.longerComparisons(r, ov.SingleItem)
 	if ov.SingleItem {
 		return ov
 	}

@@ -67,14 +67,16 @@ type resultsRateRow struct {
 }
 
 type itemTable struct {
-	Caption string
-	Rows    []resultsItem
-	Exports []exportLink
+	Caption    string
+	Rows       []resultsItem
+	Exports    []exportLink
+	ShowChange bool // the previous wave is the viewer's to see
 }
 
 type resultsItem struct {
 	Measure, Text, Fav string
 	Hidden             bool
+	Change             string // % favorable change since the previous wave, with its interval
 }
 
 // adminResultsSchool is a school's page (the district's at id 0): each measure's trend, one
@@ -166,13 +168,14 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 	if pg.Indicators, err = s.indicatorsFor(rc, school, by); err != nil {
 		return err
 	}
-	pg.Items = itemTable{Caption: d.T("items.caption", "Wave", wd.Wave.Name)}
+	pg.Items = itemTable{Caption: d.T("items.caption", "Wave", wd.Wave.Name), ShowChange: rc.previousVisible()}
 	for _, it := range wd.Items(school) {
 		iv := resultsItem{Measure: d.measureName(it.Measure), Text: d.itemText(it.Item)}
 		if iv.Hidden = it.Suppressed; iv.Hidden {
 			iv.Fav = d.hidden(it.Stat)
 		} else {
 			iv.Fav = d.favorable(it.Stat)
+			iv.Change, _ = d.changeWithInterval(it.FavChange)
 		}
 		pg.Items.Rows = append(pg.Items.Rows, iv)
 	}

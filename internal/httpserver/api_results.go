@@ -36,11 +36,16 @@ type apiRow struct {
 	Change       *apiCompare `json:"change,omitempty"`
 	FavGap       *apiCompare `json:"favorable_gap,omitempty"`
 	FavChange    *apiCompare `json:"favorable_change,omitempty"`
-	Band         *int        `json:"band,omitempty"`
-	Provisional  *bool       `json:"band_provisional,omitempty"`
-	Combines     []string    `json:"combines,omitempty"` // a combined group's groups, when they may be named
-	Suppressed   bool        `json:"suppressed"`
-	Hidden       string      `json:"hidden,omitempty"` // why: "small" or "protect"
+	// Since the first wave of the school year and since the same season last year.
+	SinceBaseline    *apiCompare `json:"since_baseline,omitempty"`
+	YearOverYear     *apiCompare `json:"year_over_year,omitempty"`
+	FavSinceBaseline *apiCompare `json:"favorable_since_baseline,omitempty"`
+	FavYearOverYear  *apiCompare `json:"favorable_year_over_year,omitempty"`
+	Band             *int        `json:"band,omitempty"`
+	Provisional      *bool       `json:"band_provisional,omitempty"`
+	Combines         []string    `json:"combines,omitempty"` // a combined group's groups, when they may be named
+	Suppressed       bool        `json:"suppressed"`
+	Hidden           string      `json:"hidden,omitempty"` // why: "small" or "protect"
 }
 
 // hiddenReason is the API's word for why a row is hidden: "protect" for a group hidden so that no
@@ -94,6 +99,8 @@ func toAPIRow(r report.Row) apiRow {
 	}
 	row.Gap, row.Change = toAPICompare(r.Gap), toAPICompare(r.Change)
 	row.FavGap, row.FavChange = toAPICompare(r.FavGap), toAPICompare(r.FavChange)
+	row.SinceBaseline, row.YearOverYear = toAPICompare(r.SinceBaseline), toAPICompare(r.YearOverYear)
+	row.FavSinceBaseline, row.FavYearOverYear = toAPICompare(r.FavSinceBaseline), toAPICompare(r.FavYearOverYear)
 	if r.Band != nil {
 		b, prov := r.Band.Index, r.Band.Provisional
 		row.Band, row.Provisional = &b, &prov
@@ -182,11 +189,11 @@ func (s *Server) apiWaveData(c echo.Context) (*report.WaveData, int64, string, e
 		return nil, 0, "", &apiError{Status: http.StatusForbidden, ResultsAt: day,
 			Message: fmt.Sprintf("Results of this wave are released to your role on %s.", day)}
 	}
-	if wd.Previous != nil {
-		if ok, _ := report.ResultsVisible(report.ScheduleOf(*wd.Previous), p.Role(), s.Store.Now()); !ok {
-			wd.HidePrevious() // no change against a wave the caller may not see yet
-		}
-	}
+	// No change against a wave the caller may not see yet.
+	wd.HideComparisons(func(w store.Wave) bool {
+		ok, _ := report.ResultsVisible(report.ScheduleOf(w), p.Role(), s.Store.Now())
+		return ok
+	})
 	if school == 0 && !wd.DistrictVisible {
 		return nil, 0, "", apiErr(http.StatusForbidden, "District-wide results need every school of the wave in your scope; ask for one school with school=ID.")
 	}

@@ -27,6 +27,11 @@ type Row struct {
 	Stat
 	Gap    *Compare // against the rest of the school; nil when not computed or not shown
 	Change *Compare // against the same group in the previous wave
+	// SinceBaseline and YearOverYear compare with the same group in the first wave of the school
+	// year and in the wave of the same season last year (nil when there is none or either is hidden).
+	SinceBaseline, YearOverYear *Compare
+	// FavSinceBaseline and FavYearOverYear are the same on % favorable, in percentage points.
+	FavSinceBaseline, FavYearOverYear *Compare
 	// FavGap and FavChange are the same comparisons on % favorable, in percentage points (the
 	// headline of single-item measures, which have no scale score worth comparing).
 	FavGap, FavChange *Compare
@@ -43,6 +48,8 @@ type Row struct {
 type ItemRow struct {
 	Measure, Item string
 	Stat
+	// FavChange is the item's % favorable change since the previous wave, in percentage points.
+	FavChange *Compare
 }
 
 // WaveData is what every results view needs about one wave.
@@ -50,6 +57,8 @@ type WaveData struct {
 	Wave       store.Wave
 	Instrument *survey.Instrument
 	Previous   *store.Wave // the previous wave of the same instrument, if any
+	Baseline   *store.Wave // the first wave of the school year before this one (BaselineOf), if any
+	YearAgo    *store.Wave // the wave of the same season last year (YearAgoOf), if any
 	Floor      int
 	Attributes []string // the breakdowns this wave reports
 	Schools    []store.School
@@ -61,7 +70,10 @@ type WaveData struct {
 	outside         map[int64]bool // the district's waves with a school outside the scope (for the district trend)
 	cur, prev       Cells
 	pools           [2]map[poolKey][]string // poolsOf cur and prev, made when first asked
-	refs            map[string]Reference    // the district's reference values for the instrument's measures
+	base, yago      Cells
+	baseDistrict    bool                 // the district row's comparison with Baseline may be shown (as prevDistrict)
+	yagoDistrict    bool                 // the same for YearAgo
+	refs            map[string]Reference // the district's reference values for the instrument's measures
 }
 
 // Wave loads one wave's cells (and its predecessor's, for change) for the given schools and the
@@ -103,6 +115,12 @@ func (s *Service) wave(ctx context.Context, districtID, waveID int64, scope, cel
 	}
 	if len(prev) == 1 {
 		wd.Previous = &prev[0]
+		var earlier []store.Wave
+		if err := db.Where("district_id = ? AND instrument_id = ? AND status <> ? AND opens_at < ? AND opens_at >= ?", districtID, wd.Wave.InstrumentID,
+			store.StatusDraft, wd.Wave.OpensAt, wd.Wave.OpensAt.AddDate(-1, 0, 0).Add(-YearAgoWindow)).Order("opens_at").Find(&earlier).Error; err != nil {
+			return nil, fmt.Errorf("earlier waves: %w", err)
+		}
+		wd.Baseline, wd.YearAgo = BaselineOf(earlier, wd.Wave), YearAgoOf(earlier, wd.Wave)
 	}
 	if err := db.Table("schools s").Select("s.*").
 		Joins("JOIN wave_schools ws ON ws.district_id = s.district_id AND ws.school_id = s.id").
@@ -129,6 +147,23 @@ func (s *Service) wave(ctx context.Context, districtID, waveID int64, scope, cel
 		if wd.prev, err = s.cells(ctx, districtID, wd.Previous.ID, cellsOf); err != nil {
 			return nil, err
 		}
+	}
+	// The baseline and last year's wave: often the previous wave itself, read once.
+	for _, o := range []struct {
+		w        *store.Wave
+		cells    *Cells
+		district *bool
+	}{{wd.Baseline, &wd.base, &wd.baseDistrict}, {wd.YearAgo, &wd.yago, &wd.yagoDistrict}} {
+		switch {
+		case o.w == nil:
+		case wd.Previous != nil && o.w.ID == wd.Previous.ID:
+			*o.cells = wd.prev
+		default:
+			if *o.cells, err = s.cells(ctx, districtID, o.w.ID, cellsOf); err != nil {
+				return nil, err
+			}
+		}
+		*o.district = o.w != nil && !wd.outside[o.w.ID]
 	}
 	return wd, nil
 }
@@ -225,6 +260,14 @@ func (wd *WaveData) row(school int64, measure, attr, value string) Row {
 	if measure != "" && (school != 0 || wd.prevDistrict) && (value != Combined || slices.Equal(wd.members(false, school, attr), wd.members(true, school, attr))) {
 		// A pool is compared with the previous wave's only when both pool the same groups.
 		r.Change, r.FavChange = change(c, wd.prev[k]), favChange(c, wd.prev[k])
+	}
+	// A pooled group is compared only with the previous wave (whose pool is checked above): the
+	// baseline's or last year's pool may combine other groups.
+	if measure != "" && value != Combined && wd.Baseline != nil && (school != 0 || wd.baseDistrict) {
+		r.SinceBaseline, r.FavSinceBaseline = change(c, wd.base[k]), favChange(c, wd.base[k])
+	}
+	if measure != "" && value != Combined && wd.YearAgo != nil && (school != 0 || wd.yagoDistrict) {
+		r.YearOverYear, r.FavYearOverYear = change(c, wd.yago[k]), favChange(c, wd.yago[k])
 	}
 	if value == Combined && !r.Suppressed {
 		r.Combines = wd.members(false, school, attr)
@@ -334,7 +377,11 @@ func (wd *WaveData) Items(school int64) []ItemRow {
 		if school == 0 && !wd.DistrictVisible {
 			c = nil
 		}
-		out = append(out, ItemRow{Measure: it.Measure, Item: it.ID, Stat: statOf(c)})
+		row := ItemRow{Measure: it.Measure, Item: it.ID, Stat: statOf(c)}
+		if c != nil && (school != 0 || wd.prevDistrict) {
+			row.FavChange = favChange(c, wd.prev[Key{School: school, Measure: it.Measure, Item: it.ID}])
+		}
+		out = append(out, row)
 	}
 	return out
 }

@@ -298,7 +298,7 @@ func TestGapAndChangeAreFlagged(t *testing.T) {
 				t.Errorf("WaveOf(%d) by %q = %s\nwant %s", school, by, got, want)
 			}
 		}
-		if got, want := fmt.Sprintf("%+v", one.Items(school)), fmt.Sprintf("%+v", wd.Items(school)); got != want || len(one.Schools) != len(wd.Schools) {
+		if got, want := printItems(one.Items(school)), printItems(wd.Items(school)); got != want || len(one.Schools) != len(wd.Schools) {
 			t.Errorf("WaveOf(%d): items %s, %d schools\nwant %s, %d schools", school, got, len(one.Schools), want, len(wd.Schools))
 		}
 	}
@@ -493,5 +493,62 @@ func TestRescoreRebuildsCells(t *testing.T) {
 	}
 	if n, err := f.rep.Refresh(context.Background()); err != nil || n != 0 {
 		t.Errorf("a second refresh with nothing new did %d waves (%v)", n, err)
+	}
+}
+
+// printItems prints item rows with their comparison's values, not its address.
+func printItems(items []report.ItemRow) string {
+	var b strings.Builder
+	for _, it := range items {
+		fmt.Fprintf(&b, "%s %s %+v", it.Measure, it.Item, it.Stat)
+		if it.FavChange != nil {
+			fmt.Fprintf(&b, " change %+v", *it.FavChange)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestBaselineAndYearOverYear: a wave compares with the first wave of its school year and with the
+// same season last year, each with its interval and flag: belonging rose since August (flagged)
+// though the previous wave shows no clear change, and it is flat against last December.
+func TestBaselineAndYearOverYear(t *testing.T) {
+	st := testdb.Postgres(t)
+	f := newFixture(t, st)
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	lastYear := f.wave(t, "December 2025", day("2025-12-02"))
+	august := f.wave(t, "August 2026", day("2026-08-25"))
+	october := f.wave(t, "October 2026", day("2026-10-20"))
+	december := f.wave(t, "December 2026", day("2026-12-01"))
+	a := f.schools[0]
+	for _, w := range []struct {
+		w     store.Wave
+		level float64
+	}{{lastYear, 0.9}, {august, 0}, {october, 0.6}, {december, 0.9}} {
+		f.answer(t, w.w, a, store.Attrs{"english_learner": "no"}, 150, w.level)
+	}
+	f.refresh(t)
+	wd := f.data(t, december)
+	if wd.Previous == nil || wd.Previous.ID != october.ID || wd.Baseline == nil || wd.Baseline.ID != august.ID || wd.YearAgo == nil || wd.YearAgo.ID != lastYear.ID {
+		t.Fatalf("previous %v, baseline %v, year ago %v", wd.Previous, wd.Baseline, wd.YearAgo)
+	}
+	measure := f.in.Measures[0].ID
+	r := row(t, wd.Rows(a, measure, ""), measure, report.All)
+	if r.SinceBaseline == nil || !r.SinceBaseline.Flagged || r.SinceBaseline.Diff < 5 || r.FavSinceBaseline == nil {
+		t.Errorf("since August: %+v", r.SinceBaseline)
+	}
+	if r.YearOverYear == nil || r.YearOverYear.Flagged || r.FavYearOverYear == nil {
+		t.Errorf("since last December: %+v", r.YearOverYear)
+	}
+	if r.Change == nil || r.Change.Diff >= r.SinceBaseline.Diff {
+		t.Errorf("since October %+v should be smaller than since August %+v", r.Change, r.SinceBaseline)
+	}
+	items := wd.Items(a)
+	if items[0].FavChange == nil {
+		t.Errorf("item %s has no change since October", items[0].Item)
+	}
+	// August's baseline is itself the year's first wave: no baseline, and no wave a year before.
+	if wa := f.data(t, august); wa.Baseline != nil || wa.YearAgo != nil {
+		t.Errorf("August: baseline %v, year ago %v", wa.Baseline, wa.YearAgo)
 	}
 }

@@ -84,3 +84,17 @@ func (s *Service) WaveZone(ctx context.Context, w store.Wave) (*time.Location, e
 func (wd *WaveData) HidePrevious() {
 	wd.Previous, wd.prev, wd.prevDistrict = nil, nil, false
 }
+
+// HideComparisons drops from wd every wave it compares with (previous, baseline, last year's)
+// that visible refuses, so no change is computed against a wave the viewer may not see yet.
+func (wd *WaveData) HideComparisons(visible func(store.Wave) bool) {
+	if wd.Previous != nil && !visible(*wd.Previous) {
+		wd.HidePrevious()
+	}
+	if wd.Baseline != nil && !visible(*wd.Baseline) {
+		wd.Baseline, wd.base, wd.baseDistrict = nil, nil, false
+	}
+	if wd.YearAgo != nil && !visible(*wd.YearAgo) {
+		wd.YearAgo, wd.yago, wd.yagoDistrict = nil, nil, false
+	}
+}
