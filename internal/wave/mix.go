@@ -307,13 +307,16 @@ func (s *Service) sweep(ctx context.Context) (done bool, err error) {
 	return busy == 0, nil
 }
 
-// olderSnapshotsQuery counts what may hold a snapshot taken before now in this database: other
-// sessions with a snapshot (their xmin at or before an xid taken now), prepared transactions, and
-// replication slots holding back the horizon (a standby's hot_standby_feedback).
+// olderSnapshotsQuery counts what may hold the horizon back to before now: other sessions of this
+// database with a snapshot (their xmin at or before an xid taken now); a running write in ANY
+// database of the cluster (its xid is in every snapshot taken while it runs, VACUUM's own
+// included, so it holds this database's horizon back too: seen in tests); prepared transactions;
+// replication slots (a standby's hot_standby_feedback).
 const olderSnapshotsQuery = `WITH now AS (SELECT pg_current_xact_id()::xid AS x)
-SELECT (SELECT count(*) FROM pg_stat_activity, now WHERE datname = current_database() AND pid <> pg_backend_pid()
-          AND backend_xmin IS NOT NULL AND age(backend_xmin) >= age(now.x))
-     + (SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database())
+SELECT (SELECT count(*) FROM pg_stat_activity, now WHERE pid <> pg_backend_pid()
+          AND (datname = current_database() AND backend_xmin IS NOT NULL AND age(backend_xmin) >= age(now.x)
+               OR backend_xid IS NOT NULL AND age(backend_xid) >= age(now.x)))
+     + (SELECT count(*) FROM pg_prepared_xacts)
      + (SELECT count(*) FROM pg_replication_slots WHERE xmin IS NOT NULL)`
 
 // Swept reports whether the last sweep finished: false while a ballot box rewrite was skipped or
