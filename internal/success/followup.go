@@ -161,15 +161,9 @@ func (s *Service) FollowUp(ctx context.Context, v Viewer, waveID, schoolID int64
 		if err != nil {
 			return err
 		}
-		var latest store.MappingRound
-		claims := map[int64]int{}
-		hasRound := tx.Where("district_id = ? AND school_id = ?", v.DistrictID, sc.ID).Order("opened_at DESC, id").Limit(1).Find(&latest).RowsAffected == 1
-		if hasRound {
-			c, err := claimCounts(tx, v.DistrictID, []store.MappingRound{latest})
-			if err != nil {
-				return err
-			}
-			claims = c[latest.ID]
+		hasRound, claims, err := latestClaims(tx, v.DistrictID, sc.ID)
+		if err != nil {
+			return err
 		}
 		var done []store.Followup
 		if err := tx.Where("district_id = ? AND wave_id = ?", v.DistrictID, w.ID).Find(&done).Error; err != nil {

@@ -122,15 +122,9 @@ func (s *Service) Students(ctx context.Context, v Viewer, schoolID int64, q Stud
 			return err
 		}
 		pg.Students = len(ps)
-		var latest store.MappingRound
-		hasRound := tx.Where("district_id = ? AND school_id = ?", v.DistrictID, sc.ID).Order("opened_at DESC, id").Limit(1).Find(&latest).RowsAffected == 1
-		claims := map[int64]int{}
-		if hasRound {
-			c, err := claimCounts(tx, v.DistrictID, []store.MappingRound{latest})
-			if err != nil {
-				return err
-			}
-			claims = c[latest.ID]
+		hasRound, claims, err := latestClaims(tx, v.DistrictID, sc.ID)
+		if err != nil {
+			return err
 		}
 		conn, err := s.connections(tx, v.DistrictID, sc.ID)
 		if err != nil {
@@ -236,10 +230,14 @@ type Rates struct {
 // results is the caller's check.
 func (s *Service) SchoolRates(ctx context.Context, districtID, schoolID int64, attr string, floor int) (*Rates, error) {
 	db := s.Store.DB.WithContext(ctx)
-	var p store.GradingPeriod
-	if db.Where("district_id = ?", districtID).Order("imported_at DESC, id").Limit(1).Find(&p).RowsAffected == 0 {
+	var periods []store.GradingPeriod
+	if err := db.Where("district_id = ?", districtID).Order("imported_at DESC, id").Limit(1).Find(&periods).Error; err != nil {
+		return nil, fmt.Errorf("latest grading period: %w", err)
+	}
+	if len(periods) == 0 {
 		return nil, nil
 	}
+	p := periods[0]
 	ps, err := pupils(db, districtID, schoolID, nil)
 	if err != nil {
 		return nil, err

@@ -163,6 +163,23 @@ func groupRows(ps []*Pupil, row func(*Pupil) TeamRow) []TeamGroup {
 	return out
 }
 
+// latestClaims counts the adults claiming each student in the school's latest mapping round;
+// false when the school has had no round.
+func latestClaims(tx *gorm.DB, district, school int64) (bool, map[int64]int, error) {
+	var rounds []store.MappingRound
+	if err := tx.Where("district_id = ? AND school_id = ?", district, school).Order("opened_at DESC, id").Limit(1).Find(&rounds).Error; err != nil {
+		return false, nil, fmt.Errorf("latest round: %w", err)
+	}
+	if len(rounds) == 0 {
+		return false, map[int64]int{}, nil
+	}
+	c, err := claimCounts(tx, district, rounds)
+	if err != nil {
+		return false, nil, err
+	}
+	return true, c[rounds[0].ID], nil
+}
+
 // claimCounts counts, per round and student, the adults claiming them.
 func claimCounts(tx *gorm.DB, district int64, rounds []store.MappingRound) (map[int64]map[int64]int, error) {
 	out := map[int64]map[int64]int{}
