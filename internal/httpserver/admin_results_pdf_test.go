@@ -115,6 +115,45 @@ func TestSchoolReportPDF(t *testing.T) {
 	}
 }
 
+// TestFamilySummaryPDF prints the family summary of a family survey in Arabic and in Chinese
+// and reads it back: one page, the school and the measure names in that script (from the survey
+// file), no staff bar; page 1 is not blank, and the Arabic page's text is set from the right.
+func TestFamilySummaryPDF(t *testing.T) {
+	f := newResultsFixture(t)
+	family := f.addWave(t, "family-pulse", "Family survey", f.st.Now().Add(-20*time.Minute), map[int64]int{f.school: 24, f.schoolB: 15}, 1)
+	in, _ := f.waves.Surveys.Get("family-pulse", 1)
+	f.withChromium(t, chromium(t))
+	br := f.signIn("leaderA")
+	for _, tag := range []string{"ar", "zh-Hans", "en"} {
+		out := getPDF(t, br, f.familyPage(f.school, family, tag)+"&format=pdf&paper=a4")
+		if n := pdftest.Pages(t, out); n != 1 {
+			t.Errorf("%s: %d pages, want one", tag, n)
+		}
+		text := pdftest.Words(pdftest.Text(t, out))
+		// The title mixes the school's Latin name with the language's script, which pdftotext
+		// orders by position: look for the two apart.
+		title := strings.Trim(f.locales.Localizer(tag).T("family.title", map[string]any{"School": ""}), ":： ")
+		for _, want := range []string{"Adams", title, in.Measures[0].Name[tag], in.Measures[1].Name[tag]} {
+			if !strings.Contains(text, pdftest.AsExtracted(want)) {
+				t.Errorf("%s: the PDF's text lacks %q:\n%s", tag, want, text)
+			}
+		}
+		for _, never := range []string{"Language of the summary", "PDF (A4)", "Back to Adams"} {
+			if strings.Contains(text, never) {
+				t.Errorf("%s: the PDF shows the staff bar (%q)", tag, never)
+			}
+		}
+		_, img := pdftest.FirstPage(t, out, 100, "family-summary-"+tag)
+		if ink := pdftest.Ink(img); ink < 0.01 || ink > 0.5 {
+			t.Errorf("%s: page 1 has %.3f of its pixels inked: blank or a block", tag, ink)
+		}
+		left, right := pdftest.InkIn(img, 0.05, 0.35), pdftest.InkIn(img, 0.65, 0.95)
+		if rtl := f.locales.Info(tag).Dir == "rtl"; rtl && right <= left || !rtl && left <= right {
+			t.Errorf("%s: ink left %.4f, right %.4f: the text does not start on the %s", tag, left, right, map[bool]string{true: "right", false: "left"}[rtl])
+		}
+	}
+}
+
 // TestSchoolReportPDFWithoutChromium: without a browser the PDF link answers 503 saying what is
 // missing and that the page prints from the browser; the page itself still works.
 func TestSchoolReportPDFWithoutChromium(t *testing.T) {

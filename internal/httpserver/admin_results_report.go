@@ -107,7 +107,8 @@ func (s *Server) schoolReport(rc *resultsCtx, school int64) (reportPage, string,
 		{Label: d.T("report.pdf_letter"), Href: rc.href(path+"/report", "wave", wave, "format", "pdf", "paper", "letter")},
 		{Label: d.T("report.pdf_a4"), Href: rc.href(path+"/report", "wave", wave, "format", "pdf", "paper", "a4")},
 	}
-	pg.Note, pg.Bands, pg.GapLegend = d.T("headline.note", "Count", wd.Floor), d.bandsNote(), d.T("gap.legend")
+	pg.Note = d.T("headline.note", "Count", wd.Floor) + " " + d.T("pooling.note", "Count", wd.Floor)
+	pg.Bands, pg.GapLegend = d.bandsNote(), d.T("gap.legend")
 	prevOK := rc.previousVisible()
 	for _, m := range wd.Measures() {
 		pg.Headlines = append(pg.Headlines, reportHeadline{Measure: d.measureName(m), Score: d.score(wd.Rows(school, m, "")[0], false)})

@@ -44,8 +44,24 @@ func TestPrintableReportsPassAxe(t *testing.T) {
 	}
 	check("school report", tab.Follow(browsertest.ClickCSS(`ul.report-links a[href*="/report"]`)))
 	check("school report in Spanish", tab.Open(f.srv.URL+f.reportPage(f.school, f.fall)+"&lang=es"))
+	if status := tab.Open(f.srv.URL + f.schoolPage(f.school)); status != 200 {
+		t.Fatalf("school page: %d", status)
+	}
+	check("family summary", tab.Follow(browsertest.ClickCSS(`ul.report-links a[href*="/family-summary"]`)))
+	check("family summary in Arabic", tab.Follow(browsertest.ClickCSS(`.family-tools a[hreflang="ar"]`)))
+	if lang, dir := htmlLangDir(tab); lang != "ar" || dir != "rtl" {
+		t.Errorf("Arabic family summary: <html lang=%q dir=%q>", lang, dir)
+	}
+	check("family summary in Chinese", tab.Open(f.srv.URL+f.familyPage(f.school, f.fall, "zh-Hans")))
 
 	tab.Do(chromedp.EmulateViewport(1280, 800))
+	check("family summary in English on a laptop", tab.Open(f.srv.URL+f.familyPage(f.school, f.fall, "en")))
+	check("family summary in Arabic on a laptop", tab.Open(f.srv.URL+f.familyPage(f.school, f.fall, "ar")))
+	tab.Do(emulateMedia("print"))
+	if shown := browsertest.Eval[bool](tab, `getComputedStyle(document.querySelector("header.family-tools")).display !== "none"`); shown {
+		t.Errorf("printed, the family summary still shows the staff bar")
+	}
+	tab.Do(emulateMedia(""))
 	check("school report on a laptop", tab.Open(f.srv.URL+f.reportPage(f.school, f.fall)))
 	tab.Do(emulateMedia("print"))
 	if shown := browsertest.Eval[bool](tab, `getComputedStyle(document.querySelector("header.admin-top")).display !== "none"`); shown {

@@ -195,3 +195,100 @@ func TestSchoolReportUnderTheFloor(t *testing.T) {
 		t.Errorf("what changed shows a hidden school's result: %s", changes)
 	}
 }
+
+func (f *resultsFixture) familyPage(school int64, wave store.Wave, lang string) string {
+	return fmt.Sprintf("/admin/results/schools/%d/family-summary?wave=%d&lang=%s", school, wave.ID, lang)
+}
+
+// TestFamilySummaryAccess: the family summary has the school page's readers and scope.
+func TestFamilySummaryAccess(t *testing.T) {
+	f := newResultsFixture(t)
+	type want map[string]int
+	reader := func(own, other int) want {
+		return want{"admin": 200, "leaderA": own, "counselorA": own, "analystA": own, "staffA": 403, "leaderB": other}
+	}
+	none := want{"admin": 404, "leaderA": 404, "counselorA": 404, "analystA": 404, "staffA": 403, "leaderB": 404}
+	tests := []struct {
+		path string
+		want want
+	}{
+		{f.familyPage(f.school, f.fall, "ar"), reader(200, 404)},
+		{f.familyPage(f.schoolB, f.fall, "zh-Hans"), reader(404, 200)},
+		{f.familyPage(0, f.fall, "en"), reader(404, 404)},
+		{"/admin/results/schools/999/family-summary", none},
+		{fmt.Sprintf("/admin/results/schools/%d/family-summary?wave=%d", f.school, f.waveB.ID), none},
+	}
+	browsers := map[string]*browser{}
+	for role := range tests[0].want {
+		browsers[role] = f.signIn(role)
+	}
+	for _, tc := range tests {
+		for role, code := range tc.want {
+			got, body, _ := browsers[role].do("GET", tc.path, nil)
+			if got != code {
+				t.Errorf("%s as %s: status %d, want %d\n%.300s", tc.path, role, got, code, body)
+			}
+			if got != 200 && (strings.Contains(body, "Baker") || strings.Contains(body, "Adams")) {
+				t.Errorf("%s as %s: refusal names a school: %s", tc.path, role, body)
+			}
+		}
+	}
+	_, page, _ := browsers["leaderA"].do("GET", f.schoolPage(f.school), nil)
+	if !strings.Contains(page, fmt.Sprintf(`href="/admin/results/schools/%d/family-summary?wave=%d"`, f.school, f.fall.ID)) {
+		t.Errorf("the school page does not link to the family summary")
+	}
+}
+
+// TestFamilySummaryInEveryLocale: the summary is in the family's language with lang and dir set
+// (Arabic right to left), measure names and questions from the survey file in that language,
+// the share in words with a whole percentage, and the staff bar in the staff member's language.
+// A school under the floor says so and shows no number.
+func TestFamilySummaryInEveryLocale(t *testing.T) {
+	f := newResultsFixture(t)
+	br := f.signIn("leaderA")
+	for _, tag := range f.locales.Tags() {
+		code, page, h := br.do("GET", f.familyPage(f.school, f.fall, tag), nil, "Accept-Language", "en")
+		if code != 200 || h.Get("Content-Language") != tag {
+			t.Fatalf("%s: %d %q", tag, code, h.Get("Content-Language"))
+		}
+		dir := f.locales.Info(tag).Dir
+		if !strings.Contains(page, fmt.Sprintf(`<html lang="%s" dir="%s">`, tag, dir)) {
+			t.Errorf("%s: no <html lang dir>", tag)
+		}
+		for _, m := range f.in.Measures {
+			if !strings.Contains(page, "<strong>"+m.Name[tag]+"</strong>") {
+				t.Errorf("%s: no measure name %q", tag, m.Name[tag])
+			}
+		}
+		if !regexp.MustCompile(`\(\d{1,3}\s?[%٪]\)|（\d{1,3}%）`).MatchString(page) {
+			t.Errorf("%s: no whole percentage in the measure sentences", tag)
+		}
+		if !strings.Contains(page, `<header class="noprint family-tools" lang="en" dir="ltr">`) || !strings.Contains(page, "Language of the summary") {
+			t.Errorf("%s: the staff bar is not in English", tag)
+		}
+		if tag != "en" && !strings.Contains(page, "not yet reviewed") {
+			t.Errorf("%s: no warning that the texts are machine-drafted", tag)
+		}
+		for _, never := range []string{"Nonbinary", "family.", "student-pulse"} {
+			if strings.Contains(page, never) {
+				t.Errorf("%s: the summary shows %q", tag, never)
+			}
+		}
+	}
+	_, page, _ := br.do("GET", f.familyPage(f.school, f.fall, "en"), nil)
+	if !strings.Contains(page, "In the survey Fall results, students told us") || !regexp.MustCompile(`(Most|Half of|Fewer than half of) students \(\d+%\) gave positive answers`).MatchString(page) {
+		t.Errorf("English summary:\n%s", page)
+	}
+
+	small := f.addWave(t, "student-pulse", "Winter results", f.st.Now().Add(-30*time.Minute), map[int64]int{f.school: 4, f.schoolB: 12}, 1)
+	_, page, _ = br.do("GET", f.familyPage(f.school, small, "en"), nil)
+	main := page[strings.Index(page, "<main"):]
+	if !strings.Contains(main, "Not enough people at our school answered this survey") {
+		t.Errorf("under the floor: %s", main)
+	}
+	text := markupRE.ReplaceAllString(main, " ")
+	text = strings.Replace(text, "at least 10 people", "", 1) // the floor itself
+	if regexp.MustCompile(`[0-9]`).MatchString(text) {
+		t.Errorf("under the floor, the summary shows a number: %s", text)
+	}
+}

@@ -120,7 +120,8 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 		return s.sendExport(rc, pg.School+" "+wd.Wave.Name, s.schoolTables(rc, school, by, points))
 	}
 	pg.Note, pg.Bands = d.T("headline.note", "Count", wd.Floor)+" "+d.T("pooling.note", "Count", wd.Floor), d.bandsNote()
-	pg.Printable = []exportLink{{Label: d.T("report.link"), Href: rc.href(path+"/report", "wave", wave)}}
+	pg.Printable = []exportLink{{Label: d.T("report.link"), Href: rc.href(path+"/report", "wave", wave)},
+		{Label: d.T("report.family_link"), Href: path + "/family-summary?wave=" + wave}}
 	pg.GapLegend = d.T("gap.legend")
 	for i, m := range wd.Measures() {
 		name := d.measureName(m)

@@ -44,6 +44,7 @@ func (s *Server) adminRoutes() {
 	g.GET("/results/schools/:sid", s.adminResultsSchool, s.allow(admin, leader, counselor, analyst))                // admin; others: their schools (0 = the district row); ?format=csv|xlsx is audited
 	g.GET("/results/schools/:sid/measures/:mid", s.adminResultsMeasure, s.allow(admin, leader, counselor, analyst)) // as the school page
 	g.GET("/results/schools/:sid/report", s.adminResultsReport, s.allow(admin, leader, counselor, analyst))         // as the school page: the printable school report
+	g.GET("/results/schools/:sid/family-summary", s.adminResultsFamily, s.allow(admin, leader, counselor, analyst)) // as the school page: one page for families in ?lang=
 	g.GET("/roster", s.adminRoster, s.allow(admin))                                                                 // district admin
 	g.GET("/roster/template.zip", s.adminRosterTemplate, s.allow(admin))                                            // district admin: the simple CSV template (no data in it)
 	g.POST("/roster", s.adminRosterImport, s.allow(admin))                                                          // district admin; body up to rosterUploadLimit

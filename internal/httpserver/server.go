@@ -68,6 +68,7 @@ type Server struct {
 	adminPages   *adminRenderer
 	resultsPages *resultsRenderer // the dashboards: see admin_results_render.go
 	pdf          *pdf.Printer     // the printable reports' PDFs over Config.Chromium; see admin_results_pdf.go
+	familyPages  *familyRenderer  // the family summary, in every respondent locale
 	failedLogins *failureLimiter
 	codeSubmits  *codeSubmitLimiter // class-code submissions per code and address
 	// routePatterns are the registered route paths: the only values of the metrics route label.
@@ -113,8 +114,12 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	fr, err := newFamilyRenderer(d.Locales)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{echo: e, Deps: d, render: r, guesses: newGuessLimiter(d.Limits, storeClock(d.Store)),
-		adminPages: ar, resultsPages: rr, pdf: newPrinter(d), failedLogins: newFailureLimiter(loginLimits()),
+		adminPages: ar, resultsPages: rr, pdf: newPrinter(d), familyPages: fr, failedLogins: newFailureLimiter(loginLimits()),
 		codeSubmits: newCodeSubmitLimiter(d.Config.CodeSubmitsPerMinute, func() time.Time { return d.Store.Now() })}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(
