@@ -3,7 +3,8 @@
 // left, Chinese — with the system's fonts, which a Go PDF library (fpdf) cannot.
 //
 // One Printer keeps one browser process, started on the first print and stopped after a while
-// without prints; at most Workers pages print at once, each in its own tab with a time limit. A
+// without prints; at most Workers pages print at once, each in a tab of its own (kept open for
+// the next print) with a time limit. A
 // page is given as HTML bytes: the printer serves it once, under a random path, from its own
 // HTTP server on 127.0.0.1 together with the app's static files (CSS), so the browser loads
 // nothing from anywhere else and needs no session. Without Chromium every print fails with
@@ -92,6 +93,7 @@ type Printer struct {
 	browser  context.Context // nil until started, and after stopping
 	stop     func()
 	inFlight int
+	free     []*tab // open tabs of the current browser, at most Workers
 	idle     *time.Timer
 	closed   bool
 
@@ -153,15 +155,16 @@ func (p *Printer) Print(ctx context.Context, html []byte, paper Paper) ([]byte, 
 	p.docs.Store(token, html)
 	defer p.docs.Delete(token)
 
-	tab, closeTab := chromedp.NewContext(browser)
-	defer closeTab()
-	if err := chromedp.Do(tab); err != nil { // opens the tab, which lives as long as tab
+	tb, err := p.tab(browser)
+	if err != nil {
 		if browser.Err() != nil {
 			p.reset(browser)
 		}
 		return nil, fmt.Errorf("pdf: new tab: %w", err)
 	}
-	tctx, cancel := context.WithTimeout(tab, p.o.Timeout)
+	ok := false
+	defer func() { p.putTab(tb, ok) }()
+	tctx, cancel := context.WithTimeout(tb.ctx, p.o.Timeout)
 	defer cancel()
 	stopWatch := context.AfterFunc(ctx, cancel) // the request ended: stop printing for it
 	defer stopWatch()
@@ -187,7 +190,48 @@ func (p *Printer) Print(ctx context.Context, html []byte, paper Paper) ([]byte, 
 		}
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
+	ok = true
 	return out, nil
+}
+
+// tab is an open tab of one browser, kept between prints: opening one costs more than printing
+// a page. Each print loads its own document into it; scripts are off and nothing is stored.
+type tab struct {
+	ctx     context.Context
+	close   context.CancelFunc
+	browser context.Context
+}
+
+// tab takes a free tab of browser, or opens one.
+func (p *Printer) tab(browser context.Context) (*tab, error) {
+	p.mu.Lock()
+	for len(p.free) > 0 {
+		tb := p.free[len(p.free)-1]
+		p.free = p.free[:len(p.free)-1]
+		if tb.browser == browser && tb.ctx.Err() == nil {
+			p.mu.Unlock()
+			return tb, nil
+		}
+		tb.close()
+	}
+	p.mu.Unlock()
+	ctx, cancel := chromedp.NewContext(browser)
+	if err := chromedp.Do(ctx); err != nil { // opens the tab, which lives as long as ctx
+		cancel()
+		return nil, err
+	}
+	return &tab{ctx: ctx, close: cancel, browser: browser}, nil
+}
+
+// putTab keeps a tab for the next print after a good one, and closes it after a failure.
+func (p *Printer) putTab(tb *tab, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !ok || p.browser != tb.browser || len(p.free) >= p.o.Workers {
+		tb.close()
+		return
+	}
+	p.free = append(p.free, tb)
 }
 
 // acquire returns the running browser (starting it and the document server if need be) and
@@ -284,6 +328,10 @@ func (p *Printer) start() error {
 }
 
 func (p *Printer) stopBrowser() {
+	for _, tb := range p.free {
+		tb.close()
+	}
+	p.free = nil
 	if p.stop != nil {
 		p.stop()
 	}
