@@ -56,6 +56,9 @@ type Options struct {
 	Argon2 Argon2Params
 	// Log receives what must not fail a request but must not vanish (an audit write that failed).
 	Log *slog.Logger
+	// DistrictHosts maps a host name (lower case, no port) to the slug of the district whose staff
+	// sign in there (config.DistrictHosts): see SignInWith.
+	DistrictHosts map[string]string
 }
 
 // Service runs accounts and sessions against the store.

@@ -110,3 +110,46 @@ func TestTokensCarryTheirDistrict(t *testing.T) {
 		t.Fatalf("the new session itself: %v", err)
 	}
 }
+
+// Sign-in by email asks the district the host name is mapped to (TRUSTPULSE_DISTRICT_HOSTS),
+// else — with more than one district — every district, the password picking the account.
+func TestSignInByHostName(t *testing.T) {
+	ctx := context.Background()
+	st, _, _, a := setup(t)
+	b := testdb.NewDistrict(t, st)
+	slug := func(d int64) string {
+		var s []string
+		if err := st.DB.Model(&store.District{}).Where("district_id = ?", d).Pluck("slug", &s).Error; err != nil || len(s) != 1 {
+			t.Fatalf("slug of %d: %v %v", d, s, err)
+		}
+		return s[0]
+	}
+	svc := auth.New(st, auth.Options{Argon2: cheap, DistrictHosts: map[string]string{"a.example.org": slug(a), "gone.example.org": "no-such-district"}})
+	for d, pw := range map[int64]string{a: "password of district a", b: "password of district b"} {
+		if _, err := svc.CreateUser(ctx, nil, auth.NewUser{DistrictID: d, Email: "twin@example.org", Role: auth.DistrictAdmin, Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		host, password string
+		district       int64 // 0: refused
+	}{
+		{"a.example.org", "password of district a", a},
+		{"A.example.org:8443", "password of district a", a}, // case and port do not matter
+		{"a.example.org", "password of district b", 0},      // district b's account is not asked
+		{"other.example.org", "password of district b", b},  // not mapped: every district
+		{"", "password of district a", a},
+	}
+	for _, c := range cases {
+		r, err := svc.SignInWith(ctx, auth.Attempt{Email: "twin@example.org", Password: c.password, IP: "192.0.2.7", Host: c.host})
+		switch {
+		case c.district == 0 && !errors.Is(err, auth.ErrBadCredentials):
+			t.Errorf("%s with %q: %v, want refused", c.host, c.password, err)
+		case c.district != 0 && (err != nil || r.Principal.User.DistrictID != c.district):
+			t.Errorf("%s with %q: %v, want district %d", c.host, c.password, err, c.district)
+		}
+	}
+	if _, err := svc.SignInWith(ctx, auth.Attempt{Email: "twin@example.org", Password: "password of district a", Host: "gone.example.org"}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("host mapped to a missing district: %v", err)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -26,6 +28,34 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip string) (strin
 	return r.Token, r.Principal, err
 }
 
+// signInDistrict is the district a sign-in by email asks (#19 line 3): the one whose slug the
+// host name is mapped to (Options.DistrictHosts), else the deployment's only district, else 0:
+// every district, the password picking among the email's accounts (on Citus a read of every
+// shard; map the host names to avoid it). Both reads are of districts, a reference table.
+func (s *Service) signInDistrict(ctx context.Context, host string) (int64, error) {
+	db := s.store.DB.WithContext(ctx)
+	var ids []int64
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if slug, ok := s.opt.DistrictHosts[strings.ToLower(host)]; ok {
+		if err := db.Model(&store.District{}).Where("slug = ?", slug).Order("created_at").Limit(1).Pluck("district_id", &ids).Error; err != nil {
+			return 0, fmt.Errorf("sign in: district of host %s: %w", host, err)
+		}
+		if len(ids) == 0 {
+			return 0, fmt.Errorf("sign in: host %s is mapped to district %q, which does not exist: %w", host, slug, store.ErrNotFound)
+		}
+		return ids[0], nil
+	}
+	if err := db.Model(&store.District{}).Order("district_id").Limit(2).Pluck("district_id", &ids).Error; err != nil {
+		return 0, fmt.Errorf("sign in: districts: %w", err)
+	}
+	if len(ids) == 1 {
+		return ids[0], nil
+	}
+	return 0, nil
+}
+
 // SignInWith checks an email and password and starts a session. It returns the session token
 // (for the cookie, never to be logged), the principal and, for a browser not yet known, a device
 // cookie to set. Every attempt on a known account is audited. Failures in a row make sign-ins
@@ -34,8 +64,16 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip string) (strin
 // cannot lock the owner out. An account an operator locked (locked_until) stays locked.
 func (s *Service) SignInWith(ctx context.Context, a Attempt) (SignedIn, error) {
 	email := normalizeEmail(a.Email)
+	district, err := s.signInDistrict(ctx, a.Host)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	q := s.store.DB.WithContext(ctx)
+	if district != 0 {
+		q = q.Where("district_id = ?", district)
+	}
 	var users []store.User
-	if err := s.store.DB.WithContext(ctx).Where("email = ? AND active = ?", email, true).Limit(5).Find(&users).Error; err != nil {
+	if err := q.Where("email = ? AND active = ?", email, true).Limit(5).Find(&users).Error; err != nil {
 		return SignedIn{}, fmt.Errorf("sign in: %w", err)
 	}
 	if len(users) == 0 {

@@ -47,6 +47,8 @@ type Attempt struct {
 	Email, Password, IP string
 	// Device is the device cookie from an earlier sign-in on this browser ("" for none).
 	Device string
+	// Host is the host name the sign-in was sent to (Options.DistrictHosts), "" for none.
+	Host string
 }
 
 // SignedIn is a successful sign-in.

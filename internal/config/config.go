@@ -64,6 +64,10 @@ type Config struct {
 	// OIDCRespondentDomains are the email domains whose students and staff may sign in to answer
 	// at /me (same OIDC client); empty means respondent sign-in is off.
 	OIDCRespondentDomains []string
+	// DistrictHosts maps a host name staff sign in at to its district's slug
+	// (TRUSTPULSE_DISTRICT_HOSTS "host=slug,…"): sign-in by email then asks that district only
+	// (#19 line 3).
+	DistrictHosts map[string]string
 
 	// Class codes and stored snapshots (see internal/wave).
 	CodeMargin           int     // responses a code takes beyond the people it is for
@@ -218,6 +222,24 @@ func envVars() []envVar {
 				if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
 					c.OIDCAllowedDomains = append(c.OIDCAllowedDomains, d)
 				}
+			}
+			return nil
+		}},
+		{"TRUSTPULSE_DISTRICT_HOSTS", func(c *Config, v string) error {
+			c.DistrictHosts = nil
+			for _, pair := range strings.Split(v, ",") {
+				if pair = strings.TrimSpace(pair); pair == "" {
+					continue
+				}
+				host, slug, ok := strings.Cut(pair, "=")
+				host, slug = strings.ToLower(strings.TrimSpace(host)), strings.TrimSpace(slug)
+				if !ok || host == "" || slug == "" || strings.ContainsAny(host, ":/ ") {
+					return fmt.Errorf("want host=slug pairs separated by commas, got %q", pair)
+				}
+				if c.DistrictHosts == nil {
+					c.DistrictHosts = map[string]string{}
+				}
+				c.DistrictHosts[host] = slug
 			}
 			return nil
 		}},

@@ -265,3 +265,20 @@ func TestAppRoleName(t *testing.T) {
 		})
 	}
 }
+
+func TestDistrictHosts(t *testing.T) {
+	c, err := FromEnv(func(k string) string {
+		return map[string]string{"TRUSTPULSE_DISTRICT_HOSTS": " Lincoln.Example.org = lincoln , , springfield.example.org=springfield"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.DistrictHosts) != 2 || c.DistrictHosts["lincoln.example.org"] != "lincoln" || c.DistrictHosts["springfield.example.org"] != "springfield" {
+		t.Fatalf("hosts %v", c.DistrictHosts)
+	}
+	for _, bad := range []string{"lincoln.example.org", "=lincoln", "lincoln.example.org=", "lincoln.example.org:8080=lincoln"} {
+		if _, err := FromEnv(func(k string) string { return map[string]string{"TRUSTPULSE_DISTRICT_HOSTS": bad}[k] }); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -51,7 +51,7 @@ func (s *Server) authLogin(c echo.Context) error {
 	if !known && s.failedLogins.blocked(ip) {
 		return s.adminRenderError(c, http.StatusTooManyRequests, "login", "Sign in", data, "Too many failed sign-ins from your network. Wait a few minutes and try again, or sign in from a device you used before.")
 	}
-	r, err := s.Auth.SignInWith(c.Request().Context(), auth.Attempt{Email: data.Email, Password: c.FormValue("password"), IP: ip, Device: device})
+	r, err := s.Auth.SignInWith(c.Request().Context(), auth.Attempt{Email: data.Email, Password: c.FormValue("password"), IP: ip, Device: device, Host: c.Request().Host})
 	if errors.Is(err, auth.ErrBadCredentials) {
 		if !known {
 			s.failedLogins.fail(ip)

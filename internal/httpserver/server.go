@@ -89,7 +89,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	if d.Auth == nil {
-		d.Auth = auth.New(d.Store, auth.Options{Log: d.Log})
+		d.Auth = auth.New(d.Store, auth.Options{Log: d.Log, DistrictHosts: d.Config.DistrictHosts})
 	}
 	if d.OIDC == nil && d.Config.OIDCClientID != "" {
 		d.OIDC = auth.NewOIDC(d.Auth, auth.OIDCConfig{Provider: d.Config.OIDCProvider, Issuer: d.Config.OIDCIssuer,
