@@ -29,7 +29,11 @@ func (s *Store) providerOn(db *sql.DB, log *slog.Logger) (*goose.Provider, error
 		return nil, fmt.Errorf("migrations for %s: %w", s.Dialect, err)
 	}
 	dialect := goose.DialectSQLite3
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	// Out of order: changes land with the numbers reserved for them, not in number order, so a
+	// database migrated by one release may lack a lower-numbered migration the next release
+	// brings (00042 landed after 00050 and 00060). Each migration touches only its own tables and
+	// columns, so applying the missing one later is what its author meant.
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}
 	if s.Dialect == config.Postgres {
 		dialect = goose.DialectPostgres
 		// Several app servers may start at once; one migrates, the others wait.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"io/fs"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -76,4 +77,54 @@ func TestWaveLifecycleMigrationKeepsReferencedWaves(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A migration that lands after higher-numbered ones (00042 after 00050 and 00060) is applied to
+// a database already at the higher version, on both dialects: migrate applies it, and the
+// schema is then up to date. Here 00042 is undone first (its Down), as if the database had been
+// migrated before it existed; its Up numbers the existing districts' routes.
+func TestMigrationLandedOutOfOrder(t *testing.T) {
+	ctx := context.Background()
+	pg, err := store.Open(ctx, config.Database{Dialect: config.Postgres, DSN: testdb.Fresh(t)}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	for _, s := range []*store.Store{pg, testdb.SQLite(t)} {
+		t.Run(s.Dialect, func(t *testing.T) {
+			a, b := testdb.NewDistrict(t, s), testdb.NewDistrict(t, s)
+			sub, err := fs.Sub(migrations.FS, string(s.Dialect))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dialect := goose.DialectSQLite3
+			if s.Dialect == config.Postgres {
+				dialect = goose.DialectPostgres
+			}
+			p, err := goose.NewProvider(dialect, s.SQL(), sub, goose.WithDisableGlobalRegistry(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.ApplyVersion(ctx, 42, false); err != nil {
+				t.Fatalf("down 00042: %v", err)
+			}
+			if err := s.CheckSchema(ctx); err == nil {
+				t.Fatal("a database without 00042 passes the schema check")
+			}
+			n, err := s.Migrate(ctx, nil)
+			if err != nil || n != 1 {
+				t.Fatalf("migrate applied %d: %v", n, err)
+			}
+			if err := s.CheckSchema(ctx); err != nil {
+				t.Fatalf("after migrate: %v", err)
+			}
+			var routes []int
+			if err := s.DB.Model(&store.District{}).Where("district_id IN ?", []int64{a, b}).Order("district_id").Pluck("route", &routes).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(routes) != 2 || routes[0] <= 0 || routes[1] <= routes[0] {
+				t.Fatalf("routes after the late migration: %v", routes)
+			}
+		})
+	}
 }
