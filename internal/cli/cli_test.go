@@ -419,6 +419,15 @@ func demoResults(t *testing.T, path string) {
 			if rows := wd.Results(0, "grade,low_income"); len(rows) == 0 || rows[0].Group == report.HiddenTable || rows[0].Suppressed {
 				t.Errorf("%s: the district's grade × low income table is not shown: %+v", w.Name, rows)
 			}
+			// The demo reads trust in teachers against the first student wave; the rest stay provisional.
+			for _, r := range wd.Results(0, "") {
+				if want := r.Measure != "student-teacher-trust"; r.Band != nil && r.Band.Provisional != want {
+					t.Errorf("%s: %s band provisional %v, want %v", w.Name, r.Measure, r.Band.Provisional, want)
+				}
+			}
+			if _, ref := wd.Cuts("student-teacher-trust"); ref == nil || ref.Source != report.SourceWave {
+				t.Errorf("demo: no reference wave for trust in teachers: %+v", ref)
+			}
 		}
 		for _, by := range wd.Attributes {
 			for _, r := range wd.Results(0, by) {

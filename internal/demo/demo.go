@@ -124,6 +124,9 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 	if _, err := results.Refresh(ctx); err != nil {
 		return l, fmt.Errorf("demo results: %w", err)
 	}
+	if err := seedReference(ctx, s, results, districtID); err != nil {
+		return l, err
+	}
 	l.Dashboard = baseURL + "/admin/results"
 	l.Slips = fmt.Sprintf("%s/admin/waves/%d/slips", baseURL, ids["student-pulse"])
 	l.EnterCode = baseURL + "/j"
@@ -208,6 +211,33 @@ func demoTeacherClass(ctx context.Context, s *store.Store, waves *wave.Service, 
 		if _, err := waves.IssueCode(ctx, districtID, studentWave, schoolID, &pick.ClassID); err != nil {
 			return fmt.Errorf("demo teacher: %w", err)
 		}
+	}
+	return nil
+}
+
+// seedReference sets reference values for one measure, once (a later choice on the reference page
+// stands), so the demo shows both kinds of band: trust in teachers read against the first student
+// wave (its district mean ± 0.5 and ± 1.5 SD), every other measure's bands still provisional.
+func seedReference(ctx context.Context, s *store.Store, results *report.Service, districtID int64) error {
+	const instrument, measure = "student-pulse", "student-teacher-trust"
+	var n int64
+	if err := s.DB.WithContext(ctx).Model(&store.MeasureReference{}).Where("district_id = ?", districtID).Count(&n).Error; err != nil {
+		return fmt.Errorf("demo reference: %w", err)
+	}
+	var first []store.Wave
+	if err := s.DB.WithContext(ctx).Where("district_id = ? AND instrument_id = ? AND status <> ?", districtID, instrument, store.StatusDraft).
+		Order("opens_at").Limit(1).Find(&first).Error; err != nil {
+		return fmt.Errorf("demo reference wave: %w", err)
+	}
+	if n > 0 || len(first) == 0 {
+		return nil
+	}
+	ch := report.ReferenceChange{InstrumentID: instrument, MeasureID: measure, WaveID: first[0].ID}
+	if err := results.ChangeReference(ctx, districtID, ch, auth.Actor{Email: "demo"}); err != nil {
+		return fmt.Errorf("demo reference: %w", err)
+	}
+	if _, err := results.Refresh(ctx); err != nil {
+		return fmt.Errorf("demo results: %w", err)
 	}
 	return nil
 }

@@ -272,6 +272,7 @@ type picker struct {
 	Lang   string
 	Waves  []option
 	By     []option // nil: no breakdown to choose
+	Sort   []option // nil: no order to choose (the overview offers one)
 }
 
 func (rc *resultsCtx) picker(action, by string, withBy bool) picker {
@@ -500,6 +501,7 @@ type score struct {
 	ChangeClass string // "up", "down" or ""
 	Gap         string
 	GapClass    string
+	Weakest     string // "weakest relationship here", on the overview
 }
 
 func (d dash) score(r report.Row, showChange bool) score {

@@ -37,6 +37,12 @@ func TestResultsPagesPassAxe(t *testing.T) {
 		tab.AssertAxe(page)
 	}
 	check("overview", tab.Follow(browsertest.ClickCSS(`header nav a[href="/admin/results"]`)))
+	// Sorting by a measure is the picker's plain GET form: no script needed.
+	tab.Do(chromedp.SetValue(chromedp.CSS(`#pick-sort`), f.in.Measures[1].ID))
+	check("overview sorted", tab.Follow(browsertest.ClickCSS(`form.picker button[type="submit"]`)))
+	if !strings.Contains(tab.Location(), "sort="+f.in.Measures[1].ID) {
+		t.Errorf("the sort form led to %s", tab.Location())
+	}
 	check("school", tab.Follow(browsertest.ClickCSS(fmt.Sprintf(`main a[href^="/admin/results/schools/%d"]`, f.school))))
 	tab.Do(chromedp.SetValue(chromedp.CSS(`#pick-by`), "gender"))
 	check("school by gender", tab.Follow(browsertest.ClickCSS(`form.picker button[type="submit"]`)))

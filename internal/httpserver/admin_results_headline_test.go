@@ -173,3 +173,53 @@ func TestResultsReferencePage(t *testing.T) {
 		t.Errorf("cleared reference still shown")
 	}
 }
+
+// TestResultsOverviewSortAndWeakest (#16 line 1): ?sort=MEASURE orders the schools by that
+// measure's % favorable, lowest first (the district row stays on top); an unknown measure is 400;
+// each school marks the relationship with its lowest % favorable, and the district row none.
+func TestResultsOverviewSortAndWeakest(t *testing.T) {
+	f := newResultsFixture(t)
+	admin := f.signIn("admin")
+	rs := &report.Service{Store: f.st, Surveys: f.waves.Surveys, Floor: 10, Log: quietLog()}
+	wd, err := rs.Wave(context.Background(), f.district, f.fall.ID, []int64{f.school, f.schoolB})
+	must(t, err)
+	for _, m := range f.in.Measures {
+		a, b := wd.Rows(f.school, m.ID, "")[0], wd.Rows(f.schoolB, m.ID, "")[0]
+		want := []string{">Adams<", ">Baker<"}
+		if report.CompareBy(a, b) > 0 {
+			want = []string{">Baker<", ">Adams<"}
+		}
+		code, page, _ := admin.do("GET", fmt.Sprintf("/admin/results?wave=%d&sort=%s", f.fall.ID, m.ID), nil)
+		if code != 200 {
+			t.Fatalf("sort=%s: %d", m.ID, code)
+		}
+		first, second, district := strings.Index(page, want[0]), strings.Index(page, want[1]), strings.Index(page, "District (all schools)</a>")
+		if first < 0 || second < first || district > first {
+			t.Errorf("sort=%s (Adams %.1f%%, Baker %.1f%%): order wrong", m.ID, a.Favorable, b.Favorable)
+		}
+		if !strings.Contains(page, `<option value="`+m.ID+`" selected>`) {
+			t.Errorf("sort=%s: the select does not show the chosen order", m.ID)
+		}
+	}
+	if code, _, _ := admin.do("GET", fmt.Sprintf("/admin/results?wave=%d&sort=nope", f.fall.ID), nil); code != http.StatusBadRequest {
+		t.Errorf("unknown sort: %d, want 400", code)
+	}
+	_, page, _ := admin.do("GET", fmt.Sprintf("/admin/results?wave=%d", f.fall.ID), nil)
+	if !strings.Contains(page, "weakest relationship here") {
+		t.Errorf("no school marks a weakest relationship")
+	}
+	for _, school := range []int64{f.school, f.schoolB} {
+		name := map[int64]string{f.school: ">Adams<", f.schoolB: ">Baker<"}[school]
+		cells := tdRE.FindAllString(rowsWith(page, name)[0], -1)[1:]
+		want := report.Weakest(f.in, wd.Results(school, ""))
+		for i, c := range cells {
+			marked := strings.Contains(c, "weakest relationship here")
+			if marked != (f.in.Measures[i].ID == want) {
+				t.Errorf("%s %s: marked %v, weakest is %q", name, f.in.Measures[i].ID, marked, want)
+			}
+		}
+	}
+	if district := rowsWith(page, "District (all schools)"); len(district) != 1 || strings.Contains(district[0], "weakest relationship") {
+		t.Errorf("district row: %v", district)
+	}
+}

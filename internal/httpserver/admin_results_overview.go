@@ -1,10 +1,15 @@
 package httpserver
 
 import (
+	"net/http"
+	"slices"
+	"strconv"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/export"
+	"github.com/trustpulse/trustpulse/internal/report"
 )
 
 // overviewPage is the district overview: schools (and the district) × measures.
@@ -16,6 +21,7 @@ type overviewPage struct {
 	Bands   string // where the bands come from: provisional or the district's reference values
 	// BandsHref links district admins to the reference values page.
 	BandsHref string
+	Weakest   string // what the weakest-relationship mark means
 	Previous  string
 	Measures  []overviewMeasure
 	Rows      []overviewRow
@@ -57,7 +63,22 @@ func (s *Server) adminResults(c echo.Context) error {
 		return s.renderResults(rc, "results", rc.d.T("results.title"), pg)
 	}
 	wd, d := rc.wd, rc.d
-	rows := schoolIDs(wd.Schools)
+	sortBy := c.QueryParam("sort")
+	if sortBy != "" && !slices.Contains(wd.Measures(), sortBy) {
+		return echo.NewHTTPError(http.StatusBadRequest, "This wave has no measure "+strconv.Quote(sortBy)+" to sort by.")
+	}
+	pg.Pick.Sort = append(pg.Pick.Sort, option{Value: "", Label: d.T("headline.sort_name"), Selected: sortBy == ""})
+	for _, m := range wd.Measures() {
+		pg.Pick.Sort = append(pg.Pick.Sort, option{Value: m, Label: d.T("headline.sort_measure", "Measure", d.measureName(m)), Selected: m == sortBy})
+	}
+	schools := schoolIDs(wd.Schools)
+	if sortBy != "" {
+		// Lowest % favorable first, hidden results last; schools stay by name among equals.
+		slices.SortStableFunc(schools, func(a, b int64) int {
+			return report.CompareBy(wd.Rows(a, sortBy, "")[0], wd.Rows(b, sortBy, "")[0])
+		})
+	}
+	rows := schools
 	if wd.DistrictVisible {
 		rows = append([]int64{districtRow}, rows...)
 	}
@@ -74,6 +95,7 @@ func (s *Server) adminResults(c echo.Context) error {
 	}
 	pg.Caption = d.T("headline.overview_caption", "Wave", wd.Wave.Name)
 	pg.Note, pg.Bands = d.T("headline.note", "Count", wd.Floor), d.bandsNote()
+	pg.Weakest = d.T("headline.weakest_legend")
 	if rc.p.Role() == auth.DistrictAdmin {
 		pg.BandsHref = "/admin/results/reference"
 	}
@@ -94,8 +116,17 @@ func (s *Server) adminResults(c echo.Context) error {
 		var shown bool
 		row.Rate, shown = d.rate(wd.Rows(id, "", "")[0])
 		row.RateHidden = !shown
-		for _, r := range wd.Results(id, "") {
-			row.Cells = append(row.Cells, d.score(r, rc.previousVisible()))
+		results := wd.Results(id, "")
+		weakest := ""
+		if id != districtRow {
+			weakest = report.Weakest(wd.Instrument, results)
+		}
+		for _, r := range results {
+			sc := d.score(r, rc.previousVisible())
+			if r.Measure == weakest {
+				sc.Weakest = d.T("headline.weakest")
+			}
+			row.Cells = append(row.Cells, sc)
 		}
 		pg.Rows = append(pg.Rows, row)
 	}
