@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -217,6 +218,17 @@ func (s *Service) mixBatch(ctx context.Context, g ballotGroup, in *survey.Instru
 		if err := tx.Where("district_id = ? AND id IN ?", g.DistrictID, ids).Delete(&store.Ballot{}).Error; err != nil {
 			return fmt.Errorf("empty the ballot box: %w", err)
 		}
+		if s.Store.Dialect == config.Postgres {
+			// The sweep must outwait what began before this deletion, and only that.
+			var xid string
+			if err := tx.Raw("SELECT pg_current_xact_id()::text").Scan(&xid).Error; err != nil {
+				return fmt.Errorf("mixing transaction id: %w", err)
+			}
+			if x, err := strconv.ParseUint(xid, 10, 64); err == nil {
+				for old := s.mixXid.Load(); x > old && !s.mixXid.CompareAndSwap(old, x); old = s.mixXid.Load() {
+				}
+			}
+		}
 		n = len(ballots)
 		return nil
 	})
@@ -270,7 +282,8 @@ func (s *Service) sweep(ctx context.Context) (done bool, err error) {
 		// rewrite is enough. Sessions of other roles show their xmin only to members of
 		// pg_read_all_stats (README, Database roles).
 		var older int64
-		if err := db.Raw(olderSnapshotsQuery).Scan(&older).Error; err != nil {
+		mixed := s.mixXid.Load()
+		if err := db.Raw(olderSnapshotsQuery, strconv.FormatUint(mixed, 10), strconv.FormatUint(mixed, 10)).Scan(&older).Error; err != nil {
 			return false, fmt.Errorf("vacuum the ballot box: %w", err)
 		}
 		var before, after int64
@@ -298,7 +311,11 @@ func (s *Service) sweep(ctx context.Context) (done bool, err error) {
 		if err := db.Exec("VACUUM (SKIP_LOCKED) ballots, drafts, sms_inbound").Error; err != nil {
 			return false, fmt.Errorf("vacuum after mixing: %w", err)
 		}
-		return older == 0 && after != before && int64(kept) <= live, nil
+		done := older == 0 && after != before && int64(kept) <= live
+		if done {
+			s.mixXid.CompareAndSwap(mixed, 0) // a newer mixing since keeps its own id
+		}
+		return done, nil
 	}
 	var busy, frames, copied int
 	if err := db.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &frames, &copied); err != nil {
@@ -307,17 +324,19 @@ func (s *Service) sweep(ctx context.Context) (done bool, err error) {
 	return busy == 0, nil
 }
 
-// olderSnapshotsQuery counts what may hold the horizon back to before now: other sessions of this
-// database with a snapshot (their xmin at or before an xid taken now); a running write in ANY
-// database of the cluster (its xid is in every snapshot taken while it runs, VACUUM's own
-// included, so it holds this database's horizon back too: seen in tests); prepared transactions;
-// replication slots (a standby's hot_standby_feedback).
-const olderSnapshotsQuery = `WITH now AS (SELECT pg_current_xact_id()::xid AS x)
-SELECT (SELECT count(*) FROM pg_stat_activity, now WHERE pid <> pg_backend_pid()
-          AND (datname = current_database() AND backend_xmin IS NOT NULL AND age(backend_xmin) >= age(now.x)
-               OR backend_xid IS NOT NULL AND age(backend_xid) >= age(now.x)))
-     + (SELECT count(*) FROM pg_prepared_xacts)
-     + (SELECT count(*) FROM pg_replication_slots WHERE xmin IS NOT NULL)`
+// olderSnapshotsQuery counts what may hold the horizon back to before the mixing transaction
+// (its xid8 as text is the parameter; 0 when unknown, e.g. a sweep left over from before a
+// restart: then before now): other sessions of this database with a snapshot whose xmin is at or
+// before it; a write transaction older than it in ANY database of the cluster (its xid is in every
+// snapshot taken while it runs, VACUUM's own included, so it holds this database's horizon back
+// too: seen in tests); older prepared transactions; replication slots (hot_standby_feedback).
+// Transactions begun after the mixing committed hold nothing back that matters here.
+const olderSnapshotsQuery = `WITH m AS (SELECT CASE WHEN ?::xid8 = '0'::xid8 THEN pg_current_xact_id()::xid ELSE ?::xid8::xid END AS x)
+SELECT (SELECT count(*) FROM pg_stat_activity, m WHERE pid <> pg_backend_pid()
+          AND (datname = current_database() AND backend_xmin IS NOT NULL AND age(backend_xmin) >= age(m.x)
+               OR backend_xid IS NOT NULL AND age(backend_xid) > age(m.x)))
+     + (SELECT count(*) FROM pg_prepared_xacts, m WHERE age(transaction) > age(m.x))
+     + (SELECT count(*) FROM pg_replication_slots, m WHERE xmin IS NOT NULL AND age(xmin) >= age(m.x))`
 
 // Swept reports whether the last sweep finished: false while a ballot box rewrite was skipped or
 // kept ballots an older snapshot could still see, or SQLite's WAL could not be emptied; the next

@@ -57,6 +57,9 @@ type Service struct {
 
 	waves        sync.Map    // waveKey -> cachedWave, for the respondent hot path
 	sweepPending atomic.Bool // the mixer's last sweep did not finish (see Mix)
+	// mixXid is the newest transaction id (PostgreSQL xid8) that deleted mixed ballots and has
+	// not been swept yet: the sweep waits only for what is older (see olderSnapshotsQuery).
+	mixXid atomic.Uint64
 	schemes      sync.Map    // [3]int64{district, wave, school} -> Scheme; stored schemes never change
 	codeRosters  sync.Map    // codeRosterKey -> cachedCodeRoster
 }
