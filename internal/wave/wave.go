@@ -59,9 +59,9 @@ type Service struct {
 	sweepPending atomic.Bool // the mixer's last sweep did not finish (see Mix)
 	// mixXid is the newest transaction id (PostgreSQL xid8) that deleted mixed ballots and has
 	// not been swept yet: the sweep waits only for what is older (see olderSnapshotsQuery).
-	mixXid atomic.Uint64
-	schemes      sync.Map    // [3]int64{district, wave, school} -> Scheme; stored schemes never change
-	codeRosters  sync.Map    // codeRosterKey -> cachedCodeRoster
+	mixXid      atomic.Uint64
+	schemes     sync.Map // [3]int64{district, wave, school} -> Scheme; stored schemes never change
+	codeRosters sync.Map // codeRosterKey -> cachedCodeRoster
 }
 
 // waveCacheTTL bounds how long a server may act on an old copy of a wave: closing or extending a
