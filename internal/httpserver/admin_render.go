@@ -20,7 +20,7 @@ import (
 
 // adminPages are the staff pages, parsed once at start-up with the admin layout. They are in
 // English only for now: staff pages are not yet in the locale catalog.
-var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close", "language_checks", "help_texts", "comments", "mapping", "team", "followup", "results_reference", "team_students", "indicators"}
+var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close", "language_checks", "help_texts", "comments", "mapping", "team", "followup", "results_reference", "team_students", "indicators", "goals", "goal_new"}
 
 // adminRenderer is the staff counterpart of renderer: one template set per page, no locales.
 type adminRenderer struct {
@@ -112,7 +112,7 @@ func (v adminView) Nav(entry string) bool {
 		return v.User.Is(auth.APIRoles()...)
 	case "comments":
 		return v.User.Is(auth.DistrictAdmin, auth.SchoolLeader, auth.Counselor)
-	case "team":
+	case "team", "goals":
 		return v.User.Is(teamRoles...)
 	case "analyst":
 		return v.User.Is(auth.Analyst)
@@ -147,6 +147,9 @@ var adminNotices = map[string]string{
 	"assigned":      "Assigned: the adult sees these students on their home page.",
 	"reached":       "Saved as reached.",
 	"indicators":    "Grading period imported.",
+	"goal":          "Goal set: it shows its result once a wave after its baseline closes.",
+	"action":        "Action added.",
+	"action-status": "Action status changed.",
 	"reference":     "Reference values saved; the survey's results are being rebuilt with the new bands in the background.",
 }
 

@@ -73,6 +73,11 @@ func (s *Server) adminRoutes() {
 	g.POST("/followup/reached", s.adminFollowupReached, s.anyone())                                                 // as the list; audited (the note is not copied into the log)
 	g.GET("/indicators", s.adminIndicators, s.allow(admin))                                                         // district admin: grading periods of attendance and courses
 	g.POST("/indicators", s.adminIndicatorsImport, s.allow(admin))                                                  // district admin; body up to indicatorsUploadLimit; all or nothing, audited
+	g.GET("/goals", s.adminGoals, s.allow(teamRoles...))                                                            // admin (and the district's goals); leader, counselor: their schools (else 404); counselors read only
+	g.GET("/goals/new", s.adminGoalNew, s.allow(admin, leader))                                                     // admin; leader: their schools (else 404)
+	g.POST("/goals", s.adminGoalCreate, s.allow(admin, leader))                                                     // as the form; audited
+	g.POST("/goals/:gid/actions", s.adminGoalActionAdd, s.allow(admin, leader))                                     // admin; leader: goals of their schools (else 404); audited
+	g.POST("/goals/actions/:aid/status", s.adminGoalActionStatus, s.allow(admin, leader))                           // as adding an action; audited
 	g.GET("/sms/settings", s.adminTextSettings, s.allow(admin))                                                     // district admin: the name and HELP contact in texts
 	g.POST("/sms/settings", s.adminTextSettingsSave, s.allow(admin))                                                // district admin
 

@@ -17,6 +17,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/email"
+	"github.com/trustpulse/trustpulse/internal/goals"
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/measures"
 	"github.com/trustpulse/trustpulse/internal/metrics"
@@ -57,6 +58,8 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// Success runs relationship mapping, the team page and follow-up; nil means built over Store and Surveys.
 	Success *success.Service
+	// Goals runs goals, their actions and the reached/not-reached comparison; nil means built over Store, Surveys and Results.
+	Goals *goals.Service
 }
 
 // Server is the HTTP side of TrustPulse.
@@ -102,6 +105,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Success == nil {
 		d.Success = &success.Service{Store: d.Store, Surveys: d.Surveys, Log: d.Log}
+	}
+	if d.Goals == nil {
+		d.Goals = &goals.Service{Store: d.Store, Surveys: d.Surveys, Results: d.Results}
 	}
 	if d.Measures == nil {
 		d.Measures = &measures.Service{Store: d.Store, Surveys: d.Surveys, Log: d.Log}

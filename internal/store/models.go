@@ -297,5 +297,6 @@ func Models() []any {
 		&MappingRound{}, &MappingClaim{}, &StudentAssignment{}, &Followup{},
 		&MeasureReference{},
 		&GradingPeriod{}, &StudentIndicator{},
+		&Goal{}, &GoalAction{},
 	}
 }

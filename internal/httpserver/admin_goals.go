@@ -1,0 +1,257 @@
+package httpserver
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustpulse/trustpulse/internal/goals"
+	"github.com/trustpulse/trustpulse/internal/report"
+	"github.com/trustpulse/trustpulse/internal/store"
+)
+
+// goalsError turns the goals package's refusals into answers: out of reach is 404 like a thing
+// that does not exist; a refused form is shown back with its message.
+func goalsError(err error) (int, string, error) {
+	var p *goals.Problem
+	switch {
+	case errors.Is(err, goals.ErrNotFound):
+		return 0, "", echo.NewHTTPError(http.StatusNotFound, "No such school, goal or action.")
+	case errors.As(err, &p):
+		return http.StatusUnprocessableEntity, p.Msg, nil
+	}
+	return 0, "", err
+}
+
+// goalsPage is the goals page of one place.
+type goalsPage struct {
+	Places   []goals.Place
+	Place    goals.Place
+	PlaceKey string // the place's ?school= value ("0": the district)
+	CanEdit  bool
+	Rule     string
+	Goals    []goalCard
+	Owners   []goals.Adult
+	Statuses []string
+	Today    string
+	Error    string
+}
+
+// goalCard is one goal, worded.
+type goalCard struct {
+	ID                                          int64
+	Text, Measure, Group, Target, Baseline, Due string
+	Owner, SetOn, Verdict, VerdictText, Caption string
+	TargetLine                                  string // the chart's target line in words ("" when there is none)
+	Rows                                        []goalRow
+	Actions                                     []goals.ActionView
+}
+
+type goalRow struct {
+	Wave, Value, Change, N string
+	Hidden, Baseline, Open bool
+}
+
+// placeParam reads ?school= (the district is "0"); absent: the viewer's first school, or the
+// district when they have none.
+func placeParam(c echo.Context, places []goals.Place) int64 {
+	if q := strings.TrimSpace(c.FormValue("school")); q != "" {
+		id, err := strconv.ParseInt(q, 10, 64)
+		if err != nil {
+			return -1
+		}
+		return id
+	}
+	for _, p := range places {
+		if !p.District {
+			return p.ID
+		}
+	}
+	return 0
+}
+
+// goalsDash words numbers and groups as the (English) staff pages do.
+func (s *Server) goalsDash() dash {
+	cat := s.resultsPages.cat
+	l := cat.Localizer("en")
+	return dash{l: l, lang: l.Tag(), cat: cat, respondent: s.Locales}
+}
+
+// adminGoals is the goals page (?school=).
+func (s *Server) adminGoals(c echo.Context) error { return s.goalsRender(c, http.StatusOK, "") }
+
+func (s *Server) goalsRender(c echo.Context, status int, errMsg string) error {
+	ctx := c.Request().Context()
+	v := goals.ViewerOf(principal(c), c.RealIP())
+	places, err := s.Goals.Places(ctx, v)
+	if err != nil {
+		return err
+	}
+	gp, err := s.Goals.Goals(ctx, v, placeParam(c, places))
+	if _, _, err := goalsError(err); err != nil {
+		return err
+	}
+	d := s.goalsDash()
+	pg := goalsPage{Places: places, Place: gp.Place, PlaceKey: strconv.FormatInt(gp.Place.ID, 10), CanEdit: gp.CanEdit, Owners: gp.Owners,
+		Statuses: goals.Statuses, Today: gp.Today, Error: errMsg, Rule: d.T("goals.rule", "Floor", gp.Floor)}
+	for _, g := range gp.Goals {
+		pg.Goals = append(pg.Goals, s.goalCard(d, g, gp.Floor))
+	}
+	return s.adminRender(c, status, "goals", s.adminT("goals.title"), pg)
+}
+
+// goalCard words one goal: what, for whom, the target, the baseline, when due, the verdict by
+// the package's rule, and the series with each wave's change against the baseline.
+func (s *Server) goalCard(d dash, g goals.GoalView, floor int) goalCard {
+	gc := goalCard{ID: g.ID, Text: g.Text, Measure: measureName(g.Measure), Group: d.T("goals.everyone"), Owner: g.Owner,
+		SetOn: d.T("goals.set_by", "Day", g.CreatedAt.Format("2006-01-02")), Verdict: g.Verdict, Actions: g.Actions}
+	if g.Attribute != "" {
+		gc.Group = d.attrName(g.Attribute) + ": " + d.groupName(g.Attribute, g.Value)
+	}
+	target := d.num(g.Target)
+	gc.Target = d.T("goals.target_"+g.Metric, "Target", target)
+	switch {
+	case len(g.Series) == 0:
+		gc.Baseline = d.T("goals.baseline_closed", "Wave", g.Baseline.Name)
+	case math.IsNaN(g.BaselineValue):
+		gc.Baseline = d.T("goals.baseline_hidden", "Wave", g.Baseline.Name, "Floor", floor)
+	default:
+		gc.Baseline = d.T("goals.baseline_value", "Wave", g.Baseline.Name, "Value", s.goalValue(d, g.Series[0].Stat, g.Metric))
+		gc.TargetLine = d.T("goals.target_line", "Value", d.num(g.BaselineValue+g.Target), "Baseline", d.num(g.BaselineValue), "Target", target)
+	}
+	var due []string
+	if g.DueOn != "" {
+		due = append(due, d.T("goals.due_date", "Date", g.DueOn))
+	}
+	if g.DueWave != nil {
+		due = append(due, d.T("goals.due_wave", "Wave", g.DueWave.Name))
+	}
+	gc.Due = strings.Join(due, ", ")
+	from, to := g.Baseline.Name, ""
+	if g.Judged != nil {
+		to = g.Judged.Name
+	}
+	switch g.Verdict {
+	case goals.Met, goals.NotMet:
+		key := "goals.verdict_" + strings.ReplaceAll(g.Verdict, "-", "_")
+		if !g.Final {
+			key += "_sofar"
+		}
+		gc.VerdictText = d.T(key, "From", from, "To", to, "Change", d.signed(g.Change.Diff), "Low", d.signed(g.Change.Low), "High", d.signed(g.Change.High), "Target", target)
+	case goals.Hidden:
+		gc.VerdictText = d.T("goals.verdict_hidden", "Floor", floor, "From", from, "To", to)
+	default:
+		gc.VerdictText = d.T("goals.verdict_not_yet")
+	}
+	gc.Caption = d.T("goals.series_caption", "Group", gc.Group, "Measure", gc.Measure)
+	for i, p := range g.Series {
+		row := goalRow{Wave: p.Wave.Name, Baseline: i == 0, Open: p.Wave.Status != store.StatusClosed}
+		if p.Stat.Suppressed {
+			row.Hidden, row.Value = true, d.T("goals.hidden", "Floor", floor)
+			gc.Rows = append(gc.Rows, row)
+			continue
+		}
+		row.Value, row.N = s.goalValue(d, p.Stat, g.Metric), strconv.Itoa(p.Stat.N)
+		switch {
+		case i == 0:
+			row.Change = d.T("goals.baseline_row")
+		case p.Change != nil && !math.IsNaN(p.Change.Low):
+			row.Change = d.T("goals.change_value", "Change", d.signed(p.Change.Diff), "Low", d.signed(p.Change.Low), "High", d.signed(p.Change.High))
+		default:
+			row.Change = "–"
+		}
+		gc.Rows = append(gc.Rows, row)
+	}
+	return gc
+}
+
+// goalValue writes a shown result on a goal's metric with its interval.
+func (s *Server) goalValue(d dash, st report.Stat, metric string) string {
+	v := goals.Value(st, metric)
+	lo, hi := goals.Interval(st, metric)
+	if math.IsNaN(v) {
+		return d.T("results.not_shown")
+	}
+	return d.T("goals.value_"+metric, "Value", d.num(v), "Low", d.num(lo), "High", d.num(hi))
+}
+
+// goalFormPage is the new-goal form.
+type goalFormPage struct {
+	goals.Form
+	PlaceKey string
+	Choice   string
+	Error    string
+	In       goals.GoalInput
+}
+
+// adminGoalNew is the new-goal form (?school=&measure=).
+func (s *Server) adminGoalNew(c echo.Context) error {
+	return s.goalFormRender(c, http.StatusOK, "", goals.GoalInput{})
+}
+
+func (s *Server) goalFormRender(c echo.Context, status int, errMsg string, in goals.GoalInput) error {
+	ctx := c.Request().Context()
+	v := goals.ViewerOf(principal(c), c.RealIP())
+	places, err := s.Goals.Places(ctx, v)
+	if err != nil {
+		return err
+	}
+	school := placeParam(c, places)
+	choice := strings.TrimSpace(c.FormValue("measure"))
+	f, err := s.Goals.NewGoalForm(ctx, v, school, choice)
+	code, msg, err := goalsError(err)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		status, errMsg, choice = code, msg, ""
+	}
+	pg := goalFormPage{Form: f, PlaceKey: strconv.FormatInt(f.Place.ID, 10), Choice: choice, Error: errMsg, In: in}
+	return s.adminRender(c, status, "goal_new", s.adminT("goals.form.title"), pg)
+}
+
+// adminGoalCreate sets a goal from the form.
+func (s *Server) adminGoalCreate(c echo.Context) error {
+	v := goals.ViewerOf(principal(c), c.RealIP())
+	in := goals.GoalInput{SchoolID: formID(c, "school"), Measure: c.FormValue("measure"), Group: c.FormValue("group"), Target: c.FormValue("target"),
+		DueOn: c.FormValue("due"), DueWaveID: formID(c, "due_wave"), OwnerID: formID(c, "owner"), Text: c.FormValue("text")}
+	g, err := s.Goals.CreateGoal(c.Request().Context(), v, in)
+	if code, msg, err := goalsError(err); err != nil {
+		return err
+	} else if msg != "" {
+		return s.goalFormRender(c, code, msg, in)
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/goals?school=%d&notice=goal#goal-%d", g.SchoolID, g.ID))
+}
+
+// adminGoalActionAdd records an action towards a goal.
+func (s *Server) adminGoalActionAdd(c echo.Context) error {
+	v := goals.ViewerOf(principal(c), c.RealIP())
+	id, _ := strconv.ParseInt(c.Param("gid"), 10, 64)
+	_, err := s.Goals.AddAction(c.Request().Context(), v, id, goals.ActionInput{Title: c.FormValue("title"), OwnerID: formID(c, "owner"),
+		StartsOn: c.FormValue("starts"), DueOn: c.FormValue("due"), Status: c.FormValue("status")})
+	if code, msg, err := goalsError(err); err != nil {
+		return err
+	} else if msg != "" {
+		return s.goalsRender(c, code, msg)
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/goals?school=%d&notice=action#goal-%d", formID(c, "school"), id))
+}
+
+// adminGoalActionStatus moves an action to another status.
+func (s *Server) adminGoalActionStatus(c echo.Context) error {
+	v := goals.ViewerOf(principal(c), c.RealIP())
+	id, _ := strconv.ParseInt(c.Param("aid"), 10, 64)
+	school, err := s.Goals.SetActionStatus(c.Request().Context(), v, id, c.FormValue("status"))
+	if code, msg, err := goalsError(err); err != nil {
+		return err
+	} else if msg != "" {
+		return s.goalsRender(c, code, msg)
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/goals?school=%d&notice=action-status#goal-%d", school, formID(c, "goal")))
+}

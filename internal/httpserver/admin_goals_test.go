@@ -1,0 +1,155 @@
+package httpserver_test
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"math"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/goals"
+	"github.com/trustpulse/trustpulse/internal/report"
+	"github.com/trustpulse/trustpulse/internal/store"
+	"github.com/trustpulse/trustpulse/internal/wave"
+)
+
+// goalsFixture gives Adams a closed fall student wave and a winter one, with results (rollup
+// cells) for trust in teachers overall and for English learners (40 → 48 points, 40 students
+// each, SD 10), and a goal set by Adams' leader on fall: English learners +5, due by winter.
+// Winter closes after the goal is set, so the goal is met, and is the baseline of new goals.
+func goalsFixture(t *testing.T) (f *adminFixture, goal store.Goal, winter store.Wave) {
+	f = newAdminFixture(t)
+	ctx := context.Background()
+	now := f.st.Now()
+	mk := func(name string, opens time.Time) store.Wave {
+		w, err := f.waves.Create(ctx, wave.Spec{DistrictID: f.district, Name: name, InstrumentID: "student-pulse", InstrumentVersion: 1,
+			Mode: store.ModeAnonymous, SchoolIDs: []int64{f.school}, OpensAt: opens, ClosesAt: opens.Add(14 * 24 * time.Hour), Channels: []string{"link"}})
+		must(t, err)
+		return w
+	}
+	setStatus := func(w store.Wave, status string) {
+		must(t, f.st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", f.district, w.ID).Update("status", status).Error)
+	}
+	cell := func(w store.Wave, attr, value string, n int, mean float64) {
+		const sd = 10.0
+		must(t, f.st.DB.Create(&store.RollupCell{DistrictID: f.district, WaveID: w.ID, SchoolID: f.school, MeasureID: "student-teacher-trust", Attribute: attr, Value: value,
+			N: n, Sum: float64(n) * mean, SumSq: float64(n-1)*sd*sd + float64(n)*mean*mean, Favorable: 2 * n, Answered: 4 * n}).Error)
+	}
+	fall := mk("Adams fall pulse", now.AddDate(0, -4, 0))
+	winter = mk("Adams winter pulse", now.AddDate(0, -1, 0))
+	setStatus(fall, store.StatusClosed)
+	setStatus(winter, store.StatusOpen)
+	cell(fall, "", "", 100, 50)
+	cell(fall, "english_learner", "yes", 40, 40)
+	cell(fall, "english_learner", "no", 60, 56.7)
+	svc := &goals.Service{Store: f.st, Surveys: f.waves.Surveys, Results: &report.Service{Store: f.st, Surveys: f.waves.Surveys}}
+	lead := f.users["leaderA"]
+	v := goals.Viewer{DistrictID: f.district, UserID: lead.ID, Role: auth.SchoolLeader, Schools: []int64{f.school}, Actor: auth.Actor{UserID: &lead.ID, Email: lead.Email}}
+	goal, err := svc.CreateGoal(ctx, v, goals.GoalInput{SchoolID: f.school, Measure: fmt.Sprintf("%d:student-teacher-trust", fall.ID), Group: "english_learner=yes",
+		Target: "5", DueWaveID: winter.ID, OwnerID: lead.ID, Text: "English learners' trust in teachers +5 by winter"})
+	must(t, err)
+	_, err = svc.AddAction(ctx, v, goal.ID, goals.ActionInput{Title: "Weekly advisory check-ins", OwnerID: f.users["staffA"].ID, StartsOn: "2026-09-01", DueOn: "2026-12-15"})
+	must(t, err)
+	setStatus(winter, store.StatusClosed)
+	cell(winter, "", "", 100, 53)
+	cell(winter, "english_learner", "yes", 40, 48)
+	cell(winter, "english_learner", "no", 60, 56.3)
+	return f, goal, winter
+}
+
+// TestGoalsAccess: every goals route × role × school. District admins read and set goals
+// everywhere (and the district's own); a school's leaders read and set theirs; its counselors
+// read them; other staff and analysts are refused; another school's goals are 404 and name
+// nothing.
+func TestGoalsAccess(t *testing.T) {
+	f, goal, winter := goalsFixture(t)
+	a, b := fmt.Sprint(f.school), fmt.Sprint(f.schoolB)
+	type want map[string]int
+	tests := []struct {
+		path string
+		want want
+	}{
+		{"/admin/goals", want{"admin": 200, "leaderA": 200, "leaderB": 200, "counselorA": 200, "staffA": 403, "analystA": 403}},
+		{"/admin/goals?school=" + a, want{"admin": 200, "leaderA": 200, "leaderB": 404, "counselorA": 200, "staffA": 403, "analystA": 403}},
+		{"/admin/goals?school=" + b, want{"admin": 200, "leaderA": 404, "leaderB": 200, "counselorA": 404, "staffA": 403, "analystA": 403}},
+		{"/admin/goals?school=0", want{"admin": 200, "leaderA": 404, "leaderB": 404, "counselorA": 404, "staffA": 403, "analystA": 403}},
+		{"/admin/goals?school=999", want{"admin": 404, "leaderA": 404, "leaderB": 404, "counselorA": 404, "staffA": 403, "analystA": 403}},
+		{"/admin/goals/new?school=" + a, want{"admin": 200, "leaderA": 200, "leaderB": 404, "counselorA": 403, "staffA": 403, "analystA": 403}},
+		{fmt.Sprintf("/admin/goals/new?school=%s&measure=%d:student-teacher-trust", a, winter.ID), want{"admin": 200, "leaderA": 200, "leaderB": 404, "counselorA": 403, "staffA": 403, "analystA": 403}},
+		{"/admin/goals/new?school=" + b, want{"admin": 200, "leaderA": 404, "leaderB": 200, "counselorA": 403, "staffA": 403, "analystA": 403}},
+	}
+	for _, role := range []string{"admin", "leaderA", "leaderB", "counselorA", "staffA", "analystA"} {
+		br := f.signIn(role)
+		for _, tc := range tests {
+			t.Run(tc.path+" as "+role, func(t *testing.T) {
+				code, body, _ := br.do("GET", tc.path, nil)
+				if code != tc.want[role] {
+					t.Fatalf("status %d, want %d", code, tc.want[role])
+				}
+				if code != 200 && (strings.Contains(body, "English learners") || strings.Contains(body, "Adams")) {
+					t.Fatalf("refusal names something: %s", body)
+				}
+				if code == 200 && tc.path == "/admin/goals?school="+a {
+					if text := html.UnescapeString(body); !strings.Contains(text, "English learners' trust in teachers +5 by winter") || !strings.Contains(text, "Met: the change from Adams fall pulse to Adams winter pulse is +8.0 (95% interval +3.5 to +12.5)") {
+						t.Fatalf("%s: the goal and its verdict are not on the page:\n%s", role, body)
+					}
+					if (role == "counselorA") == strings.Contains(body, `action="/admin/goals/actions/`) {
+						t.Fatalf("%s: status forms shown %v", role, role != "counselorA")
+					}
+				}
+			})
+		}
+	}
+	// Changes: another school's leader gets 404, a counselor 403; the goal's leader succeeds.
+	var act store.GoalAction
+	must(t, f.st.DB.Where("district_id = ? AND goal_id = ?", f.district, goal.ID).First(&act).Error)
+	post := func(role, path string, form url.Values) (int, string) {
+		br := f.signIn(role)
+		_, page, _ := br.do("GET", "/admin/password", nil)
+		form.Set("_csrf", csrfOf(t, page))
+		code, body, h := br.do("POST", path, form)
+		return code, body + h.Get("Location")
+	}
+	actionForm := func() url.Values {
+		return url.Values{"title": {"Lunch club"}, "owner": {fmt.Sprint(f.users["staffA"].ID)}, "starts": {"2026-09-01"}, "due": {"2026-10-01"}, "school": {a}}
+	}
+	for _, tc := range []struct {
+		role, path string
+		form       url.Values
+		want       int
+	}{
+		{"leaderB", fmt.Sprintf("/admin/goals/%d/actions", goal.ID), actionForm(), 404},
+		{"counselorA", fmt.Sprintf("/admin/goals/%d/actions", goal.ID), actionForm(), 403},
+		{"leaderB", fmt.Sprintf("/admin/goals/actions/%d/status", act.ID), url.Values{"status": {"done"}}, 404},
+		{"staffA", fmt.Sprintf("/admin/goals/actions/%d/status", act.ID), url.Values{"status": {"done"}}, 403},
+		{"leaderA", "/admin/goals", url.Values{"school": {b}, "measure": {fmt.Sprintf("%d:student-teacher-trust", winter.ID)}, "group": {""}, "target": {"5"}, "due": {"2099-01-01"}, "owner": {fmt.Sprint(f.users["leaderA"].ID)}, "text": {"x"}}, 404},
+		{"leaderA", "/admin/goals", url.Values{"school": {a}, "measure": {fmt.Sprintf("%d:student-teacher-trust", winter.ID)}, "group": {""}, "target": {"0"}, "due": {"2099-01-01"}, "owner": {fmt.Sprint(f.users["leaderA"].ID)}, "text": {"x"}}, 422},
+		{"leaderA", fmt.Sprintf("/admin/goals/%d/actions", goal.ID), actionForm(), 303},
+		{"leaderA", fmt.Sprintf("/admin/goals/actions/%d/status", act.ID), url.Values{"status": {"in-progress"}, "goal": {fmt.Sprint(goal.ID)}}, 303},
+		{"leaderA", "/admin/goals", url.Values{"school": {a}, "measure": {fmt.Sprintf("%d:student-teacher-trust", winter.ID)}, "group": {""}, "target": {"2.5"}, "due": {"2099-01-01"}, "owner": {fmt.Sprint(f.users["leaderA"].ID)}, "text": {"Everyone +2.5"}}, 303},
+	} {
+		if code, body := post(tc.role, tc.path, tc.form); code != tc.want {
+			t.Errorf("%s POST %s: %d, want %d\n%.400s", tc.role, tc.path, code, tc.want, body)
+		}
+	}
+	var n int64
+	must(t, f.st.DB.Model(&store.GoalAction{}).Where("district_id = ? AND goal_id = ?", f.district, goal.ID).Count(&n).Error)
+	must(t, f.st.DB.Where("district_id = ? AND id = ?", f.district, act.ID).First(&act).Error)
+	if n != 2 || act.Status != "in-progress" {
+		t.Errorf("%d actions, status %q", n, act.Status)
+	}
+	var g []store.Goal
+	must(t, f.st.DB.Where("district_id = ?", f.district).Find(&g).Error)
+	if len(g) != 2 {
+		t.Errorf("%d goals", len(g))
+	}
+	for _, x := range g {
+		if x.Text == "Everyone +2.5" && (x.Target != 2.5 || x.DueOn != "2099-01-01" || x.Attribute != "" || math.IsNaN(x.Target)) {
+			t.Errorf("saved goal: %+v", x)
+		}
+	}
+}
