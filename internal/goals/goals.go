@@ -61,12 +61,15 @@ type Page struct {
 	Goals   []GoalView
 	Owners  []Adult // who may own an action (for the add-action forms)
 	Today   string
+	Reached *Reached // students reached after confidential waves; nil for the district
 }
 
 // Goals is the use case behind the goals page: a place's goals, newest first, each with its
-// actions, its group's series from the baseline wave on, and its verdict. It reads only results
-// (rollup cells, already under the floor) and names of staff: not audited.
-func (s *Service) Goals(ctx context.Context, v Viewer, schoolID int64) (Page, error) {
+// actions, its group's series from the baseline wave on, and its verdict; and, for a school, the
+// students reached after its confidential waves and how measure ("": the survey's first) moved
+// for them and for the others (see reached). It shows results under the floor, counts and
+// aggregates, no names: not audited.
+func (s *Service) Goals(ctx context.Context, v Viewer, schoolID int64, measure string) (Page, error) {
 	db := s.Store.DB.WithContext(ctx)
 	pl, err := s.place(db, v, schoolID)
 	if err != nil {
@@ -113,6 +116,9 @@ func (s *Service) Goals(ctx context.Context, v Viewer, schoolID int64) (Page, er
 			}
 		}
 		pg.Goals = append(pg.Goals, gv)
+	}
+	if pg.Reached, err = s.reached(db, v, pl, measure, pg.Floor); err != nil {
+		return Page{}, err
 	}
 	return pg, nil
 }

@@ -124,10 +124,10 @@ func TestGoalsAndWhetherTheyWereMet(t *testing.T) {
 				t.Errorf("%s opened Adams' goal form: %v", who, err)
 			}
 		}
-		if _, err := svc.Goals(ctx, w.users["leaderB"], w.adams); !errors.Is(err, goals.ErrNotFound) {
+		if _, err := svc.Goals(ctx, w.users["leaderB"], w.adams, ""); !errors.Is(err, goals.ErrNotFound) {
 			t.Errorf("Baker's leader read Adams' goals: %v", err)
 		}
-		if _, err := svc.Goals(ctx, w.users["leader"], 0); !errors.Is(err, goals.ErrNotFound) {
+		if _, err := svc.Goals(ctx, w.users["leader"], 0, ""); !errors.Is(err, goals.ErrNotFound) {
 			t.Errorf("a leader read the district's goals: %v", err)
 		}
 		f, err := svc.NewGoalForm(ctx, w.users["leader"], w.adams, "")
@@ -187,7 +187,7 @@ func TestGoalsAndWhetherTheyWereMet(t *testing.T) {
 		hidden, err := svc.CreateGoal(ctx, leader, small)
 		must(t, err)
 
-		pg, err := svc.Goals(ctx, w.users["counselor"], w.adams)
+		pg, err := svc.Goals(ctx, w.users["counselor"], w.adams, "")
 		must(t, err)
 		if len(pg.Goals) != 3 || pg.CanEdit {
 			t.Fatalf("%d goals, can edit %v", len(pg.Goals), pg.CanEdit)
@@ -213,7 +213,7 @@ func TestGoalsAndWhetherTheyWereMet(t *testing.T) {
 		// Winter closes: EL students 40 → 48 (n 40, SD 10: interval about 3.5–12.5); girls fall to 8.
 		must(t, st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", w.district, winter.ID).Update("status", store.StatusClosed).Error)
 		w.cells(t, winter, 53, 48, 55, 8)
-		pg, err = svc.Goals(ctx, w.users["counselor"], w.adams)
+		pg, err = svc.Goals(ctx, w.users["counselor"], w.adams, "")
 		must(t, err)
 		if g := find(pg, met.ID); g.Verdict != goals.Met || !g.Final || g.Change == nil || math.Abs(g.Change.Diff-8) > 1e-9 || !(g.Change.Low > 0) || g.Judged.ID != winter.ID {
 			t.Errorf("met goal: %s final %v change %+v", g.Verdict, g.Final, g.Change)
@@ -228,14 +228,14 @@ func TestGoalsAndWhetherTheyWereMet(t *testing.T) {
 		// Staged release: winter's results open to leaders next week; the admin sees the verdict.
 		later := now.AddDate(0, 0, 7)
 		must(t, st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", w.district, winter.ID).Update("results_leaders_at", later).Update("results_staff_at", later).Error)
-		pg, err = svc.Goals(ctx, leader, w.adams)
+		pg, err = svc.Goals(ctx, leader, w.adams, "")
 		must(t, err)
 		for _, g := range pg.Goals {
 			if g.Verdict != goals.NotYet || len(g.Series) != 1 {
 				t.Errorf("leader before winter's results open: %s, %d points", g.Verdict, len(g.Series))
 			}
 		}
-		pg, err = svc.Goals(ctx, w.users["admin"], w.adams)
+		pg, err = svc.Goals(ctx, w.users["admin"], w.adams, "")
 		must(t, err)
 		if g := find(pg, met.ID); g.Verdict != goals.Met || !pg.CanEdit {
 			t.Errorf("admin: %s", g.Verdict)
@@ -272,7 +272,7 @@ func TestGoalsAndWhetherTheyWereMet(t *testing.T) {
 		}
 		school, err := svc.SetActionStatus(ctx, leader, a.ID, "done")
 		must(t, err)
-		pg, err = svc.Goals(ctx, w.users["counselor"], w.adams)
+		pg, err = svc.Goals(ctx, w.users["counselor"], w.adams, "")
 		must(t, err)
 		if acts := find(pg, met.ID).Actions; school != w.adams || len(acts) != 1 || acts[0].Status != "done" || acts[0].Owner != "coach" {
 			t.Errorf("actions: %+v", acts)
@@ -292,6 +292,102 @@ func TestGoalsAndWhetherTheyWereMet(t *testing.T) {
 		must(t, err)
 		if len(places) != 0 {
 			t.Errorf("staff's places: %+v", places)
+		}
+	})
+}
+
+// confidential makes a confidential student wave at Adams in which each student of scores
+// answered, with their trust-in-teachers score (and 4 answers, fav of them favorable).
+func (w *world) confidential(t testing.TB, name, status string, opens time.Time, scores map[int64][2]float64) store.Wave {
+	t.Helper()
+	wv := w.wave(t, name, status, opens, w.adams)
+	must(t, w.st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", w.district, wv.ID).Update("mode", store.ModeConfidential).Error)
+	for person, sc := range scores {
+		pid := person
+		r := store.Response{DistrictID: w.district, ID: store.NewID(), WaveID: wv.ID, SchoolID: w.adams, Language: "en", Answers: "3333", PersonID: &pid, SubmittedAt: &opens}
+		must(t, w.st.DB.Create(&r).Error)
+		must(t, w.st.DB.Create(&store.Score{DistrictID: w.district, ResponseID: r.ID, MeasureID: trust, WaveID: wv.ID, SchoolID: w.adams,
+			NAnswered: 4, Favorable: int(sc[1]), Score: sc[0]}).Error)
+	}
+	return wv
+}
+
+// TestReachedVersusNotReached: 30 students answer two confidential waves; the team reached 12
+// after the first (their score rises 10 points, the others' 2), so with a floor of 10 both groups
+// are shown; with only 8 reached nothing but the counts is.
+func TestReachedVersusNotReached(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		now := st.Now()
+		var students []int64
+		for i := range 30 {
+			p := store.Person{DistrictID: w.district, ID: store.NewID(), SourcedID: fmt.Sprintf("s%d", i), Kind: store.KindStudent, Grade: "07", SchoolID: &w.adams, Active: true, CreatedAt: now, UpdatedAt: now}
+			must(t, st.DB.Create(&p).Error)
+			students = append(students, p.ID)
+		}
+		first, second := map[int64][2]float64{}, map[int64][2]float64{}
+		for i, id := range students {
+			base := 40 + float64(i%5)
+			first[id] = [2]float64{base, 1}
+			rise := 2.0
+			if i < 12 {
+				rise = 10
+			}
+			second[id] = [2]float64{base + rise + float64(i%3) - 1, 3}
+		}
+		w1 := w.confidential(t, "Fall check-in", store.StatusClosed, now.AddDate(0, -3, 0), first)
+		counselor := w.users["counselor"].UserID
+		for i, id := range students[:12] {
+			action := "check-in"
+			if i%3 == 0 {
+				action = "mentor"
+			}
+			must(t, st.DB.Create(&store.Followup{DistrictID: w.district, WaveID: w1.ID, StudentID: id, Action: action, ReachedBy: counselor, ReachedAt: now}).Error)
+		}
+		pg, err := w.svc.Goals(ctx, w.users["counselor"], w.adams, "")
+		must(t, err)
+		r := pg.Reached
+		if r == nil || r.Measure.ID != trust || r.Metric != goals.MetricScore || len(r.Waves) != 1 {
+			t.Fatalf("before a second wave: %+v", r)
+		}
+		if rw := r.Waves[0]; rw.Reached != 12 || rw.Next != nil || rw.Moved != nil || len(rw.ByAction) != 2 || rw.ByAction[0] != (goals.ActionCount{Action: "check-in", N: 8}) {
+			t.Fatalf("first wave: %+v", rw)
+		}
+		w2 := w.confidential(t, "Winter check-in", store.StatusOpen, now.AddDate(0, 0, -5), second)
+		pg, err = w.svc.Goals(ctx, w.users["counselor"], w.adams, trust)
+		must(t, err)
+		if rw := pg.Reached.Waves[1]; rw.Next == nil || rw.Next.ID != w2.ID || !rw.NextOpen || rw.Moved != nil {
+			t.Fatalf("second wave open: %+v", rw)
+		}
+		must(t, st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", w.district, w2.ID).Update("status", store.StatusClosed).Error)
+		pg, err = w.svc.Goals(ctx, w.users["leader"], w.adams, trust)
+		must(t, err)
+		mv := pg.Reached.Waves[1].Moved
+		if mv == nil || !mv.Shown || mv.NReached != 12 || mv.NNot != 18 || math.Abs(mv.Reached.Mean-10) > 0.5 || math.Abs(mv.Not.Mean-2) > 0.5 || mv.Diff == nil || !(mv.Diff.Low > 0) {
+			t.Fatalf("moved: %+v", mv)
+		}
+		if len(pg.Reached.Waves) != 2 || pg.Reached.Waves[0].Wave.ID != w2.ID {
+			t.Errorf("waves newest first: %+v", pg.Reached.Waves)
+		}
+		if _, err := w.svc.Goals(ctx, w.users["leader"], w.adams, "no-such-measure"); err == nil {
+			t.Error("an unknown measure was accepted")
+		}
+		// Four follow-ups fewer: 8 reached, below the floor of 10: counts only.
+		must(t, st.DB.Where("district_id = ? AND wave_id = ? AND student_id IN ?", w.district, w1.ID, students[:4]).Delete(&store.Followup{}).Error)
+		pg, err = w.svc.Goals(ctx, w.users["counselor"], w.adams, trust)
+		must(t, err)
+		if mv := pg.Reached.Waves[1].Moved; mv == nil || mv.Shown || mv.Reason != "reached-small" || mv.NReached != 8 || mv.Reached.Mean != 0 || mv.Diff != nil {
+			t.Fatalf("8 reached: %+v", mv)
+		}
+		// Baker's leader sees nothing of it; the district has no section.
+		if _, err := w.svc.Goals(ctx, w.users["leaderB"], w.adams, trust); !errors.Is(err, goals.ErrNotFound) {
+			t.Errorf("Baker's leader: %v", err)
+		}
+		pg, err = w.svc.Goals(ctx, w.users["admin"], 0, "")
+		must(t, err)
+		if pg.Reached != nil {
+			t.Errorf("district section: %+v", pg.Reached)
 		}
 	})
 }

@@ -40,6 +40,24 @@ type goalsPage struct {
 	Statuses []string
 	Today    string
 	Error    string
+	Reached  *reachedView
+}
+
+// reachedView is the reached/not-reached section, worded.
+type reachedView struct {
+	Intro    string
+	Measures []measureChoice
+	Waves    []reachedRow
+}
+
+type measureChoice struct {
+	ID, Name string
+	Chosen   bool
+}
+
+type reachedRow struct {
+	Wave, Reached, ByAction, Next string
+	Lines                         []string // the comparison, or why it is not shown
 }
 
 // goalCard is one goal, worded.
@@ -92,7 +110,7 @@ func (s *Server) goalsRender(c echo.Context, status int, errMsg string) error {
 	if err != nil {
 		return err
 	}
-	gp, err := s.Goals.Goals(ctx, v, placeParam(c, places))
+	gp, err := s.Goals.Goals(ctx, v, placeParam(c, places), c.QueryParam("measure"))
 	if _, _, err := goalsError(err); err != nil {
 		return err
 	}
@@ -101,6 +119,9 @@ func (s *Server) goalsRender(c echo.Context, status int, errMsg string) error {
 		Statuses: goals.Statuses, Today: gp.Today, Error: errMsg, Rule: d.T("goals.rule", "Floor", gp.Floor)}
 	for _, g := range gp.Goals {
 		pg.Goals = append(pg.Goals, s.goalCard(d, g, gp.Floor))
+	}
+	if gp.Reached != nil {
+		pg.Reached = reachedWords(d, gp.Reached, gp.Floor)
 	}
 	return s.adminRender(c, status, "goals", s.adminT("goals.title"), pg)
 }
@@ -254,4 +275,54 @@ func (s *Server) adminGoalActionStatus(c echo.Context) error {
 		return s.goalsRender(c, code, msg)
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/goals?school=%d&notice=action-status#goal-%d", school, formID(c, "goal")))
+}
+
+// reachedWords words the reached section: per confidential wave the students reached (by
+// action), the next confidential wave, and how the measure moved for those reached and the rest —
+// or why that is not shown.
+func reachedWords(d dash, r *goals.Reached, floor int) *reachedView {
+	rv := &reachedView{Intro: d.T("goals.reached.intro", "Floor", floor)}
+	for _, m := range r.Measures {
+		rv.Measures = append(rv.Measures, measureChoice{ID: m.ID, Name: measureName(m), Chosen: m.ID == r.Measure.ID})
+	}
+	unit := d.T("goals.reached.unit_" + r.Metric)
+	for _, w := range r.Waves {
+		row := reachedRow{Wave: w.Wave.Name, Reached: strconv.Itoa(w.Reached)}
+		var by []string
+		for _, a := range w.ByAction {
+			by = append(by, d.T("followup.did."+a.Action)+": "+strconv.Itoa(a.N))
+		}
+		row.ByAction = strings.Join(by, "; ")
+		switch {
+		case w.Next == nil:
+			row.Next = d.T("goals.reached.no_next")
+		case w.NextOpen:
+			row.Next = d.T("goals.reached.next_open", "Wave", w.Next.Name)
+		default:
+			row.Next = w.Next.Name
+		}
+		if mv := w.Moved; mv != nil {
+			switch {
+			case mv.Reason == "reached-small":
+				row.Lines = []string{d.T("goals.reached.small_reached", "Count", mv.NReached, "Floor", floor)}
+			case mv.Reason == "not-reached-small":
+				row.Lines = []string{d.T("goals.reached.small_not", "Count", mv.NNot, "Floor", floor)}
+			case mv.Shown:
+				change := func(c goals.Change) (string, string, string) {
+					return d.signed(c.Mean) + " " + unit, d.signed(c.Low), d.signed(c.High)
+				}
+				row.Lines = append(row.Lines, d.T("goals.reached.moved", "From", w.Wave.Name, "To", w.Next.Name, "Measure", measureName(r.Measure)))
+				c, lo, hi := change(mv.Reached)
+				row.Lines = append(row.Lines, d.T("goals.reached.moved_reached", "N", mv.NReached, "Change", c, "Low", lo, "High", hi))
+				c, lo, hi = change(mv.Not)
+				row.Lines = append(row.Lines, d.T("goals.reached.moved_not", "N", mv.NNot, "Change", c, "Low", lo, "High", hi))
+				if mv.Diff != nil {
+					row.Lines = append(row.Lines, d.T("goals.reached.moved_diff", "Diff", d.signed(mv.Diff.Diff), "Low", d.signed(mv.Diff.Low), "High", d.signed(mv.Diff.High)))
+				}
+				row.Lines = append(row.Lines, d.T("goals.reached.moved_caution"))
+			}
+		}
+		rv.Waves = append(rv.Waves, row)
+	}
+	return rv
 }

@@ -61,12 +61,46 @@ func goalsFixture(t *testing.T) (f *adminFixture, goal store.Goal, winter store.
 	return f, goal, winter
 }
 
+// reachedFixture adds 24 students to Adams who answer two closed confidential student waves
+// (fall and winter check-ins); the counselor reached the first 12 after fall (check-ins), whose
+// trust in teachers rises 10 points against the others' 2.
+func reachedFixture(t *testing.T, f *adminFixture) {
+	ctx := context.Background()
+	now := f.st.Now()
+	mk := func(name string, opens time.Time) store.Wave {
+		w, err := f.waves.Create(ctx, wave.Spec{DistrictID: f.district, Name: name, InstrumentID: "student-pulse", InstrumentVersion: 1,
+			Mode: store.ModeConfidential, SchoolIDs: []int64{f.school}, OpensAt: opens, ClosesAt: opens.Add(14 * 24 * time.Hour), Channels: []string{"link"}})
+		must(t, err)
+		must(t, f.st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", f.district, w.ID).Update("status", store.StatusClosed).Error)
+		return w
+	}
+	w1, w2 := mk("Adams fall check-in", now.AddDate(0, -3, 0)), mk("Adams winter check-in", now.AddDate(0, -1, -10))
+	for i := range 24 {
+		p := store.Person{DistrictID: f.district, ID: store.NewID(), SourcedID: fmt.Sprintf("r%d", i), Kind: store.KindStudent, Grade: "07", SchoolID: &f.school,
+			Active: true, CreatedAt: now, UpdatedAt: now}
+		must(t, f.st.DB.Create(&p).Error)
+		rise := 2.0
+		if i < 12 {
+			rise = 10
+			must(t, f.st.DB.Create(&store.Followup{DistrictID: f.district, WaveID: w1.ID, StudentID: p.ID, Action: "check-in", ReachedBy: f.users["counselorA"].ID, ReachedAt: now}).Error)
+		}
+		for k, w := range []store.Wave{w1, w2} {
+			pid := p.ID
+			r := store.Response{DistrictID: f.district, ID: store.NewID(), WaveID: w.ID, SchoolID: f.school, Language: "en", Answers: "3333", PersonID: &pid, SubmittedAt: &now}
+			must(t, f.st.DB.Create(&r).Error)
+			must(t, f.st.DB.Create(&store.Score{DistrictID: f.district, ResponseID: r.ID, MeasureID: "student-teacher-trust", WaveID: w.ID, SchoolID: f.school,
+				NAnswered: 4, Favorable: 2, Score: 40 + float64(i%4) + float64(k)*(rise+float64(i%3)-1)}).Error)
+		}
+	}
+}
+
 // TestGoalsAccess: every goals route × role × school. District admins read and set goals
 // everywhere (and the district's own); a school's leaders read and set theirs; its counselors
 // read them; other staff and analysts are refused; another school's goals are 404 and name
 // nothing.
 func TestGoalsAccess(t *testing.T) {
 	f, goal, winter := goalsFixture(t)
+	reachedFixture(t, f)
 	a, b := fmt.Sprint(f.school), fmt.Sprint(f.schoolB)
 	type want map[string]int
 	tests := []struct {
@@ -94,8 +128,12 @@ func TestGoalsAccess(t *testing.T) {
 					t.Fatalf("refusal names something: %s", body)
 				}
 				if code == 200 && tc.path == "/admin/goals?school="+a {
-					if text := html.UnescapeString(body); !strings.Contains(text, "English learners' trust in teachers +5 by winter") || !strings.Contains(text, "Met: the change from Adams fall pulse to Adams winter pulse is +8.0 (95% interval +3.5 to +12.5)") {
+					text := html.UnescapeString(body)
+					if !strings.Contains(text, "English learners' trust in teachers +5 by winter") || !strings.Contains(text, "Met: the change from Adams fall pulse to Adams winter pulse is +8.0 (95% interval +3.5 to +12.5)") {
 						t.Fatalf("%s: the goal and its verdict are not on the page:\n%s", role, body)
+					}
+					if !strings.Contains(text, "Reached (12 students): +10.0 points on the 0–100 score on average") || !strings.Contains(text, "Not reached (12 students): +2.0") {
+						t.Fatalf("%s: reached vs not reached:\n%s", role, text)
 					}
 					if (role == "counselorA") == strings.Contains(body, `action="/admin/goals/actions/`) {
 						t.Fatalf("%s: status forms shown %v", role, role != "counselorA")
