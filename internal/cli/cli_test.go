@@ -227,6 +227,9 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 			links["login (teacher)"] != "teacher@demo.trustpulse.test demo-teacher-2026" {
 			t.Fatalf("login lines %q, %q, %q", links["login"], links["login (counselor)"], links["login (teacher)"])
 		}
+		if !strings.Contains(links["goals"], "/admin/goals?school=") {
+			t.Fatalf("goals line %q", links["goals"])
+		}
 		if !strings.Contains(links["team"], "/admin/team?school=") || !strings.HasSuffix(links["follow-up"], "/admin/followup") || !strings.HasSuffix(links["mapping"], "/admin/mapping") {
 			t.Fatalf("team, follow-up and mapping lines %q, %q, %q", links["team"], links["follow-up"], links["mapping"])
 		}
@@ -262,6 +265,7 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 	}
 	demoResults(t, path)
 	demoLanguageChecks(t, path)
+	demoGoals(t, path)
 	demoSuccess(t, path)
 }
 

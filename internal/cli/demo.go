@@ -69,6 +69,7 @@ func printLinks(env *Env, l demo.Links) {
 	line("team", l.Team)
 	line("follow-up", l.FollowUp)
 	line("mapping", l.Mapping)
+	line("goals", l.Goals)
 	if l.LoginUser != "" {
 		fmt.Fprintf(env.Stdout, "login: %s %s\n", l.LoginUser, l.LoginPassword)
 	}

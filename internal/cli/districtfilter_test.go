@@ -302,7 +302,7 @@ func TestEveryStatementNamesItsDistrict(t *testing.T) {
 		t.Fatal(err)
 	}
 	pages := []string{"/admin", "/admin/waves", "/admin/results", "/admin/results/schools/0", "/admin/roster", "/admin/users",
-		"/admin/audit", "/admin/results/settings", "/admin/language-checks", "/admin/help-texts", "/admin/sms/settings", "/admin/tokens"}
+		"/admin/audit", "/admin/results/settings", "/admin/language-checks", "/admin/help-texts", "/admin/sms/settings", "/admin/tokens", "/admin/goals", "/admin/goals?school=0"}
 	for _, id := range waveIDs {
 		pages = append(pages, "/admin/waves/"+strconv.FormatInt(id, 10), "/admin/waves/"+strconv.FormatInt(id, 10)+"/codes")
 	}

@@ -49,6 +49,7 @@ type Links struct {
 	EnterCode     string // the page where a slip's personal code (or a class code) is typed
 	LanguageCheck string // the language checks page, with the planted Spanish item flagged
 	Team          string // the first school's student success team page (mapping rounds, unclaimed students)
+	Goals         string // the first school's goals page (a goal met, one not met, their actions)
 	FollowUp      string // the follow-up list of the confidential student wave
 	Mapping       string // where a staff member marks the students they know
 	LoginUser     string
@@ -127,6 +128,11 @@ func Seed(ctx context.Context, s *store.Store, waves *wave.Service, m *measures.
 	if err := seedReference(ctx, s, results, districtID); err != nil {
 		return l, err
 	}
+	goalsPage, err := seedGoals(ctx, s, waves.Surveys, results, districtID, schoolIDs[0])
+	if err != nil {
+		return l, err
+	}
+	l.Goals = baseURL + goalsPage
 	l.Dashboard = baseURL + "/admin/results"
 	l.Slips = fmt.Sprintf("%s/admin/waves/%d/slips", baseURL, ids["student-pulse"])
 	l.EnterCode = baseURL + "/j"
