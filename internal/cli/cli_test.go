@@ -274,24 +274,8 @@ func TestDemoSeedsIdempotentlyAndServes(t *testing.T) {
 // wave's follow-up list with students reached.
 func demoSuccess(t *testing.T, path string) {
 	t.Helper()
-	db, _ := config.ParseDatabaseURL("sqlite:" + path)
-	s, err := store.Open(context.Background(), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	cat, err := survey.Load(surveys.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var admin store.User
-	if err := s.DB.Where("email = ?", auth.DemoCounselorEmail).First(&admin).Error; err != nil {
-		t.Fatal(err)
-	}
-	var school int64
-	if err := s.DB.Model(&store.UserSchool{}).Where("district_id = ? AND user_id = ?", admin.DistrictID, admin.ID).Pluck("school_id", &school).Error; err != nil {
-		t.Fatal(err)
-	}
+	s, cat := openDemo(t, path)
+	admin, school := demoCounselor(t, s)
 	v := success.Viewer{DistrictID: admin.DistrictID, UserID: admin.ID, Role: auth.Counselor, Schools: []int64{school}, Actor: auth.Actor{UserID: &admin.ID, Email: admin.Email}}
 	svc := &success.Service{Store: s, Surveys: cat}
 	pg, err := svc.Team(context.Background(), v, school, 0, []string{"grade"}, 10)
@@ -471,4 +455,34 @@ func demoCounts(t *testing.T, path string) string {
 		out = append(out, fmt.Sprint(n))
 	}
 	return strings.Join(out, " ")
+}
+
+// openDemo opens the demo's SQLite file with the surveys, closed when t ends.
+func openDemo(t *testing.T, path string) (*store.Store, *survey.Catalog) {
+	t.Helper()
+	db, _ := config.ParseDatabaseURL("sqlite:" + path)
+	s, err := store.Open(context.Background(), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	cat, err := survey.Load(surveys.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, cat
+}
+
+// demoCounselor is the demo counselor's account and the school it is scoped to.
+func demoCounselor(t *testing.T, s *store.Store) (store.User, int64) {
+	t.Helper()
+	var u store.User
+	if err := s.DB.Where("email = ?", auth.DemoCounselorEmail).First(&u).Error; err != nil {
+		t.Fatal(err)
+	}
+	var school int64
+	if err := s.DB.Model(&store.UserSchool{}).Where("district_id = ? AND user_id = ?", u.DistrictID, u.ID).Pluck("school_id", &school).Error; err != nil {
+		t.Fatal(err)
+	}
+	return u, school
 }

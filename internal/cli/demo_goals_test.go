@@ -2,41 +2,19 @@ package cli_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
-	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/goals"
 	"github.com/trustpulse/trustpulse/internal/report"
-	"github.com/trustpulse/trustpulse/internal/store"
-	"github.com/trustpulse/trustpulse/internal/survey"
-	"github.com/trustpulse/trustpulse/surveys"
 )
 
 // demoGoals: the demo's first school has a goal that was met and one that was not, both judged
 // on the latest past student wave and due, each with actions; the counselor reads them.
 func demoGoals(t *testing.T, path string) {
 	t.Helper()
-	db, _ := config.ParseDatabaseURL("sqlite:" + path)
-	s, err := store.Open(context.Background(), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	cat, err := survey.Load(surveys.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c store.User
-	if err := s.DB.Where("email = ?", auth.DemoCounselorEmail).First(&c).Error; err != nil {
-		t.Fatal(err)
-	}
-	var school int64
-	if err := s.DB.Model(&store.UserSchool{}).Where("district_id = ? AND user_id = ?", c.DistrictID, c.ID).Pluck("school_id", &school).Error; err != nil {
-		t.Fatal(err)
-	}
+	s, cat := openDemo(t, path)
+	c, school := demoCounselor(t, s)
 	svc := &goals.Service{Store: s, Surveys: cat, Results: &report.Service{Store: s, Surveys: cat}}
 	pg, err := svc.Goals(context.Background(), goals.Viewer{DistrictID: c.DistrictID, UserID: c.ID, Role: auth.Counselor, Schools: []int64{school}}, school, "")
 	if err != nil {
