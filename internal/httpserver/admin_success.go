@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/success"
@@ -187,10 +187,9 @@ func (s *Server) teamRender(c echo.Context, status int, errMsg string) error {
 func uniqueOneWay(attrs []string) []string {
 	var out []string
 	for _, a := range attrs {
-		if report.IsPair(a) || a == "response_language" || strings.Contains(strings.Join(out, "\x00")+"\x00", a+"\x00") {
-			continue
+		if !report.IsPair(a) && a != "response_language" && !slices.Contains(out, a) {
+			out = append(out, a)
 		}
-		out = append(out, a)
 	}
 	return out
 }
@@ -285,8 +284,8 @@ func (s *Server) adminFollowupReached(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/followup?wave=%d&school=%d&measure=%s&notice=reached", formID(c, "wave"), formID(c, "school"), url.QueryEscape(c.FormValue("measure"))))
 }
 
-// teamRoles are the roles of the team page (success.CanReadTeam says the same).
-var teamRoles = []auth.Role{auth.DistrictAdmin, auth.SchoolLeader, auth.Counselor}
+// teamRoles are the roles of the team page: the success package's one rule.
+var teamRoles = success.TeamRoles
 
 // teamStudentsPage is the team's student list with its filters.
 type teamStudentsPage struct {

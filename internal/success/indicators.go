@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -108,7 +109,7 @@ func ParseIndicators(name string, r io.Reader) ([]Indicator, error) {
 			add(1, "column %q appears twice", h)
 		}
 		col[h] = i
-		if !contains(indicatorColumns, h) {
+		if !slices.Contains(indicatorColumns, h) {
 			add(1, "unknown column %q; the columns are %s", h, strings.Join(indicatorColumns, ", "))
 		}
 	}
@@ -226,15 +227,6 @@ func parseYesNo(s string) (bool, bool) {
 		return false, true
 	}
 	return false, false
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ImportIndicators stores a grading period's indicators for the district, all or nothing: every

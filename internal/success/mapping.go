@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -128,18 +129,16 @@ func (s *Service) Rounds(ctx context.Context, v Viewer) ([]Round, error) {
 		out = append(out, Round{MappingRound: r.MappingRound, SchoolName: r.SchoolName, Open: r.ClosedAt == nil, Marked: n[r.ID]})
 	}
 	// Open rounds first; within each, newest first (the query's order).
-	open := make([]Round, 0, len(out))
-	for _, r := range out {
-		if r.Open {
-			open = append(open, r)
+	slices.SortStableFunc(out, func(a, b Round) int {
+		switch {
+		case a.Open == b.Open:
+			return 0
+		case a.Open:
+			return -1
 		}
-	}
-	for _, r := range out {
-		if !r.Open {
-			open = append(open, r)
-		}
-	}
-	return open, nil
+		return 1
+	})
+	return out, nil
 }
 
 // Mark is one adult's answer about one student.

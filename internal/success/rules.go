@@ -41,9 +41,10 @@ const NoteMax = 280
 // CanReadTeam is the one rule of who reads a school's named lists (the team page and the
 // follow-up list): district admins, and the leaders and counselors of the school. Other staff
 // read only the students assigned to them.
-func CanReadTeam(r auth.Role) bool {
-	return r == auth.DistrictAdmin || r == auth.SchoolLeader || r == auth.Counselor
-}
+func CanReadTeam(r auth.Role) bool { return slices.Contains(TeamRoles, r) }
+
+// TeamRoles are the roles CanReadTeam admits, for the routes that check roles first.
+var TeamRoles = []auth.Role{auth.DistrictAdmin, auth.SchoolLeader, auth.Counselor}
 
 // CanStartRound is who starts and closes a school's mapping rounds.
 func CanStartRound(r auth.Role) bool { return r == auth.DistrictAdmin || r == auth.SchoolLeader }
