@@ -356,13 +356,22 @@ func (s *Service) MyAssignments(ctx context.Context, v Viewer) ([]Mine, error) {
 		Order("a.due_on, a.id").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("my assignments: %w", err)
 	}
-	var out []Mine
+	// One read of the students per school, not one per assignment: this is the home page.
+	bySchool := map[int64][]int64{}
 	for _, r := range rows {
-		ps, err := pupils(db, v.DistrictID, r.SchoolID, []int64{r.StudentID})
+		bySchool[r.SchoolID] = append(bySchool[r.SchoolID], r.StudentID)
+	}
+	found := map[int64]map[int64]*Pupil{}
+	for school, ids := range bySchool {
+		ps, err := pupils(db, v.DistrictID, school, ids)
 		if err != nil {
 			return nil, err
 		}
-		if p := ps[r.StudentID]; p != nil {
+		found[school] = ps
+	}
+	var out []Mine
+	for _, r := range rows {
+		if p := found[r.SchoolID][r.StudentID]; p != nil {
 			out = append(out, Mine{Pupil: *p, SchoolID: r.SchoolID, SchoolName: r.SchoolName, DueOn: r.DueOn})
 		}
 	}
