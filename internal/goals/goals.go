@@ -123,6 +123,46 @@ func (s *Service) Goals(ctx context.Context, v Viewer, schoolID int64, measure s
 	return pg, nil
 }
 
+// Target is a goal as a results page draws it on its trend chart.
+type Target struct {
+	GoalID                      int64
+	MeasureID, Attribute, Value string
+	Text, Verdict               string
+	// Level is the target on the goal's metric — the group's baseline figure plus the target
+	// change — or NaN when the baseline is hidden under the floor or not yet the viewer's to read.
+	Level float64
+}
+
+// Targets lists the goals at a place (0: the district) on the measures of an instrument, newest
+// first, for the trend charts of the results pages. A viewer who may not read the place's goals
+// gets none (and no error): the results pages serve more roles than the goals page. It reads the
+// same rollup cells as the results pages, under the floor: not audited.
+func (s *Service) Targets(ctx context.Context, v Viewer, schoolID int64, instrument string) ([]Target, error) {
+	db := s.Store.DB.WithContext(ctx)
+	pl, err := s.place(db, v, schoolID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var gs []store.Goal
+	if err := db.Where("district_id = ? AND school_id = ? AND instrument_id = ?", v.DistrictID, pl.ID, instrument).
+		Order("created_at DESC, id").Find(&gs).Error; err != nil {
+		return nil, fmt.Errorf("list goals: %w", err)
+	}
+	now := today(s.Store.Now(), pl.TimeZone)
+	out := make([]Target, 0, len(gs))
+	for _, g := range gs {
+		gv, err := s.view(ctx, db, v, pl, g, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Target{GoalID: g.ID, MeasureID: g.MeasureID, Attribute: g.Attribute, Value: g.Value, Text: g.Text,
+			Verdict: gv.Verdict, Level: gv.BaselineValue + g.Target})
+	}
+	return out, nil
+}
+
 // view computes one goal's series and verdict.
 func (s *Service) view(ctx context.Context, db *gorm.DB, v Viewer, pl Place, g store.Goal, today string) (GoalView, error) {
 	gv := GoalView{Goal: g, BaselineValue: math.NaN(), Verdict: NotYet}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -65,7 +66,8 @@ type goalCard struct {
 	ID                                          int64
 	Text, Measure, Group, Target, Baseline, Due string
 	Owner, SetOn, Verdict, VerdictText, Caption string
-	TargetLine                                  string // the chart's target line in words ("" when there is none)
+	TargetLine                                  string      // the chart's target line in words ("" when there is none)
+	Chart                                       *trendChart // the group's series with the target line; nil without a shown baseline
 	Rows                                        []goalRow
 	Actions                                     []goals.ActionView
 }
@@ -170,6 +172,9 @@ func (s *Server) goalCard(d dash, g goals.GoalView, floor int) goalCard {
 		gc.VerdictText = d.T("goals.verdict_not_yet")
 	}
 	gc.Caption = d.T("goals.series_caption", "Group", gc.Group, "Measure", gc.Measure)
+	if gc.TargetLine != "" {
+		gc.Chart = goalChart(d, g, gc)
+	}
 	for i, p := range g.Series {
 		row := goalRow{Wave: p.Wave.Name, Baseline: i == 0, Open: p.Wave.Status != store.StatusClosed}
 		if p.Stat.Suppressed {
@@ -189,6 +194,24 @@ func (s *Server) goalCard(d dash, g goals.GoalView, floor int) goalCard {
 		gc.Rows = append(gc.Rows, row)
 	}
 	return gc
+}
+
+// goalChart draws a goal's group from the baseline wave on, on the goal's metric, with the target
+// as a dashed line: the trend chart of the results pages, for this group (no bands: the goal's
+// line is the reference here).
+func goalChart(d dash, g goals.GoalView, gc goalCard) *trendChart {
+	opens := make([]time.Time, len(g.Series))
+	vals := make([]chartValue, len(g.Series))
+	for i, p := range g.Series {
+		opens[i] = p.Wave.OpensAt
+		lo, hi := goals.Interval(p.Stat, g.Metric)
+		vals[i] = chartValue{V: goals.Value(p.Stat, g.Metric), Lo: lo, Hi: hi, Hidden: p.Stat.Suppressed}
+	}
+	desc := d.T("goals.chart_desc_" + g.Metric)
+	level := g.BaselineValue + g.Target
+	ch := d.seriesChart("goal-chart-"+strconv.FormatInt(g.ID, 10), d.T("goals.chart_title", "Group", gc.Group, "Measure", gc.Measure),
+		desc, d.waveLabels(opens), vals, nil, []chartTarget{{Value: level, Label: d.T("goals.chart_label", "Value", d.num(level))}})
+	return &ch
 }
 
 // goalValue writes a shown result on a goal's metric with its interval.

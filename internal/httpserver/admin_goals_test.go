@@ -191,3 +191,56 @@ func TestGoalsAccess(t *testing.T) {
 		}
 	}
 }
+
+// TestGoalTargetLines (#15 line 4: "goals appear as target lines on the trend chart"): each goal's
+// card charts its group from the baseline with a dashed line at baseline + target; the school's
+// trend chart of the measure draws the line of a goal for everyone and names a group's goal
+// under the chart, linked to its card — for those who read the goals, and for no one else.
+func TestGoalTargetLines(t *testing.T) {
+	f, goal, winter := goalsFixture(t)
+	ctx := context.Background()
+	svc := &goals.Service{Store: f.st, Surveys: f.waves.Surveys, Results: &report.Service{Store: f.st, Surveys: f.waves.Surveys}}
+	lead := f.users["leaderA"]
+	v := goals.Viewer{DistrictID: f.district, UserID: lead.ID, Role: auth.SchoolLeader, Schools: []int64{f.school}, Actor: auth.Actor{UserID: &lead.ID, Email: lead.Email}}
+	everyone, err := svc.CreateGoal(ctx, v, goals.GoalInput{SchoolID: f.school, Measure: fmt.Sprintf("%d:student-teacher-trust", winter.ID), Group: "",
+		Target: "2.5", DueOn: "2099-01-01", OwnerID: lead.ID, Text: "Everyone's trust in teachers +2.5"})
+	must(t, err)
+
+	_, body, _ := f.signIn("leaderA").do("GET", fmt.Sprintf("/admin/goals?school=%d", f.school), nil)
+	for _, want := range []string{
+		fmt.Sprintf(`id="goal-chart-%d-title"`, goal.ID), `>Goal 45.0</text>`, // English learners: 40 + 5
+		fmt.Sprintf(`id="goal-chart-%d-title"`, everyone.ID), `>Goal 55.5</text>`, // everyone: 53 + 2.5
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("goals page lacks %s\n%s", want, body)
+		}
+	}
+	if n := strings.Count(body, `class="target"`); n != 2 {
+		t.Errorf("goals page: %d target lines, want 2", n)
+	}
+
+	results := fmt.Sprintf("/admin/results/schools/%d?wave=%d", f.school, winter.ID)
+	for _, role := range []string{"leaderA", "counselorA", "admin", "staffA"} {
+		code, body, _ := f.signIn(role).do("GET", results, nil)
+		if code != 200 {
+			if role == "staffA" {
+				continue // staff may not read this school's results at all
+			}
+			t.Fatalf("%s: results page %d", role, code)
+		}
+		text := html.UnescapeString(body)
+		reads := role != "staffA"
+		if got := strings.Contains(body, `>Goal 55.5</text>`); got != reads {
+			t.Errorf("%s: target line for everyone drawn %v, want %v", role, got, reads)
+		}
+		if got := strings.Contains(text, "Goal for English learner: Yes (on its own chart on the goals page): English learners' trust in teachers +5 by winter"); got != reads {
+			t.Errorf("%s: group goal named %v, want %v\n%s", role, got, reads, text)
+		}
+		if strings.Count(body, `class="target"`) != map[bool]int{true: 1, false: 0}[reads] {
+			t.Errorf("%s: %d target lines", role, strings.Count(body, `class="target"`))
+		}
+		if reads && !strings.Contains(body, fmt.Sprintf(`href="/admin/goals?school=%d#goal-%d"`, f.school, everyone.ID)) {
+			t.Errorf("%s: no link to the goal's card", role)
+		}
+	}
+}

@@ -81,7 +81,7 @@ func newAdminRenderer() (*adminRenderer, error) {
 	funcs["modeLabel"], funcs["statusLabel"], funcs["channelsLabel"], funcs["jobLabel"] = lb.Mode, lb.Status, lb.Channels, lb.Job
 	r := &adminRenderer{pages: map[string]*template.Template{}, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 	for _, p := range adminPageNames {
-		t, err := template.New(p).Funcs(funcs).ParseFS(tfs, "layout.html", p+".html")
+		t, err := template.New(p).Funcs(funcs).ParseFS(tfs, "layout.html", "chart.html", p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse admin template %s: %w", p, err)
 		}

@@ -3,6 +3,7 @@ package httpserver
 import (
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/trustpulse/trustpulse/internal/report"
 )
@@ -28,6 +29,7 @@ type trendChart struct {
 	Points          []chartPoint
 	Lines           []chartLine
 	Labels          []chartLabel
+	Targets         []chartTargetLine
 	AxisX1, AxisX2  float64
 	AxisY, PlotW    float64
 	TickX           float64
@@ -95,31 +97,55 @@ func (sc chartScale) ticks(step float64) []float64 {
 	return append(out, sc.Max)
 }
 
-// newTrendChart lays out the trend of measure index m. A wave whose result is hidden gets a wave
-// label and no mark, and the line breaks there.
-func (d dash) newTrendChart(id, title string, measure string, m int, points []report.TrendPoint) trendChart {
-	ch := trendChart{ID: id, Title: title, Desc: d.T("trend.chart_desc"), W: chartW, H: chartH,
-		AxisX1: plotLeft, AxisX2: chartW - plotRight, AxisY: plotTop + plotH, PlotW: chartW - plotRight - plotLeft, TickX: plotLeft - 4}
+// chartValue is one wave's mark: the figure and its 95% interval (NaN ends: none), or hidden.
+type chartValue struct {
+	V, Lo, Hi float64
+	Hidden    bool
+}
+
+// chartTarget is a goal's target drawn across the chart (#15 line 4): a dashed line at Value,
+// labelled at its right end. Its words are in the chart's description and beside the chart.
+type chartTarget struct {
+	Value float64
+	Label string
+}
+
+type chartTargetLine struct {
+	Y, LabelX, LabelY float64
+	Label             string
+}
+
+// newTrendChart lays out the trend of measure index m, with any goal targets on it. A wave whose
+// result is hidden gets a wave label and no mark, and the line breaks there.
+func (d dash) newTrendChart(id, title string, measure string, m int, points []report.TrendPoint, targets []chartTarget) trendChart {
 	c, _ := d.wd.Cuts(measure)
 	cuts := []float64{chartScaleMin, c[0], c[1], c[2], c[3], chartScaleMax}
+	desc := d.T("trend.chart_desc")
 	// A single-item measure is charted as % favorable (also 0–100), with no bands to shade.
 	single := d.singleItem(measure)
-	value := func(st report.Stat) (v, lo, hi float64) { return st.Mean, st.CILow, st.CIHigh }
 	if single {
-		ch.Desc = d.T("headline.chart_desc_fav")
-		value = func(st report.Stat) (v, lo, hi float64) { return st.Favorable, st.FavLow, st.FavHigh }
-		cuts = []float64{chartScaleMin, 25, 50, 75, chartScaleMax}
+		desc, cuts = d.T("headline.chart_desc_fav"), nil
 	}
-	lo, hi := math.NaN(), math.NaN()
-	for _, p := range points {
+	vals := make([]chartValue, len(points))
+	waves := make([]time.Time, len(points))
+	for i, p := range points {
 		st := p.Measures[m]
-		v, l, h := value(st)
-		if st.Suppressed || math.IsNaN(v) {
-			continue
+		waves[i] = p.Wave.OpensAt
+		vals[i] = chartValue{V: st.Mean, Lo: st.CILow, Hi: st.CIHigh, Hidden: st.Suppressed}
+		if single {
+			vals[i].V, vals[i].Lo, vals[i].Hi = st.Favorable, st.FavLow, st.FavHigh
 		}
-		if math.IsNaN(l) || math.IsNaN(h) {
-			l, h = v, v
-		}
+	}
+	return d.seriesChart(id, title, desc, d.waveLabels(waves), vals, cuts, targets)
+}
+
+// seriesChart lays out one series of 0–100 figures, one per wave label, shading the bands
+// between cuts (nil: no bands) and drawing targets. The axis fits the marks and the targets.
+func (d dash) seriesChart(id, title, desc string, labels []string, vals []chartValue, cuts []float64, targets []chartTarget) trendChart {
+	ch := trendChart{ID: id, Title: title, Desc: desc, W: chartW, H: chartH,
+		AxisX1: plotLeft, AxisX2: chartW - plotRight, AxisY: plotTop + plotH, PlotW: chartW - plotRight - plotLeft, TickX: plotLeft - 4}
+	lo, hi := math.NaN(), math.NaN()
+	widen := func(l, h float64) {
 		if math.IsNaN(lo) || l < lo {
 			lo = l
 		}
@@ -127,10 +153,23 @@ func (d dash) newTrendChart(id, title string, measure string, m int, points []re
 			hi = h
 		}
 	}
+	for _, v := range vals {
+		if v.Hidden || math.IsNaN(v.V) {
+			continue
+		}
+		l, h := v.Lo, v.Hi
+		if math.IsNaN(l) || math.IsNaN(h) {
+			l, h = v.V, v.V
+		}
+		widen(l, h)
+	}
+	for _, t := range targets {
+		widen(t.Value, t.Value)
+	}
 	sc := fitScale(lo, hi)
 	chartY := sc.y
 	ch.Desc += " " + d.T("compare.axis_range", "Min", strconv.FormatFloat(sc.Min, 'f', 0, 64), "Max", strconv.FormatFloat(sc.Max, 'f', 0, 64))
-	for i := 0; i+1 < len(cuts) && !single; i++ {
+	for i := 0; i+1 < len(cuts); i++ {
 		if cuts[i+1] <= sc.Min || cuts[i] >= sc.Max {
 			continue // a band outside the shown range
 		}
@@ -144,26 +183,28 @@ func (d dash) newTrendChart(id, title string, measure string, m int, points []re
 	for _, v := range sc.ticks(step) {
 		ch.Grid = append(ch.Grid, chartGrid{Y: chartY(v), Label: strconv.FormatFloat(v, 'f', 0, 64)})
 	}
-	n := len(points)
+	for _, t := range targets {
+		y := chartY(t.Value)
+		ch.Targets = append(ch.Targets, chartTargetLine{Y: y, LabelX: ch.AxisX2 - 2, LabelY: y - 3, Label: t.Label})
+		ch.Desc += " " + t.Label + "."
+	}
+	n := len(vals)
 	// The first point sits far enough in that its slanted wave label does not run off the left.
 	const padLeft, padRight = 40, 14
 	inner := float64(chartW-plotLeft-plotRight) - padLeft - padRight
-	labels := d.waveLabels(points)
 	var prev *chartPoint
-	for i, p := range points {
+	for i, v := range vals {
 		x := float64(plotLeft) + padLeft + inner/2
 		if n > 1 {
 			x = float64(plotLeft) + padLeft + inner*float64(i)/float64(n-1)
 		}
 		ch.Labels = append(ch.Labels, chartLabel{X: x, Y: plotTop + plotH + 12, Text: labels[i]})
-		st := p.Measures[m]
-		v, lo, hi := value(st)
-		if st.Suppressed || math.IsNaN(v) {
+		if v.Hidden || math.IsNaN(v.V) {
 			prev = nil
 			continue
 		}
-		pt := chartPoint{X: x, Y: chartY(v), Lo: chartY(lo), Hi: chartY(hi), CapL: x - 4, CapR: x + 4}
-		if math.IsNaN(lo) || math.IsNaN(hi) {
+		pt := chartPoint{X: x, Y: chartY(v.V), Lo: chartY(v.Lo), Hi: chartY(v.Hi), CapL: x - 4, CapR: x + 4}
+		if math.IsNaN(v.Lo) || math.IsNaN(v.Hi) {
 			pt.Lo, pt.Hi = pt.Y, pt.Y
 		}
 		if prev != nil {
@@ -179,14 +220,13 @@ func (d dash) newTrendChart(id, title string, measure string, m int, points []re
 // one trend share an instrument and usually a name prefix, so their names, cut to fit, would all
 // read alike. Two waves opening in the same month are told apart by the full date. The table
 // beside the chart has the names whole.
-func (d dash) waveLabels(points []report.TrendPoint) []string {
+func (d dash) waveLabels(opens []time.Time) []string {
 	months := map[string]int{}
-	for _, p := range points {
-		months[p.Wave.OpensAt.Format("2006-01")]++
+	for _, t := range opens {
+		months[t.Format("2006-01")]++
 	}
-	out := make([]string, len(points))
-	for i, p := range points {
-		t := p.Wave.OpensAt
+	out := make([]string, len(opens))
+	for i, t := range opens {
 		out[i] = d.T("month."+strconv.Itoa(int(t.Month()))) + " " + strconv.Itoa(t.Year())
 		if months[t.Format("2006-01")] > 1 {
 			out[i] = t.Format("2006-01-02")

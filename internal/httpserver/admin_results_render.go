@@ -144,7 +144,7 @@ func newResultsRenderer() (*resultsRenderer, error) {
 		funcs := template.FuncMap{"msg": memoT(cat.Localizer(tag)), "dict": dict}
 		r.pages[tag] = map[string]*template.Template{}
 		for _, p := range resultsPageNames {
-			t, err := template.New(p).Funcs(funcs).ParseFS(tfs, "results_layout.html", p+".html")
+			t, err := template.New(p).Funcs(funcs).ParseFS(tfs, "results_layout.html", "chart.html", p+".html")
 			if err != nil {
 				return nil, fmt.Errorf("parse results template %s: %w", p, err)
 			}

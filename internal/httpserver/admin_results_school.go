@@ -1,12 +1,14 @@
 package httpserver
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/export"
+	"github.com/trustpulse/trustpulse/internal/goals"
 	"github.com/trustpulse/trustpulse/internal/report"
 )
 
@@ -33,6 +35,7 @@ type trendView struct {
 	Name, Href, Caption, TableLabel string
 	SingleItem                      bool // no score column: % favorable only
 	Chart                           trendChart
+	Goals                           []goalLink // the goals on this measure, each linked to its card
 	Rows                            []trendRow
 	Notes                           []string
 	Exports                         []exportLink
@@ -79,6 +82,35 @@ type resultsItem struct {
 	Change             string // % favorable change since the previous wave, with its interval
 }
 
+// goalLink is a goal named under a trend chart, linked to its card on the goals page.
+type goalLink struct{ Text, Href string }
+
+// goalTargets are the goals on measure m at a place as its trend chart shows them: the chart is
+// the whole school's, so only a goal for everyone gets a target line there (a goal for a group
+// has its own chart, of that group, on the goals page); every goal on the measure is named
+// under the chart with a link to its card.
+func (d dash) goalTargets(ts []goals.Target, m string, school int64) ([]chartTarget, []goalLink) {
+	var lines []chartTarget
+	var links []goalLink
+	for _, t := range ts {
+		if t.MeasureID != m {
+			continue
+		}
+		href := fmt.Sprintf("/admin/goals?school=%d#goal-%d", school, t.GoalID)
+		switch {
+		case t.Attribute != "":
+			links = append(links, goalLink{Text: d.T("goals.chart_group", "Group", d.attrName(t.Attribute)+": "+d.groupName(t.Attribute, t.Value), "Text", t.Text), Href: href})
+		case math.IsNaN(t.Level):
+			links = append(links, goalLink{Text: d.T("goals.chart_no_line", "Text", t.Text), Href: href})
+		default:
+			level := d.num(t.Level)
+			lines = append(lines, chartTarget{Value: t.Level, Label: d.T("goals.chart_label", "Value", level)})
+			links = append(links, goalLink{Text: d.T("goals.chart_everyone", "Value", level, "Text", t.Text), Href: href})
+		}
+	}
+	return lines, links
+}
+
 // adminResultsSchool is a school's page (the district's at id 0): each measure's trend, one
 // breakdown colour-coded with gaps marked, response rates and item % favorable.
 func (s *Server) adminResultsSchool(c echo.Context) error {
@@ -123,10 +155,16 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 	pg.Printable = []exportLink{{Label: d.T("report.link"), Href: rc.href(path+"/report", "wave", wave)},
 		{Label: d.T("report.family_link"), Href: path + "/family-summary?wave=" + wave}}
 	pg.GapLegend = d.T("gap.legend")
+	targets, err := s.Goals.Targets(c.Request().Context(), goals.ViewerOf(rc.p, c.RealIP()), school, wd.Wave.InstrumentID)
+	if err != nil {
+		return err
+	}
 	for i, m := range wd.Measures() {
 		name := d.measureName(m)
 		tv := trendView{Name: name, Href: rc.href(path+"/measures/"+m, "wave", wave), Caption: d.T("trend.caption", "Measure", name),
-			TableLabel: d.T("trend.table"), SingleItem: d.singleItem(m), Chart: d.newTrendChart("trend-"+strconv.Itoa(i), d.trendTitle(m, name), m, i, points)}
+			TableLabel: d.T("trend.table"), SingleItem: d.singleItem(m)}
+		lines, links := d.goalTargets(targets, m, school)
+		tv.Chart, tv.Goals = d.newTrendChart("trend-"+strconv.Itoa(i), d.trendTitle(m, name), m, i, points, lines), links
 		for _, p := range points {
 			st := p.Measures[i]
 			if st.Suppressed {
