@@ -78,3 +78,40 @@ func TestResultsPagesPassAxe(t *testing.T) {
 		}
 	}
 }
+
+// TestRestOfDistrictPassesAxe runs axe-core on a school page with the rest of the district
+// shown (and changed since the previous wave) and with it hidden, at the phone and laptop
+// viewports: the table scrolls in its own region and nothing else goes sideways.
+func TestRestOfDistrictPassesAxe(t *testing.T) {
+	f := newRestFixture(t)
+	br := browsertest.Start(t)
+	tab := br.NewTab(t, browsertest.TabOptions{})
+	if status := tab.Open(f.srv.URL + "/admin"); status != 200 {
+		t.Fatalf("sign-in page: %d", status)
+	}
+	tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email("leaderA")), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))
+	if status := tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)); status != 200 {
+		t.Fatalf("sign in: %d", status)
+	}
+	shown := fmt.Sprintf("%s/admin/results/schools/%d?wave=%d", f.srv.URL, f.school, f.lateWinter.ID)
+	hidden := fmt.Sprintf("%s/admin/results/schools/%d?wave=%d", f.srv.URL, f.school, f.fall.ID)
+	check := func(page, url, want string) {
+		t.Helper()
+		if status := tab.Open(url); status != 200 {
+			t.Fatalf("%s: HTTP %d", page, status)
+		}
+		if got := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`.rest-table tbody`))); !strings.Contains(got, want) {
+			t.Errorf("%s: rest table lacks %q: %s", page, want, got)
+		}
+		if w := browsertest.Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
+			t.Errorf("%s: page is %dpx wide in a %dpx viewport", page, w[0], w[1])
+		}
+		tab.Screenshot(page)
+		tab.AssertAxe(page)
+	}
+	check("rest shown", shown, "Rest of district (2 other schools)")
+	check("rest hidden", hidden, "not shown: too few other schools")
+	tab.Do(chromedp.EmulateViewport(1280, 800))
+	check("rest shown on a laptop", shown, "% favorable")
+	check("rest hidden on a laptop", hidden, "Rest of district (1 other school)")
+}

@@ -21,6 +21,7 @@ type schoolPage struct {
 	Note       string
 	Bands      string // where the bands come from: provisional or the district's reference values
 	GapLegend  string
+	Rest       *restView // nil when the viewer sees the district row (no rest of the district)
 	Trends     []trendView
 	Attribute  string
 	Sub        subTable
@@ -158,6 +159,13 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 	targets, err := s.Goals.Targets(c.Request().Context(), goals.ViewerOf(rc.p, c.RealIP()), school, wd.Wave.InstrumentID)
 	if err != nil {
 		return err
+	}
+	if school != districtRow && !wd.DistrictVisible {
+		rest, err := s.Results.RestOfDistrict(c.Request().Context(), wd)
+		if err != nil {
+			return fmt.Errorf("results: %w", err)
+		}
+		pg.Rest = rc.restView(school, rest)
 	}
 	for i, m := range wd.Measures() {
 		name := d.measureName(m)

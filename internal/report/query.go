@@ -67,6 +67,7 @@ type WaveData struct {
 	// minus one's own school is the other school): it is then hidden, at this level, everywhere.
 	DistrictVisible bool
 	prevDistrict    bool           // the same for the previous wave: the district row's change is shown only then
+	scope           []int64        // the viewer's schools: the rest of the district is every other school (RestOfDistrict)
 	outside         map[int64]bool // the district's waves with a school outside the scope (for the district trend)
 	cur, prev       Cells
 	pools           [2]map[poolKey][]string // poolsOf cur and prev, made when first asked
@@ -95,7 +96,7 @@ func (s *Service) WaveOf(ctx context.Context, districtID, waveID int64, schools 
 // wave loads the wave, its schools among scope and the cells of the schools in cellsOf.
 func (s *Service) wave(ctx context.Context, districtID, waveID int64, scope, cellsOf []int64) (*WaveData, error) {
 	db := s.Store.DB.WithContext(ctx)
-	wd := &WaveData{}
+	wd := &WaveData{scope: scope}
 	var d store.District
 	if err := db.Where("district_id = ?", districtID).First(&d).Error; err != nil {
 		return nil, store.NotFound(err, "district")
