@@ -12,5 +12,5 @@ func (s *Server) adminAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "audit", "Audit log", entries)
+	return s.adminRender(c, http.StatusOK, "audit", s.adminT(c, "admin.title.audit"), entries)
 }

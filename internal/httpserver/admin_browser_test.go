@@ -9,7 +9,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustpulse/trustpulse/internal/browsertest"
+	"github.com/trustpulse/trustpulse/internal/httpserver"
 	"github.com/trustpulse/trustpulse/internal/roster"
+	"github.com/trustpulse/trustpulse/locales"
 )
 
 // TestAdminPagesPassAxe signs in through the form, creates and opens a wave
@@ -74,6 +76,24 @@ func TestAdminPagesPassAxe(t *testing.T) {
 	check("token created", tab.Follow(browsertest.ClickCSS(`form[action="/admin/tokens"] button[type="submit"]`)), 200)
 	if page := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`main`))); !strings.Contains(page, "tp_") {
 		t.Errorf("the new token is not shown: %s", page)
+	}
+	// Every staff page in every dashboard locale (#16 line 6): lang and dir set, the menu in that
+	// language, and axe clean (Arabic right to left).
+	cat, err := httpserver.LoadDashboardLocales(locales.FS)
+	must(t, err)
+	for _, tag := range cat.Tags() {
+		for _, p := range []string{"/admin", "/admin/waves", "/admin/waves/new", "/admin/roster", "/admin/users", "/admin/audit", "/admin/password", "/admin/results/settings", "/admin/sms/settings", "/admin/tokens"} {
+			check(p+" in "+tag, tab.Open(f.srv.URL+p+"?lang="+tag), 200)
+			lang := browsertest.Eval[string](tab, `document.documentElement.lang`)
+			dir := browsertest.Eval[string](tab, `document.documentElement.dir`)
+			if lang != tag || dir != cat.Info(tag).Dir {
+				t.Errorf("%s in %s: <html lang=%q dir=%q>", p, tag, lang, dir)
+			}
+			nav := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`header nav a[href="/admin/waves"]`)))
+			if want := cat.Localizer(tag).T("nav.waves"); nav != want {
+				t.Errorf("%s in %s: menu says %q, want %q", p, tag, nav, want)
+			}
+		}
 	}
 	// Same origin only; data: URLs are Chromium's own date-picker icon, not something we serve.
 	for _, r := range tab.Requests() {

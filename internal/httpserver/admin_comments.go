@@ -98,7 +98,7 @@ func (s *Server) commentsReader(c echo.Context, status int, errMsg string) error
 		if wantWave != "" {
 			return notFound
 		}
-		return s.adminRender(c, status, "comments", "Comments", pg)
+		return s.adminRender(c, status, "comments", s.adminT(c, "admin.title.comments"), pg)
 	}
 	in, _ := s.Surveys.Get(wave.InstrumentID, wave.InstrumentVersion)
 	schools, err := s.waveSchools(c, *wave)
@@ -147,7 +147,7 @@ func (s *Server) commentsReader(c echo.Context, status int, errMsg string) error
 	}
 	if wantWave == "" || wantSchool == "" {
 		// Nothing chosen yet: the form only, nothing read.
-		return s.adminRender(c, status, "comments", "Comments", pg)
+		return s.adminRender(c, status, "comments", s.adminT(c, "admin.title.comments"), pg)
 	}
 	csv := c.QueryParam("format") == "csv"
 	res, err := comments.Read(c.Request().Context(), s.Store, p.User.DistrictID, q, rep.Floor, csv, actor(c, p)) // audited in the same transaction
@@ -170,7 +170,7 @@ func (s *Server) commentsReader(c echo.Context, status int, errMsg string) error
 	v := c.QueryParams()
 	v.Set("format", "csv")
 	pg.CSVURL = "/admin/comments?" + v.Encode()
-	return s.adminRender(c, http.StatusOK, "comments", "Comments", pg)
+	return s.adminRender(c, http.StatusOK, "comments", s.adminT(c, "admin.title.comments"), pg)
 }
 
 func measureName(m survey.Measure) string {

@@ -95,13 +95,6 @@ func placeParam(c echo.Context, places []goals.Place) int64 {
 	return 0
 }
 
-// goalsDash words numbers and groups as the (English) staff pages do.
-func (s *Server) goalsDash() dash {
-	cat := s.resultsPages.cat
-	l := cat.Localizer("en")
-	return dash{l: l, lang: l.Tag(), cat: cat, respondent: s.Locales}
-}
-
 // adminGoals is the goals page (?school=).
 func (s *Server) adminGoals(c echo.Context) error { return s.goalsRender(c, http.StatusOK, "") }
 
@@ -116,7 +109,7 @@ func (s *Server) goalsRender(c echo.Context, status int, errMsg string) error {
 	if _, _, err := goalsError(err); err != nil {
 		return err
 	}
-	d := s.goalsDash()
+	d := s.dashFor(c)
 	pg := goalsPage{Places: places, Place: gp.Place, PlaceKey: strconv.FormatInt(gp.Place.ID, 10), CanEdit: gp.CanEdit, Owners: gp.Owners,
 		Statuses: goals.Statuses, Today: gp.Today, Error: errMsg, Rule: d.T("goals.rule", "Floor", gp.Floor)}
 	for _, g := range gp.Goals {
@@ -125,7 +118,7 @@ func (s *Server) goalsRender(c echo.Context, status int, errMsg string) error {
 	if gp.Reached != nil {
 		pg.Reached = reachedWords(d, gp.Reached, gp.Floor)
 	}
-	return s.adminRender(c, status, "goals", s.adminT("goals.title"), pg)
+	return s.adminRender(c, status, "goals", s.adminT(c, "goals.title"), pg)
 }
 
 // goalCard words one goal: what, for whom, the target, the baseline, when due, the verdict by
@@ -256,7 +249,7 @@ func (s *Server) goalFormRender(c echo.Context, status int, errMsg string, in go
 		status, errMsg, choice = code, msg, ""
 	}
 	pg := goalFormPage{Form: f, PlaceKey: strconv.FormatInt(f.Place.ID, 10), Choice: choice, Error: errMsg, In: in}
-	return s.adminRender(c, status, "goal_new", s.adminT("goals.form.title"), pg)
+	return s.adminRender(c, status, "goal_new", s.adminT(c, "goals.form.title"), pg)
 }
 
 // adminGoalCreate sets a goal from the form.

@@ -143,7 +143,7 @@ func (s *Server) adminHelpTexts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "help_texts", "Help right away", pg)
+	return s.adminRender(c, http.StatusOK, "help_texts", s.adminT(c, "admin.title.help_texts"), pg)
 }
 
 // adminHelpTextsSave replaces them (audited with the change); a refused text is shown back, unsaved.
@@ -173,7 +173,7 @@ func (s *Server) adminHelpTextsSave(c echo.Context) error {
 		if perr != nil {
 			return perr
 		}
-		return s.adminRender(c, http.StatusUnprocessableEntity, "help_texts", "Help right away", pg)
+		return s.adminRender(c, http.StatusUnprocessableEntity, "help_texts", s.adminT(c, "admin.title.help_texts"), pg)
 	case errors.Is(err, store.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, "No such school.")
 	case err != nil:

@@ -53,5 +53,5 @@ func (s *Server) adminHome(c echo.Context) error {
 	if page.Assigned, err = s.Success.MyAssignments(c.Request().Context(), v); err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "home", "Administration", page)
+	return s.adminRender(c, http.StatusOK, "home", s.adminT(c, "admin.title.home"), page)
 }

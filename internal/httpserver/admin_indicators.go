@@ -40,7 +40,7 @@ func (s *Server) indicatorsRender(c echo.Context, status int, pg indicatorsPage)
 		return err
 	}
 	pg.Periods, pg.MaxRows = periods, success.IndicatorsMaxRows
-	return s.adminRender(c, status, "indicators", s.adminT("indicators.title"), pg)
+	return s.adminRender(c, status, "indicators", s.adminT(c, "indicators.title"), pg)
 }
 
 // adminIndicatorsImport imports one grading period's file, all or nothing.
@@ -49,7 +49,7 @@ func (s *Server) adminIndicatorsImport(c echo.Context) error {
 	pg := indicatorsPage{Period: c.FormValue("period")}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		pg.Error = s.adminT("indicators.no_file")
+		pg.Error = s.adminT(c, "indicators.no_file")
 		return s.indicatorsRender(c, http.StatusUnprocessableEntity, pg)
 	}
 	src, err := fh.Open()
@@ -66,7 +66,7 @@ func (s *Server) adminIndicatorsImport(c echo.Context) error {
 			pg.Problems = append(pg.Problems, pr.String())
 		}
 		if rest := ie.Total - len(ie.Problems); rest > 0 {
-			pg.Problems = append(pg.Problems, s.adminT("indicators.more", "Count", rest))
+			pg.Problems = append(pg.Problems, s.adminT(c, "indicators.more", "Count", rest))
 		}
 		return s.indicatorsRender(c, http.StatusUnprocessableEntity, pg)
 	}

@@ -90,7 +90,7 @@ func (s *Server) adminLanguageChecks(c echo.Context) error {
 		}
 		page.Measures = append(page.Measures, lm)
 	}
-	return s.adminRender(c, http.StatusOK, "language_checks", s.adminT("language_checks.title"), page)
+	return s.adminRender(c, http.StatusOK, "language_checks", s.adminT(c, "language_checks.title"), page)
 }
 
 // adminLanguageChecksExport downloads one locale's instrument texts as the CSV a reviewer edits
@@ -120,7 +120,7 @@ func (s *Server) adminLanguageChecksExport(c echo.Context) error {
 					key = "language_checks.easier"
 				}
 				notes[fmt.Sprintf("%s/%d/items/%s/text", chk.Instrument.ID, chk.Instrument.Version, it.ID)] =
-					fmt.Sprintf("%s (%+.2f ± %.2f logits)", s.adminT(key), it.Contrast, it.SE)
+					fmt.Sprintf("%s (%+.2f ± %.2f logits)", s.adminT(c, key), it.Contrast, it.SE)
 			}
 		}
 	}

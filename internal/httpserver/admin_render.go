@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,18 +14,20 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/success"
 	"github.com/trustpulse/trustpulse/locales"
 	"github.com/trustpulse/trustpulse/web"
 )
 
-// adminPages are the staff pages, parsed once at start-up with the admin layout. They are in
-// English only for now: staff pages are not yet in the locale catalog.
+// adminPages are the staff pages, parsed once at start-up with the admin layout, once per
+// dashboard locale (#16 line 6), like the results pages.
 var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close", "language_checks", "help_texts", "comments", "mapping", "team", "followup", "results_reference", "team_students", "indicators", "goals", "goal_new"}
 
-// adminRenderer is the staff counterpart of renderer: one template set per page, no locales.
+// adminRenderer is the staff counterpart of renderer: one template set per locale and page.
 type adminRenderer struct {
-	pages map[string]*template.Template
+	cat   *locale.Catalog
+	pages map[string]map[string]*template.Template // locale -> page -> template
 	bufs  sync.Pool
 }
 
@@ -33,7 +36,35 @@ func newAdminRenderer() (*adminRenderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	funcs := template.FuncMap{
+	cat, err := LoadDashboardLocales(locales.FS)
+	if err != nil {
+		return nil, err
+	}
+	r := &adminRenderer{cat: cat, pages: map[string]map[string]*template.Template{}, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+	for _, tag := range cat.Tags() {
+		funcs := adminFuncs()
+		funcs["msg"], funcs["dict"] = memoT(cat.Localizer(tag)), dict
+		// Machine keys (attributes, values, surveys, a wave's mode and status, roles) are shown by name.
+		lb := newLabels(cat, tag, nil)
+		funcs["attrLabel"], funcs["valueLabel"], funcs["instrumentLabel"] = lb.Attr, lb.Value, lb.Instrument
+		funcs["audienceLabel"] = func(a any) string { return lb.Audience(fmt.Sprint(a)) }
+		funcs["modeLabel"], funcs["statusLabel"], funcs["channelsLabel"], funcs["jobLabel"] = lb.Mode, lb.Status, lb.Channels, lb.Job
+		funcs["roleLabel"] = func(a any) string { return lb.Role(fmt.Sprint(a)) }
+		r.pages[tag] = map[string]*template.Template{}
+		for _, p := range adminPageNames {
+			t, err := template.New(p).Funcs(funcs).ParseFS(tfs, "layout.html", "chart.html", p+".html")
+			if err != nil {
+				return nil, fmt.Errorf("parse admin template %s (%s): %w", p, tag, err)
+			}
+			r.pages[tag][p] = t
+		}
+	}
+	return r, nil
+}
+
+// adminFuncs are the template functions that do not depend on the language.
+func adminFuncs() template.FuncMap {
+	return template.FuncMap{
 		"pct": func(done, total int) string {
 			if total == 0 {
 				return "–"
@@ -67,37 +98,18 @@ func newAdminRenderer() (*adminRenderer, error) {
 		},
 		"measureName": measureName,
 	}
-	// Staff pages are English for now, but their newer strings already come from the dashboard
-	// catalog (as on the results pages), so translating a page is binding another locale here.
-	cat, err := LoadDashboardLocales(locales.FS)
-	if err != nil {
-		return nil, err
-	}
-	funcs["msg"], funcs["dict"] = memoT(cat.Localizer("en")), dict
-	// Machine keys (attributes, values, surveys, a wave's mode and status) are shown by name.
-	lb := newLabels(cat, "en", nil)
-	funcs["attrLabel"], funcs["valueLabel"], funcs["instrumentLabel"] = lb.Attr, lb.Value, lb.Instrument
-	funcs["audienceLabel"] = func(a any) string { return lb.Audience(fmt.Sprint(a)) }
-	funcs["modeLabel"], funcs["statusLabel"], funcs["channelsLabel"], funcs["jobLabel"] = lb.Mode, lb.Status, lb.Channels, lb.Job
-	r := &adminRenderer{pages: map[string]*template.Template{}, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
-	for _, p := range adminPageNames {
-		t, err := template.New(p).Funcs(funcs).ParseFS(tfs, "layout.html", "chart.html", p+".html")
-		if err != nil {
-			return nil, fmt.Errorf("parse admin template %s: %w", p, err)
-		}
-		r.pages[p] = t
-	}
-	return r, nil
 }
 
 // adminView is what every staff page gets: who is signed in, the CSRF token, and the page's data.
 type adminView struct {
-	Title  string
-	User   *auth.Principal
-	CSRF   string
-	Notice string
-	Error  string
-	D      any
+	Lang, Dir string
+	Langs     []langLink
+	Title     string
+	User      *auth.Principal
+	CSRF      string
+	Notice    string
+	Error     string
+	D         any
 }
 
 // Nav reports which menu entries the signed-in user may open (the routes check again).
@@ -124,48 +136,33 @@ func (v adminView) Nav(entry string) bool {
 	return false
 }
 
-var adminNotices = map[string]string{
-	"signed-out":    "You are signed out.",
-	"created":       "Saved.",
-	"opened":        "The wave is open: its invitations are made and its texts queued.",
-	"scheduled":     "The wave is scheduled: it opens by itself at its opening time.",
-	"unscheduled":   "The wave is back to draft.",
-	"closed":        "The wave is closed.",
-	"extended":      "The closing time has moved.",
-	"codes":         "Class codes issued.",
-	"imported":      "Roster imported.",
-	"role":          "Role changed.",
-	"password":      "Your password is changed.",
-	"revoked":       "Token revoked.",
-	"settings":      "Results settings saved; every wave's results are being rebuilt in the background.",
-	"sms-settings":  "Text message settings saved.",
-	"comment-floor": "Comment floor saved.",
-	"help-texts":    "Help texts saved: thank-you pages show them from now on.",
-	"round-started": "Mapping round started: every adult of the school can mark the students they know on their mapping page.",
-	"round-closed":  "Mapping round closed.",
-	"marks":         "Your marks are saved.",
-	"assigned":      "Assigned: the adult sees these students on their home page.",
-	"reached":       "Saved as reached.",
-	"indicators":    "Grading period imported.",
-	"goal":          "Goal set: it shows its result once a wave after its baseline closes.",
-	"action":        "Action added.",
-	"action-status": "Action status changed.",
-	"reference":     "Reference values saved; the survey's results are being rebuilt with the new bands in the background.",
-}
+// adminNotices are the notice codes a redirect may name (?notice=); their words are the
+// catalog's notice.<code>.
+var adminNotices = []string{"signed-out", "created", "opened", "scheduled", "unscheduled", "closed", "extended", "codes", "imported", "role", "password", "revoked", "settings", "sms-settings", "comment-floor", "help-texts", "round-started", "round-closed", "marks", "assigned", "reached", "indicators", "goal", "action", "action-status", "reference"}
 
 func (s *Server) adminRender(c echo.Context, status int, page, title string, data any) error {
-	v := adminView{Title: title, D: data}
-	v.User, _ = c.Get(principalKey).(*auth.Principal)
-	v.CSRF, _ = c.Get("csrf").(string)
+	v := s.adminViewOf(c, title, data)
 	// Notices are codes, never text from the URL: a crafted link cannot put words on our pages.
-	v.Notice = adminNotices[c.QueryParam("notice")]
+	if n := c.QueryParam("notice"); slices.Contains(adminNotices, n) {
+		v.Notice = s.adminT(c, "notice."+n)
+	}
 	return s.adminPages.render(c, status, page, v)
 }
 
+// adminViewOf is a staff page's frame: the viewer's language (and the switch), who is signed in,
+// the CSRF token.
+func (s *Server) adminViewOf(c echo.Context, title string, data any) adminView {
+	d := s.dashFor(c)
+	v := adminView{Lang: d.lang, Dir: d.l.Dir(), Langs: s.langLinks(c, d.lang), Title: title, D: data}
+	v.User, _ = c.Get(principalKey).(*auth.Principal)
+	v.CSRF, _ = c.Get("csrf").(string)
+	return v
+}
+
 func (r *adminRenderer) render(c echo.Context, status int, page string, v adminView) error {
-	t := r.pages[page]
+	t := r.pages[v.Lang][page]
 	if t == nil {
-		return fmt.Errorf("no admin template %q", page)
+		return fmt.Errorf("no admin template %q in %q", page, v.Lang)
 	}
 	buf := r.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -176,16 +173,17 @@ func (r *adminRenderer) render(c echo.Context, status int, page string, v adminV
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", v.Lang)
+	h.Set("Vary", "Accept-Language, Cookie")
 	c.Response().WriteHeader(status)
 	_, err := c.Response().Write(buf.Bytes())
 	return err
 }
 
-// adminT words a staff page's text outside its template (a title, a CSV note) in the language the
-// admin pages are rendered in, so a page never mixes two languages. Admin pages are English until
-// they are bound per locale as the results pages are (issue 16 line 6).
-func (s *Server) adminT(id string, kv ...any) string {
-	l := s.resultsPages.cat.Localizer("en")
+// adminT words a staff page's text outside its template (a title, an error, a CSV note) in the
+// language the page is rendered in, so a page never mixes two languages.
+func (s *Server) adminT(c echo.Context, id string, kv ...any) string {
+	l := s.dashFor(c).l
 	if len(kv) == 0 {
 		return l.T(id)
 	}

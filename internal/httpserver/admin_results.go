@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"mime"
 	"net/http"
@@ -298,21 +299,43 @@ func (s *Server) renderResults(rc *resultsCtx, page, title string, data any) err
 	c := rc.c
 	v := resultsView{Lang: rc.d.lang, Dir: rc.d.l.Dir(), Title: title, User: rc.p, D: data}
 	v.CSRF, _ = c.Get("csrf").(string)
-	for _, tag := range s.resultsPages.cat.Tags() {
-		q := c.QueryParams()
-		q.Set("lang", tag)
-		q.Del("format")
-		q.Del("table")
-		v.Langs = append(v.Langs, langLink{Tag: tag, Name: s.resultsPages.cat.Info(tag).Name,
-			URL: c.Request().URL.Path + "?" + q.Encode(), Current: tag == rc.d.lang})
-	}
+	v.Langs = s.langLinks(c, rc.d.lang)
 	return s.resultsPages.render(c, http.StatusOK, page, v)
 }
 
-// dashFor picks the viewer's dashboard language: ?lang=, else Accept-Language, else English.
+// langLinks is a staff page's language switch: this page in every dashboard locale.
+func (s *Server) langLinks(c echo.Context, current string) []langLink {
+	var out []langLink
+	for _, tag := range s.resultsPages.cat.Tags() {
+		// A copy: echo hands out the request's own cached values.
+		q := maps.Clone(c.QueryParams())
+		if next := q.Get("next"); next != "" && !strings.HasPrefix(next, "/admin") {
+			q.Del("next") // the sign-in page keeps only a local next (an open redirect otherwise)
+		}
+		q.Set("lang", tag)
+		q.Del("format")
+		q.Del("table")
+		q.Del("notice")
+		out = append(out, langLink{Tag: tag, Name: s.resultsPages.cat.Info(tag).Name,
+			URL: c.Request().URL.Path + "?" + q.Encode(), Current: tag == current})
+	}
+	return out
+}
+
+// staffLangCookie keeps a staff member's choice of language from page to page (it names a
+// language, nothing else).
+const staffLangCookie = "tp_lang"
+
+// dashFor picks the viewer's dashboard language: ?lang= (remembered in a cookie when the page is
+// rendered), else the remembered choice, else Accept-Language, else English.
 func (s *Server) dashFor(c echo.Context) dash {
 	cat := s.resultsPages.cat
 	tag, ok := cat.Supported(c.QueryParam("lang"))
+	if ok {
+		s.rememberLang(c, tag)
+	} else if ck, err := c.Cookie(staffLangCookie); err == nil {
+		tag, ok = cat.Supported(ck.Value)
+	}
 	if !ok {
 		tag = cat.MatchAccept(c.Request().Header.Get("Accept-Language"))
 	}
@@ -717,3 +740,14 @@ func (d dash) respondentRow(school string, r report.Row) []export.Cell {
 func schoolPath(id int64) string { return "/admin/results/schools/" + id64(id) }
 
 func id64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// rememberLang sets the language cookie once per response: a chosen language stays chosen on the
+// next page, whose links do not carry ?lang=.
+func (s *Server) rememberLang(c echo.Context, tag string) {
+	if c.Get(staffLangCookie) != nil {
+		return
+	}
+	c.Set(staffLangCookie, tag)
+	c.SetCookie(&http.Cookie{Name: staffLangCookie, Value: tag, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
+		Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+}

@@ -42,7 +42,7 @@ func (s *Server) adminResultsReference(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "results_reference", s.adminT("reference.title"), pg)
+	return s.adminRender(c, http.StatusOK, "results_reference", s.adminT(c, "reference.title"), pg)
 }
 
 // adminResultsReferenceSave sets (or clears) one measure's reference values: report.ChangeReference,
@@ -57,19 +57,19 @@ func (s *Server) adminResultsReferenceSave(c echo.Context) error {
 	case report.SourceWave:
 		id, err := strconv.ParseInt(c.FormValue("wave"), 10, 64)
 		if err != nil || id <= 0 {
-			formErr = s.adminT("reference.err_wave")
+			formErr = s.adminT(c, "reference.err_wave")
 		}
 		ch.WaveID = id
 	case report.SourceCuts:
 		for i := range ch.Cuts {
 			v, err := strconv.ParseFloat(strings.TrimSpace(strings.Replace(c.FormValue("cut"+strconv.Itoa(i)), ",", ".", 1)), 64)
 			if err != nil {
-				formErr = s.adminT("reference.err_cuts")
+				formErr = s.adminT(c, "reference.err_cuts")
 			}
 			ch.Cuts[i] = v
 		}
 	default:
-		formErr = s.adminT("reference.err_source")
+		formErr = s.adminT(c, "reference.err_source")
 	}
 	var err error
 	if formErr == "" {
@@ -85,7 +85,7 @@ func (s *Server) adminResultsReferenceSave(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return s.adminRender(c, http.StatusUnprocessableEntity, "results_reference", s.adminT("reference.title"), pg)
+		return s.adminRender(c, http.StatusUnprocessableEntity, "results_reference", s.adminT(c, "reference.title"), pg)
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/results/reference?notice=reference")
 }
@@ -103,7 +103,8 @@ func (s *Server) referencePage(c echo.Context, errMsg string) (referencePage, er
 	if err != nil {
 		return referencePage{}, err
 	}
-	lb := newLabels(s.resultsPages.cat, "en", nil)
+	d := s.dashFor(c)
+	lb := d.labels()
 	pg := referencePage{Error: errMsg}
 	var seen []string
 	for _, in0 := range s.Surveys.Instruments() {
@@ -122,7 +123,7 @@ func (s *Server) referencePage(c echo.Context, errMsg string) (referencePage, er
 			if m.SingleItem {
 				continue
 			}
-			ri.Measures = append(ri.Measures, s.referenceMeasure(in, m, refs))
+			ri.Measures = append(ri.Measures, s.referenceMeasure(c, d, in, m, refs))
 		}
 		if len(ri.Measures) > 0 {
 			pg.Instruments = append(pg.Instruments, ri)
@@ -131,22 +132,22 @@ func (s *Server) referencePage(c echo.Context, errMsg string) (referencePage, er
 	return pg, nil
 }
 
-func (s *Server) referenceMeasure(in *survey.Instrument, m survey.Measure, refs []report.Reference) referenceMeasure {
+func (s *Server) referenceMeasure(c echo.Context, d dash, in *survey.Instrument, m survey.Measure, refs []report.Reference) referenceMeasure {
 	start := report.InstrumentCuts(m)
-	rm := referenceMeasure{ID: m.ID, Name: textIn(m.Name, "en", m.ID), Key: in.ID + "-" + m.ID, Starting: cutsLabel(start)}
+	rm := referenceMeasure{ID: m.ID, Name: textIn(m.Name, d.lang, m.ID), Key: in.ID + "-" + m.ID, Starting: cutsLabel(start)}
 	cuts := start
 	i := slices.IndexFunc(refs, func(r report.Reference) bool { return r.InstrumentID == in.ID && r.MeasureID == m.ID })
 	switch {
 	case i < 0:
-		rm.Status = s.adminT("reference.status_provisional", "Cuts", cutsLabel(start))
+		rm.Status = s.adminT(c, "reference.status_provisional", "Cuts", cutsLabel(start))
 	case refs[i].Source == report.SourceWave:
 		r := refs[i]
 		cuts, rm.Source, rm.WaveID = r.Cuts, r.Source, id64(r.WaveID)
-		rm.Status = s.adminT("reference.status_wave", "Wave", r.WaveName, "Cuts", cutsLabel(r.Cuts), "By", r.SetBy, "At", r.SetAt.UTC().Format("2006-01-02"))
+		rm.Status = s.adminT(c, "reference.status_wave", "Wave", r.WaveName, "Cuts", cutsLabel(r.Cuts), "By", r.SetBy, "At", r.SetAt.UTC().Format("2006-01-02"))
 	default:
 		r := refs[i]
 		cuts, rm.Source = r.Cuts, r.Source
-		rm.Status = s.adminT("reference.status_cuts", "Cuts", cutsLabel(r.Cuts), "By", r.SetBy, "At", r.SetAt.UTC().Format("2006-01-02"))
+		rm.Status = s.adminT(c, "reference.status_cuts", "Cuts", cutsLabel(r.Cuts), "By", r.SetBy, "At", r.SetAt.UTC().Format("2006-01-02"))
 	}
 	for j, v := range cuts {
 		rm.Cuts[j] = strconv.FormatFloat(v, 'f', -1, 64)

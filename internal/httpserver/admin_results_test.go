@@ -391,7 +391,15 @@ func TestResultsInSpanish(t *testing.T) {
 	if !strings.Contains(page, "lang=es") || !strings.Contains(page, `hreflang="en"`) {
 		t.Errorf("links do not keep the language or offer English")
 	}
-	if code, page, _ := br.do("GET", f.schoolPage(f.school)+"&lang=fr", nil); code != 200 || !strings.Contains(page, `<html lang="en"`) {
+	// The choice is remembered from page to page (a cookie); an unsupported one changes nothing,
+	// and without any choice an unsupported language falls back to English.
+	if code, page, _ := br.do("GET", f.schoolPage(f.school), nil); code != 200 || !strings.Contains(page, `<html lang="es"`) {
+		t.Errorf("the chosen language is not remembered on the next page")
+	}
+	if code, page, _ := br.do("GET", f.schoolPage(f.school)+"&lang=fr", nil); code != 200 || !strings.Contains(page, `<html lang="es"`) {
+		t.Errorf("an unsupported language replaced the remembered one")
+	}
+	if code, page, _ := f.signIn("leaderA").do("GET", f.schoolPage(f.school)+"&lang=fr", nil); code != 200 || !strings.Contains(page, `<html lang="en"`) {
 		t.Errorf("an unsupported language does not fall back to English")
 	}
 }

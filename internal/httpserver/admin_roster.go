@@ -74,7 +74,7 @@ func (s *Server) adminRoster(c echo.Context) error {
 		page.Job.Follow = page.Job.Running && c.QueryParam("follow") == "1"
 		page.Job.URL = fmt.Sprintf("/admin/roster?job=%d", job.ID)
 	}
-	return s.adminRender(c, http.StatusOK, "roster", "Roster", page)
+	return s.adminRender(c, http.StatusOK, "roster", s.adminT(c, "admin.title.roster"), page)
 }
 
 func jobView(d dash, j store.RosterJob) *rosterJobView {

@@ -84,7 +84,7 @@ func (s *Server) adminSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "settings", "Results settings", page)
+	return s.adminRender(c, http.StatusOK, "settings", s.adminT(c, "admin.title.settings"), page)
 }
 
 // adminSettingsSave changes them and queues every wave's rebuild: the refresher (on whichever
@@ -122,7 +122,7 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 		if perr != nil {
 			return perr
 		}
-		return s.adminRender(c, http.StatusUnprocessableEntity, "settings", "Results settings", page)
+		return s.adminRender(c, http.StatusUnprocessableEntity, "settings", s.adminT(c, "admin.title.settings"), page)
 	}
 	if err != nil {
 		return err

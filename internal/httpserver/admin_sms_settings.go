@@ -31,7 +31,7 @@ func (s *Server) adminTextSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "sms_settings", "Text message settings", s.textSettingsPage(d, sms.CurrentTextSettings(d), ""))
+	return s.adminRender(c, http.StatusOK, "sms_settings", s.adminT(c, "admin.title.sms_settings"), s.textSettingsPage(d, sms.CurrentTextSettings(d), ""))
 }
 
 // adminTextSettingsSave changes them; a refused value is shown back with what is wrong, unsaved.
@@ -49,7 +49,7 @@ func (s *Server) adminTextSettingsSave(c echo.Context) error {
 			return derr
 		}
 		msg := strings.TrimPrefix(err.Error(), sms.ErrSettings.Error()+": ")
-		return s.adminRender(c, http.StatusUnprocessableEntity, "sms_settings", "Text message settings", s.textSettingsPage(d, ts, msg))
+		return s.adminRender(c, http.StatusUnprocessableEntity, "sms_settings", s.adminT(c, "admin.title.sms_settings"), s.textSettingsPage(d, ts, msg))
 	}
 	if err != nil {
 		return err

@@ -92,7 +92,7 @@ func (s *Server) mappingRender(c echo.Context, status int, errMsg string) error 
 			pg.List = &list
 		}
 	}
-	return s.adminRender(c, status, "mapping", s.adminT("mapping.title"), pg)
+	return s.adminRender(c, status, "mapping", s.adminT(c, "mapping.title"), pg)
 }
 
 // adminMappingStart starts a round at a school (leaders, district admins).
@@ -179,7 +179,7 @@ func (s *Server) teamRender(c echo.Context, status int, errMsg string) error {
 		return err
 	}
 	pg := teamPage{Schools: schools, TeamPage: team, Attrs: attrs, Error: errMsg, Due: c.FormValue("due")}
-	return s.adminRender(c, status, "team", s.adminT("team.title"), pg)
+	return s.adminRender(c, status, "team", s.adminT(c, "team.title"), pg)
 }
 
 // uniqueOneWay keeps one-way attributes (no pairs) without repeats, minus the response language
@@ -254,7 +254,7 @@ func (s *Server) followupRender(c echo.Context, status int, errMsg string) error
 		pg.SchoolID = pg.Schools[0].ID
 	}
 	if pg.WaveID == 0 || pg.SchoolID == 0 {
-		return s.adminRender(c, status, "followup", s.adminT("followup.title"), pg)
+		return s.adminRender(c, status, "followup", s.adminT(c, "followup.title"), pg)
 	}
 	list, err := s.Success.FollowUp(ctx, v, pg.WaveID, pg.SchoolID, c.FormValue("measure"))
 	if code, msg, err := successError(err); err != nil {
@@ -269,7 +269,7 @@ func (s *Server) followupRender(c echo.Context, status int, errMsg string) error
 			}
 		}
 	}
-	return s.adminRender(c, status, "followup", s.adminT("followup.title"), pg)
+	return s.adminRender(c, status, "followup", s.adminT(c, "followup.title"), pg)
 }
 
 // adminFollowupReached marks a student reached.
@@ -316,5 +316,5 @@ func (s *Server) adminTeamStudents(c echo.Context) error {
 		return err
 	}
 	pg := teamStudentsPage{Schools: schools, StudentsPage: list}
-	return s.adminRender(c, http.StatusOK, "team_students", s.adminT("team_students.title"), pg)
+	return s.adminRender(c, http.StatusOK, "team_students", s.adminT(c, "team_students.title"), pg)
 }

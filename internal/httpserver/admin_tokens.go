@@ -18,8 +18,6 @@ type tokensPage struct {
 	BaseURL  string
 }
 
-const tokensTitle = "API tokens"
-
 func (s *Server) tokensPage(c echo.Context) (tokensPage, error) {
 	list, err := s.Auth.APITokens(c.Request().Context(), principal(c))
 	return tokensPage{Tokens: list, BaseURL: s.Config.BaseURL}, err
@@ -31,7 +29,7 @@ func (s *Server) adminTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "tokens", tokensTitle, page)
+	return s.adminRender(c, http.StatusOK, "tokens", s.adminT(c, "admin.title.tokens"), page)
 }
 
 // adminTokenCreate makes a named token and shows it, this once (audited in auth).
@@ -42,13 +40,13 @@ func (s *Server) adminTokenCreate(c echo.Context) error {
 		return perr
 	}
 	if errors.Is(err, auth.ErrInvalid) {
-		return s.adminRenderError(c, http.StatusUnprocessableEntity, "tokens", tokensTitle, page, userMessage(err))
+		return s.adminRenderError(c, http.StatusUnprocessableEntity, "tokens", s.adminT(c, "admin.title.tokens"), page, userMessage(err))
 	}
 	if err != nil {
 		return err
 	}
 	page.NewToken, page.NewName = token, row.Name
-	return s.adminRender(c, http.StatusOK, "tokens", tokensTitle, page)
+	return s.adminRender(c, http.StatusOK, "tokens", s.adminT(c, "admin.title.tokens"), page)
 }
 
 // adminTokenRevoke ends one of the user's own tokens (audited in auth).

@@ -61,7 +61,7 @@ func (s *Server) adminUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "users", "Users and roles", page)
+	return s.adminRender(c, http.StatusOK, "users", s.adminT(c, "admin.title.users"), page)
 }
 
 // adminUserCreate adds an account. Without a password a strong one is generated and shown once.
@@ -83,7 +83,7 @@ func (s *Server) adminUserCreate(c echo.Context) error {
 		return perr
 	}
 	if errors.Is(err, auth.ErrInvalid) {
-		return s.adminRenderError(c, http.StatusUnprocessableEntity, "users", "Users and roles", page, userMessage(err))
+		return s.adminRenderError(c, http.StatusUnprocessableEntity, "users", s.adminT(c, "admin.title.users"), page, userMessage(err))
 	}
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func (s *Server) adminUserCreate(c echo.Context) error {
 	if generated {
 		page.NewPassword = pw
 	}
-	return s.adminRender(c, http.StatusOK, "users", "Users and roles", page)
+	return s.adminRender(c, http.StatusOK, "users", s.adminT(c, "admin.title.users"), page)
 }
 
 // adminUserRole changes a user's role and schools (audited in auth).
@@ -115,7 +115,7 @@ func (s *Server) adminUserRole(c echo.Context) error {
 		if perr != nil {
 			return perr
 		}
-		return s.adminRenderError(c, http.StatusUnprocessableEntity, "users", "Users and roles", page, userMessage(err))
+		return s.adminRenderError(c, http.StatusUnprocessableEntity, "users", s.adminT(c, "admin.title.users"), page, userMessage(err))
 	case err != nil:
 		return err
 	}

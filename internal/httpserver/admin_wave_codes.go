@@ -47,7 +47,7 @@ func (s *Server) adminWaveCodes(c echo.Context) error {
 			return err
 		}
 	}
-	return s.adminRender(c, http.StatusOK, "codes", "Class codes: "+w.Name, page)
+	return s.adminRender(c, http.StatusOK, "codes", s.adminT(c, "admin.title.codes", "Wave", w.Name), page)
 }
 
 // qrDataURI draws link as a QR code inline (the CSP allows data: images), so printing needs no

@@ -54,7 +54,7 @@ func (s *Server) adminWaveNew(c echo.Context) error {
 		return err
 	}
 	f.Mode, f.Channels, f.Start = store.ModeAnonymous, []string{"link"}, "draft"
-	return s.adminRender(c, http.StatusOK, "wave_new", "New wave", f)
+	return s.adminRender(c, http.StatusOK, "wave_new", s.adminT(c, "admin.title.wave_new"), f)
 }
 
 // adminWaveCreate creates the wave (as a draft, scheduled, or open at once: then its invitations
@@ -84,7 +84,7 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 		f.Chosen = append(f.Chosen, id)
 	}
 	fail := func(msg string) error {
-		return s.adminRenderError(c, http.StatusUnprocessableEntity, "wave_new", "New wave", f, msg)
+		return s.adminRenderError(c, http.StatusUnprocessableEntity, "wave_new", s.adminT(c, "admin.title.wave_new"), f, msg)
 	}
 	if len(f.Chosen) == 0 {
 		return fail("Choose at least one school.")

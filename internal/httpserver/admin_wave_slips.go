@@ -70,7 +70,7 @@ func (s *Server) adminWaveSlips(c echo.Context) error {
 	if err := s.Auth.AuditBy(ctx, p, auth.ActionSlipsView, fmt.Sprintf("wave:%d", w.ID), "", c.RealIP()); err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "slips", "Link slips: "+w.Name, page)
+	return s.adminRender(c, http.StatusOK, "slips", s.adminT(c, "admin.title.slips", "Wave", w.Name), page)
 }
 
 // groupLabel names a group for staff pages.
@@ -140,7 +140,7 @@ func (s *Server) adminWaveSlipsPrint(c echo.Context) error {
 		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="slips-wave-%d-school-%d.pdf"`, w.ID, schoolID))
 		return c.Blob(http.StatusOK, "application/pdf", buf.Bytes())
 	}
-	return s.adminRender(c, http.StatusOK, "slips_print", "Link slips: "+batch.SchoolName, doc)
+	return s.adminRender(c, http.StatusOK, "slips_print", s.adminT(c, "admin.title.slips", "Wave", batch.SchoolName), doc)
 }
 
 // slipDoc is one print in both forms: the page to print from the browser and the PDF's input.

@@ -42,7 +42,7 @@ func (s *Server) adminWaveCloseConfirm(c echo.Context) error {
 	if page.Cancel {
 		title = "wave_close.cancel_title"
 	}
-	return s.adminRender(c, http.StatusOK, "wave_close", s.adminT(title, "Wave", w.Name), page)
+	return s.adminRender(c, http.StatusOK, "wave_close", s.adminT(c, title, "Wave", w.Name), page)
 }
 
 // adminWaveClose closes a wave (or cancels one that never opened): links and codes stop at once.

@@ -21,5 +21,5 @@ func (s *Server) adminWaves(c echo.Context) error {
 	if err := q.Order("opens_at DESC, id").Limit(200).Find(&waves).Error; err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "waves", "Survey waves", waves)
+	return s.adminRender(c, http.StatusOK, "waves", s.adminT(c, "admin.title.waves"), waves)
 }

@@ -28,7 +28,7 @@ func (s *Server) loginData(next string) loginData {
 
 // authLoginForm shows the sign-in form.
 func (s *Server) authLoginForm(c echo.Context) error {
-	return s.adminRender(c, http.StatusOK, "login", "Sign in", s.loginData(c.QueryParam("next")))
+	return s.adminRender(c, http.StatusOK, "login", s.adminT(c, "admin.title.login"), s.loginData(c.QueryParam("next")))
 }
 
 // authLogin checks the credentials and starts a session. Guessing is limited twice: per address
@@ -49,7 +49,7 @@ func (s *Server) authLogin(c echo.Context) error {
 		return err
 	}
 	if !known && s.failedLogins.blocked(ip) {
-		return s.adminRenderError(c, http.StatusTooManyRequests, "login", "Sign in", data, "Too many failed sign-ins from your network. Wait a few minutes and try again, or sign in from a device you used before.")
+		return s.adminRenderError(c, http.StatusTooManyRequests, "login", s.adminT(c, "admin.title.login"), data, s.adminT(c, "admin.login.too_many"))
 	}
 	r, err := s.Auth.SignInWith(c.Request().Context(), auth.Attempt{Email: data.Email, Password: c.FormValue("password"), IP: ip, Device: device, Host: c.Request().Host})
 	if errors.Is(err, auth.ErrBadCredentials) {
@@ -58,8 +58,7 @@ func (s *Server) authLogin(c echo.Context) error {
 		}
 		// One message whether the password was wrong or the account is waiting after failures:
 		// a guesser learns nothing about which emails have accounts.
-		return s.adminRenderError(c, http.StatusUnauthorized, "login", "Sign in", data,
-			"Wrong email or password. After repeated failed sign-ins, new devices wait up to 15 minutes; a device you signed in from before, or single sign-on, does not wait.")
+		return s.adminRenderError(c, http.StatusUnauthorized, "login", s.adminT(c, "admin.title.login"), data, s.adminT(c, "admin.login.wrong"))
 	}
 	if err != nil {
 		return err
@@ -98,8 +97,7 @@ func (s *Server) authLogout(c echo.Context) error {
 
 // adminRenderError renders page with an error message above the form.
 func (s *Server) adminRenderError(c echo.Context, status int, page, title string, data any, msg string) error {
-	v := adminView{Title: title, D: data, Error: msg}
-	v.User = principal(c)
-	v.CSRF, _ = c.Get("csrf").(string)
+	v := s.adminViewOf(c, title, data)
+	v.Error = msg
 	return s.adminPages.render(c, status, page, v)
 }

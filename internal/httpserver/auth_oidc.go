@@ -36,7 +36,7 @@ func (s *Server) authOIDCCallback(c echo.Context) error {
 	c.SetCookie(&http.Cookie{Name: oidcCookie, Value: "", Path: "/login/oidc", MaxAge: -1, HttpOnly: true, Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
 	refuse := func(reason string) error {
 		s.Log.Warn("single sign-on refused", "reason", reason, "ip", c.RealIP())
-		return s.adminRenderError(c, http.StatusForbidden, "login", "Sign in", s.loginData(""),
+		return s.adminRenderError(c, http.StatusForbidden, "login", s.adminT(c, "admin.title.login"), s.loginData(""),
 			"Single sign-on did not work for this account. Ask your district administrator for access.")
 	}
 	if err != nil {

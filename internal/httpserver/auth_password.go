@@ -11,7 +11,7 @@ import (
 
 // authPasswordForm shows the form to change one's own password.
 func (s *Server) authPasswordForm(c echo.Context) error {
-	return s.adminRender(c, http.StatusOK, "password", "Change your password", nil)
+	return s.adminRender(c, http.StatusOK, "password", s.adminT(c, "admin.title.password"), nil)
 }
 
 // authPassword changes the signed-in user's password; their other sessions end.
@@ -23,11 +23,11 @@ func (s *Server) authPassword(c echo.Context) error {
 	}
 	next := c.FormValue("new")
 	if next != c.FormValue("confirm") {
-		return s.adminRenderError(c, http.StatusUnprocessableEntity, "password", "Change your password", nil, "The two new passwords differ.")
+		return s.adminRenderError(c, http.StatusUnprocessableEntity, "password", s.adminT(c, "admin.title.password"), nil, s.adminT(c, "admin.password_page.differ"))
 	}
 	err := s.Auth.ChangePassword(c.Request().Context(), p, c.FormValue("current"), next, token, c.RealIP())
 	if errors.Is(err, auth.ErrInvalid) {
-		return s.adminRenderError(c, http.StatusUnprocessableEntity, "password", "Change your password", nil, userMessage(err))
+		return s.adminRenderError(c, http.StatusUnprocessableEntity, "password", s.adminT(c, "admin.title.password"), nil, userMessage(err))
 	}
 	if err != nil {
 		return err

@@ -135,6 +135,7 @@ func (lb labels) Audience(a string) string { return lb.keyed("audience.", a) }
 func (lb labels) Mode(m string) string     { return lb.keyed("mode.", m) }
 func (lb labels) Status(s string) string   { return lb.keyed("status.", s) }
 func (lb labels) Job(s string) string      { return lb.keyed("job.", s) }
+func (lb labels) Role(r string) string     { return lb.keyed("role.", r) }
 
 // Channels names a wave's channels ("link,sms" → "Personal links, Text messages").
 func (lb labels) Channels(csv string) string {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"testing/fstest"
 
 	"github.com/trustpulse/trustpulse/internal/locale"
 )
@@ -38,6 +39,7 @@ func Lint(in LintInput) []Problem {
 		templates: nameOr(in.TemplatesName, "templates"),
 	}
 	l.lintLocales(in.Locales)
+	l.lintDashboards(in.Locales, in.Templates)
 	l.lintSurveys(in.Surveys)
 	l.lintUses(in.Templates, in.CodeMessageIDs)
 	if in.SMSTexts != nil && l.src != nil {
@@ -99,19 +101,28 @@ func (l *linter) lintLocales(fsys fs.FS) {
 				Msg: fmt.Sprintf("locale %s is not reviewed: %s", m.Tag, note)})
 		}
 	}
+	if en := src.Files[locale.Default]; en != nil && !en.Broken {
+		l.en = en.Defs
+	}
+	l.compare(src, func(name string) string { return path.Join(l.locales, name) })
+}
+
+// compare checks every shipped locale's messages of src against English: every message
+// translated (each plural form the language needs, none empty), the same placeholders, nothing
+// English lacks. fileName names a file of src in the problems.
+func (l *linter) compare(src *locale.Source, fileName func(string) string) {
 	en := src.Files[locale.Default]
 	if en == nil || en.Broken {
 		return
 	}
-	l.en = en.Defs
-	enFile := path.Join(l.locales, en.Name)
+	enFile := fileName(en.Name)
 	enIDs := slices.Sorted(maps.Keys(en.Defs))
 	for _, m := range src.Metas {
 		f := src.Files[m.Tag]
 		if f == nil || f.Broken {
 			continue // already reported; comparing it with English would only repeat that
 		}
-		name := path.Join(l.locales, f.Name)
+		name := fileName(f.Name)
 		for _, id := range enIDs {
 			want := en.Defs[id]
 			d, ok := f.Defs[id]
@@ -138,9 +149,121 @@ func (l *linter) lintLocales(fsys fs.FS) {
 		}
 		for _, id := range f.Order {
 			if _, ok := en.Defs[id]; !ok {
-				l.bad(name, f.Defs[id].Line, "message %s is not in %s", id, en.Name)
+				l.bad(name, f.Defs[id].Line, "message %s is not in %s", id, path.Base(enFile))
 			}
 		}
+	}
+}
+
+// dashboardFile matches the staff pages' message files: dashboard.<tag>.toml and
+// dashboard-<feature>.<tag>.toml (internal/httpserver loads them; the respondent catalog does not).
+var dashboardFile = regexp.MustCompile(`^(dashboard(?:-[a-z0-9-]+)?)\.([A-Za-z-]+)\.toml$`)
+
+// dashboardUse is a staff template's use of a dashboard message: {{msg "id"}}.
+var dashboardUse = regexp.MustCompile(`\{\{[^}]*\bmsg\s+"([^"]+)"`)
+
+// lintDashboards checks the staff pages' texts as lintLocales checks the respondents': each
+// feature file of each locale that ships staff texts (it has a dashboard.<tag>.toml) against its
+// English file — every message, plural form and placeholder — and every {{msg "id"}} of the
+// templates against English. A locale without staff texts reads English staff pages.
+func (l *linter) lintDashboards(fsys, templates fs.FS) {
+	if fsys == nil || l.src == nil {
+		return
+	}
+	names, err := fs.Glob(fsys, "dashboard*.toml")
+	if err != nil {
+		l.bad(l.locales, 1, "list dashboard files: %v", err)
+		return
+	}
+	features := map[string]map[string]string{} // feature -> tag -> file name
+	for _, n := range names {
+		if m := dashboardFile.FindStringSubmatch(n); m != nil {
+			if features[m[1]] == nil {
+				features[m[1]] = map[string]string{}
+			}
+			features[m[1]][m[2]] = n
+		}
+	}
+	staff := features["dashboard"] // the tags that ship staff texts
+	enIDs := map[string]bool{}
+	for _, feature := range slices.Sorted(maps.Keys(features)) {
+		files := features[feature]
+		if files[locale.Default] == "" {
+			for _, n := range files {
+				l.bad(path.Join(l.locales, n), 1, "%s has no English file %s.%s.toml", n, feature, locale.Default)
+			}
+			continue
+		}
+		// A view in the shape locale.ReadSource reads: the shipping tags' metadata and each tag's
+		// file of this feature as its message file, so the respondent rules apply line by line.
+		view := fstest.MapFS{}
+		var meta strings.Builder
+		real := map[string]string{}
+		for _, m := range l.src.Metas {
+			if staff[m.Tag] == "" {
+				continue
+			}
+			n := files[m.Tag]
+			if n == "" {
+				l.bad(path.Join(l.locales, files[locale.Default]), 1, "missing translation: locale %s ships staff texts but has no %s.%s.toml", m.Tag, feature, m.Tag)
+				continue
+			}
+			data, err := fs.ReadFile(fsys, n)
+			if err != nil {
+				l.bad(path.Join(l.locales, n), 1, "%v", err)
+				continue
+			}
+			fmt.Fprintf(&meta, "[%s]\nname = %q\ndir = %q\nreviewed = %t\n", m.Tag, m.Name, m.Dir, m.Reviewed)
+			if m.CLDRPluralLocale != "" {
+				fmt.Fprintf(&meta, "cldr_plural_locale = %q\n", m.CLDRPluralLocale)
+			}
+			view[locale.MessageFile(m.Tag)] = &fstest.MapFile{Data: data}
+			real[locale.MessageFile(m.Tag)] = n
+		}
+		view[locale.MetaFile] = &fstest.MapFile{Data: []byte(meta.String())}
+		src, err := locale.ReadSource(view)
+		if err != nil {
+			l.bad(path.Join(l.locales, files[locale.Default]), 1, "%v", err)
+			continue
+		}
+		fileName := func(n string) string {
+			if r, ok := real[n]; ok {
+				return path.Join(l.locales, r)
+			}
+			return path.Join(l.locales, n)
+		}
+		for _, p := range src.Problems {
+			l.bad(fileName(p.File), p.Line, "%s", p.Msg)
+		}
+		l.compare(src, fileName)
+		if en := src.Files[locale.Default]; en != nil {
+			for id := range en.Defs {
+				enIDs[id] = true
+			}
+		}
+	}
+	if templates == nil || len(enIDs) == 0 {
+		return
+	}
+	err = fs.WalkDir(templates, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
+			return err
+		}
+		data, err := fs.ReadFile(templates, p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			for _, m := range dashboardUse.FindAllStringSubmatch(line, -1) {
+				if !enIDs[m[1]] {
+					l.bad(path.Join(l.templates, p), i+1, "message %s is not in any dashboard*.%s.toml", m[1], locale.Default)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		l.bad(l.templates, 1, "cannot read templates: %v", err)
 	}
 }
 

@@ -85,6 +85,18 @@ func TestLintFixtures(t *testing.T) {
 		{"missing-ui-translation", nil, []string{
 			"locales/active.en.toml:2: missing translation: message page.title has no es text",
 		}},
+		{"dashboard-missing", nil, []string{
+			"locales/dashboard.en.toml:3: missing translation: message nav.count has no es text",
+		}},
+		{"dashboard-placeholder", nil, []string{
+			"locales/dashboard.es.toml:3: placeholder mismatch: message nav.count: en has {{.N}}, es has {{.Count}}",
+		}},
+		{"dashboard-feature-missing", nil, []string{
+			"locales/dashboard-goals.en.toml:1: missing translation: locale es ships staff texts but has no dashboard-goals.es.toml",
+		}},
+		{"dashboard-template-unknown", nil, []string{
+			"templates/admin.html:2: message nav.hom is not in any dashboard*.en.toml",
+		}},
 		{"missing-plural-form", nil, []string{
 			`locales/active.es.toml:5: message intro.time has no "many" plural form, which es needs`,
 		}},
