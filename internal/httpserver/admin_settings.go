@@ -3,7 +3,6 @@ package httpserver
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -112,9 +111,9 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 		var msg string
 		switch {
 		case convErr != nil:
-			msg = "Minimum group size: enter a whole number."
+			msg = s.adminT(c, "admin.settings.err_floor")
 		case kErr != nil:
-			msg = fmt.Sprintf("Release batch size: enter a whole number of at least %d.", report.MinReleaseK)
+			msg = s.adminT(c, "admin.settings.err_k", "Min", report.MinReleaseK)
 		default:
 			msg = strings.TrimPrefix(err.Error(), report.ErrSettings.Error()+": ")
 		}

@@ -87,7 +87,7 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 		return s.adminRenderError(c, http.StatusUnprocessableEntity, "wave_new", s.adminT(c, "admin.title.wave_new"), f, msg)
 	}
 	if len(f.Chosen) == 0 {
-		return fail("Choose at least one school.")
+		return fail(s.adminT(c, "admin.wave_new.err_school"))
 	}
 	if !p.CanAllSchools(f.Chosen) {
 		return echo.NewHTTPError(http.StatusForbidden, "You may only survey your own schools.")
@@ -95,13 +95,13 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 	id, ver, ok := strings.Cut(f.Instrument, "@")
 	version, verr := strconv.Atoi(ver)
 	if !ok || verr != nil {
-		return fail("Choose a survey.")
+		return fail(s.adminT(c, "admin.wave_new.err_survey"))
 	}
 	if f.SMSAnswering && !f.HasChannel("sms") {
-		return fail("Answering by text needs the text messages channel.")
+		return fail(s.adminT(c, "admin.wave_new.err_sms_channel"))
 	}
 	if in, ok := s.Surveys.Get(id, version); ok && f.SMSAnswering && !sms.Answerable(in) {
-		return fail("This survey's answers cannot be given with one digit, so it cannot be answered by text.")
+		return fail(s.adminT(c, "admin.wave_new.err_sms_digits"))
 	}
 	zone := time.UTC
 	for _, sc := range f.Schools {
@@ -114,11 +114,11 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 	opens, err1 := time.ParseInLocation(localTimeLayout, f.Opens, zone)
 	closes, err2 := time.ParseInLocation(localTimeLayout, f.Closes, zone)
 	if err1 != nil || err2 != nil {
-		return fail("Enter the opening and closing date and time.")
+		return fail(s.adminT(c, "admin.wave_new.err_times"))
 	}
 	start := map[string]wave.Action{"": wave.ActUnschedule, "draft": wave.ActUnschedule, "schedule": wave.ActSchedule, "open": wave.ActOpen}[f.Start]
 	if start == "" {
-		return fail("Choose when the wave starts.")
+		return fail(s.adminT(c, "admin.wave_new.err_start"))
 	}
 	w, err := s.Waves.Create(ctx, wave.Spec{DistrictID: p.User.DistrictID, Name: f.Name, InstrumentID: id, InstrumentVersion: version,
 		Mode: f.Mode, SchoolIDs: f.Chosen, OpensAt: opens, ClosesAt: closes, Channels: f.Channels, Grades: f.ChosenGrades, StaffRoles: f.ChosenRoles,
