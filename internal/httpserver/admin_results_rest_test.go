@@ -2,6 +2,7 @@ package httpserver_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -177,4 +178,65 @@ func TestRestOfDistrict(t *testing.T) {
 			t.Errorf("Spanish page: %d", code)
 		}
 	})
+}
+
+// TestRestOfDistrictAPI: GET /api/v1/results carries the same rest of the district with a
+// school's overall rows, under the same rule; never with a breakdown, never for the admin.
+func TestRestOfDistrictAPI(t *testing.T) {
+	f := newRestFixture(t)
+	type row struct {
+		Measure, Group, Hidden string
+		N                      *int
+		Mean                   *float64
+		Change                 *struct{ Diff *float64 }
+		Suppressed             bool
+	}
+	type answer struct {
+		Rows []row
+		Rest *struct {
+			Schools int
+			Rows    []row
+		} `json:"rest_of_district"`
+	}
+	get := func(role string, w store.Wave, extra string) answer {
+		t.Helper()
+		code, raw, _ := f.signIn(role).do("GET", fmt.Sprintf("/api/v1/results?wave=%d&school=%d%s", w.ID, f.school, extra), nil)
+		if code != 200 {
+			t.Fatalf("%s %s: %d %s", role, w.Name, code, raw)
+		}
+		var a answer
+		must(t, json.Unmarshal([]byte(raw), &a))
+		return a
+	}
+	a := get("leaderA", f.lateWinter, "")
+	if a.Rest == nil || a.Rest.Schools != 2 || len(a.Rest.Rows) != len(f.in.Measures) {
+		t.Fatalf("late winter: %+v", a.Rest)
+	}
+	for _, r := range a.Rest.Rows {
+		if r.Suppressed || r.Group != report.RestGroup || r.N == nil || *r.N != 27 || r.Mean == nil || r.Change == nil {
+			t.Errorf("late winter rest row: %+v", r)
+		}
+	}
+	for _, r := range get("leaderA", f.springTwo, "").Rest.Rows {
+		if r.N == nil || *r.N != 57 || r.Change != nil {
+			t.Errorf("spring two (Dunn joined): %+v", r)
+		}
+	}
+	a = get("leaderA", f.fall, "")
+	for _, r := range a.Rest.Rows {
+		if !r.Suppressed || r.Hidden != "few_schools" || r.N != nil || r.Mean != nil {
+			t.Errorf("fall (Baker alone): %+v", r)
+		}
+	}
+	for _, r := range get("leaderAB", f.lateWinter, "").Rest.Rows {
+		if !r.Suppressed || r.N != nil {
+			t.Errorf("leader of Adams and Baker (Carver alone): %+v", r)
+		}
+	}
+	if a := get("leaderA", f.lateWinter, "&by=gender"); a.Rest != nil {
+		t.Errorf("a breakdown carries the rest: %+v", a.Rest)
+	}
+	if a := get("admin", f.lateWinter, ""); a.Rest != nil {
+		t.Errorf("the admin gets a rest: %+v", a.Rest)
+	}
 }

@@ -69,7 +69,7 @@ func openAPIDocument() obj {
 	listErrors := func(ok obj) obj {
 		return obj{"200": ok, "401": dataErrors["401"], "403": errResp("The caller's role cannot read results (staff)."), "429": dataErrors["429"]}
 	}
-	hiddenProp := obj{"type": "string", "enum": []string{"small", "protect"}, "description": "Why the row is hidden."}
+	hiddenProp := obj{"type": "string", "enum": []string{"small", "protect", "few_schools"}, "description": "Why the row is hidden (`few_schools`: a rest of the district that would give one school away)."}
 	return obj{
 		"openapi": "3.1.0",
 		"info": obj{
@@ -134,7 +134,13 @@ func openAPIDocument() obj {
 				}}}},
 				"ResultRows": obj{"type": "object", "required": []string{"rows"}, "properties": obj{"rows": obj{"type": "array", "items": obj{
 					"oneOf": []obj{ref("ResultRow"), ref("SuppressedRow")},
-				}}}},
+				}}, "rest_of_district": ref("RestOfDistrict")}},
+				"RestOfDistrict": obj{"type": "object", "required": []string{"schools", "rows"},
+					"description": "With one school's overall rows (no `by`), for a caller who does not see the district row: the wave's schools outside the caller's scope, combined. " +
+						"One row per measure, group `rest_of_district`; a row is hidden (`hidden: few_schools`) unless at least two of those schools have at least the floor's respondents each, " +
+						"and its `change` is given only when the previous wave combined the same schools. No subgroups.",
+					"properties": obj{"schools": obj{"type": "integer", "description": "The wave's schools outside the caller's scope."},
+						"rows": obj{"type": "array", "items": obj{"oneOf": []obj{ref("ResultRow"), ref("SuppressedRow")}}}}},
 				"ResultRow": obj{"type": "object", "required": []string{"measure", "group", "n", "mean", "suppressed"},
 					"properties": obj{
 						"measure":                  obj{"type": "string", "description": "Measure id of the instrument."},

@@ -49,10 +49,11 @@ type apiRow struct {
 }
 
 // hiddenReason is the API's word for why a row is hidden: "protect" for a group hidden so that no
-// subtraction recovers a smaller one, "small" for every other hidden row.
+// subtraction recovers a smaller one, "few_schools" for a rest of the district that would give one
+// school away, "small" for every other hidden row.
 func hiddenReason(st report.Stat) string {
-	if st.Why == report.HiddenProtect {
-		return string(report.HiddenProtect)
+	if st.Why == report.HiddenProtect || st.Why == report.HiddenFewSchools {
+		return string(st.Why)
 	}
 	return string(report.HiddenSmall)
 }
@@ -76,11 +77,39 @@ func (s *Server) apiResults(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := apiRows[apiRow]{Rows: []apiRow{}}
+	out := apiResultRows{Rows: []apiRow{}}
 	for _, r := range wd.Results(school, by) {
 		out.Rows = append(out.Rows, toAPIRow(r))
 	}
+	// The rest of the district comes with a school's overall rows, for a caller who does not
+	// see the district row, under the dashboard's rule (report.RestCell).
+	if school != 0 && by == "" && !wd.DistrictVisible {
+		rest, err := s.Results.RestOfDistrict(c.Request().Context(), wd)
+		if err != nil {
+			return fmt.Errorf("api results: %w", err)
+		}
+		ar := &apiRest{Schools: rest.Schools, Rows: []apiRow{}}
+		for _, r := range rest.Measures {
+			ar.Rows = append(ar.Rows, toAPIRow(r))
+		}
+		out.RestOfDistrict = ar
+	}
 	return apiJSON(c, http.StatusOK, out)
+}
+
+// apiResultRows is GET /api/v1/results' answer.
+type apiResultRows struct {
+	Rows           []apiRow `json:"rows"`
+	RestOfDistrict *apiRest `json:"rest_of_district,omitempty"`
+}
+
+// apiRest is the rest of the district: the wave's schools outside the caller's scope, combined;
+// one row per measure, group rest_of_district, hidden (few_schools) unless at least two of those
+// schools count at least the floor each, with change only when the previous wave combined the
+// same schools.
+type apiRest struct {
+	Schools int      `json:"schools"`
+	Rows    []apiRow `json:"rows"`
 }
 
 func toAPIRow(r report.Row) apiRow {

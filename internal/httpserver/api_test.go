@@ -280,8 +280,18 @@ func TestAPIResults(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("overall: %d %v", code, body)
 	}
-	if len(body) != 1 {
-		t.Errorf("top-level keys %v, want only rows", keysOf(body))
+	// Besides the rows, the rest of the district (#16 line 3): here Baker alone, so every row of
+	// it is hidden, with no number.
+	if len(body) != 2 || body["rest_of_district"] == nil {
+		t.Errorf("top-level keys %v, want rows and rest_of_district", keysOf(body))
+	} else if rest := body["rest_of_district"].(map[string]any); rest["schools"] != float64(1) {
+		t.Errorf("rest of the district: %v", rest)
+	} else {
+		for _, r := range rest["rows"].([]any) {
+			if r := r.(map[string]any); len(r) != 4 || r["suppressed"] != true || r["hidden"] != "few_schools" || r["group"] != "rest_of_district" {
+				t.Errorf("rest of the district row (Baker alone): %v", r)
+			}
+		}
 	}
 	rows := listOf(t, body, "rows")
 	if len(rows) != len(f.measure) {
