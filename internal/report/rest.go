@@ -18,6 +18,9 @@ import (
 //   - at least RestMinSchools of those schools count at least the floor each (which also puts
 //     the figure itself over the floor). With a single other school the row is that school; with
 //     one big school and tiny ones it is that school give or take a few answers;
+//   - no one of those schools makes up more than RestMaxShare of the respondents: with 500
+//     answers from one school and 10 from another, the row is the big school within a point or
+//     two (a dominance rule, as statistical offices apply to business totals);
 //   - a change since the previous wave only when both waves combine the same other schools:
 //     otherwise the difference is mostly the school that joined or left.
 //
@@ -26,6 +29,10 @@ import (
 // RestMinSchools is how many of the other schools, each of at least the floor, a rest-of-district
 // figure must combine.
 const RestMinSchools = 2
+
+// RestMaxShare is the largest share of a rest-of-district figure's respondents one school may
+// have: the other schools together then count at least a third of the largest one.
+const RestMaxShare = 0.75
 
 // HiddenFewSchools: a rest-of-district figure whose other schools do not include RestMinSchools
 // of at least the floor each, so one school's results could be read from it.
@@ -48,12 +55,13 @@ type Rest struct {
 
 // RestCell combines one overall figure (measure "" for respondents) of the schools others in cs
 // and applies the rule above: the result is Suppressed (HiddenFewSchools) unless at least
-// RestMinSchools of them count at least floor respondents each and the sum does too. Every
+// RestMinSchools of them count at least floor respondents each, the sum does too, and no one of
+// them has more than RestMaxShare of the sum. Every
 // other school counts towards the sum, hidden ones included: that a small school is in the rest
 // gives nothing away once two big ones are. Invited is not added (it does not add up).
 func RestCell(cs Cells, others []int64, measure string, floor int) *Cell {
 	out := &Cell{}
-	big := 0
+	big, largest := 0, 0
 	for _, s := range others {
 		c := cs[Key{School: s, Measure: measure}]
 		if c == nil {
@@ -67,8 +75,9 @@ func RestCell(cs Cells, others []int64, measure string, floor int) *Cell {
 		if c.N >= floor {
 			big++
 		}
+		largest = max(largest, c.N)
 	}
-	if big < RestMinSchools || out.N < floor {
+	if big < RestMinSchools || out.N < floor || float64(largest) > RestMaxShare*float64(out.N) {
 		out.Suppressed, out.Why = true, HiddenFewSchools
 	}
 	return out

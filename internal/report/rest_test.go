@@ -111,6 +111,9 @@ func TestRestCell(t *testing.T) {
 		{"one just under", map[int64]school{2: {10, 40}, 3: {9, 60}}, []int64{2, 3}, false, 19, 0},
 		{"two big and a tiny one, all added", map[int64]school{2: {20, 40}, 3: {20, 60}, 4: {2, 100}}, []int64{2, 3, 4}, true, 42, (800 + 1200 + 200) / 42.0},
 		{"a school of the wave with no responses", map[int64]school{2: {20, 40}, 3: {20, 60}}, []int64{2, 3, 9}, true, 40, 50},
+		{"one big school and one at the floor: the big one, give or take", map[int64]school{2: {500, 40}, 3: {10, 60}}, []int64{2, 3}, false, 510, 0},
+		{"the largest at exactly three quarters", map[int64]school{2: {30, 40}, 3: {10, 60}}, []int64{2, 3}, true, 40, 45},
+		{"the largest just over three quarters", map[int64]school{2: {31, 40}, 3: {10, 60}}, []int64{2, 3}, false, 41, 0},
 		{"cells of schools not asked for are left out", map[int64]school{1: {100, 0}, 2: {20, 40}, 3: {20, 60}}, []int64{2, 3}, true, 40, 50},
 	}
 	for _, tc := range tests {
