@@ -53,10 +53,9 @@ var globalStatements = []struct{ pattern, reason string }{
 		"the district of a credential's route: districts is a reference table (local on every Citus node), read once per route and process"},
 	{`^select coalesce\(max\(route\), \?\) \+ \? from districts$`,
 		"a new district's route, the next free one (store.District.BeforeCreate)"},
-	// #19 line 3 (another change) makes every credential carry its district; until then these
-	// lookups find the district from the credential.
-	{`from wave_codes( wc)?\b.* where \(?(wc\.)?code = \?`,
-		"line 3: credential carries no district yet (class code; codes are unique across districts)"},
+	// A typed class code names no district: code_districts, a reference table, does.
+	{`^select district_id from code_districts where code = \? limit \?$`,
+		"the district of a typed class code: code_districts is a reference table (local on every Citus node), keyed by the code"},
 	{`^select district_id from districts where slug = \? order by created_at limit \?$|^select district_id from districts order by district_id limit \?$`,
 		"sign-in by email: the district of the host name (TRUSTPULSE_DISTRICT_HOSTS), else whether the deployment has one district only"},
 	// A family's text arrives with only its phone number, which is no credential and may be a

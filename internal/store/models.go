@@ -183,6 +183,14 @@ type WaveCode struct {
 	Used       int // responses taken so far; see wave.Service.CodeMargin
 }
 
+// CodeDistrict is the district of a class code (#19 line 3): a typed code names no district, so
+// its lookup reads this first. On Citus a reference table (store.citusReferenceTables), so the
+// read is answered on the node it arrives at; the primary key keeps codes unique across districts.
+type CodeDistrict struct {
+	Code       string `gorm:"primaryKey"`
+	DistrictID int64
+}
+
 // SnapshotScheme is how anonymous responses of one wave × school are coarsened (wave.Scheme, JSON).
 type SnapshotScheme struct {
 	DistrictID int64 `gorm:"primaryKey;autoIncrement:false"`
@@ -279,7 +287,7 @@ type Calibration struct {
 func Models() []any {
 	return []any{
 		&District{}, &School{}, &Person{}, &PersonSchool{}, &GuardianLink{}, &Class{}, &Enrollment{},
-		&Instrument{}, &Wave{}, &WaveSchool{}, &WaveCode{}, &Invitation{}, &Draft{}, &Response{},
+		&Instrument{}, &Wave{}, &WaveSchool{}, &WaveCode{}, &CodeDistrict{}, &Invitation{}, &Draft{}, &Response{},
 		&Score{}, &Calibration{},
 		&RosterImport{}, &RosterRecord{},
 		&User{}, &UserSchool{}, &Session{}, &AuditEntry{},

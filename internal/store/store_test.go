@@ -115,6 +115,11 @@ func TestEveryUniqueKeyIncludesDistrict(t *testing.T) {
 			if r.Table == "districts" && r.Index == "districts_route" {
 				continue
 			}
+			// code_districts is a reference table too (store.citusReferenceTables): a typed class
+			// code names no district, and its key makes codes unique across the deployment.
+			if r.Table == "code_districts" {
+				continue
+			}
 			if !strings.Contains(r.Def, "district_id") {
 				t.Errorf("%s.%s does not include district_id: %s", r.Table, r.Index, r.Def)
 			}

@@ -2,6 +2,7 @@ package wave
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -205,16 +206,19 @@ func (s *Service) IssueCode(ctx context.Context, districtID, waveID, schoolID in
 	}
 	for attempt := 0; attempt < 5; attempt++ {
 		code := NewCode()
-		var n int64
-		// Codes arrive without a district, so they must be unique across districts too.
-		if err := s.Store.DB.WithContext(ctx).Model(&store.WaveCode{}).Where("code = ?", code).Count(&n).Error; err != nil {
-			return "", fmt.Errorf("issue code: %w", err)
-		}
-		if n > 0 {
+		// Codes arrive without a district, so they must be unique across districts too:
+		// code_districts' primary key refuses a code another district holds, and the code's
+		// lookup reads its district there (#19 line 3). Both rows or neither.
+		err := s.Store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Create(&store.CodeDistrict{Code: code, DistrictID: districtID}).Error; err != nil {
+				return err
+			}
+			return tx.Create(&store.WaveCode{DistrictID: districtID, Code: code, WaveID: waveID, SchoolID: schoolID, ClassID: classID}).Error
+		})
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			continue
 		}
-		row := store.WaveCode{DistrictID: districtID, Code: code, WaveID: waveID, SchoolID: schoolID, ClassID: classID}
-		if err := s.Store.DB.WithContext(ctx).Create(&row).Error; err != nil {
+		if err != nil {
 			return "", fmt.Errorf("issue code: %w", err)
 		}
 		return code, nil

@@ -141,7 +141,16 @@ func (s *Service) ByCode(ctx context.Context, code, browserKey string) (*Session
 		Draft draftRow `gorm:"embedded"`
 	}
 	db := s.Store.DB.WithContext(ctx)
-	res := db.Raw(codeQuery, browserKey, code).Scan(&row)
+	// A typed code names no district: code_districts (a reference table on Citus) does, so the
+	// code's own lookup goes to its district only (#19 line 3).
+	var districts []int64
+	if err := db.Raw(codeDistrictQuery, code).Scan(&districts).Error; err != nil {
+		return nil, fmt.Errorf("look up code: %w", err)
+	}
+	if len(districts) == 0 {
+		return nil, ErrUnknown
+	}
+	res := db.Raw(codeQuery, browserKey, districts[0], code).Scan(&row)
 	if res.Error != nil {
 		return nil, fmt.Errorf("look up code: %w", res.Error)
 	}
@@ -193,10 +202,11 @@ const (
 	extraTokenSelect      = "SELECT i.*, p.survey_opt_out AS opted_out, " + draftColumns + " FROM invitation_tokens t" +
 		" JOIN invitations i ON i.district_id = t.district_id AND i.id = t.invitation_id" +
 		" JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id " + invitationDraftJoin
-	// A browser's draft is "c:<wave>:<browser key>".
-	codeQuery = "SELECT wc.*, " + draftColumns + " FROM wave_codes wc" +
+	// A class code's district, then the code in it; a browser's draft is "c:<wave>:<browser key>".
+	codeDistrictQuery = "SELECT district_id FROM code_districts WHERE code = ? LIMIT 1"
+	codeQuery         = "SELECT wc.*, " + draftColumns + " FROM wave_codes wc" +
 		" LEFT JOIN drafts d ON d.district_id = wc.district_id AND d.owner = 'c:' || CAST(wc.wave_id AS TEXT) || ':' || ?" +
-		" WHERE wc.code = ? ORDER BY wc.district_id LIMIT 1"
+		" WHERE wc.district_id = ? AND wc.code = ? LIMIT 1"
 )
 
 // invitationDraftJoin finds a personal link's draft ("i:<invitation>") next to its invitation.
