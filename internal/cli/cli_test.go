@@ -302,12 +302,13 @@ func demoSuccess(t *testing.T, path string) {
 	if list.Reached != 3 || len(list.Rows) < 10 || assigned < 2 {
 		t.Fatalf("demo follow-up: %d listed, %d reached, %d assigned", len(list.Rows), list.Reached, assigned)
 	}
-	// The imported grading period: the team's list combines the flags.
+	// The imported grading period: the team's list combines the flags — some students, far from
+	// all. (A quarter was too tight: the simulation's claims put it at 96–98 of 384 now and then.)
 	st, err := svc.Students(context.Background(), v, school, success.StudentFilter{NoAdult: true, Chronic: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Period == nil || len(st.Rows) == 0 || len(st.Rows) >= st.Students/4 {
+	if st.Period == nil || len(st.Rows) == 0 || len(st.Rows) >= st.Students/2 {
 		t.Fatalf("demo grading period: %v, %d of %d students unclaimed and chronically absent", st.Period, len(st.Rows), st.Students)
 	}
 }
