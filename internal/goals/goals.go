@@ -127,7 +127,7 @@ func (s *Service) Goals(ctx context.Context, v Viewer, schoolID int64, measure s
 type Target struct {
 	GoalID                      int64
 	MeasureID, Attribute, Value string
-	Text, Verdict               string
+	Text                        string
 	// Level is the target on the goal's metric — the group's baseline figure plus the target
 	// change — or NaN when the baseline is hidden under the floor or not yet the viewer's to read.
 	Level float64
@@ -150,15 +150,23 @@ func (s *Service) Targets(ctx context.Context, v Viewer, schoolID int64, instrum
 		Order("created_at DESC, id").Find(&gs).Error; err != nil {
 		return nil, fmt.Errorf("list goals: %w", err)
 	}
-	now := today(s.Store.Now(), pl.TimeZone)
 	out := make([]Target, 0, len(gs))
 	for _, g := range gs {
-		gv, err := s.view(ctx, db, v, pl, g, now)
-		if err != nil {
-			return nil, err
+		t := Target{GoalID: g.ID, MeasureID: g.MeasureID, Attribute: g.Attribute, Value: g.Value, Text: g.Text, Level: math.NaN()}
+		// Only the baseline's figure is needed (the chart has the later waves): as on the goals
+		// page, it counts once the baseline's results are open to the viewer's role.
+		var base store.Wave
+		if err := db.Where("district_id = ? AND id = ?", v.DistrictID, g.BaselineWaveID).First(&base).Error; err != nil {
+			return nil, fmt.Errorf("goal %d: baseline wave: %w", g.ID, err)
 		}
-		out = append(out, Target{GoalID: g.ID, MeasureID: g.MeasureID, Attribute: g.Attribute, Value: g.Value, Text: g.Text,
-			Verdict: gv.Verdict, Level: gv.BaselineValue + g.Target})
+		if s.visible(v, base) {
+			pts, err := s.Results.GroupSeries(ctx, v.DistrictID, pl.ID, g.MeasureID, g.Attribute, g.Value, []int64{base.ID})
+			if err != nil {
+				return nil, err
+			}
+			t.Level = Value(pts[0].Stat, g.Metric) + g.Target
+		}
+		out = append(out, t)
 	}
 	return out, nil
 }

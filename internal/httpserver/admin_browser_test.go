@@ -102,3 +102,16 @@ func TestAdminPagesPassAxe(t *testing.T) {
 		}
 	}
 }
+
+// signInTab signs the account key in through the sign-in form in tab, failing the test unless
+// both the form and the signed-in page answer 200.
+func (f *adminFixture) signInTab(tab *browsertest.Tab, key string) {
+	f.t.Helper()
+	if status := tab.Open(f.srv.URL + "/admin"); status != 200 {
+		f.t.Fatalf("sign-in page: %d", status)
+	}
+	tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email(key)), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))
+	if status := tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)); status != 200 {
+		f.t.Fatalf("sign in: %d", status)
+	}
+}

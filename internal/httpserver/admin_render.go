@@ -16,7 +16,6 @@ import (
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/success"
-	"github.com/trustpulse/trustpulse/locales"
 	"github.com/trustpulse/trustpulse/web"
 )
 
@@ -26,21 +25,18 @@ var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "cod
 
 // adminRenderer is the staff counterpart of renderer: one template set per locale and page.
 type adminRenderer struct {
-	cat   *locale.Catalog
 	pages map[string]map[string]*template.Template // locale -> page -> template
 	bufs  sync.Pool
 }
 
-func newAdminRenderer() (*adminRenderer, error) {
+// newAdminRenderer parses the staff pages for every locale of cat, the dashboard catalog the
+// results pages read too.
+func newAdminRenderer(cat *locale.Catalog) (*adminRenderer, error) {
 	tfs, err := fs.Sub(web.FS, "templates/admin")
 	if err != nil {
 		return nil, err
 	}
-	cat, err := LoadDashboardLocales(locales.FS)
-	if err != nil {
-		return nil, err
-	}
-	r := &adminRenderer{cat: cat, pages: map[string]map[string]*template.Template{}, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+	r := &adminRenderer{pages: map[string]map[string]*template.Template{}, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 	for _, tag := range cat.Tags() {
 		funcs := adminFuncs()
 		funcs["msg"], funcs["dict"] = memoT(cat.Localizer(tag)), dict

@@ -309,8 +309,8 @@ func (s *Server) langLinks(c echo.Context, current string) []langLink {
 	for _, tag := range s.resultsPages.cat.Tags() {
 		// A copy: echo hands out the request's own cached values.
 		q := maps.Clone(c.QueryParams())
-		if next := q.Get("next"); next != "" && !strings.HasPrefix(next, "/admin") {
-			q.Del("next") // the sign-in page keeps only a local next (an open redirect otherwise)
+		if q.Has("next") {
+			q.Set("next", safeNext(q.Get("next"))) // the sign-in page's rule: a link never carries a foreign next
 		}
 		q.Set("lang", tag)
 		q.Del("format")

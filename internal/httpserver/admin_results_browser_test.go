@@ -17,13 +17,7 @@ func TestResultsPagesPassAxe(t *testing.T) {
 	f := newResultsFixture(t)
 	br := browsertest.Start(t)
 	tab := br.NewTab(t, browsertest.TabOptions{})
-	if status := tab.Open(f.srv.URL + "/admin"); status != 200 {
-		t.Fatalf("sign-in page: %d", status)
-	}
-	tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email("leaderA")), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))
-	if status := tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)); status != 200 {
-		t.Fatalf("sign in: %d", status)
-	}
+	f.signInTab(tab, "leaderA")
 	check := func(page string, status int) {
 		t.Helper()
 		if status != 200 {
@@ -86,13 +80,7 @@ func TestRestOfDistrictPassesAxe(t *testing.T) {
 	f := newRestFixture(t)
 	br := browsertest.Start(t)
 	tab := br.NewTab(t, browsertest.TabOptions{})
-	if status := tab.Open(f.srv.URL + "/admin"); status != 200 {
-		t.Fatalf("sign-in page: %d", status)
-	}
-	tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email("leaderA")), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))
-	if status := tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)); status != 200 {
-		t.Fatalf("sign in: %d", status)
-	}
+	f.signInTab(tab, "leaderA")
 	shown := fmt.Sprintf("%s/admin/results/schools/%d?wave=%d", f.srv.URL, f.school, f.lateWinter.ID)
 	hidden := fmt.Sprintf("%s/admin/results/schools/%d?wave=%d", f.srv.URL, f.school, f.fall.ID)
 	check := func(page, url, want string) {

@@ -106,10 +106,7 @@ func LoadDashboardLocales(fsys fs.FS) (*locale.Catalog, error) {
 		if data == nil {
 			continue // no staff texts in this language: its staff read English
 		}
-		fmt.Fprintf(&metaOut, "[%s]\nname = %q\ndir = %q\nreviewed = %t\n", m.Tag, m.Name, m.Dir, m.Reviewed)
-		if m.CLDRPluralLocale != "" {
-			fmt.Fprintf(&metaOut, "cldr_plural_locale = %q\n", m.CLDRPluralLocale)
-		}
+		metaOut.WriteString(m.TOML())
 		view[locale.MessageFile(m.Tag)] = &fstest.MapFile{Data: data}
 	}
 	view[locale.MetaFile] = &fstest.MapFile{Data: []byte(metaOut.String())}

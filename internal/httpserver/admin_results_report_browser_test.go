@@ -20,13 +20,7 @@ func TestPrintableReportsPassAxe(t *testing.T) {
 	f := newResultsFixture(t)
 	br := browsertest.Start(t)
 	tab := br.NewTab(t, browsertest.TabOptions{})
-	if status := tab.Open(f.srv.URL + "/admin"); status != 200 {
-		t.Fatalf("sign-in page: %d", status)
-	}
-	tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email("leaderA")), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))
-	if status := tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`)); status != 200 {
-		t.Fatalf("sign in: %d", status)
-	}
+	f.signInTab(tab, "leaderA")
 	check := func(page string, status int) {
 		t.Helper()
 		if status != 200 {

@@ -112,11 +112,11 @@ func New(d Deps) (*Server, error) {
 	if d.Measures == nil {
 		d.Measures = &measures.Service{Store: d.Store, Surveys: d.Surveys, Log: d.Log}
 	}
-	ar, err := newAdminRenderer()
+	rr, err := newResultsRenderer()
 	if err != nil {
 		return nil, err
 	}
-	rr, err := newResultsRenderer()
+	ar, err := newAdminRenderer(rr.cat)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,17 @@ type Meta struct {
 	ReviewedLine int // line of reviewed = …, for the "not reviewed" warning
 }
 
+// TOML writes m back as its locales.toml table (tag, name, dir, reviewed and any plural rule;
+// not the note): how a view of part of the tree (the staff catalog, its lint) says which locales
+// it holds.
+func (m Meta) TOML() string {
+	out := fmt.Sprintf("[%s]\nname = %q\ndir = %q\nreviewed = %t\n", m.Tag, m.Name, m.Dir, m.Reviewed)
+	if m.CLDRPluralLocale != "" {
+		out += fmt.Sprintf("cldr_plural_locale = %q\n", m.CLDRPluralLocale)
+	}
+	return out
+}
+
 // PluralTag is the tag whose CLDR plural rules apply to this locale.
 func (m Meta) PluralTag() string {
 	if m.CLDRPluralLocale != "" {

@@ -213,10 +213,7 @@ func (l *linter) lintDashboards(fsys, templates fs.FS) {
 				l.bad(path.Join(l.locales, n), 1, "%v", err)
 				continue
 			}
-			fmt.Fprintf(&meta, "[%s]\nname = %q\ndir = %q\nreviewed = %t\n", m.Tag, m.Name, m.Dir, m.Reviewed)
-			if m.CLDRPluralLocale != "" {
-				fmt.Fprintf(&meta, "cldr_plural_locale = %q\n", m.CLDRPluralLocale)
-			}
+			meta.WriteString(m.TOML())
 			view[locale.MessageFile(m.Tag)] = &fstest.MapFile{Data: data}
 			real[locale.MessageFile(m.Tag)] = n
 		}
