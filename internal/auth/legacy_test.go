@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/auth/authtest"
 	"github.com/trustpulse/trustpulse/internal/credential"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/testdb"
@@ -151,5 +152,67 @@ func TestSignInByHostName(t *testing.T) {
 	}
 	if _, err := svc.SignInWith(ctx, auth.Attempt{Email: "twin@example.org", Password: "password of district a", Host: "gone.example.org"}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("host mapped to a missing district: %v", err)
+	}
+}
+
+// Single sign-on asks the district of the host name too (#19 line 3): a respondent whose email is
+// rostered in two districts signs in at their district's host name (and is refused as ambiguous
+// where no host is mapped); a staff account found by email is the host's district's.
+func TestSingleSignOnByHostName(t *testing.T) {
+	ctx := context.Background()
+	st, _, _, a := setup(t)
+	b := testdb.NewDistrict(t, st)
+	var slugB []string
+	if err := st.DB.Model(&store.District{}).Where("district_id = ?", b).Pluck("slug", &slugB).Error; err != nil || len(slugB) != 1 {
+		t.Fatalf("slug of %d: %v %v", b, slugB, err)
+	}
+	svc := auth.New(st, auth.Options{Argon2: cheap, DistrictHosts: map[string]string{"b.example.org": slugB[0]}})
+	now := st.Now()
+	people := map[int64]int64{}
+	for _, d := range []int64{a, b} {
+		id := store.NewID()
+		people[d] = id
+		if err := st.DB.Create(&store.Person{DistrictID: d, ID: id, SourcedID: "twin", Kind: store.KindStudent, Email: "twin@students.example",
+			Active: true, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.CreateUser(ctx, nil, auth.NewUser{DistrictID: d, Email: "lead@staff.example", Role: auth.DistrictAdmin}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fp := authtest.NewProvider(t)
+	o := auth.NewOIDC(svc, auth.OIDCConfig{Provider: auth.ProviderGeneric, Issuer: fp.URL, ClientID: authtest.ClientID, ClientSecret: authtest.ClientSecret,
+		RedirectURL: "http://example.test/login/oidc/callback", AllowedDomains: []string{"staff.example"},
+		RespondentDomains: []string{"students.example"}, RespondentRedirectURL: "http://example.test/me/callback"})
+	for _, c := range []struct {
+		host    string
+		want    int64 // district of the session; 0: ambiguous
+		staffIn int64
+	}{
+		{"b.example.org", b, b},
+		{"B.example.org:443", b, b},
+		{"", 0, a}, // no host mapped, two districts: every district; staff, the first by id
+	} {
+		authURL, flow, err := o.StartRespondent(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		state, code := fp.Authorize(authURL, map[string]any{"email": "twin@students.example", "email_verified": true})
+		token, err := o.FinishRespondent(ctx, flow, state, code, c.host)
+		if c.want == 0 {
+			if !errors.Is(err, auth.ErrAmbiguousPerson) {
+				t.Errorf("respondent at %q: %v, want ambiguous", c.host, err)
+			}
+		} else if r, err := svc.RespondentSession(ctx, token); err != nil || r.DistrictID != c.want || r.PersonID != people[c.want] {
+			t.Errorf("respondent at %q: %+v %v, want district %d", c.host, r, err, c.want)
+		}
+		authURL, flow, err = o.Start(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		state, code = fp.Authorize(authURL, map[string]any{"email": "lead@staff.example", "email_verified": true})
+		if _, p, err := o.Finish(ctx, flow, state, code, "192.0.2.8", c.host); err != nil || p.User.DistrictID != c.staffIn {
+			t.Errorf("staff at %q: %v, want district %d", c.host, err, c.staffIn)
+		}
 	}
 }

@@ -139,7 +139,8 @@ type claims struct {
 // verifies the ID token (signature, issuer, audience, expiry, nonce), applies the provider's
 // rules and the domain allow-list, and signs in the matching account, creating a staff account
 // for a rostered staff member on first sign-in. It returns a session token like SignIn.
-func (o *OIDC) Finish(ctx context.Context, f Flow, state, code, ip string) (string, *Principal, error) {
+// host is the host name the callback came to: it names the district to look in (signInDistrict).
+func (o *OIDC) Finish(ctx context.Context, f Flow, state, code, ip, host string) (string, *Principal, error) {
 	c, err := o.verify(ctx, f, state, code, o.cfg.RedirectURL)
 	if err != nil {
 		return "", nil, err
@@ -148,7 +149,7 @@ func (o *OIDC) Finish(ctx context.Context, f Flow, state, code, ip string) (stri
 	if err != nil {
 		return "", nil, err
 	}
-	return o.signIn(ctx, email, c.Name, ip)
+	return o.signIn(ctx, email, c.Name, ip, host)
 }
 
 // verify checks state, exchanges the code with the PKCE verifier at redirectURL's flow and
@@ -222,12 +223,17 @@ func (o *OIDC) checkClaims(c claims, domains []string) (string, error) {
 }
 
 // signIn finds the account for email, or makes one for a rostered staff member (role staff,
-// their rostered schools), and starts a session.
-func (o *OIDC) signIn(ctx context.Context, email, name, ip string) (string, *Principal, error) {
+// their rostered schools), and starts a session. It looks in the district of host
+// (signInDistrict), so that on Citus the lookup goes to one shard; with several districts and no
+// host mapped, in every district, the first by district id winning as before.
+func (o *OIDC) signIn(ctx context.Context, email, name, ip, host string) (string, *Principal, error) {
 	s := o.svc
-	db := s.store.DB.WithContext(ctx)
+	in, err := s.signInScope(ctx, host)
+	if err != nil {
+		return "", nil, fmt.Errorf("oidc sign in: %w", err)
+	}
 	var u store.User
-	err := db.Where("email = ? AND active = ?", email, true).Order("district_id").First(&u).Error
+	err = in().Where("email = ? AND active = ?", email, true).Order("district_id").First(&u).Error
 	if err == nil {
 		return s.startSession(ctx, u, ip, "oidc")
 	}
@@ -235,7 +241,7 @@ func (o *OIDC) signIn(ctx context.Context, email, name, ip string) (string, *Pri
 		return "", nil, fmt.Errorf("oidc sign in: %w", err)
 	}
 	var person store.Person
-	err = db.Where("LOWER(email) = ? AND kind = ? AND active = ?", email, store.KindStaff, true).Order("district_id").First(&person).Error
+	err = in().Where("LOWER(email) = ? AND kind = ? AND active = ?", email, store.KindStaff, true).Order("district_id").First(&person).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", nil, fmt.Errorf("%w: no account or rostered staff member with email %s", ErrOIDCRejected, email)
 	}
@@ -243,7 +249,7 @@ func (o *OIDC) signIn(ctx context.Context, email, name, ip string) (string, *Pri
 		return "", nil, fmt.Errorf("oidc sign in: %w", err)
 	}
 	var schools []int64
-	if err := db.Model(&store.PersonSchool{}).Where("district_id = ? AND person_id = ?", person.DistrictID, person.ID).Order("school_id").Pluck("school_id", &schools).Error; err != nil {
+	if err := s.store.DB.WithContext(ctx).Model(&store.PersonSchool{}).Where("district_id = ? AND person_id = ?", person.DistrictID, person.ID).Order("school_id").Pluck("school_id", &schools).Error; err != nil {
 		return "", nil, fmt.Errorf("oidc sign in: %w", err)
 	}
 	if len(schools) == 0 && person.SchoolID != nil {
@@ -259,7 +265,7 @@ func (o *OIDC) signIn(ctx context.Context, email, name, ip string) (string, *Pri
 	if err != nil {
 		return "", nil, fmt.Errorf("oidc sign in: %w", err)
 	}
-	if err := db.Model(&store.User{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).Update("person_id", person.ID).Error; err != nil {
+	if err := s.store.DB.WithContext(ctx).Model(&store.User{}).Where("district_id = ? AND id = ?", u.DistrictID, u.ID).Update("person_id", person.ID).Error; err != nil {
 		return "", nil, fmt.Errorf("oidc sign in: link person: %w", err)
 	}
 	return s.startSession(ctx, u, ip, "oidc")

@@ -73,7 +73,7 @@ func TestOIDC(t *testing.T) {
 			if tc.badVerify {
 				flow.Verifier = "a-different-verifier-of-enough-length-0123456789"
 			}
-			token, p, err := o.Finish(ctx, flow, state, code, "10.0.0.9")
+			token, p, err := o.Finish(ctx, flow, state, code, "10.0.0.9", "")
 			if tc.wantRole == "" {
 				if !errors.Is(err, auth.ErrOIDCRejected) {
 					t.Fatalf("want refusal, got %v", err)
@@ -134,7 +134,7 @@ func TestSingleSignOnDoesNotWaitAfterFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	state, code := fp.Authorize(authURL, map[string]any{"email": "waiting@school.org", "email_verified": true})
-	if _, p, err := o.Finish(ctx, flow, state, code, "192.0.2.1"); err != nil || p.User.Email != "waiting@school.org" {
+	if _, p, err := o.Finish(ctx, flow, state, code, "192.0.2.1", ""); err != nil || p.User.Email != "waiting@school.org" {
 		t.Fatalf("single sign-on during the wait: %v", err)
 	}
 }

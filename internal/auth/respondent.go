@@ -50,7 +50,8 @@ func (o *OIDC) StartRespondent(ctx context.Context) (string, Flow, error) {
 // signature, issuer, audience, nonce, email_verified, Google's hd, the tenant issuer) against
 // the respondent domain list, then the one active student or staff member with that email. It
 // returns a respondent session token for the cookie (never to be logged).
-func (o *OIDC) FinishRespondent(ctx context.Context, f Flow, state, code string) (string, error) {
+// host is the host name the callback came to: it names the district to look in (signInDistrict).
+func (o *OIDC) FinishRespondent(ctx context.Context, f Flow, state, code, host string) (string, error) {
 	if !o.RespondentEnabled() {
 		return "", fmt.Errorf("%w: sign in to answer is not configured", ErrOIDCRejected)
 	}
@@ -62,13 +63,19 @@ func (o *OIDC) FinishRespondent(ctx context.Context, f Flow, state, code string)
 	if err != nil {
 		return "", err
 	}
-	return o.svc.startRespondentSession(ctx, email)
+	return o.svc.startRespondentSession(ctx, email, host)
 }
 
-// startRespondentSession finds the rostered person with email and starts their session.
-func (s *Service) startRespondentSession(ctx context.Context, email string) (string, error) {
+// startRespondentSession finds the rostered person with email and starts their session. It looks
+// in the district of host (signInDistrict), so that on Citus the lookup goes to one shard (#19
+// line 3); with several districts and no host mapped, in every district.
+func (s *Service) startRespondentSession(ctx context.Context, email, host string) (string, error) {
+	in, err := s.signInScope(ctx, host)
+	if err != nil {
+		return "", fmt.Errorf("respondent sign in: %w", err)
+	}
 	var people []store.Person
-	err := s.store.DB.WithContext(ctx).Select("district_id", "id").
+	err = in().Select("district_id", "id").
 		Where("LOWER(email) = ? AND kind IN ? AND active = ?", email, []string{store.KindStudent, store.KindStaff}, true).
 		Limit(2).Find(&people).Error
 	if err != nil {

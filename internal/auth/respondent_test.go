@@ -69,7 +69,7 @@ func TestOIDCRespondent(t *testing.T) {
 			authURL, flow, err := o.StartRespondent(ctx)
 			must(err)
 			state, code := fp.Authorize(authURL, tc.claims)
-			token, err := o.FinishRespondent(ctx, flow, state, code)
+			token, err := o.FinishRespondent(ctx, flow, state, code, "")
 			if tc.want == 0 {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("want %v, got %v", tc.wantErr, err)
@@ -92,7 +92,7 @@ func TestOIDCRespondent(t *testing.T) {
 	authURL, flow, err := o.Start(ctx)
 	must(err)
 	state, code := fp.Authorize(authURL, map[string]any{"email": "teacher@" + students, "email_verified": yes})
-	if _, _, err := o.Finish(ctx, flow, state, code, "10.0.0.1"); !errors.Is(err, auth.ErrOIDCRejected) {
+	if _, _, err := o.Finish(ctx, flow, state, code, "10.0.0.1", ""); !errors.Is(err, auth.ErrOIDCRejected) {
 		t.Fatalf("respondent domain at the staff sign-in: %v", err)
 	}
 	var n int64
@@ -104,7 +104,7 @@ func TestOIDCRespondent(t *testing.T) {
 	authURL, flow, err = o.StartRespondent(ctx)
 	must(err)
 	state, code = fp.Authorize(authURL, map[string]any{"email": "kid@" + students, "email_verified": yes})
-	token, err := o.FinishRespondent(ctx, flow, state, code)
+	token, err := o.FinishRespondent(ctx, flow, state, code, "")
 	must(err)
 	must(st.DB.Model(&store.Person{}).Where("district_id = ? AND id = ?", d, kid).Update("active", false).Error)
 	if _, err := svc.RespondentSession(ctx, token); !errors.Is(err, auth.ErrNoSession) {

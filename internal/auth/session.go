@@ -56,6 +56,22 @@ func (s *Service) signInDistrict(ctx context.Context, host string) (int64, error
 	return 0, nil
 }
 
+// signInScope returns a maker of queries scoped to the district signInDistrict finds for host
+// (none when it finds none): every sign-in by email, password or single sign-on, looks there.
+func (s *Service) signInScope(ctx context.Context, host string) (func() *gorm.DB, error) {
+	district, err := s.signInDistrict(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	return func() *gorm.DB {
+		db := s.store.DB.WithContext(ctx)
+		if district != 0 {
+			db = db.Where("district_id = ?", district)
+		}
+		return db
+	}, nil
+}
+
 // SignInWith checks an email and password and starts a session. It returns the session token
 // (for the cookie, never to be logged), the principal and, for a browser not yet known, a device
 // cookie to set. Every attempt on a known account is audited. Failures in a row make sign-ins
@@ -64,14 +80,11 @@ func (s *Service) signInDistrict(ctx context.Context, host string) (int64, error
 // cannot lock the owner out. An account an operator locked (locked_until) stays locked.
 func (s *Service) SignInWith(ctx context.Context, a Attempt) (SignedIn, error) {
 	email := normalizeEmail(a.Email)
-	district, err := s.signInDistrict(ctx, a.Host)
+	in, err := s.signInScope(ctx, a.Host)
 	if err != nil {
 		return SignedIn{}, err
 	}
-	q := s.store.DB.WithContext(ctx)
-	if district != 0 {
-		q = q.Where("district_id = ?", district)
-	}
+	q := in()
 	var users []store.User
 	if err := q.Where("email = ? AND active = ?", email, true).Limit(5).Find(&users).Error; err != nil {
 		return SignedIn{}, fmt.Errorf("sign in: %w", err)

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,6 +23,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/auth/authtest"
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/demo"
 	"github.com/trustpulse/trustpulse/internal/email"
@@ -56,6 +59,11 @@ var globalStatements = []struct{ pattern, reason string }{
 	// A typed class code names no district: code_districts, a reference table, does.
 	{`^select district_id from code_districts where code = \? limit \?$`,
 		"the district of a typed class code: code_districts is a reference table (local on every Citus node), keyed by the code"},
+	// A typed personal code (a printed slip's) likewise: slip_code_districts, by the code's hash.
+	{`^select district_id from slip_code_districts where token_hash = \? limit \?$`,
+		"the district of a typed personal code: slip_code_districts is a reference table (local on every Citus node), keyed by the code's hash"},
+	{`^select token_hash from slip_code_districts where token_hash in \(\?(,\?)*\)$`,
+		"printing slips: which drawn personal codes another district already holds (codes are unique across districts), in the reference table"},
 	{`^select district_id from districts where slug = \? order by created_at limit \?$|^select district_id from districts order by district_id limit \?$`,
 		"sign-in by email: the district of the host name (TRUSTPULSE_DISTRICT_HOSTS), else whether the deployment has one district only"},
 	// A family's text arrives with only its phone number, which is no credential and may be a
@@ -204,8 +212,9 @@ func districtCheck(s string, project map[string]bool) (unconstrained []string) {
 }
 
 // TestEveryStatementNamesItsDistrict runs the app's flows on PostgreSQL — the demo seed (roster
-// import, waves, history), a student and a family survey answered over HTTP, a staff sign-in and
-// dashboard, the SMS and email senders, the roster worker and every periodic job through the job
+// import, waves, history), a student and a family survey answered over HTTP, a class code and a
+// printed slip's personal code typed at /j, a student signed in to answer at /me, staff sign-in
+// by password and by single sign-on (the host name naming the district), the dashboard, the SMS and email senders, the roster worker and every periodic job through the job
 // runner — records every statement (a GORM logger on the store) and checks that each one on a
 // project table constrains district_id, but for the few in globalStatements.
 func TestEveryStatementNamesItsDistrict(t *testing.T) {
@@ -246,8 +255,19 @@ func TestEveryStatementNamesItsDistrict(t *testing.T) {
 	}
 	stage("demo seeded")
 	svc.sms.AuthToken = districtHookToken // the Twilio webhooks answer (signed requests below)
+	// Sign-in by email (password and single sign-on) finds the district from the host name.
+	var slug []string
+	if err := s.DB.Session(&gorm.Session{Logger: logger.Discard}).Model(&store.District{}).Order("district_id").Pluck("slug", &slug).Error; err != nil || len(slug) == 0 {
+		t.Fatalf("demo district: %v %v", slug, err)
+	}
+	cfg.DistrictHosts = map[string]string{"127.0.0.1": slug[0]}
+	fp := authtest.NewProvider(t)
+	staffAuth := auth.New(s, auth.Options{Log: log, DistrictHosts: cfg.DistrictHosts})
+	sso := auth.NewOIDC(staffAuth, auth.OIDCConfig{Provider: auth.ProviderGeneric, Issuer: fp.URL, ClientID: authtest.ClientID,
+		ClientSecret: authtest.ClientSecret, RedirectURL: cfg.BaseURL + "/login/oidc/callback", AllowedDomains: []string{"staff.district.test"},
+		RespondentDomains: []string{"students.district.test"}, RespondentRedirectURL: cfg.BaseURL + "/me/callback"})
 	srv, err := httpserver.New(httpserver.Deps{Config: cfg, Store: s, Log: log, Surveys: c.surveys, Locales: c.locales,
-		Waves: svc.waves, SMS: svc.sms, Email: svc.email, Results: svc.results})
+		Waves: svc.waves, SMS: svc.sms, Email: svc.email, Results: svc.results, Auth: staffAuth, OIDC: sso})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,6 +342,74 @@ func TestEveryStatementNamesItsDistrict(t *testing.T) {
 		if code, body, _ := api.do("GET", p, nil, "api", "Authorization", "Bearer "+token[1]); code != http.StatusOK {
 			t.Errorf("GET %s: %d %.300s", p, code, body)
 		}
+	}
+
+	// Printed slips: a leader prints a school's slips, and a student types the personal code at /j.
+	var slipWave store.WaveSchool
+	if err := s.DB.Session(&gorm.Session{Logger: logger.Discard}).Table("wave_schools ws").Select("ws.*").
+		Joins("JOIN waves w ON w.district_id = ws.district_id AND w.id = ws.wave_id").
+		Where("w.audience = ? AND w.status = ? AND EXISTS (SELECT 1 FROM invitations i WHERE i.district_id = ws.district_id AND i.wave_id = ws.wave_id AND i.school_id = ws.school_id AND i.completed_at IS NULL)",
+			"student", store.StatusOpen).Order("ws.wave_id, ws.school_id").Take(&slipWave).Error; err != nil {
+		t.Fatal(err)
+	}
+	slipsPage := fmt.Sprintf("/admin/waves/%d/slips", slipWave.WaveID)
+	_, page, _ = staff.do("GET", slipsPage+"?school="+strconv.FormatInt(slipWave.SchoolID, 10), nil, "staff page")
+	status, printed, _ := staff.do("POST", slipsPage, url.Values{"_csrf": {csrfIn(t, page)}, "school": {strconv.FormatInt(slipWave.SchoolID, 10)},
+		"all": {"1"}, "format": {"html"}}, "staff page")
+	personal := regexp.MustCompile(`\b[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}\b`).FindString(printed)
+	if status != http.StatusOK || personal == "" {
+		t.Fatalf("print slips: %d, no personal code on the page:\n%.2000s", status, printed)
+	}
+	slipper := newBrowser()
+	_, form, _ = slipper.do("GET", "/j", nil, "respondent")
+	_, _, h = slipper.do("POST", "/j", url.Values{"_csrf": {csrfIn(t, form)}, "code": {personal}}, "respondent")
+	if loc := h.Get("Location"); !strings.HasPrefix(loc, "/s/") {
+		t.Fatalf("typed personal code: to %q", loc)
+	}
+	slipper.answerSurvey(strings.SplitN(h.Get("Location"), "?", 2)[0])
+
+	// Sign in to answer: a student with a school account signs in at /me, starts and answers.
+	var pupil struct{ DistrictID, PersonID int64 }
+	if err := s.DB.Session(&gorm.Session{Logger: logger.Discard}).Table("invitations i").Select("i.district_id, i.person_id").
+		Joins("JOIN waves w ON w.district_id = i.district_id AND w.id = i.wave_id").
+		Joins("JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id").
+		Where("w.status = ? AND w.opens_at <= ? AND w.closes_at > ? AND i.completed_at IS NULL AND p.kind = ? AND NOT p.survey_opt_out",
+			store.StatusOpen, s.Now(), s.Now(), store.KindStudent).Order("i.district_id, i.id").Take(&pupil).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.Session(&gorm.Session{Logger: logger.Discard}).Model(&store.Person{}).Where("district_id = ? AND id = ?", pupil.DistrictID, pupil.PersonID).
+		Update("email", "pupil@students.district.test").Error; err != nil {
+		t.Fatal(err)
+	}
+	me := newBrowser()
+	_, _, h = me.do("GET", "/me/signin", nil, "respondent")
+	state, authCode := fp.Authorize(h.Get("Location"), map[string]any{"email": "pupil@students.district.test", "email_verified": true})
+	if code, _, h := me.do("GET", "/me/callback?"+url.Values{"state": {state}, "code": {authCode}}.Encode(), nil, "respondent"); code != http.StatusSeeOther {
+		t.Fatalf("respondent sign-in: %d to %q", code, h.Get("Location"))
+	}
+	_, mine, _ := me.do("GET", "/me", nil, "respondent")
+	mineID := regexp.MustCompile(`name="invitation" value="(\d+)"`).FindStringSubmatch(mine)
+	if mineID == nil {
+		t.Fatalf("no survey to start on /me:\n%.2000s", mine)
+	}
+	_, _, h = me.do("POST", "/me/start", url.Values{"_csrf": {csrfIn(t, mine)}, "invitation": {mineID[1]}}, "respondent")
+	if loc := h.Get("Location"); !strings.HasPrefix(loc, "/s/") {
+		t.Fatalf("start from /me: to %q", loc)
+	}
+	me.answerSurvey(strings.SplitN(h.Get("Location"), "?", 2)[0])
+	// Staff single sign-on, for a staff member of the roster (an account is made on first sign-in).
+	var teacher store.Person
+	if err := s.DB.Session(&gorm.Session{Logger: logger.Discard}).Where("kind = ? AND active AND school_id IS NOT NULL", store.KindStaff).Order("district_id, id").Take(&teacher).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.Session(&gorm.Session{Logger: logger.Discard}).Model(&teacher).Update("email", "teacher@staff.district.test").Error; err != nil {
+		t.Fatal(err)
+	}
+	ssoStaff := newBrowser()
+	_, _, h = ssoStaff.do("GET", "/login/oidc", nil, "")
+	state, authCode = fp.Authorize(h.Get("Location"), map[string]any{"email": "teacher@staff.district.test", "email_verified": true})
+	if code, _, h := ssoStaff.do("GET", "/login/oidc/callback?"+url.Values{"state": {state}, "code": {authCode}}.Encode(), nil, "staff page"); code != http.StatusSeeOther || h.Get("Location") != "/admin" {
+		t.Fatalf("staff single sign-on: %d to %q", code, h.Get("Location"))
 	}
 
 	stage("surveys answered, dashboard read")

@@ -49,7 +49,7 @@ func (s *Server) authOIDCCallback(c echo.Context) error {
 	if e := c.QueryParam("error"); e != "" {
 		return refuse("provider error " + e)
 	}
-	token, _, err := s.OIDC.Finish(c.Request().Context(), flow, c.QueryParam("state"), c.QueryParam("code"), c.RealIP())
+	token, _, err := s.OIDC.Finish(c.Request().Context(), flow, c.QueryParam("state"), c.QueryParam("code"), c.RealIP(), c.Request().Host)
 	if errors.Is(err, auth.ErrOIDCRejected) {
 		return refuse(err.Error())
 	}

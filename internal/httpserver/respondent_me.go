@@ -129,7 +129,7 @@ func (s *Server) meCallback(c echo.Context) error {
 	if c.QueryParam("error") != "" {
 		return refuse("provider error", "failed")
 	}
-	token, err := s.OIDC.FinishRespondent(c.Request().Context(), flow, c.QueryParam("state"), c.QueryParam("code"))
+	token, err := s.OIDC.FinishRespondent(c.Request().Context(), flow, c.QueryParam("state"), c.QueryParam("code"), c.Request().Host)
 	switch {
 	case errors.Is(err, auth.ErrNoPerson):
 		return refuse("no active rostered person", "no_person")

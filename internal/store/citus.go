@@ -39,8 +39,9 @@ const citusGooseTable = "goose_db_version"
 
 // citusReferenceTables are the project tables made reference tables; every other is distributed.
 // code_districts is one too: the district of a typed class code, read before its district is
-// known (#19 line 3), small (one row per code) and written once per code made.
-var citusReferenceTables = map[string]bool{"districts": true, "code_districts": true}
+// known (#19 line 3), small (one row per code) and written once per code made; and
+// slip_code_districts, the same for a printed slip's personal code (one row per slip printed).
+var citusReferenceTables = map[string]bool{"districts": true, "code_districts": true, "slip_code_districts": true}
 
 // citusColumn is the distribution column of every distributed project table.
 const citusColumn = "district_id"

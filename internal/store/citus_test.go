@@ -49,16 +49,16 @@ func TestSchemaPlansOntoCitus(t *testing.T) {
 	if err := s.DB.Raw("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'goose_db_version'").Scan(&tables).Error; err != nil {
 		t.Fatal(err)
 	}
-	// The reference tables come first: districts, and code_districts, the district of a typed
-	// class code (#19 line 3).
+	// The reference tables come first: districts, and code_districts and slip_code_districts, the
+	// district of a typed class or personal code (#19 line 3).
 	refs := 0
 	for refs < len(plan) && strings.HasPrefix(plan[refs], "SELECT create_reference_table('") {
 		refs++
 	}
-	if got := strings.Join(plan[:refs], "\n"); got != "SELECT create_reference_table('code_districts')\nSELECT create_reference_table('districts')" {
-		t.Fatalf("plan does not start with districts and code_districts as reference tables:\n%s", strings.Join(plan, "\n"))
+	if got := strings.Join(plan[:refs], "\n"); got != "SELECT create_reference_table('code_districts')\nSELECT create_reference_table('districts')\nSELECT create_reference_table('slip_code_districts')" {
+		t.Fatalf("plan does not start with the three reference tables:\n%s", strings.Join(plan, "\n"))
 	}
-	pos := map[string]int{"districts": 0, "code_districts": 0}
+	pos := map[string]int{"districts": 0, "code_districts": 0, "slip_code_districts": 0}
 	drops, adds := map[string]bool{}, map[string]bool{}
 	created := refs
 	for i, st := range plan[refs:] {

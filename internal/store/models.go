@@ -191,6 +191,15 @@ type CodeDistrict struct {
 	DistrictID int64
 }
 
+// SlipCodeDistrict is the district of a printed slip's personal code, by the code's hash (#19
+// line 3): like a class code, a typed personal code names no district. A reference table on Citus
+// too; the key keeps personal codes unique across districts, and only the hash is kept, as in
+// invitation_tokens.
+type SlipCodeDistrict struct {
+	TokenHash  []byte `gorm:"primaryKey"`
+	DistrictID int64
+}
+
 // SnapshotScheme is how anonymous responses of one wave × school are coarsened (wave.Scheme, JSON).
 type SnapshotScheme struct {
 	DistrictID int64 `gorm:"primaryKey;autoIncrement:false"`
@@ -287,7 +296,7 @@ type Calibration struct {
 func Models() []any {
 	return []any{
 		&District{}, &School{}, &Person{}, &PersonSchool{}, &GuardianLink{}, &Class{}, &Enrollment{},
-		&Instrument{}, &Wave{}, &WaveSchool{}, &WaveCode{}, &CodeDistrict{}, &Invitation{}, &Draft{}, &Response{},
+		&Instrument{}, &Wave{}, &WaveSchool{}, &WaveCode{}, &CodeDistrict{}, &SlipCodeDistrict{}, &Invitation{}, &Draft{}, &Response{},
 		&Score{}, &Calibration{},
 		&RosterImport{}, &RosterRecord{},
 		&User{}, &UserSchool{}, &Session{}, &AuditEntry{},

@@ -1,6 +1,7 @@
 package wave_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -69,6 +70,65 @@ func TestLegacyClassCodeStillOpens(t *testing.T) {
 			}
 			if _, err := w.svc.ByCode(ctx, "ZZZZZZZZZZ", browser); !errors.Is(err, wave.ErrUnknown) {
 				t.Fatalf("unknown code: %v", err)
+			}
+		})
+	}
+}
+
+// A slip printed before slip_code_districts existed (#19 line 3) still opens by its personal code
+// after the upgrade: the migration copies every slip code's district in, by hash. A reprint then
+// drops the old code's row, and no row holds a code in clear.
+func TestLegacySlipCodeStillOpens(t *testing.T) {
+	ctx := context.Background()
+	pg, err := store.Open(ctx, config.Database{Dialect: config.Postgres, DSN: testdb.Fresh(t)}, slog.New(slog.DiscardHandler))
+	must(t, err)
+	defer pg.Close()
+	for _, st := range []*store.Store{pg, testdb.SQLite(t)} {
+		t.Run(st.Dialect, func(t *testing.T) {
+			w := newWorld(t, st)
+			ana := w.person(t, store.KindStudent, "04", w.schools[0], named("Ana", "Zamora"))
+			w.homeroomOf(t, w.schools[0], "Room 12", ana)
+			wv := w.wave(t, "student-pulse", store.ModeAnonymous, []string{"link"})
+			_, err := w.svc.Invite(ctx, w.district, wv.ID)
+			must(t, err)
+			batch, err := w.svc.IssueSlips(ctx, wave.SlipRequest{DistrictID: w.district, WaveID: wv.ID, SchoolID: w.schools[0]})
+			must(t, err)
+			if len(batch.Slips) != 1 {
+				t.Fatalf("slips %+v", batch.Slips)
+			}
+			code := batch.Slips[0].Code
+
+			sub, err := fs.Sub(migrations.FS, st.Dialect)
+			must(t, err)
+			dialect := goose.DialectSQLite3
+			if st.Dialect == config.Postgres {
+				dialect = goose.DialectPostgres
+			}
+			p, err := goose.NewProvider(dialect, st.SQL(), sub, goose.WithDisableGlobalRegistry(true))
+			must(t, err)
+			if _, err := p.ApplyVersion(ctx, 70, false); err != nil {
+				t.Fatalf("down 00070: %v", err)
+			}
+			if n, err := st.Migrate(ctx, nil); err != nil || n != 1 {
+				t.Fatalf("migrate applied %d: %v", n, err)
+			}
+			sess, err := w.svc.ByToken(ctx, code)
+			if err != nil || sess.Wave.ID != wv.ID || sess.Wave.DistrictID != w.district {
+				t.Fatalf("slip code after the upgrade: %+v %v", sess, err)
+			}
+			var rows []store.SlipCodeDistrict
+			must(t, st.DB.Where("district_id = ?", w.district).Find(&rows).Error)
+			if len(rows) != 1 || !bytes.Equal(rows[0].TokenHash, wave.HashToken(wave.NormalizeCode(code))) {
+				t.Fatalf("slip_code_districts rows %+v: want the code's hash only", rows)
+			}
+			re, err := w.svc.IssueSlips(ctx, wave.SlipRequest{DistrictID: w.district, WaveID: wv.ID, SchoolID: w.schools[0], InvitationID: batch.Slips[0].InvitationID})
+			must(t, err)
+			must(t, st.DB.Where("district_id = ?", w.district).Find(&rows).Error)
+			if len(rows) != 1 || !bytes.Equal(rows[0].TokenHash, wave.HashToken(wave.NormalizeCode(re.Slips[0].Code))) {
+				t.Fatalf("after a reprint slip_code_districts holds %d rows, want the new code's only", len(rows))
+			}
+			if _, err := w.svc.ByToken(ctx, code); !errors.Is(err, wave.ErrUnknown) {
+				t.Fatalf("the reprinted slip's old code: %v", err)
 			}
 		})
 	}

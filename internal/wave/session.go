@@ -75,11 +75,22 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 			return nil, ErrUnknown
 		}
 		// A printed slip's personal code, typed at /j: an extra token of the invitation.
-		token, route = NormalizeCode(token), credential.Legacy
+		token = NormalizeCode(token)
 	}
 	hash := HashToken(token)
-	var district int64
-	if route != credential.Legacy {
+	var district int64 // 0: a legacy token, looked for in every district
+	switch {
+	case !isToken:
+		// A typed code names no district: slip_code_districts (a reference table on Citus) does.
+		var ids []int64
+		if err := db.Raw(slipCodeDistrictQuery, hash).Scan(&ids).Error; err != nil {
+			return nil, fmt.Errorf("look up code: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil, ErrUnknown
+		}
+		district = ids[0]
+	case route != credential.Legacy:
 		var err error
 		if district, err = s.Store.DistrictOfRouteIn(db, route); errors.Is(err, store.ErrUnknownRoute) {
 			return nil, ErrUnknown
@@ -88,7 +99,7 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 		}
 	}
 	lookup := func(query, legacy string) *gorm.DB {
-		if route == credential.Legacy {
+		if district == 0 {
 			return db.Raw(legacy, hash).Scan(&row)
 		}
 		return db.Raw(query, district, hash).Scan(&row)
@@ -204,7 +215,10 @@ const (
 		" JOIN people p ON p.district_id = i.district_id AND p.id = i.person_id " + invitationDraftJoin
 	// A class code's district, then the code in it; a browser's draft is "c:<wave>:<browser key>".
 	codeDistrictQuery = "SELECT district_id FROM code_districts WHERE code = ? LIMIT 1"
-	codeQuery         = "SELECT wc.*, " + draftColumns + " FROM wave_codes wc" +
+	// A printed slip's personal code's district, by the code's hash; the code is then an extra
+	// token of its invitation (extraTokenQuery).
+	slipCodeDistrictQuery = "SELECT district_id FROM slip_code_districts WHERE token_hash = ? LIMIT 1"
+	codeQuery             = "SELECT wc.*, " + draftColumns + " FROM wave_codes wc" +
 		" LEFT JOIN drafts d ON d.district_id = wc.district_id AND d.owner = 'c:' || CAST(wc.wave_id AS TEXT) || ':' || ?" +
 		" WHERE wc.district_id = ? AND wc.code = ? LIMIT 1"
 )

@@ -257,8 +257,8 @@ func (s *Service) freshSlips(tx *gorm.DB, districtID int64, people []SlipPerson)
 	for i, p := range people {
 		ids[i] = p.InvitationID
 	}
-	if err := tx.Where("district_id = ? AND invitation_id IN ? AND kind = ?", districtID, ids, KindSlip).Delete(&store.InvitationToken{}).Error; err != nil {
-		return nil, fmt.Errorf("drop old slip codes: %w", err)
+	if err := dropSlipCodes(tx, districtID, ids); err != nil {
+		return nil, err
 	}
 	codes, err := s.freeCodes(tx, len(people))
 	if err != nil {
@@ -286,10 +286,42 @@ func (s *Service) freshSlips(tx *gorm.DB, districtID int64, people []SlipPerson)
 	if err := tx.CreateInBatches(rows, 500).Error; err != nil {
 		return nil, fmt.Errorf("store slip codes: %w", err)
 	}
+	homes := make([]store.SlipCodeDistrict, len(rows))
+	for i, r := range rows {
+		homes[i] = store.SlipCodeDistrict{TokenHash: r.TokenHash, DistrictID: districtID}
+	}
+	if err := tx.CreateInBatches(homes, 500).Error; err != nil {
+		return nil, fmt.Errorf("store slip codes' district: %w", err)
+	}
 	return out, nil
 }
 
+// dropSlipCodes deletes the slip codes of invitations ids and their rows in slip_code_districts:
+// a reprinted slip's old code stops working, and the reference table keeps no code that opens
+// nothing.
+func dropSlipCodes(tx *gorm.DB, districtID int64, ids []int64) error {
+	var old [][]byte
+	if err := tx.Model(&store.InvitationToken{}).Where("district_id = ? AND invitation_id IN ? AND kind = ?", districtID, ids, KindSlip).
+		Pluck("token_hash", &old).Error; err != nil {
+		return fmt.Errorf("old slip codes: %w", err)
+	}
+	if len(old) == 0 {
+		return nil
+	}
+	for chunk := range slices.Chunk(old, 500) {
+		if err := tx.Where("district_id = ? AND token_hash IN ?", districtID, chunk).Delete(&store.SlipCodeDistrict{}).Error; err != nil {
+			return fmt.Errorf("drop old slip codes' district: %w", err)
+		}
+	}
+	if err := tx.Where("district_id = ? AND invitation_id IN ? AND kind = ?", districtID, ids, KindSlip).Delete(&store.InvitationToken{}).Error; err != nil {
+		return fmt.Errorf("drop old slip codes: %w", err)
+	}
+	return nil
+}
+
 // freeCodes draws n personal codes that no district uses yet: codes arrive without a district.
+// It asks slip_code_districts, a reference table on Citus (one node, not every shard); its
+// primary key refuses a code another transaction took meanwhile.
 func (s *Service) freeCodes(tx *gorm.DB, n int) ([]string, error) {
 	out := make([]string, 0, n)
 	for attempt := 0; len(out) < n; attempt++ {
@@ -311,7 +343,7 @@ func (s *Service) freeCodes(tx *gorm.DB, n int) ([]string, error) {
 		var taken [][]byte
 		for chunk := range slices.Chunk(hashes, 500) {
 			var got [][]byte
-			if err := tx.Model(&store.InvitationToken{}).Where("token_hash IN ?", chunk).Pluck("token_hash", &got).Error; err != nil {
+			if err := tx.Model(&store.SlipCodeDistrict{}).Where("token_hash IN ?", chunk).Pluck("token_hash", &got).Error; err != nil {
 				return nil, fmt.Errorf("check personal codes: %w", err)
 			}
 			taken = append(taken, got...)
