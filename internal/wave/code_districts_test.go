@@ -7,10 +7,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/trustpulse/trustpulse/internal/config"
 	"github.com/trustpulse/trustpulse/internal/store"
@@ -132,4 +135,65 @@ func TestLegacySlipCodeStillOpens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// codeReads is a GORM logger that counts the statements reading a code's district.
+type codeReads struct {
+	logger.Interface
+	mu sync.Mutex
+	n  int
+}
+
+func (r *codeReads) LogMode(logger.LogLevel) logger.Interface { return r }
+func (r *codeReads) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
+	if sql, _ := fc(); strings.Contains(sql, "code_districts") {
+		r.mu.Lock()
+		r.n++
+		r.mu.Unlock()
+	}
+}
+
+func (r *codeReads) take() int { r.mu.Lock(); defer r.mu.Unlock(); n := r.n; r.n = 0; return n }
+
+// A typed code's district is read once per process (#19 line 3): a respondent's later pages send
+// no statement more than before codes were routed. A slip code replaced by a reprint still stops
+// working, though its district was kept.
+func TestTypedCodeDistrictIsReadOnce(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		ana := w.person(t, store.KindStudent, "04", w.schools[0], named("Ana", "Zamora"))
+		w.homeroomOf(t, w.schools[0], "Room 12", ana)
+		wv := w.wave(t, "student-pulse", store.ModeAnonymous, []string{"link", "code"})
+		_, err := w.svc.Invite(ctx, w.district, wv.ID)
+		must(t, err)
+		class, err := w.svc.IssueCode(ctx, w.district, wv.ID, w.schools[0], nil)
+		must(t, err)
+		batch, err := w.svc.IssueSlips(ctx, wave.SlipRequest{DistrictID: w.district, WaveID: wv.ID, SchoolID: w.schools[0]})
+		must(t, err)
+		slip := batch.Slips[0].Code
+
+		reads := &codeReads{Interface: logger.Discard}
+		st.DB.Config.Logger = reads
+		browser := strings.Repeat("b", 32)
+		for i, want := range []int{1, 0, 0} {
+			if _, err := w.svc.ByCode(ctx, class, browser); err != nil {
+				t.Fatalf("class code, visit %d: %v", i, err)
+			}
+			if _, err := w.svc.ByToken(ctx, slip); err != nil {
+				t.Fatalf("slip code, visit %d: %v", i, err)
+			}
+			if got := reads.take(); got != 2*want {
+				t.Fatalf("visit %d read a code's district %d times, want %d", i, got, 2*want)
+			}
+		}
+		re, err := w.svc.IssueSlips(ctx, wave.SlipRequest{DistrictID: w.district, WaveID: wv.ID, SchoolID: w.schools[0], InvitationID: batch.Slips[0].InvitationID})
+		must(t, err)
+		if _, err := w.svc.ByToken(ctx, slip); !errors.Is(err, wave.ErrUnknown) {
+			t.Fatalf("the reprinted slip's old code, its district kept: %v", err)
+		}
+		if _, err := w.svc.ByToken(ctx, re.Slips[0].Code); err != nil {
+			t.Fatalf("the new slip code: %v", err)
+		}
+	})
 }

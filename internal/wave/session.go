@@ -64,11 +64,7 @@ func (s *Session) Answer(i int) int {
 // before routes (credential.Legacy) is looked up in every district, as it was then.
 func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 	db := s.Store.DB.WithContext(ctx)
-	var row struct {
-		store.Invitation
-		OptedOut bool
-		Draft    draftRow `gorm:"embedded"`
-	}
+	var row tokenRow
 	route, isToken := TokenRoute(token)
 	if !isToken {
 		if !IsPersonalCode(NormalizeCode(token)) {
@@ -78,45 +74,47 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 		token = NormalizeCode(token)
 	}
 	hash := HashToken(token)
-	var district int64 // 0: a legacy token, looked for in every district
-	switch {
-	case !isToken:
+	var res *gorm.DB
+	if !isToken {
 		// A typed code names no district: slip_code_districts (a reference table on Citus) does.
-		var ids []int64
-		if err := db.Raw(slipCodeDistrictQuery, hash).Scan(&ids).Error; err != nil {
-			return nil, fmt.Errorf("look up code: %w", err)
-		}
-		if len(ids) == 0 {
-			return nil, ErrUnknown
-		}
-		district = ids[0]
-	case route != credential.Legacy:
-		var err error
-		if district, err = s.Store.DistrictOfRouteIn(db, route); errors.Is(err, store.ErrUnknownRoute) {
-			return nil, ErrUnknown
-		} else if err != nil {
+		found, err := s.codeHome(db, "s:"+string(hash), slipCodeDistrictQuery, hash, func(district int64) (bool, error) {
+			row = tokenRow{}
+			res = db.Raw(extraTokenQuery, district, hash).Scan(&row)
+			return res.Error == nil && res.RowsAffected > 0, res.Error
+		})
+		if err != nil {
 			return nil, fmt.Errorf("look up token: %w", err)
 		}
-	}
-	lookup := func(query, legacy string) *gorm.DB {
-		if district == 0 {
-			return db.Raw(legacy, hash).Scan(&row)
+		if !found {
+			return nil, ErrUnknown
 		}
-		return db.Raw(query, district, hash).Scan(&row)
-	}
-	var res *gorm.DB
-	if isToken {
+	} else {
+		var district int64 // 0: a legacy token, looked for in every district
+		if route != credential.Legacy {
+			var err error
+			if district, err = s.Store.DistrictOfRouteIn(db, route); errors.Is(err, store.ErrUnknownRoute) {
+				return nil, ErrUnknown
+			} else if err != nil {
+				return nil, fmt.Errorf("look up token: %w", err)
+			}
+		}
+		lookup := func(query, legacy string) *gorm.DB {
+			if district == 0 {
+				return db.Raw(legacy, hash).Scan(&row)
+			}
+			return db.Raw(query, district, hash).Scan(&row)
+		}
 		res = lookup(tokenQuery, legacyTokenQuery)
-	}
-	if res == nil || res.Error == nil && res.RowsAffected == 0 {
-		// An extra link of the same invitation (an SMS reminder's; see internal/sms).
-		res = lookup(extraTokenQuery, legacyExtraTokenQuery)
-	}
-	if res.Error != nil {
-		return nil, fmt.Errorf("look up token: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return nil, ErrUnknown
+		if res.Error == nil && res.RowsAffected == 0 {
+			// An extra link of the same invitation (an SMS reminder's; see internal/sms).
+			res = lookup(extraTokenQuery, legacyExtraTokenQuery)
+		}
+		if res.Error != nil {
+			return nil, fmt.Errorf("look up token: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil, ErrUnknown
+		}
 	}
 	inv := row.Invitation
 	sess, err := s.sessionWithDraft(db, inv.DistrictID, inv.WaveID, inv.SchoolID, "i:"+strconv.FormatInt(inv.ID, 10), row.Draft.draft())
@@ -124,6 +122,13 @@ func (s *Service) ByToken(ctx context.Context, token string) (*Session, error) {
 		return nil, err
 	}
 	return s.invitationSession(sess, inv, row.OptedOut)
+}
+
+// tokenRow is an invitation found by a token, with its person's opt-out and its saved draft.
+type tokenRow struct {
+	store.Invitation
+	OptedOut bool
+	Draft    draftRow `gorm:"embedded"`
 }
 
 // invitationSession finishes opening a personal invitation's session: used (ErrUsed), opted out
@@ -154,18 +159,15 @@ func (s *Service) ByCode(ctx context.Context, code, browserKey string) (*Session
 	db := s.Store.DB.WithContext(ctx)
 	// A typed code names no district: code_districts (a reference table on Citus) does, so the
 	// code's own lookup goes to its district only (#19 line 3).
-	var districts []int64
-	if err := db.Raw(codeDistrictQuery, code).Scan(&districts).Error; err != nil {
+	found, err := s.codeHome(db, "c:"+code, codeDistrictQuery, code, func(district int64) (bool, error) {
+		row.WaveCode, row.Draft = store.WaveCode{}, draftRow{}
+		res := db.Raw(codeQuery, browserKey, district, code).Scan(&row)
+		return res.Error == nil && res.RowsAffected > 0, res.Error
+	})
+	if err != nil {
 		return nil, fmt.Errorf("look up code: %w", err)
 	}
-	if len(districts) == 0 {
-		return nil, ErrUnknown
-	}
-	res := db.Raw(codeQuery, browserKey, districts[0], code).Scan(&row)
-	if res.Error != nil {
-		return nil, fmt.Errorf("look up code: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
+	if !found {
 		return nil, ErrUnknown
 	}
 	wc := row.WaveCode

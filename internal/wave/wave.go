@@ -56,6 +56,7 @@ type Service struct {
 	CodeMargin int
 
 	waves        sync.Map    // waveKey -> cachedWave, for the respondent hot path
+	homes        codeHomes   // the district of typed codes already found (see codehome.go)
 	sweepPending atomic.Bool // the mixer's last sweep did not finish (see Mix)
 	// mixXid is the newest transaction id (PostgreSQL xid8) that deleted mixed ballots and has
 	// not been swept yet: the sweep waits only for what is older (see olderSnapshotsQuery).
