@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -308,7 +309,7 @@ func (s *Service) NewGoalForm(ctx context.Context, v Viewer, schoolID int64, cho
 	}
 	i := slices.IndexFunc(f.Measures, func(o MeasureOption) bool { return o.Key() == choice })
 	if i < 0 {
-		return f, &Problem{"measure", "Choose one of the listed measures."}
+		return f, refusal.New("measure", "refusal.goals.measure", "Choose one of the listed measures.")
 	}
 	f.Chosen = &f.Measures[i]
 	if f.Floor, f.Groups, f.Hidden, err = s.groupOptions(ctx, v, pl, f.Chosen); err != nil {
@@ -421,20 +422,20 @@ type GoalInput struct {
 // row in one transaction.
 func (s *Service) CreateGoal(ctx context.Context, v Viewer, in GoalInput) (store.Goal, error) {
 	var g store.Goal
-	target, msg := CheckTarget(in.Target)
-	if msg != "" {
-		return g, &Problem{"target", msg}
+	target, p := CheckTarget(in.Target)
+	if p != nil {
+		return g, p.On("target")
 	}
-	text, msg := CheckLine(in.Text, TextMax, "goal")
-	if msg != "" {
-		return g, &Problem{"text", msg}
+	text, p := CheckLine(in.Text, TextMax, "goal")
+	if p != nil {
+		return g, p.On("text")
 	}
-	due, msg := CheckDate(in.DueOn, true)
-	if msg != "" {
-		return g, &Problem{"due", msg}
+	due, p := CheckDate(in.DueOn, true)
+	if p != nil {
+		return g, p.On("due")
 	}
 	if due == "" && in.DueWaveID == 0 {
-		return g, &Problem{"due", "Say when the goal is due: a date or a wave."}
+		return g, refusal.New("due", "refusal.goals.due_missing", "Say when the goal is due: a date or a wave.")
 	}
 	f, err := s.NewGoalForm(ctx, v, in.SchoolID, in.Measure)
 	if err != nil {
@@ -442,18 +443,18 @@ func (s *Service) CreateGoal(ctx context.Context, v Viewer, in GoalInput) (store
 	}
 	gi := slices.IndexFunc(f.Groups, func(o GroupOption) bool { return o.Key() == in.Group })
 	if gi < 0 {
-		return g, &Problem{"group", "Choose one of the listed groups: a group below the floor in the baseline wave could never show a change."}
+		return g, refusal.New("group", "refusal.goals.group", "Choose one of the listed groups: a group below the floor in the baseline wave could never show a change.")
 	}
 	if nameOf(f.Owners, in.OwnerID) == "" {
-		return g, &Problem{"owner", "Choose the goal's owner among the listed staff."}
+		return g, refusal.New("owner", "refusal.goals.goal_owner", "Choose the goal's owner among the listed staff.")
 	}
 	if due != "" && !in.AllowPastDue && due < today(s.Store.Now(), f.Place.TimeZone) {
-		return g, &Problem{"due", "The due date is in the past."}
+		return g, refusal.New("due", "refusal.goals.due_past", "The due date is in the past.")
 	}
 	var dueWave *int64
 	if in.DueWaveID != 0 {
 		if !slices.ContainsFunc(f.DueWaves, func(w store.Wave) bool { return w.ID == in.DueWaveID }) {
-			return g, &Problem{"due_wave", "Choose one of the listed waves."}
+			return g, refusal.New("due_wave", "refusal.goals.due_wave", "Choose one of the listed waves.")
 		}
 		id := in.DueWaveID
 		dueWave = &id
@@ -507,27 +508,27 @@ func (s *Service) AddAction(ctx context.Context, v Viewer, goalID int64, in Acti
 	if !CanEdit(v.Role) {
 		return a, ErrNotFound
 	}
-	title, msg := CheckLine(in.Title, TitleMax, "action")
-	if msg != "" {
-		return a, &Problem{"title", msg}
+	title, p := CheckLine(in.Title, TitleMax, "action")
+	if p != nil {
+		return a, p.On("title")
 	}
-	start, msg := CheckDate(in.StartsOn, false)
-	if msg != "" {
-		return a, &Problem{"starts", msg}
+	start, p := CheckDate(in.StartsOn, false)
+	if p != nil {
+		return a, p.On("starts")
 	}
-	due, msg := CheckDate(in.DueOn, false)
-	if msg != "" {
-		return a, &Problem{"due", msg}
+	due, p := CheckDate(in.DueOn, false)
+	if p != nil {
+		return a, p.On("due")
 	}
 	if due < start {
-		return a, &Problem{"due", "The due date is before the start."}
+		return a, refusal.New("due", "refusal.goals.due_before_start", "The due date is before the start.")
 	}
 	status := in.Status
 	if status == "" {
 		status = Statuses[0]
 	}
 	if !CheckStatus(status) {
-		return a, &Problem{"status", "Choose a status."}
+		return a, refusal.New("status", "refusal.goals.status", "Choose a status.")
 	}
 	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
 		g, pl, err := s.goalOf(tx, v, goalID)
@@ -539,7 +540,7 @@ func (s *Service) AddAction(ctx context.Context, v Viewer, goalID int64, in Acti
 			return err
 		}
 		if nameOf(os, in.OwnerID) == "" {
-			return &Problem{"owner", "Choose the action's owner among the listed staff."}
+			return refusal.New("owner", "refusal.goals.action_owner", "Choose the action's owner among the listed staff.")
 		}
 		now := s.Store.Now()
 		a = store.GoalAction{DistrictID: v.DistrictID, ID: store.NewID(), GoalID: g.ID, Title: title, OwnerID: in.OwnerID, StartsOn: start, DueOn: due,
@@ -564,7 +565,7 @@ func (s *Service) SetActionStatus(ctx context.Context, v Viewer, actionID int64,
 	}
 	status = strings.TrimSpace(status)
 	if !CheckStatus(status) {
-		return 0, &Problem{"status", "Choose a status."}
+		return 0, refusal.New("status", "refusal.goals.status", "Choose a status.")
 	}
 	var school int64
 	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {

@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/success"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -69,7 +70,7 @@ func (s *Service) reached(db *gorm.DB, v Viewer, pl Place, measure string, floor
 	case measure == "" && len(r.Measures) > 0:
 		i = 0
 	case i < 0:
-		return nil, &Problem{"measure", "Choose one of the survey's measures."}
+		return nil, refusal.New("measure", "refusal.goals.survey_measure", "Choose one of the survey's measures.")
 	}
 	r.Measure = r.Measures[i]
 	r.Metric = MetricFor(r.Measure)

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/scoring"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -95,50 +96,52 @@ func ChangeOf(p report.SeriesPoint, metric string) *report.Compare {
 }
 
 // CheckTarget parses a target change in points: a positive number up to TargetMax, at most one
-// decimal ("5", "2.5").
-func CheckTarget(s string) (float64, string) {
+// decimal ("5", "2.5"). The refusal names no field (the caller's form does).
+func CheckTarget(s string) (float64, *Problem) {
 	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "+"))
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, "Give the target as a number of points, for example 5."
+		return 0, refusal.New("", "refusal.goals.target_number", "Give the target as a number of points, for example 5.")
 	}
 	if v <= 0 {
-		return 0, "A goal is a rise: give a target above zero."
+		return 0, refusal.New("", "refusal.goals.target_positive", "A goal is a rise: give a target above zero.")
 	}
 	if v > TargetMax {
-		return 0, "Give a target of at most 50 points."
+		return 0, refusal.New("", "refusal.goals.target_max", "Give a target of at most "+strconv.Itoa(TargetMax)+" points.", "Count", TargetMax)
 	}
 	if math.Abs(v*10-math.Round(v*10)) > 1e-9 {
-		return 0, "Give the target with at most one decimal."
+		return 0, refusal.New("", "refusal.goals.target_decimal", "Give the target with at most one decimal.")
 	}
-	return v, ""
+	return v, nil
 }
 
-// CheckLine validates a one-line text of 1..max characters; what names the field in the message.
-func CheckLine(s string, max int, what string) (string, string) {
+// CheckLine validates a one-line text of 1..max characters; what ("goal" or "action") names the
+// text in the message, and so its message IDs.
+func CheckLine(s string, max int, what string) (string, *Problem) {
 	s = strings.TrimSpace(s)
+	id := "refusal.goals." + what
 	switch {
 	case s == "":
-		return "", "Write the " + what + "."
+		return "", refusal.New("", id+"_empty", "Write the "+what+".")
 	case utf8.RuneCountInString(s) > max:
-		return "", "Keep the " + what + " to " + strconv.Itoa(max) + " characters."
+		return "", refusal.New("", id+"_long", "Keep the "+what+" to "+strconv.Itoa(max)+" characters.", "Count", max)
 	case strings.ContainsAny(s, "\r\n"):
-		return "", "Keep the " + what + " on one line."
+		return "", refusal.New("", id+"_lines", "Keep the "+what+" on one line.")
 	}
-	return s, ""
+	return s, nil
 }
 
 // CheckDate parses a date (YYYY-MM-DD); "" is allowed when optional.
-func CheckDate(s string, optional bool) (string, string) {
+func CheckDate(s string, optional bool) (string, *Problem) {
 	s = strings.TrimSpace(s)
 	if s == "" && optional {
-		return "", ""
+		return "", nil
 	}
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return "", "Give a date as YYYY-MM-DD."
+		return "", refusal.New("", "refusal.goals.date", "Give a date as YYYY-MM-DD.")
 	}
-	return d.Format(time.DateOnly), ""
+	return d.Format(time.DateOnly), nil
 }
 
 // CheckStatus reports whether s is an action status.

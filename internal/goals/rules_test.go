@@ -1,12 +1,17 @@
 package goals
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
+	"text/template"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/survey"
+	"github.com/trustpulse/trustpulse/locales"
 )
 
 func TestJudge(t *testing.T) {
@@ -41,25 +46,85 @@ func TestCheckTarget(t *testing.T) {
 		{"5", 5, true}, {"+5", 5, true}, {" 2.5 ", 2.5, true}, {"50", 50, true},
 		{"0", 0, false}, {"-3", 0, false}, {"51", 0, false}, {"2.25", 0, false}, {"five", 0, false}, {"", 0, false}, {"NaN", 0, false},
 	} {
-		got, msg := CheckTarget(tc.in)
-		if (msg == "") != tc.ok || got != tc.want {
-			t.Errorf("CheckTarget(%q) = %v %q", tc.in, got, msg)
+		got, p := CheckTarget(tc.in)
+		if (p == nil) != tc.ok || got != tc.want {
+			t.Errorf("CheckTarget(%q) = %v %v", tc.in, got, p)
 		}
 	}
 }
 
 func TestCheckLine(t *testing.T) {
-	if _, msg := CheckLine("  ", 10, "goal"); msg == "" {
-		t.Error("blank accepted")
+	for _, tc := range []struct {
+		in, what, id, msg string
+	}{
+		{"  ", "goal", "refusal.goals.goal_empty", "Write the goal."},
+		{"a\nb", "action", "refusal.goals.action_lines", "Keep the action on one line."},
+		{"ñññññññññññ", "goal", "refusal.goals.goal_long", "Keep the goal to 10 characters."},
+	} {
+		if _, p := CheckLine(tc.in, 10, tc.what); p == nil || p.ID != tc.id || p.Msg != tc.msg {
+			t.Errorf("CheckLine(%q, %s) = %+v, want %s %q", tc.in, tc.what, p, tc.id, tc.msg)
+		}
 	}
-	if _, msg := CheckLine("a\nb", 10, "goal"); msg == "" {
-		t.Error("two lines accepted")
+	if s, p := CheckLine(" ñññ ", 10, "goal"); p != nil || s != "ñññ" {
+		t.Errorf("%q %v", s, p)
 	}
-	if _, msg := CheckLine("ñññññññññññ", 10, "goal"); msg == "" {
-		t.Error("11 characters accepted for 10")
+}
+
+// english renders an English catalog message as the staff pages would (one for a Count of 1).
+func english(t *testing.T, d locale.MessageDef, data map[string]any) string {
+	t.Helper()
+	text := d.Forms["other"]
+	if n, ok := data["Count"]; ok && fmt.Sprint(n) == "1" && d.Forms["one"] != "" {
+		text = d.Forms["one"]
 	}
-	if s, msg := CheckLine(" ñññ ", 10, "goal"); msg != "" || s != "ñññ" {
-		t.Errorf("%q %q", s, msg)
+	tpl, err := template.New(d.ID).Option("missingkey=error").Parse(text)
+	if err != nil {
+		t.Fatalf("%s: %v", d.ID, err)
+	}
+	var b strings.Builder
+	if err := tpl.Execute(&b, data); err != nil {
+		t.Errorf("%s: %v", d.ID, err)
+	}
+	return b.String()
+}
+
+// TestRefusalIDs: every message a check can refuse with, including the IDs CheckLine builds from
+// what, is in the staff catalog's English file and renders there as the refusal's English text.
+func TestRefusalIDs(t *testing.T) {
+	data, err := locales.FS.ReadFile("dashboard-refusals.en.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs, errs := locale.ParseMessages(data)
+	if len(errs) > 0 {
+		t.Fatal(errs[0])
+	}
+	en := map[string]locale.MessageDef{}
+	for _, d := range defs {
+		en[d.ID] = d
+	}
+	var ps []*Problem
+	for _, in := range []string{"x", "0", "51", "2.25"} {
+		_, p := CheckTarget(in)
+		ps = append(ps, p)
+	}
+	for _, what := range []string{"goal", "action"} {
+		for _, in := range []string{"", "a\nb", strings.Repeat("a", TextMax+1)} {
+			_, p := CheckLine(in, TitleMax, what)
+			ps = append(ps, p)
+		}
+	}
+	_, p := CheckDate("1 May", false)
+	ps = append(ps, p)
+	for _, p := range ps {
+		d, ok := en[p.ID]
+		if !ok {
+			t.Errorf("%s (%q) is not in dashboard-refusals.en.toml", p.ID, p.Msg)
+			continue
+		}
+		if got := english(t, d, p.Data); got != p.Msg {
+			t.Errorf("%s renders %q in English, want %q", p.ID, got, p.Msg)
+		}
 	}
 }
 

@@ -17,14 +17,14 @@ import (
 )
 
 // goalsError turns the goals package's refusals into answers: out of reach is 404 like a thing
-// that does not exist; a refused form is shown back with its message.
-func goalsError(err error) (int, string, error) {
+// that does not exist; a refused form is shown back with its message, in the page's language.
+func (s *Server) goalsError(c echo.Context, err error) (int, string, error) {
 	var p *goals.Problem
 	switch {
 	case errors.Is(err, goals.ErrNotFound):
 		return 0, "", echo.NewHTTPError(http.StatusNotFound, "No such school, goal or action.")
 	case errors.As(err, &p):
-		return http.StatusUnprocessableEntity, p.Msg, nil
+		return http.StatusUnprocessableEntity, s.adminRefusal(c, p), nil
 	}
 	return 0, "", err
 }
@@ -106,7 +106,7 @@ func (s *Server) goalsRender(c echo.Context, status int, errMsg string) error {
 		return err
 	}
 	gp, err := s.Goals.Goals(ctx, v, placeParam(c, places), c.QueryParam("measure"))
-	if _, _, err := goalsError(err); err != nil {
+	if _, _, err := s.goalsError(c, err); err != nil {
 		return err
 	}
 	d := s.dashFor(c)
@@ -241,7 +241,7 @@ func (s *Server) goalFormRender(c echo.Context, status int, errMsg string, in go
 	school := placeParam(c, places)
 	choice := strings.TrimSpace(c.FormValue("measure"))
 	f, err := s.Goals.NewGoalForm(ctx, v, school, choice)
-	code, msg, err := goalsError(err)
+	code, msg, err := s.goalsError(c, err)
 	if err != nil {
 		return err
 	}
@@ -258,7 +258,7 @@ func (s *Server) adminGoalCreate(c echo.Context) error {
 	in := goals.GoalInput{SchoolID: formID(c, "school"), Measure: c.FormValue("measure"), Group: c.FormValue("group"), Target: c.FormValue("target"),
 		DueOn: c.FormValue("due"), DueWaveID: formID(c, "due_wave"), OwnerID: formID(c, "owner"), Text: c.FormValue("text")}
 	g, err := s.Goals.CreateGoal(c.Request().Context(), v, in)
-	if code, msg, err := goalsError(err); err != nil {
+	if code, msg, err := s.goalsError(c, err); err != nil {
 		return err
 	} else if msg != "" {
 		return s.goalFormRender(c, code, msg, in)
@@ -272,7 +272,7 @@ func (s *Server) adminGoalActionAdd(c echo.Context) error {
 	id, _ := strconv.ParseInt(c.Param("gid"), 10, 64)
 	_, err := s.Goals.AddAction(c.Request().Context(), v, id, goals.ActionInput{Title: c.FormValue("title"), OwnerID: formID(c, "owner"),
 		StartsOn: c.FormValue("starts"), DueOn: c.FormValue("due"), Status: c.FormValue("status")})
-	if code, msg, err := goalsError(err); err != nil {
+	if code, msg, err := s.goalsError(c, err); err != nil {
 		return err
 	} else if msg != "" {
 		return s.goalsRender(c, code, msg)
@@ -285,7 +285,7 @@ func (s *Server) adminGoalActionStatus(c echo.Context) error {
 	v := goals.ViewerOf(principal(c), c.RealIP())
 	id, _ := strconv.ParseInt(c.Param("aid"), 10, 64)
 	school, err := s.Goals.SetActionStatus(c.Request().Context(), v, id, c.FormValue("status"))
-	if code, msg, err := goalsError(err); err != nil {
+	if code, msg, err := s.goalsError(c, err); err != nil {
 		return err
 	} else if msg != "" {
 		return s.goalsRender(c, code, msg)

@@ -244,3 +244,26 @@ func TestGoalTargetLines(t *testing.T) {
 		}
 	}
 }
+
+// TestGoalRefusalWorded (#16 line 6): a refused goal form says why in the page's language — the
+// goals package's message from the staff catalog, with its plural — and in English exactly as
+// the package words it.
+func TestGoalRefusalWorded(t *testing.T) {
+	f, _, winter := goalsFixture(t)
+	a := fmt.Sprint(f.school)
+	for _, tc := range []struct{ lang, target, want string }{
+		{"", "0", "A goal is a rise: give a target above zero."},
+		{"es", "0", "Una meta es una subida: indique un objetivo mayor que cero."},
+		{"ar", "51", "اكتب هدفًا لا يزيد على 50 نقطة."},
+		{"", "51", "Give a target of at most 50 points."},
+	} {
+		br := f.signIn("leaderA")
+		_, page, _ := br.do("GET", "/admin/password", nil)
+		form := url.Values{"_csrf": {csrfOf(t, page)}, "school": {a}, "measure": {fmt.Sprintf("%d:student-teacher-trust", winter.ID)}, "group": {""},
+			"target": {tc.target}, "due": {"2099-01-01"}, "owner": {fmt.Sprint(f.users["leaderA"].ID)}, "text": {"x"}}
+		code, body, _ := br.do("POST", "/admin/goals?lang="+tc.lang, form)
+		if code != 422 || !strings.Contains(html.UnescapeString(body), tc.want) {
+			t.Errorf("lang %q target %s: %d, want 422 with %q\n%.600s", tc.lang, tc.target, code, tc.want, body)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/success"
 	"github.com/trustpulse/trustpulse/web"
 )
@@ -174,6 +175,16 @@ func (r *adminRenderer) render(c echo.Context, status int, page string, v adminV
 	c.Response().WriteHeader(status)
 	_, err := c.Response().Write(buf.Bytes())
 	return err
+}
+
+// adminRefusal words a use case's refusal in the page's language: its message in the staff
+// catalog (locales/dashboard-refusals.*.toml), or its English sentence when the catalog has no
+// such message, so a refusal added without its texts still says something true.
+func (s *Server) adminRefusal(c echo.Context, r *refusal.Error) string {
+	if _, ok := s.resultsPages.cat.Message(locale.Default, r.ID); !ok {
+		return r.Msg
+	}
+	return s.dashFor(c).l.T(r.ID, r.Data)
 }
 
 // adminT words a staff page's text outside its template (a title, an error, a CSV note) in the

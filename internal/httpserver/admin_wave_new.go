@@ -124,7 +124,7 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 		Mode: f.Mode, SchoolIDs: f.Chosen, OpensAt: opens, ClosesAt: closes, Channels: f.Channels, Grades: f.ChosenGrades, StaffRoles: f.ChosenRoles,
 		SMSAnswering: f.SMSAnswering, Start: start, By: actor(c, p)})
 	if errors.Is(err, wave.ErrTransition) {
-		return fail(refusal(err))
+		return fail(waveRefusal(err))
 	}
 	if err != nil {
 		// wave.Create's validation messages are written for the person filling the form.

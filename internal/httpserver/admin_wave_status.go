@@ -35,7 +35,7 @@ func (s *Server) adminWaveCloseConfirm(c echo.Context) error {
 	}
 	now := s.Store.Now()
 	if _, err := wave.Transition(wave.LifecycleOf(w), wave.ActClose, now, now); err != nil {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, refusal(err))
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, waveRefusal(err))
 	}
 	page := closeConfirmPage{Wave: w, Cancel: w.Status != store.StatusOpen}
 	title := "wave_close.title"
@@ -95,7 +95,7 @@ func (s *Server) changeWave(c echo.Context, ch wave.Change, notice string) error
 	}
 	if _, _, err := s.Waves.Apply(c.Request().Context(), w.DistrictID, w.ID, ch, actor(c, principal(c))); err != nil {
 		if errors.Is(err, wave.ErrTransition) || errors.Is(err, wave.ErrConflict) {
-			return echo.NewHTTPError(http.StatusUnprocessableEntity, refusal(err))
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, waveRefusal(err))
 		}
 		return err
 	}
@@ -105,8 +105,8 @@ func (s *Server) changeWave(c echo.Context, ch wave.Change, notice string) error
 // actor is who a use case records in the audit log for this request.
 func actor(c echo.Context, p *auth.Principal) auth.Actor { return auth.ActorOf(p, c.RealIP()) }
 
-// refusal is the sentence of a lifecycle refusal, for the person who asked.
-func refusal(err error) string {
+// waveRefusal is the sentence of a lifecycle refusal, for the person who asked.
+func waveRefusal(err error) string {
 	msg := err.Error()
 	if i := strings.Index(msg, wave.ErrTransition.Error()+": "); i >= 0 {
 		msg = msg[i+len(wave.ErrTransition.Error())+2:]
