@@ -36,14 +36,15 @@ func APIRoles() []Role { return []Role{DistrictAdmin, SchoolLeader, Counselor, A
 // stored, so this is the one time anyone sees it. Audited.
 func (s *Service) CreateAPIToken(ctx context.Context, p *Principal, name, ip string) (string, store.APIToken, error) {
 	if !p.Is(APIRoles()...) {
-		return "", store.APIToken{}, fmt.Errorf("create API token: %w: a %s cannot use the API", ErrInvalid, p.Role())
+		return "", store.APIToken{}, fmt.Errorf("create API token: %w", invalid("", "refusal.auth.token_role", fmt.Sprintf("a %s cannot use the API", p.Role()), "Role", string(p.Role())))
 	}
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
-		return "", store.APIToken{}, fmt.Errorf("create API token: %w: give the token a name", ErrInvalid)
+		return "", store.APIToken{}, fmt.Errorf("create API token: %w", invalid("name", "refusal.auth.token_name", "give the token a name"))
 	case utf8.RuneCountInString(name) > maxTokenName || !utf8.ValidString(name):
-		return "", store.APIToken{}, fmt.Errorf("create API token: %w: the name is longer than %d characters", ErrInvalid, maxTokenName)
+		return "", store.APIToken{}, fmt.Errorf("create API token: %w", invalid("name", "refusal.auth.token_name_long",
+			fmt.Sprintf("the name is longer than %d characters", maxTokenName), "Count", maxTokenName))
 	}
 	route, err := s.store.RouteOf(s.store.DB.WithContext(ctx), p.User.DistrictID)
 	if err != nil {
@@ -71,7 +72,7 @@ func (s *Service) CreateAPITokenFor(ctx context.Context, districtID int64, email
 	var u store.User
 	err := s.store.DB.WithContext(ctx).Where("district_id = ? AND email = ? AND active = ?", districtID, normalizeEmail(email), true).First(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", store.APIToken{}, fmt.Errorf("create API token: %w: no active account %s", ErrInvalid, normalizeEmail(email))
+		return "", store.APIToken{}, fmt.Errorf("create API token: %w", invalid("email", "refusal.auth.no_account", "no active account "+normalizeEmail(email), "Email", normalizeEmail(email)))
 	}
 	if err != nil {
 		return "", store.APIToken{}, fmt.Errorf("create API token: %w", err)

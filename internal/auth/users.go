@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"gorm.io/gorm"
 
@@ -25,18 +26,19 @@ type NewUser struct {
 func (s *Service) CreateUser(ctx context.Context, by *Principal, nu NewUser) (store.User, error) {
 	nu.Email = normalizeEmail(nu.Email)
 	if !validEmail(nu.Email) {
-		return store.User{}, fmt.Errorf("create user: %w: %q is not an email address", ErrInvalid, nu.Email)
+		return store.User{}, fmt.Errorf("create user: %w", invalid("email", "refusal.auth.email", fmt.Sprintf("%q is not an email address", nu.Email), "Email", strconv.Quote(nu.Email)))
 	}
 	if !ValidRole(string(nu.Role)) {
-		return store.User{}, fmt.Errorf("create user: %w: unknown role %q", ErrInvalid, nu.Role)
+		return store.User{}, fmt.Errorf("create user: %w", unknownRole(nu.Role))
 	}
 	if nu.Role != DistrictAdmin && len(nu.Schools) == 0 {
-		return store.User{}, fmt.Errorf("create user: %w: a %s needs at least one school", ErrInvalid, nu.Role)
+		return store.User{}, fmt.Errorf("create user: %w", needsSchool(nu.Role))
 	}
 	var hash string
 	if nu.Password != "" {
 		if len(nu.Password) < MinPasswordLength {
-			return store.User{}, fmt.Errorf("create user: %w: password shorter than %d characters", ErrInvalid, MinPasswordLength)
+			return store.User{}, fmt.Errorf("create user: %w", invalid("password", "refusal.auth.password_short",
+				fmt.Sprintf("password shorter than %d characters", MinPasswordLength), "Count", MinPasswordLength))
 		}
 		h, err := HashPassword(nu.Password, s.opt.Argon2)
 		if err != nil {
@@ -50,7 +52,7 @@ func (s *Service) CreateUser(ctx context.Context, by *Principal, nu NewUser) (st
 	err := s.store.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&u).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return fmt.Errorf("%w: %s already has an account", ErrInvalid, nu.Email)
+				return invalid("email", "refusal.auth.duplicate", nu.Email+" already has an account", "Email", nu.Email)
 			}
 			return err
 		}
@@ -69,14 +71,14 @@ func (s *Service) CreateUser(ctx context.Context, by *Principal, nu NewUser) (st
 // role afresh, so the change applies to the next request.
 func (s *Service) SetRole(ctx context.Context, by *Principal, districtID, userID int64, role Role, schools []int64) error {
 	if !ValidRole(string(role)) {
-		return fmt.Errorf("set role: %w: unknown role %q", ErrInvalid, role)
+		return fmt.Errorf("set role: %w", unknownRole(role))
 	}
 	if role != DistrictAdmin && len(schools) == 0 {
-		return fmt.Errorf("set role: %w: a %s needs at least one school", ErrInvalid, role)
+		return fmt.Errorf("set role: %w", needsSchool(role))
 	}
 	if by != nil && by.User.ID == userID && by.User.DistrictID == districtID && role != DistrictAdmin {
 		// Otherwise the last admin can lock the whole district out of its own administration.
-		return fmt.Errorf("set role: %w: you cannot remove your own admin role", ErrInvalid)
+		return fmt.Errorf("set role: %w", invalid("role", "refusal.auth.own_admin", "you cannot remove your own admin role"))
 	}
 	now := s.store.Now()
 	err := s.store.Tx(ctx, func(tx *gorm.DB) error {
@@ -111,6 +113,16 @@ func (s *Service) SetRole(ctx context.Context, by *Principal, districtID, userID
 	return nil
 }
 
+// unknownRole refuses a role that is none of Roles().
+func unknownRole(r Role) error {
+	return invalid("role", "refusal.auth.role", fmt.Sprintf("unknown role %q", r), "Role", strconv.Quote(string(r)))
+}
+
+// needsSchool refuses a role other than district admin without a school.
+func needsSchool(r Role) error {
+	return invalid("school", "refusal.auth.schools", fmt.Sprintf("a %s needs at least one school", r), "Role", string(r))
+}
+
 func setSchools(tx *gorm.DB, u store.User, role Role, schools []int64) error {
 	if role == DistrictAdmin {
 		return nil // admins see every school; a list would only go stale
@@ -120,7 +132,7 @@ func setSchools(tx *gorm.DB, u store.User, role Role, schools []int64) error {
 		return err
 	}
 	if int(n) != len(schools) {
-		return fmt.Errorf("%w: a school does not exist in this district", ErrInvalid)
+		return invalid("school", "refusal.auth.school_unknown", "a school does not exist in this district")
 	}
 	for _, id := range schools {
 		if err := tx.Create(&store.UserSchool{DistrictID: u.DistrictID, UserID: u.ID, SchoolID: id}).Error; err != nil {
@@ -229,10 +241,11 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		return store.NotFound(err, "change password: user")
 	}
 	if u.PasswordHash == "" || !VerifyPassword(current, u.PasswordHash) {
-		return fmt.Errorf("change password: %w: the current password is wrong", ErrInvalid)
+		return fmt.Errorf("change password: %w", invalid("current", "refusal.auth.current_wrong", "the current password is wrong"))
 	}
 	if len(next) < MinPasswordLength {
-		return fmt.Errorf("change password: %w: the new password needs at least %d characters", ErrInvalid, MinPasswordLength)
+		return fmt.Errorf("change password: %w", invalid("new", "refusal.auth.new_short",
+			fmt.Sprintf("the new password needs at least %d characters", MinPasswordLength), "Count", MinPasswordLength))
 	}
 	hash, err := HashPassword(next, s.opt.Argon2)
 	if err != nil {

@@ -40,7 +40,7 @@ func (s *Server) adminTokenCreate(c echo.Context) error {
 		return perr
 	}
 	if errors.Is(err, auth.ErrInvalid) {
-		return s.adminRenderError(c, http.StatusUnprocessableEntity, "tokens", s.adminT(c, "admin.title.tokens"), page, userMessage(err))
+		return s.adminRenderError(c, http.StatusUnprocessableEntity, "tokens", s.adminT(c, "admin.title.tokens"), page, s.authRefusal(c, err))
 	}
 	if err != nil {
 		return err

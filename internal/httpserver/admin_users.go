@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -83,7 +84,7 @@ func (s *Server) adminUserCreate(c echo.Context) error {
 		return perr
 	}
 	if errors.Is(err, auth.ErrInvalid) {
-		return s.adminRenderError(c, http.StatusUnprocessableEntity, "users", s.adminT(c, "admin.title.users"), page, userMessage(err))
+		return s.adminRenderError(c, http.StatusUnprocessableEntity, "users", s.adminT(c, "admin.title.users"), page, s.authRefusal(c, err))
 	}
 	if err != nil {
 		return err
@@ -115,14 +116,25 @@ func (s *Server) adminUserRole(c echo.Context) error {
 		if perr != nil {
 			return perr
 		}
-		return s.adminRenderError(c, http.StatusUnprocessableEntity, "users", s.adminT(c, "admin.title.users"), page, userMessage(err))
+		return s.adminRenderError(c, http.StatusUnprocessableEntity, "users", s.adminT(c, "admin.title.users"), page, s.authRefusal(c, err))
 	case err != nil:
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/users?notice=role")
 }
 
-// userMessage is the part of an auth.ErrInvalid error written for the person at the form.
+// authRefusal words an auth.ErrInvalid refusal for the person at the form, in the page's
+// language (locales/dashboard-refusals-auth.<tag>.toml).
+func (s *Server) authRefusal(c echo.Context, err error) string {
+	var r *refusal.Error
+	if errors.As(err, &r) {
+		return s.adminRefusal(c, r)
+	}
+	return userMessage(err)
+}
+
+// userMessage is the part of an auth.ErrInvalid error written for the person at the form, for
+// one that carries no refusal.
 func userMessage(err error) string {
 	msg := err.Error()
 	if i := strings.Index(msg, auth.ErrInvalid.Error()+": "); i >= 0 {

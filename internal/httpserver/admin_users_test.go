@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"io/fs"
 	"mime/multipart"
@@ -217,5 +218,35 @@ func TestAdminRosterProblemsBanner(t *testing.T) {
 	}
 	if !strings.Contains(page, "Allow this import to deactivate more than 20% of the district") {
 		t.Fatalf("no confirmation checkbox:\n%s", page)
+	}
+}
+
+// TestAuthRefusalWorded (#16 line 6): the user, token and password forms say why they refuse in
+// the page's language — the auth refusal's message from the staff catalog, with its plural —
+// and in English exactly as before.
+func TestAuthRefusalWorded(t *testing.T) {
+	f := newAdminFixture(t)
+	a := f.signIn("admin")
+	_, page, _ := a.do("GET", "/admin/users", nil)
+	tok := csrfOf(t, page)
+	for _, tc := range []struct {
+		lang, path string
+		form       url.Values
+		want       string
+	}{
+		{"en", "/admin/users", url.Values{"email": {"nope"}, "role": {"analyst"}, "school": {fmt.Sprint(f.school)}}, `"nope" is not an email address`},
+		{"es", "/admin/users", url.Values{"email": {"nope"}, "role": {"analyst"}, "school": {fmt.Sprint(f.school)}}, `"nope" no es una dirección de correo electrónico.`},
+		{"en", "/admin/users", url.Values{"email": {"x@d.test"}, "role": {"counselor"}}, "a counselor needs at least one school"},
+		{"vi", "/admin/users", url.Values{"email": {"x@d.test"}, "role": {"staff"}, "school": {fmt.Sprint(f.school)}, "password": {"short"}}, "Mật khẩu ngắn hơn 12 ký tự."},
+		{"en", "/admin/password", url.Values{"current": {"wrong"}, "new": {"a new long password"}, "confirm": {"a new long password"}}, "the current password is wrong"},
+		{"ar", "/admin/password", url.Values{"current": {"wrong"}, "new": {"a new long password"}, "confirm": {"a new long password"}}, "كلمة المرور الحالية غير صحيحة."},
+		{"en", "/admin/tokens", url.Values{"name": {" "}}, "give the token a name"},
+		{"zh-Hans", "/admin/tokens", url.Values{"name": {strings.Repeat("x", 101)}}, "名称超过 100 个字符。"},
+	} {
+		tc.form.Set("_csrf", tok)
+		code, body, _ := a.do("POST", tc.path+"?lang="+tc.lang, tc.form)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), tc.want) {
+			t.Errorf("lang %q %s: %d, want 422 with %q\n%.600s", tc.lang, tc.path, code, tc.want, body)
+		}
 	}
 }

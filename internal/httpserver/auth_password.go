@@ -27,7 +27,7 @@ func (s *Server) authPassword(c echo.Context) error {
 	}
 	err := s.Auth.ChangePassword(c.Request().Context(), p, c.FormValue("current"), next, token, c.RealIP())
 	if errors.Is(err, auth.ErrInvalid) {
-		return s.adminRenderError(c, http.StatusUnprocessableEntity, "password", s.adminT(c, "admin.title.password"), nil, userMessage(err))
+		return s.adminRenderError(c, http.StatusUnprocessableEntity, "password", s.adminT(c, "admin.title.password"), nil, s.authRefusal(c, err))
 	}
 	if err != nil {
 		return err
