@@ -70,7 +70,7 @@ func (s *Server) adminIndicatorsImport(c echo.Context) error {
 		}
 		return s.indicatorsRender(c, http.StatusUnprocessableEntity, pg)
 	}
-	if code, msg, err := successError(err); err != nil {
+	if code, msg, err := s.successError(c, err); err != nil {
 		return err
 	} else if msg != "" {
 		pg.Error = msg

@@ -18,14 +18,15 @@ import (
 )
 
 // successError turns the success package's refusals into answers: out of reach is 404 like a
-// thing that does not exist; a refused form is shown back with its field named.
-func successError(err error) (int, string, error) {
+// thing that does not exist; a refused form is shown back with its message, in the page's
+// language.
+func (s *Server) successError(c echo.Context, err error) (int, string, error) {
 	var p *success.Problem
 	switch {
 	case errors.Is(err, success.ErrNotFound):
 		return 0, "", echo.NewHTTPError(http.StatusNotFound, "No such school, round, wave or student.")
 	case errors.As(err, &p):
-		return http.StatusUnprocessableEntity, p.Msg, nil
+		return http.StatusUnprocessableEntity, s.adminRefusal(c, p), nil
 	}
 	return 0, "", err
 }
@@ -84,7 +85,7 @@ func (s *Server) mappingRender(c echo.Context, status int, errMsg string) error 
 	}
 	if round != 0 {
 		list, err := s.Success.MyStudents(ctx, v, round, c.QueryParam("q"))
-		if code, msg, err := successError(err); err != nil {
+		if code, msg, err := s.successError(c, err); err != nil {
 			return err
 		} else if msg != "" {
 			status, pg.Error = code, msg
@@ -99,7 +100,7 @@ func (s *Server) mappingRender(c echo.Context, status int, errMsg string) error 
 func (s *Server) adminMappingStart(c echo.Context) error {
 	p := principal(c)
 	r, err := s.Success.StartRound(c.Request().Context(), success.ViewerOf(p, c.RealIP()), formID(c, "school"), c.FormValue("name"))
-	if code, msg, err := successError(err); err != nil {
+	if code, msg, err := s.successError(c, err); err != nil {
 		return err
 	} else if msg != "" {
 		return s.mappingRender(c, code, msg)
@@ -111,7 +112,7 @@ func (s *Server) adminMappingStart(c echo.Context) error {
 func (s *Server) adminMappingClose(c echo.Context) error {
 	p := principal(c)
 	id, _ := strconv.ParseInt(c.Param("rid"), 10, 64)
-	if _, _, err := successError(s.Success.CloseRound(c.Request().Context(), success.ViewerOf(p, c.RealIP()), id)); err != nil {
+	if _, _, err := s.successError(c, s.Success.CloseRound(c.Request().Context(), success.ViewerOf(p, c.RealIP()), id)); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/mapping?notice=round-closed")
@@ -128,7 +129,7 @@ func (s *Server) adminMappingSave(c echo.Context) error {
 		marks = append(marks, success.Mark{StudentID: sid, KnowsWell: c.FormValue("known_"+k) != "", WouldCome: c.FormValue("come_"+k) != ""})
 	}
 	_, err := s.Success.SaveClaims(c.Request().Context(), success.ViewerOf(p, c.RealIP()), id, marks)
-	if code, msg, err := successError(err); err != nil {
+	if code, msg, err := s.successError(c, err); err != nil {
 		return err
 	} else if msg != "" {
 		return s.mappingRender(c, code, msg)
@@ -175,7 +176,7 @@ func (s *Server) teamRender(c echo.Context, status int, errMsg string) error {
 	attrs := append([]string{"grade"}, report.Attributes(survey.Student, d.Settings)...)
 	attrs = uniqueOneWay(attrs)
 	team, err := s.Success.Team(ctx, v, school, formID(c, "round"), attrs, rep.Floor)
-	if _, _, err := successError(err); err != nil {
+	if _, _, err := s.successError(c, err); err != nil {
 		return err
 	}
 	pg := teamPage{Schools: schools, TeamPage: team, Attrs: attrs, Error: errMsg, Due: c.FormValue("due")}
@@ -203,7 +204,7 @@ func (s *Server) adminTeamAssign(c echo.Context) error {
 		source = "followup"
 	}
 	_, err := s.Success.Assign(c.Request().Context(), success.ViewerOf(p, c.RealIP()), formID(c, "school"), formIDs(c, "student"), formID(c, "adult"), c.FormValue("due"), source)
-	if code, msg, err := successError(err); err != nil {
+	if code, msg, err := s.successError(c, err); err != nil {
 		return err
 	} else if msg != "" {
 		if source == "followup" {
@@ -257,7 +258,7 @@ func (s *Server) followupRender(c echo.Context, status int, errMsg string) error
 		return s.adminRender(c, status, "followup", s.adminT(c, "followup.title"), pg)
 	}
 	list, err := s.Success.FollowUp(ctx, v, pg.WaveID, pg.SchoolID, c.FormValue("measure"))
-	if code, msg, err := successError(err); err != nil {
+	if code, msg, err := s.successError(c, err); err != nil {
 		return err
 	} else if msg != "" {
 		status, pg.Error = code, msg
@@ -276,7 +277,7 @@ func (s *Server) followupRender(c echo.Context, status int, errMsg string) error
 func (s *Server) adminFollowupReached(c echo.Context) error {
 	p := principal(c)
 	err := s.Success.MarkReached(c.Request().Context(), success.ViewerOf(p, c.RealIP()), formID(c, "wave"), formID(c, "school"), formID(c, "student"), c.FormValue("action"), c.FormValue("note"))
-	if code, msg, err := successError(err); err != nil {
+	if code, msg, err := s.successError(c, err); err != nil {
 		return err
 	} else if msg != "" {
 		return s.followupRender(c, code, msg)
@@ -312,7 +313,7 @@ func (s *Server) adminTeamStudents(c echo.Context) error {
 	q := success.StudentFilter{Grade: c.QueryParam("grade"), Homeroom: c.QueryParam("homeroom"), PeriodID: formID(c, "period"),
 		NoAdult: c.QueryParam("no_adult") != "", Chronic: c.QueryParam("chronic") != "", Failing: c.QueryParam("failing") != ""}
 	list, err := s.Success.Students(ctx, v, school, q)
-	if _, _, err := successError(err); err != nil {
+	if _, _, err := s.successError(c, err); err != nil {
 		return err
 	}
 	pg := teamStudentsPage{Schools: schools, StudentsPage: list}

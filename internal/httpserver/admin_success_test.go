@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -308,5 +309,33 @@ func TestResultsShowIndicatorRates(t *testing.T) {
 	if !strings.Contains(section, "Quarter 1 (39 students with data)") || !strings.Contains(section, "Grade 5</th><td>25.0% (6 of 24)</td><td>33.3% (8 of 24)</td>") ||
 		strings.Contains(section, "of 3)") || strings.Contains(section, "of 12)") || strings.Count(section, "Not shown (fewer than 10 students") != 4 {
 		t.Fatalf("attendance section:\n%s", section)
+	}
+}
+
+// TestSuccessRefusalWorded (#16 line 6): a refused student-success form says why in the page's
+// language — the success package's message from the staff catalog, with its plural — and in
+// English exactly as the package words it.
+func TestSuccessRefusalWorded(t *testing.T) {
+	f, _, _ := successFixture(t)
+	lead := f.signIn("leaderA")
+	long := strings.Repeat("x", success.RoundNameMax+1)
+	for _, tc := range []struct{ lang, want string }{
+		{"", "Give the round a name of up to 80 characters, e.g. “Fall term”."},
+		{"es", "Dé a la ronda un nombre de 80 caracteres como máximo, p. ej. «Trimestre de otoño»."},
+		{"ar", "سمِّ الجولة باسم لا يزيد على 80 حرفًا، مثلًا «الفصل الأول»."},
+	} {
+		_, page, _ := lead.do("GET", "/admin/mapping", nil)
+		code, body, _ := lead.do("POST", "/admin/mapping/rounds?lang="+tc.lang, url.Values{"_csrf": {csrfOf(t, page)}, "school": {fmt.Sprint(f.school)}, "name": {long}})
+		if code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), tc.want) {
+			t.Errorf("lang %q: %d, want 422 with %q\n%.600s", tc.lang, code, tc.want, body)
+		}
+	}
+	var ava store.Person
+	must(t, f.st.DB.Where("district_id = ? AND family_name = ?", f.district, "Adler").First(&ava).Error)
+	couns := f.signIn("counselorA")
+	_, page, _ := couns.do("GET", fmt.Sprintf("/admin/team?school=%d", f.school), nil)
+	assign := url.Values{"_csrf": {csrfOf(t, page)}, "school": {fmt.Sprint(f.school)}, "student": {fmt.Sprint(ava.ID)}, "adult": {fmt.Sprint(f.users["staffA"].ID)}, "due": {"2001-01-01"}}
+	if code, body, _ := couns.do("POST", "/admin/team/assign?lang=es", assign); code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), "La fecha límite ya pasó.") {
+		t.Errorf("past due date in Spanish: %d\n%.600s", code, body)
 	}
 }

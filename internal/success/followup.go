@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
 )
@@ -103,7 +104,7 @@ func (s *Service) FollowUp(ctx context.Context, v Viewer, waveID, schoolID int64
 		pg.Wave, pg.Instrument, pg.School, pg.Mine = w, in, sc, !CanReadTeam(v.Role)
 		if measure != "" {
 			if !hasMeasure(in, measure) || measure == ConnectionMeasure {
-				return &Problem{"measure", "Choose one of this survey's measures."}
+				return refusal.New("measure", "refusal.success.measure", "Choose one of this survey's measures.")
 			}
 			pg.Measure = measure
 		}
@@ -234,8 +235,8 @@ func userNames(tx *gorm.DB, district int64, done []store.Followup) (map[int64]st
 // their school; other staff only students assigned to them. Audited.
 func (s *Service) MarkReached(ctx context.Context, v Viewer, waveID, schoolID, studentID int64, action, note string) error {
 	note = strings.TrimSpace(note)
-	if field, msg := CheckNote(action, note); msg != "" {
-		return &Problem{field, msg}
+	if p := CheckNote(action, note); p != nil {
+		return p
 	}
 	return s.Store.Tx(ctx, func(tx *gorm.DB) error {
 		w, _, sc, err := s.confidentialWave(tx, v, waveID, schoolID)

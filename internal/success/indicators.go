@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -237,8 +238,9 @@ func (s *Service) ImportIndicators(ctx context.Context, v Viewer, period, file s
 		return 0, ErrNotFound
 	}
 	period = strings.TrimSpace(period)
-	if period == "" || utf8.RuneCountInString(period) > 60 || strings.ContainsAny(period, "\r\n") {
-		return 0, &Problem{"period", "Name the grading period in up to 60 characters, e.g. “Quarter 1, 2026–27”."}
+	if period == "" || utf8.RuneCountInString(period) > PeriodMax || strings.ContainsAny(period, "\r\n") {
+		return 0, refusal.New("period", "refusal.success.period",
+			"Name the grading period in up to "+strconv.Itoa(PeriodMax)+" characters, e.g. “Quarter 1, 2026–27”.", "Count", PeriodMax)
 	}
 	rows, err := ParseIndicators(file, r)
 	if err != nil {

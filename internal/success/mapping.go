@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,6 +14,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -32,8 +34,9 @@ type Round struct {
 // admins only; audited.
 func (s *Service) StartRound(ctx context.Context, v Viewer, schoolID int64, name string) (store.MappingRound, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 80 {
-		return store.MappingRound{}, &Problem{"name", "Give the round a name of up to 80 characters, e.g. “Fall term”."}
+	if name == "" || utf8.RuneCountInString(name) > RoundNameMax {
+		return store.MappingRound{}, refusal.New("name", "refusal.success.round_name",
+			"Give the round a name of up to "+strconv.Itoa(RoundNameMax)+" characters, e.g. “Fall term”.", "Count", RoundNameMax)
 	}
 	if !CanStartRound(v.Role) {
 		return store.MappingRound{}, ErrNotFound
@@ -171,8 +174,8 @@ type MyList struct {
 func (s *Service) MyStudents(ctx context.Context, v Viewer, roundID int64, query string) (MyList, error) {
 	var out MyList
 	query = strings.TrimSpace(query)
-	if utf8.RuneCountInString(query) > 60 {
-		return out, &Problem{"q", "Search with at most 60 characters."}
+	if utf8.RuneCountInString(query) > QueryMax {
+		return out, refusal.New("q", "refusal.success.query_long", "Search with at most "+strconv.Itoa(QueryMax)+" characters.", "Count", QueryMax)
 	}
 	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
 		r, err := s.round(tx, v, roundID)
@@ -271,8 +274,8 @@ func myMarks(tx *gorm.DB, v Viewer, round int64) (map[int64]Mark, error) {
 // neither mark loses the viewer's claim. Every student must be an active student of the round's
 // school. It returns how many students the viewer now claims in the round.
 func (s *Service) SaveClaims(ctx context.Context, v Viewer, roundID int64, marks []Mark) (int, error) {
-	if len(marks) > 2000 {
-		return 0, &Problem{"students", "Save at most 2,000 students at a time."}
+	if len(marks) > BatchMax {
+		return 0, refusal.New("students", "refusal.success.claims_max", "Save at most 2,000 students at a time.")
 	}
 	var claimed int64
 	err := s.Store.Tx(ctx, func(tx *gorm.DB) error {
@@ -281,7 +284,7 @@ func (s *Service) SaveClaims(ctx context.Context, v Viewer, roundID int64, marks
 			return err
 		}
 		if r.ClosedAt != nil {
-			return &Problem{"round", "This round is closed; marks can no longer change."}
+			return refusal.New("round", "refusal.success.round_closed", "This round is closed; marks can no longer change.")
 		}
 		ids := make([]int64, 0, len(marks))
 		for _, m := range marks {

@@ -7,11 +7,13 @@ package success
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/survey"
 )
@@ -37,6 +39,15 @@ var Actions = []string{"check-in", "mentor", "club", "family-contact", "referral
 
 // NoteMax bounds a follow-up note: a short line, never a case file.
 const NoteMax = 280
+
+// Bounds of the other forms: a round's name, a mapping search, a grading period's name, and the
+// students one save or assignment may carry (BatchMax is written "2,000" in the refusals).
+const (
+	RoundNameMax = 80
+	QueryMax     = 60
+	PeriodMax    = 60
+	BatchMax     = 2000
+)
 
 // CanReadTeam is the one rule of who reads a school's named lists (the team page and the
 // follow-up list): district admins, and the leaders and counselors of the school. Other staff
@@ -86,30 +97,31 @@ func ClaimStatus(adults int) string {
 }
 
 // CheckNote validates a follow-up: a known action and a note of at most NoteMax characters on one
-// line. It returns the field at fault and why, or "" when fine.
-func CheckNote(action, note string) (field, problem string) {
+// line. It returns the refusal (its field: action or note), or nil when fine.
+func CheckNote(action, note string) *Problem {
 	if !slices.Contains(Actions, action) {
-		return "action", "Choose what was done."
+		return refusal.New("action", "refusal.success.note_action", "Choose what was done.")
 	}
 	if utf8.RuneCountInString(note) > NoteMax {
-		return "note", "Keep the note to 280 characters: a line, not a case file."
+		return refusal.New("note", "refusal.success.note_long", "Keep the note to "+strconv.Itoa(NoteMax)+" characters: a line, not a case file.", "Count", NoteMax)
 	}
 	if strings.ContainsAny(note, "\r\n") {
-		return "note", "Keep the note on one line."
+		return refusal.New("note", "refusal.success.note_lines", "Keep the note on one line.")
 	}
-	return "", ""
+	return nil
 }
 
-// CheckDue parses a due date (YYYY-MM-DD) that is not before today (in the school's zone).
-func CheckDue(due string, today time.Time) (string, string) {
+// CheckDue parses a due date (YYYY-MM-DD) that is not before today (in the school's zone); a
+// refusal is of the due field.
+func CheckDue(due string, today time.Time) (string, *Problem) {
 	d, err := time.Parse(time.DateOnly, strings.TrimSpace(due))
 	if err != nil {
-		return "", "Give a due date as YYYY-MM-DD."
+		return "", refusal.New("due", "refusal.success.due_date", "Give a due date as YYYY-MM-DD.")
 	}
 	if d.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)) {
-		return "", "The due date is in the past."
+		return "", refusal.New("due", "refusal.success.due_past", "The due date is in the past.")
 	}
-	return d.Format(time.DateOnly), ""
+	return d.Format(time.DateOnly), nil
 }
 
 // Group is one row of the unclaimed-students trend: of N students in a group, Unclaimed have no

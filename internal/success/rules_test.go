@@ -1,10 +1,14 @@
 package success
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal/refusaltest"
 )
 
 func TestLow(t *testing.T) {
@@ -42,16 +46,61 @@ func TestCheckNoteAndDue(t *testing.T) {
 		{"check-in", "", ""}, {"mentor", "weekly with Mr. Lee", ""}, {"", "", "action"}, {"hug", "", "action"},
 		{"club", string(make([]rune, 281)), "note"}, {"club", "a\nb", "note"},
 	} {
-		if f, _ := CheckNote(c.action, c.note); f != c.field {
-			t.Errorf("CheckNote(%q, %q) field %q, want %q", c.action, c.note, f, c.field)
+		p := CheckNote(c.action, c.note)
+		if f := ""; p != nil && p.Field != c.field || p == nil && c.field != f {
+			t.Errorf("CheckNote(%q, %q) = %v, want field %q", c.action, c.note, p, c.field)
 		}
 	}
 	today := time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC)
 	for _, c := range []struct{ in, want string }{{"2026-12-03", "2026-12-03"}, {" 2027-01-15 ", "2027-01-15"}, {"2026-12-02", ""}, {"12/20/2026", ""}, {"", ""}} {
-		got, msg := CheckDue(c.in, today)
-		if got != c.want || (c.want == "") != (msg != "") {
-			t.Errorf("CheckDue(%q) = %q, %q", c.in, got, msg)
+		got, p := CheckDue(c.in, today)
+		if got != c.want || (c.want == "") != (p != nil) || p != nil && p.Field != "due" {
+			t.Errorf("CheckDue(%q) = %q, %v", c.in, got, p)
 		}
+	}
+}
+
+// TestRefusalIDs (#16 line 6): every refusal of the package is a message of the staff catalog's
+// English file, rendering there exactly as the sentence the package gives; the computed ones
+// (the limits' plurals) are asked of the use cases themselves, which refuse before they read the
+// database.
+func TestRefusalIDs(t *testing.T) {
+	const file = "dashboard-refusals-success.en.toml"
+	refusaltest.Sources(t, file, ".")
+	ctx := context.Background()
+	s := &Service{}
+	admin := Viewer{Role: auth.DistrictAdmin}
+	today := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	var ps []*Problem
+	add := func(err error) {
+		var p *Problem
+		if !errors.As(err, &p) {
+			t.Errorf("not a refusal: %v", err)
+		}
+		ps = append(ps, p)
+	}
+	add(CheckNote("hug", ""))
+	add(CheckNote("club", strings.Repeat("x", NoteMax+1)))
+	add(CheckNote("club", "a\nb"))
+	_, p := CheckDue("soon", today)
+	add(p)
+	_, p = CheckDue("2026-12-02", today)
+	add(p)
+	_, err := s.StartRound(ctx, admin, 1, strings.Repeat("x", RoundNameMax+1))
+	add(err)
+	_, err = s.MyStudents(ctx, admin, 1, strings.Repeat("x", QueryMax+1))
+	add(err)
+	_, err = s.SaveClaims(ctx, admin, 1, make([]Mark, BatchMax+1))
+	add(err)
+	_, err = s.Assign(ctx, admin, 1, nil, 1, "2027-01-01", "mapping")
+	add(err)
+	_, err = s.Assign(ctx, admin, 1, make([]int64, BatchMax+1), 1, "2027-01-01", "mapping")
+	add(err)
+	_, err = s.ImportIndicators(ctx, admin, "", "q1.csv", strings.NewReader(""))
+	add(err)
+	refusaltest.Rendered(t, file, ps...)
+	if p := ps[1]; p.Msg != "Keep the note to 280 characters: a line, not a case file." {
+		t.Errorf("note: %q", p.Msg)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -21,10 +22,9 @@ import (
 // one that does not exist, so a counselor of one school learns nothing of another's.
 var ErrNotFound = errors.New("not found")
 
-// Problem is a refused form: the field at fault and a sentence saying why.
-type Problem struct{ Field, Msg string }
-
-func (p *Problem) Error() string { return p.Field + ": " + p.Msg }
+// Problem is a refused form: the field at fault, and why (a message of
+// locales/dashboard-refusals-success.*.toml, with its English sentence).
+type Problem = refusal.Error
 
 // Service holds the use cases of this package.
 type Service struct {

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -279,10 +280,10 @@ func (s *Service) Assign(ctx context.Context, v Viewer, schoolID int64, studentI
 		return 0, ErrNotFound
 	}
 	if len(studentIDs) == 0 {
-		return 0, &Problem{"student", "Tick the students to assign."}
+		return 0, refusal.New("student", "refusal.success.assign_none", "Tick the students to assign.")
 	}
-	if len(studentIDs) > 2000 {
-		return 0, &Problem{"student", "Assign at most 2,000 students at a time."}
+	if len(studentIDs) > BatchMax {
+		return 0, refusal.New("student", "refusal.success.assign_max", "Assign at most 2,000 students at a time.")
 	}
 	if source != "mapping" && source != "followup" {
 		source = "mapping"
@@ -303,11 +304,11 @@ func (s *Service) Assign(ctx context.Context, v Viewer, schoolID int64, studentI
 			}
 		}
 		if adult == nil {
-			return &Problem{"adult", "Choose an adult who works at this school."}
+			return refusal.New("adult", "refusal.success.assign_adult", "Choose an adult who works at this school.")
 		}
-		day, msg := CheckDue(due, today(s.Store.Now(), sc.TimeZone))
-		if msg != "" {
-			return &Problem{"due", msg}
+		day, p := CheckDue(due, today(s.Store.Now(), sc.TimeZone))
+		if p != nil {
+			return p
 		}
 		ps, err := pupils(tx, v.DistrictID, sc.ID, studentIDs)
 		if err != nil {
