@@ -2,6 +2,7 @@ package httpserver_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -126,5 +127,38 @@ func TestAdminTextSettings(t *testing.T) {
 		if d.Settings[k] != v {
 			t.Errorf("setting %s = %q, want %q", k, d.Settings[k], v)
 		}
+	}
+}
+
+// TestTextSettingsPreviewLanguages (#16 line 6): the texts' preview shows every shipped language,
+// the page's own first, each headed by its name in the page's language and marked with its
+// language and direction.
+func TestTextSettingsPreviewLanguages(t *testing.T) {
+	f := newAdminFixture(t)
+	b := f.signIn("admin")
+	code, page, _ := b.do("GET", "/admin/sms/settings?lang=es", nil)
+	page = html.UnescapeString(page)
+	if code != http.StatusOK {
+		t.Fatalf("text settings page: %d", code)
+	}
+	order := []string{"Como las reciben ahora las familias, en cada idioma", "<h3>Español</h3>", "Dudas: http://example.test.",
+		"<h3>Inglés (English)</h3>", "Questions: http://example.test.", "<h3>Árabe (العربية)</h3>", `lang="ar" dir="rtl"`, "<h3>Somalí (Soomaali)</h3>"}
+	at := 0
+	for _, want := range order {
+		i := strings.Index(page[at:], want)
+		if i < 0 {
+			t.Fatalf("no %q after byte %d of the page:\n%s", want, at, page)
+		}
+		at += i
+	}
+	if strings.Contains(page, "(English)</h2>") || strings.Contains(page, "(en inglés)") {
+		t.Errorf("the preview is still labelled English only")
+	}
+	if n := strings.Count(page, "<h3>"); n != 8 {
+		t.Errorf("%d languages previewed, want 8", n)
+	}
+	_, page, _ = b.do("GET", "/admin/sms/settings?lang=en", nil)
+	if !strings.Contains(html.UnescapeString(page), "<h3>English</h3>") || !strings.Contains(html.UnescapeString(page), "<h3>Simplified Chinese (简体中文)</h3>") {
+		t.Errorf("English page's language names:\n%s", page)
 	}
 }

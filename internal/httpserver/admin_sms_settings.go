@@ -3,10 +3,12 @@ package httpserver
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
@@ -21,8 +23,15 @@ type textSettingsPage struct {
 	MaxName      int
 	MaxSchool    int
 	MaxContact   int
-	Invite, Help string // the English invitation and HELP reply as saved now
+	Previews     []textPreview // the invitation and HELP reply as saved now, in every shipped language
 	Error        string
+}
+
+// textPreview is the texts of one language: Name is the language's name in the page's language,
+// Tag and Dir mark the texts themselves.
+type textPreview struct {
+	Tag, Name, Dir string
+	Invite, Help   string
 }
 
 // adminTextSettings shows the name and contact the district's texts carry, with the texts as sent.
@@ -31,7 +40,7 @@ func (s *Server) adminTextSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.adminRender(c, http.StatusOK, "sms_settings", s.adminT(c, "admin.title.sms_settings"), s.textSettingsPage(d, sms.CurrentTextSettings(d), ""))
+	return s.adminRender(c, http.StatusOK, "sms_settings", s.adminT(c, "admin.title.sms_settings"), s.textSettingsPage(c, d, sms.CurrentTextSettings(d), ""))
 }
 
 // adminTextSettingsSave changes them; a refused value is shown back with what is wrong, unsaved.
@@ -49,7 +58,7 @@ func (s *Server) adminTextSettingsSave(c echo.Context) error {
 			return derr
 		}
 		msg := strings.TrimPrefix(err.Error(), sms.ErrSettings.Error()+": ")
-		return s.adminRender(c, http.StatusUnprocessableEntity, "sms_settings", s.adminT(c, "admin.title.sms_settings"), s.textSettingsPage(d, ts, msg))
+		return s.adminRender(c, http.StatusUnprocessableEntity, "sms_settings", s.adminT(c, "admin.title.sms_settings"), s.textSettingsPage(c, d, ts, msg))
 	}
 	if err != nil {
 		return err
@@ -57,14 +66,38 @@ func (s *Server) adminTextSettingsSave(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/sms/settings?notice=sms-settings")
 }
 
-// textSettingsPage shows ts in the form; the preview shows what is saved in d.
-func (s *Server) textSettingsPage(d store.District, ts sms.TextSettings, errMsg string) textSettingsPage {
+// textSettingsPage shows ts in the form; the preview shows what is saved in d, in every language
+// families may get texts in: the page's language first, then the others in shipped order.
+func (s *Server) textSettingsPage(c echo.Context, d store.District, ts sms.TextSettings, errMsg string) textSettingsPage {
 	pg := textSettingsPage{TextSettings: ts, DistrictName: d.Name, BaseURL: s.Config.BaseURL,
 		MaxName: sms.MaxNameLen, MaxSchool: sms.MaxSchoolLen, MaxContact: sms.MaxContactLen, Error: errMsg}
 	school, err := sms.PreviewSchool(s.Store.DB, d.DistrictID)
 	if err != nil {
 		s.Log.Warn("text settings preview", "err", err) // the preview then names no school
 	}
-	pg.Invite, pg.Help = sms.Preview(s.Locales, "en", d, school, s.Config.BaseURL)
+	tags := s.Locales.Tags()
+	if page, ok := s.Locales.Supported(s.dashFor(c).lang); ok {
+		tags = append([]string{page}, slices.DeleteFunc(tags, func(t string) bool { return t == page })...)
+	}
+	for _, tag := range tags {
+		tp := textPreview{Tag: tag, Name: s.languageName(c, tag), Dir: s.Locales.Info(tag).Dir}
+		tp.Invite, tp.Help = sms.Preview(s.Locales, tag, d, school, s.Config.BaseURL)
+		pg.Previews = append(pg.Previews, tp)
+	}
 	return pg
+}
+
+// languageName names a shipped language in the page's language (locales/dashboard-sms-preview.*.toml),
+// with its own name after it when that differs ("Spanish (Español)"); the own name alone when
+// the catalog has none for it.
+func (s *Server) languageName(c echo.Context, tag string) string {
+	self := s.Locales.Info(tag).Name
+	id := "sms_preview.lang." + tag
+	if _, ok := s.resultsPages.cat.Message(locale.Default, id); !ok {
+		return self
+	}
+	if name := s.adminT(c, id); name != self {
+		return name + " (" + self + ")"
+	}
+	return self
 }
