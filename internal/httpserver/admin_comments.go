@@ -83,7 +83,7 @@ func (s *Server) commentsReader(c echo.Context, status int, errMsg string) error
 		return err
 	}
 	pg := commentsPage{Floor: comments.FloorOf(d.Settings, rep.Floor), MinFloor: rep.Floor, MaxFloor: comments.MaxFloor, CanSetFloor: p.Role() == auth.DistrictAdmin, Error: errMsg}
-	notFound := echo.NewHTTPError(http.StatusNotFound, "No such wave or school.")
+	notFound := staffErr(http.StatusNotFound, "http_error.no_wave_or_school", "No such wave or school.")
 	var wave *store.Wave
 	wantWave := c.QueryParam("wave")
 	for i, w := range waves {
@@ -132,7 +132,7 @@ func (s *Server) commentsReader(c echo.Context, status int, errMsg string) error
 		}
 	}
 	if filter != "" && q.MeasureID == "" {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unknown filter.")
+		return staffErr(http.StatusBadRequest, "http_error.unknown_filter", "Unknown filter.")
 	}
 	lang := c.QueryParam("lang")
 	pg.Langs = append(pg.Langs, commentsOption{Selected: lang == ""})
@@ -143,7 +143,7 @@ func (s *Server) commentsReader(c echo.Context, status int, errMsg string) error
 		pg.Langs = append(pg.Langs, commentsOption{Value: tag, Label: s.Locales.Info(tag).Name, Selected: tag == lang})
 	}
 	if lang != "" && q.Lang == "" {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unknown language.")
+		return staffErr(http.StatusBadRequest, "http_error.unknown_language", "Unknown language.")
 	}
 	if wantWave == "" || wantSchool == "" {
 		// Nothing chosen yet: the form only, nothing read.

@@ -22,7 +22,7 @@ func (s *Server) goalsError(c echo.Context, err error) (int, string, error) {
 	var p *goals.Problem
 	switch {
 	case errors.Is(err, goals.ErrNotFound):
-		return 0, "", echo.NewHTTPError(http.StatusNotFound, "No such school, goal or action.")
+		return 0, "", staffErr(http.StatusNotFound, "http_error.no_goal", "No such school, goal or action.")
 	case errors.As(err, &p):
 		return http.StatusUnprocessableEntity, s.adminRefusal(c, p), nil
 	}

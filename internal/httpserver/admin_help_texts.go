@@ -74,7 +74,7 @@ func (s *Server) helpSchool(c echo.Context, p *auth.Principal, choices []helpCho
 			}
 		}
 	}
-	return 0, "", echo.NewHTTPError(http.StatusNotFound, "No such school.")
+	return 0, "", staffErr(http.StatusNotFound, "http_error.no_school", "No such school.")
 }
 
 // helpChoices lists what p may edit: the district's defaults first for an admin, then schools.
@@ -151,7 +151,7 @@ func (s *Server) adminHelpTextsSave(c echo.Context) error {
 	p := principal(c)
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unreadable form.")
+		return staffErr(http.StatusBadRequest, "http_error.unreadable_form", "Unreadable form.")
 	}
 	choices, err := s.helpChoices(c, p)
 	if err != nil {
@@ -175,7 +175,7 @@ func (s *Server) adminHelpTextsSave(c echo.Context) error {
 		}
 		return s.adminRender(c, http.StatusUnprocessableEntity, "help_texts", s.adminT(c, "admin.title.help_texts"), pg)
 	case errors.Is(err, store.ErrNotFound):
-		return echo.NewHTTPError(http.StatusNotFound, "No such school.")
+		return staffErr(http.StatusNotFound, "http_error.no_school", "No such school.")
 	case err != nil:
 		return err
 	}

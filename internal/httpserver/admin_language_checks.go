@@ -99,7 +99,7 @@ func (s *Server) adminLanguageChecks(c echo.Context) error {
 func (s *Server) adminLanguageChecksExport(c echo.Context) error {
 	tag, ok := s.Locales.Supported(c.QueryParam("locale"))
 	if !ok || tag != c.QueryParam("locale") || tag == measures.ReferenceLanguage {
-		return echo.NewHTTPError(http.StatusNotFound, "No such translation.")
+		return staffErr(http.StatusNotFound, "http_error.no_translation", "No such translation.")
 	}
 	checks, err := s.Measures.LanguageChecks(c.Request().Context(), principal(c).User.DistrictID)
 	if err != nil {

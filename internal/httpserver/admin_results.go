@@ -30,7 +30,7 @@ import (
 // here computes a figure, and a suppressed row is only ever written as "fewer than N responses".
 
 // errNoResults is a 404 that does not say whether the school or wave exists outside the scope.
-var errNoResults = echo.NewHTTPError(http.StatusNotFound, "No such results.")
+var errNoResults = staffErr(http.StatusNotFound, "http_error.no_results", "No such results.")
 
 // districtRow is the school id of the district's own row.
 const districtRow int64 = 0
@@ -613,17 +613,17 @@ func (s *Server) sendExport(rc *resultsCtx, base string, tables []namedTable) er
 	c := rc.c
 	format := c.QueryParam("format")
 	if format != "csv" && format != "xlsx" {
-		return echo.NewHTTPError(http.StatusBadRequest, "format must be csv or xlsx.")
+		return staffErr(http.StatusBadRequest, "http_error.export_format", "format must be csv or xlsx.")
 	}
 	if want := c.QueryParam("table"); want != "" {
 		tables = slices.DeleteFunc(slices.Clone(tables), func(t namedTable) bool { return t.key != want })
 		if len(tables) == 0 {
-			return echo.NewHTTPError(http.StatusNotFound, "No such table on this page.")
+			return staffErr(http.StatusNotFound, "http_error.no_table", "No such table on this page.")
 		}
 		base += "-" + want
 	}
 	if len(tables) == 0 {
-		return echo.NewHTTPError(http.StatusNotFound, "Nothing to download.")
+		return staffErr(http.StatusNotFound, "http_error.nothing_to_download", "Nothing to download.")
 	}
 	if format == "csv" {
 		tables = tables[:1]

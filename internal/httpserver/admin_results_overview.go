@@ -65,7 +65,7 @@ func (s *Server) adminResults(c echo.Context) error {
 	wd, d := rc.wd, rc.d
 	sortBy := c.QueryParam("sort")
 	if sortBy != "" && !slices.Contains(wd.Measures(), sortBy) {
-		return echo.NewHTTPError(http.StatusBadRequest, "This wave has no measure "+strconv.Quote(sortBy)+" to sort by.")
+		return staffErr(http.StatusBadRequest, "http_error.no_sort_measure", "This wave has no measure "+strconv.Quote(sortBy)+" to sort by.", "Measure", strconv.Quote(sortBy))
 	}
 	pg.Pick.Sort = append(pg.Pick.Sort, option{Value: "", Label: d.T("headline.sort_name"), Selected: sortBy == ""})
 	for _, m := range wd.Measures() {

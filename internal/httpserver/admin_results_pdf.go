@@ -48,7 +48,7 @@ func paper(c echo.Context) (pdf.Paper, error) {
 	}
 	p, ok := pdf.ParsePaper(q)
 	if !ok {
-		return "", echo.NewHTTPError(http.StatusBadRequest, "paper must be a4 or letter.")
+		return "", staffErr(http.StatusBadRequest, "http_error.pdf_paper", "paper must be a4 or letter.")
 	}
 	return p, nil
 }

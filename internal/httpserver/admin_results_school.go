@@ -141,7 +141,7 @@ func (s *Server) adminResultsSchool(c echo.Context) error {
 		return s.renderResults(rc, "results_school", title, pg)
 	}
 	if err := rc.wd.CheckAttribute(by); err != nil {
-		return echo.NewHTTPError(400, "This wave has no breakdown by "+strconv.Quote(by)+".")
+		return staffErr(400, "http_error.no_breakdown", "This wave has no breakdown by "+strconv.Quote(by)+".", "By", strconv.Quote(by))
 	}
 	points, err := s.trend(rc, school)
 	if err != nil {

@@ -109,7 +109,7 @@ func (s *Server) adminRosterImport(c echo.Context) error {
 	p := principal(c)
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose a roster zip file to upload.")
+		return staffErr(http.StatusUnprocessableEntity, "http_error.roster_file", "Choose a roster zip file to upload.")
 	}
 	src, err := fh.Open()
 	if err != nil {

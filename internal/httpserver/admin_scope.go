@@ -19,11 +19,11 @@ func (s *Server) scopedWave(c echo.Context, change bool) (store.Wave, []store.Sc
 	p := principal(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return store.Wave{}, nil, echo.NewHTTPError(http.StatusNotFound, "No such wave.")
+		return store.Wave{}, nil, staffErr(http.StatusNotFound, "http_error.no_wave", "No such wave.")
 	}
 	w, err := s.Waves.Get(c.Request().Context(), p.User.DistrictID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Wave{}, nil, echo.NewHTTPError(http.StatusNotFound, "No such wave.")
+		return store.Wave{}, nil, staffErr(http.StatusNotFound, "http_error.no_wave", "No such wave.")
 	}
 	if err != nil {
 		return store.Wave{}, nil, err
@@ -37,10 +37,10 @@ func (s *Server) scopedWave(c echo.Context, change bool) (store.Wave, []store.Sc
 		ids[i] = sc.ID
 	}
 	if !p.CanAnySchool(ids) {
-		return store.Wave{}, nil, echo.NewHTTPError(http.StatusNotFound, "No such wave.")
+		return store.Wave{}, nil, staffErr(http.StatusNotFound, "http_error.no_wave", "No such wave.")
 	}
 	if change && !p.CanAllSchools(ids) {
-		return store.Wave{}, nil, echo.NewHTTPError(http.StatusForbidden, "This wave includes schools you do not lead.")
+		return store.Wave{}, nil, staffErr(http.StatusForbidden, "http_error.wave_not_led", "This wave includes schools you do not lead.")
 	}
 	return w, schools, nil
 }

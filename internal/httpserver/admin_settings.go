@@ -94,7 +94,7 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unreadable form.")
+		return staffErr(http.StatusBadRequest, "http_error.unreadable_form", "Unreadable form.")
 	}
 	floor, convErr := strconv.Atoi(strings.TrimSpace(form.Get("floor")))
 	k, kErr := strconv.Atoi(strings.TrimSpace(form.Get("release_k")))

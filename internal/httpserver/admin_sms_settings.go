@@ -49,7 +49,7 @@ func (s *Server) adminTextSettingsSave(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unreadable form.")
+		return staffErr(http.StatusBadRequest, "http_error.unreadable_form", "Unreadable form.")
 	}
 	ts, err := sms.ChangeTextSettings(ctx, s.Store, p.User.DistrictID, sms.TextSettings{Name: form.Get("name"), Contact: form.Get("contact")}, actor(c, p))
 	if errors.Is(err, sms.ErrSettings) {

@@ -24,7 +24,7 @@ func (s *Server) successError(c echo.Context, err error) (int, string, error) {
 	var p *success.Problem
 	switch {
 	case errors.Is(err, success.ErrNotFound):
-		return 0, "", echo.NewHTTPError(http.StatusNotFound, "No such school, round, wave or student.")
+		return 0, "", staffErr(http.StatusNotFound, "http_error.no_success_student", "No such school, round, wave or student.")
 	case errors.As(err, &p):
 		return http.StatusUnprocessableEntity, s.adminRefusal(c, p), nil
 	}

@@ -53,11 +53,11 @@ func (s *Server) adminTokenCreate(c echo.Context) error {
 func (s *Server) adminTokenRevoke(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("tid"), 10, 64)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusNotFound, "No such token.")
+		return staffErr(http.StatusNotFound, "http_error.no_token", "No such token.")
 	}
 	err = s.Auth.RevokeAPIToken(c.Request().Context(), principal(c), id, c.RealIP())
 	if errors.Is(err, store.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, "No such token.")
+		return staffErr(http.StatusNotFound, "http_error.no_token", "No such token.")
 	}
 	if err != nil {
 		return err

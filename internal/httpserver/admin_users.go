@@ -70,7 +70,7 @@ func (s *Server) adminUserCreate(c echo.Context) error {
 	p := principal(c)
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unreadable form.")
+		return staffErr(http.StatusBadRequest, "http_error.unreadable_form", "Unreadable form.")
 	}
 	pw := form.Get("password")
 	generated := pw == ""
@@ -101,16 +101,16 @@ func (s *Server) adminUserRole(c echo.Context) error {
 	p := principal(c)
 	uid, err := strconv.ParseInt(c.Param("uid"), 10, 64)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusNotFound, "No such user.")
+		return staffErr(http.StatusNotFound, "http_error.no_user", "No such user.")
 	}
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unreadable form.")
+		return staffErr(http.StatusBadRequest, "http_error.unreadable_form", "Unreadable form.")
 	}
 	err = s.Auth.SetRole(c.Request().Context(), p, p.User.DistrictID, uid, auth.Role(form.Get("role")), parseIDs(form["school"]))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return echo.NewHTTPError(http.StatusNotFound, "No such user.")
+		return staffErr(http.StatusNotFound, "http_error.no_user", "No such user.")
 	case errors.Is(err, auth.ErrInvalid):
 		page, perr := s.usersPage(c)
 		if perr != nil {

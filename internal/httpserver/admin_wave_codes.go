@@ -71,7 +71,7 @@ func (s *Server) adminWaveIssueCodes(c echo.Context) error {
 		return err
 	}
 	if w.Mode != store.ModeAnonymous {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Class codes are for anonymous waves only: a code cannot tell who answered.")
+		return staffErr(http.StatusUnprocessableEntity, "http_error.codes_anonymous_only", "Class codes are for anonymous waves only: a code cannot tell who answered.")
 	}
 	var existing []store.WaveCode
 	if err := s.Store.DB.WithContext(ctx).Where("district_id = ? AND wave_id = ?", w.DistrictID, w.ID).Find(&existing).Error; err != nil {

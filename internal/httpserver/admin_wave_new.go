@@ -70,7 +70,7 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 	}
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unreadable form.")
+		return staffErr(http.StatusBadRequest, "http_error.unreadable_form", "Unreadable form.")
 	}
 	f.Name, f.Instrument, f.Mode = form.Get("name"), form.Get("instrument"), form.Get("mode")
 	f.Opens, f.Closes, f.Start = form.Get("opens"), form.Get("closes"), form.Get("start")
@@ -90,7 +90,7 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 		return fail(s.adminT(c, "admin.wave_new.err_school"))
 	}
 	if !p.CanAllSchools(f.Chosen) {
-		return echo.NewHTTPError(http.StatusForbidden, "You may only survey your own schools.")
+		return staffErr(http.StatusForbidden, "http_error.own_schools_only", "You may only survey your own schools.")
 	}
 	id, ver, ok := strings.Cut(f.Instrument, "@")
 	version, verr := strconv.Atoi(ver)

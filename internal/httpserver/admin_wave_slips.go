@@ -50,7 +50,7 @@ func (s *Server) adminWaveSlips(c echo.Context) error {
 	for _, sc := range inScope(p, schools) {
 		people, err := s.Waves.SlipRoster(ctx, w.DistrictID, w.ID, sc.ID)
 		if errors.Is(err, wave.ErrNoSlips) {
-			return echo.NewHTTPError(http.StatusUnprocessableEntity, "Slips are printed for student and staff waves; families are reached by text message.")
+			return staffErr(http.StatusUnprocessableEntity, "http_error.slips_not_family", "Slips are printed for student and staff waves; families are reached by text message.")
 		}
 		if err != nil {
 			return err
@@ -96,11 +96,11 @@ func (s *Server) adminWaveSlipsPrint(c echo.Context) error {
 	}
 	schoolID, err := strconv.ParseInt(c.FormValue("school"), 10, 64)
 	if err != nil || !slices.ContainsFunc(inScope(p, schools), func(sc store.School) bool { return sc.ID == schoolID }) {
-		return echo.NewHTTPError(http.StatusNotFound, "No such school in this wave.")
+		return staffErr(http.StatusNotFound, "http_error.no_school_in_wave", "No such school in this wave.")
 	}
 	size, err := slips.ParseSize(c.FormValue("size"))
 	if err != nil {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Paper size: choose A4 or Letter.")
+		return staffErr(http.StatusUnprocessableEntity, "http_error.slips_paper", "Paper size: choose A4 or Letter.")
 	}
 	format := c.FormValue("format")
 	if format != "pdf" {
@@ -110,7 +110,7 @@ func (s *Server) adminWaveSlipsPrint(c echo.Context) error {
 		Audit: auth.Entry{UserID: &p.User.ID, Actor: p.User.Email, IP: c.RealIP()}}
 	if v := c.FormValue("invitation"); v != "" {
 		if req.InvitationID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return echo.NewHTTPError(http.StatusNotFound, "No such invitation.")
+			return staffErr(http.StatusNotFound, "http_error.no_invitation", "No such invitation.")
 		}
 	} else if c.FormValue("all") == "" {
 		g := c.FormValue("group")
@@ -119,13 +119,13 @@ func (s *Server) adminWaveSlipsPrint(c echo.Context) error {
 	batch, err := s.Waves.IssueSlips(ctx, req)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return echo.NewHTTPError(http.StatusNotFound, "No one to print in that group.")
+		return staffErr(http.StatusNotFound, "http_error.nobody_to_print", "No one to print in that group.")
 	case errors.Is(err, wave.ErrUsed):
-		return echo.NewHTTPError(http.StatusConflict, "That person has already answered: their slip is no longer needed.")
+		return staffErr(http.StatusConflict, "http_error.slip_answered", "That person has already answered: their slip is no longer needed.")
 	case errors.Is(err, wave.ErrClosed):
-		return echo.NewHTTPError(http.StatusConflict, "This wave is closed: there is nothing left to print.")
+		return staffErr(http.StatusConflict, "http_error.slips_wave_closed", "This wave is closed: there is nothing left to print.")
 	case errors.Is(err, wave.ErrNoSlips):
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Slips are printed for student and staff waves; families are reached by text message.")
+		return staffErr(http.StatusUnprocessableEntity, "http_error.slips_not_family", "Slips are printed for student and staff waves; families are reached by text message.")
 	case err != nil:
 		return err
 	}

@@ -81,7 +81,7 @@ func (s *Server) adminWaveExtend(c echo.Context) error {
 	}
 	closes, err := time.ParseInLocation(localTimeLayout, c.FormValue("closes"), zone)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Enter the new closing date and time.")
+		return staffErr(http.StatusUnprocessableEntity, "http_error.closing_date", "Enter the new closing date and time.")
 	}
 	return s.changeWave(c, wave.Change{Action: wave.ActExtend, ClosesAt: closes}, "extended")
 }

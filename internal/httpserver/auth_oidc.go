@@ -15,7 +15,7 @@ const oidcCookie = "tp_oidc"
 // verifier in a short-lived cookie only the callback path receives.
 func (s *Server) authOIDCStart(c echo.Context) error {
 	if s.OIDC == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "Single sign-on is not configured.")
+		return staffErr(http.StatusNotFound, "http_error.sso_off", "Single sign-on is not configured.")
 	}
 	u, flow, err := s.OIDC.Start(c.Request().Context())
 	if err != nil {
@@ -30,7 +30,7 @@ func (s *Server) authOIDCStart(c echo.Context) error {
 // code or tokens) and shown to the user as one plain message.
 func (s *Server) authOIDCCallback(c echo.Context) error {
 	if s.OIDC == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "Single sign-on is not configured.")
+		return staffErr(http.StatusNotFound, "http_error.sso_off", "Single sign-on is not configured.")
 	}
 	ck, err := c.Cookie(oidcCookie)
 	c.SetCookie(&http.Cookie{Name: oidcCookie, Value: "", Path: "/login/oidc", MaxAge: -1, HttpOnly: true, Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})

@@ -60,7 +60,7 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if c.Request().Method != http.MethodGet {
-			return echo.NewHTTPError(http.StatusUnauthorized, "Please sign in again.")
+			return staffErr(http.StatusUnauthorized, "http_error.sign_in_again", "Please sign in again.")
 		}
 		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.Path))
 	}
@@ -71,7 +71,7 @@ func (s *Server) allow(roles ...auth.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if p := principal(c); p == nil || !p.Is(roles...) {
-				return echo.NewHTTPError(http.StatusForbidden, "You do not have access to this page.")
+				return staffErr(http.StatusForbidden, "http_error.no_access", "You do not have access to this page.")
 			}
 			return next(c)
 		}
@@ -105,7 +105,7 @@ func (s *Server) staffCSRF() echo.MiddlewareFunc {
 		CookieSecure:   s.secureCookies(),
 		CookieSameSite: http.SameSiteLaxMode,
 		ErrorHandler: func(err error, c echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden, "This form has expired. Go back, reload the page and try again.")
+			return staffErr(http.StatusForbidden, "http_error.form_expired", "This form has expired. Go back, reload the page and try again.")
 		},
 	})
 }
