@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/slips"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/wave"
@@ -35,6 +36,9 @@ type slipsPage struct {
 	Wave    store.Wave
 	Schools []slipSchool
 	BaseURL string
+	// CoverEnglish: the PDF's fonts cannot draw the page's language, so its cover sheets are in
+	// English (the print page's are not).
+	CoverEnglish bool
 }
 
 // adminWaveSlips lists, per school and homeroom (or department), who has a slip to print. It
@@ -46,7 +50,11 @@ func (s *Server) adminWaveSlips(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	l := s.dashFor(c).l
 	page := slipsPage{Wave: w, BaseURL: s.Config.BaseURL}
+	if coverage, err := slips.NewCoverage(); err == nil {
+		page.CoverEnglish = !coverage.Covers(l.T("slips_cover.step_collect") + l.T("slips_cover.everyone_answered"))
+	}
 	for _, sc := range inScope(p, schools) {
 		people, err := s.Waves.SlipRoster(ctx, w.DistrictID, w.ID, sc.ID)
 		if errors.Is(err, wave.ErrNoSlips) {
@@ -57,7 +65,7 @@ func (s *Server) adminWaveSlips(c echo.Context) error {
 		}
 		row := slipSchool{School: sc, Invited: len(people)}
 		for _, g := range wave.SlipGroups(people) {
-			gr := slipGroupRow{SlipGroup: g, Label: groupLabel(w, g.Key)}
+			gr := slipGroupRow{SlipGroup: g, Label: groupLabel(l, w, g.Key)}
 			for _, person := range people {
 				if person.Group == g.Key && !person.Answered {
 					gr.Pending = append(gr.Pending, person)
@@ -73,15 +81,15 @@ func (s *Server) adminWaveSlips(c echo.Context) error {
 	return s.adminRender(c, http.StatusOK, "slips", s.adminT(c, "admin.title.slips", "Wave", w.Name), page)
 }
 
-// groupLabel names a group for staff pages.
-func groupLabel(w store.Wave, key string) string {
+// groupLabel names a group for staff pages, in l's language.
+func groupLabel(l *locale.Localizer, w store.Wave, key string) string {
 	switch {
 	case key != wave.NoGroup:
 		return key
 	case w.Audience == "staff":
-		return "No department"
+		return l.T("slips_cover.no_department")
 	}
-	return "No homeroom"
+	return l.T("slips_cover.no_homeroom")
 }
 
 // adminWaveSlipsPrint prints slips: a school's group, all its groups, or one person's reprint, as
@@ -129,7 +137,7 @@ func (s *Server) adminWaveSlipsPrint(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	doc := s.slipDocument(batch)
+	doc := s.slipDocument(s.dashFor(c).l, batch)
 	if format == "pdf" {
 		var buf bytes.Buffer
 		if err := slips.Write(&buf, doc.PDF, size, s.Store.Now()); err != nil {
@@ -163,11 +171,11 @@ type slipView struct {
 	QR        template.URL
 }
 
-// slipDocument turns a batch into texts: the teacher's cover sheet in English (staff pages are),
-// each slip in its person's language. For the PDF, whose fonts draw Latin, Greek and Cyrillic
-// letters only, a slip whose texts they cannot draw is printed in English; the browser's print
-// page keeps every language.
-func (s *Server) slipDocument(b wave.SlipBatch) slipDoc {
+// slipDocument turns a batch into texts: the teacher's cover sheet in l's language (the staff
+// member printing), each slip in its person's language. For the PDF, whose fonts draw Latin,
+// Greek and Cyrillic letters only, a cover sheet or slip whose texts they cannot draw (Arabic,
+// Chinese, Vietnamese) is printed in English; the browser's print page keeps every language.
+func (s *Server) slipDocument(l *locale.Localizer, b wave.SlipBatch) slipDoc {
 	groups := map[string][]wave.Slip{}
 	var order []string
 	for _, sl := range b.Slips {
@@ -180,7 +188,7 @@ func (s *Server) slipDocument(b wave.SlipBatch) slipDoc {
 		order = []string{b.Group}
 	}
 	coverage, _ := slips.NewCoverage()
-	doc := slipDoc{Wave: b.Wave, PDF: slips.Document{Title: "Link slips: " + b.SchoolName}}
+	doc := slipDoc{Wave: b.Wave, PDF: slips.Document{Title: l.T("admin.title.slips", map[string]any{"Wave": b.SchoolName})}}
 	join := s.Config.BaseURL + "/j"
 	for _, key := range order {
 		var pending []string
@@ -189,11 +197,15 @@ func (s *Server) slipDocument(b wave.SlipBatch) slipDoc {
 				pending = append(pending, person.SortName)
 			}
 		}
-		cover := s.slipCover(b, key, pending)
+		cover := s.slipCover(l, b, key, pending)
 		g := slipDocGroup{Cover: cover}
 		pg := slips.Group{Cover: cover}
 		if coverage != nil {
-			pg.Cover.Title, pg.Cover.Names = coverage.Fit(cover.Title), make([]string, len(pending))
+			if !coverage.Covers(strings.Join(cover.Steps, "") + cover.ListTitle + cover.EmptyNames + cover.Note) {
+				pg.Cover = s.slipCover(s.resultsPages.cat.Localizer(locale.Default), b, key, pending)
+			}
+			pg.Cover.Title, pg.Cover.Subtitle = coverage.Fit(pg.Cover.Title), coverage.Fit(pg.Cover.Subtitle)
+			pg.Cover.Names = make([]string, len(pending))
 			for i, n := range pending {
 				pg.Cover.Names[i] = coverage.Fit(n)
 			}
@@ -234,32 +246,35 @@ func (s *Server) slipTexts(lang, header string, sl wave.Slip, join string) slips
 	}
 }
 
-// slipCover is the teacher's sheet: how to run the survey in ten minutes, and who has not answered.
-func (s *Server) slipCover(b wave.SlipBatch, key string, pending []string) slips.Cover {
-	where := b.SchoolName + ", " + groupLabel(b.Wave, key)
-	privacy := "Answers are anonymous: nobody at school can see what a student answered."
+// slipCover is the teacher's sheet, in l's language (locales/dashboard-slips-cover.<tag>.toml):
+// how to run the survey in ten minutes, and who has not answered.
+func (s *Server) slipCover(l *locale.Localizer, b wave.SlipBatch, key string, pending []string) slips.Cover {
+	t := l.T
+	privacy := t("slips_cover.privacy_anonymous")
 	if b.Wave.Mode == store.ModeConfidential {
-		privacy = "Answers are confidential: only the staff who support students (counselors, the school's leaders) may see them, to offer help."
+		privacy = t("slips_cover.privacy_confidential")
 	}
-	who := "student"
+	hand := "slips_cover.step_hand_student"
 	if b.Wave.Audience == "staff" {
-		who = "person"
+		hand = "slips_cover.step_hand_staff"
 	}
+	// The shared-device button as the survey's pages name it in this language.
+	button := s.Locales.Localizer(l.Tag()).T("padding.next_student.button")
 	steps := []string{
-		fmt.Sprintf("Hand each %s the slip with their name. Slips of people who are away stay with you; each one opens only that %s's survey.", who, who),
-		"They scan the QR code with a phone or tablet, or open " + s.Config.BaseURL + "/j and type the code on their slip.",
-		fmt.Sprintf("The survey takes about %d minutes. Any question can be skipped. %s", s.slipMinutes(b.Wave), privacy),
-		"On a shared device, after the thank-you page press \"Next student\" (or close the browser) before the next person starts.",
-		"Collect the slips that were not used and shred them.",
+		t(hand),
+		t("slips_cover.step_scan", map[string]any{"URL": s.Config.BaseURL + "/j"}),
+		t("slips_cover.step_time", map[string]any{"Count": s.slipMinutes(b.Wave), "Privacy": privacy}),
+		t("slips_cover.step_device", map[string]any{"Button": button}),
+		t("slips_cover.step_collect"),
 	}
 	return slips.Cover{
-		Title:      "Survey slips: " + where,
+		Title:      t("slips_cover.title", map[string]any{"School": b.SchoolName, "Group": groupLabel(l, b.Wave, key)}),
 		Subtitle:   b.Wave.Name,
 		Steps:      steps,
-		ListTitle:  fmt.Sprintf("Not answered yet: %d", len(pending)),
+		ListTitle:  t("slips_cover.not_answered", map[string]any{"Pending": len(pending)}),
 		Names:      pending,
-		EmptyNames: "Everyone here has answered.",
-		Note:       "Printing these slips again gives new codes: the codes on this sheet then stop working. " + strings.TrimSpace("Printed "+s.Store.Now().UTC().Format("2006-01-02 15:04 UTC")+"."),
+		EmptyNames: t("slips_cover.everyone_answered"),
+		Note:       t("slips_cover.note", map[string]any{"Printed": s.Store.Now().UTC().Format("2006-01-02 15:04 UTC")}),
 	}
 }
 

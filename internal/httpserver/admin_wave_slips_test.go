@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -258,5 +259,61 @@ func must2(b *testing.B, err error) {
 	b.Helper()
 	if err != nil {
 		b.Fatal(err)
+	}
+}
+
+// TestSlipCoverLanguage (#16 line 6): the teacher's cover sheet is in the language of the staff
+// member printing, on the print page and in the PDF; a PDF printed in a language its fonts
+// cannot draw (Arabic, Chinese, Vietnamese) has an English cover sheet, and the slips page says so.
+func TestSlipCoverLanguage(t *testing.T) {
+	f, _ := slipFixture(t)
+	wa := fmt.Sprint(f.waveA.ID)
+	b := f.signIn("leaderA")
+	print := func(lang, format string) string {
+		t.Helper()
+		_, page, _ := b.do("GET", "/admin/waves/"+wa+"/slips?lang="+lang, nil)
+		code, body, _ := b.do("POST", "/admin/waves/"+wa+"/slips?lang="+lang, url.Values{"_csrf": {csrfOf(t, page)}, "school": {fmt.Sprint(f.school)}, "all": {"1"}, "format": {format}})
+		if code != 200 {
+			t.Fatalf("print %s %s: %d", lang, format, code)
+		}
+		if format == "pdf" {
+			return pdfText(t, []byte(body))
+		}
+		return html.UnescapeString(body)
+	}
+	for _, tc := range []struct {
+		lang, format string
+		want         []string
+	}{
+		{"es", "html", []string{"Papeletas de la encuesta: Adams, Room 1", "Papeletas de la encuesta: Adams, Sin salón", "Aún sin responder: 1", "«Siguiente estudiante»", "امسح رمز QR"}},
+		{"es", "pdf", []string{"Papeletas de la encuesta: Adams, Room 1", "Aún sin responder: 1", "Recoja las papeletas"}},
+		{"pt", "pdf", []string{"Papéis da pesquisa: Adams, Room 1", "Ainda não responderam: 1"}},
+		{"ht", "pdf", []string{"Fèy sondaj: Adams, Room 1", "Poko reponn: 1"}},
+		{"so", "pdf", []string{"Warqadaha sahanka: Adams, Room 1", "Weli ma jawaabin: 1"}},
+		{"vi", "html", []string{"Phiếu khảo sát: Adams, Room 1", "Chưa trả lời: 1"}},
+		// The Go fonts lack Vietnamese letters with two marks (ễ), Arabic and Chinese.
+		{"vi", "pdf", []string{"Survey slips: Adams, Room 1", "Not answered yet: 1"}},
+		{"ar", "html", []string{"قسائم الاستبيان: Adams، Room 1", "لم يجيبوا بعد: 1", "«الطالب التالي»"}},
+		{"ar", "pdf", []string{"Survey slips: Adams, Room 1", "Not answered yet: 1", "Collect the slips"}},
+		{"en", "pdf", []string{"Survey slips: Adams, Room 1", "Survey slips: Adams, No homeroom", `press "Next student"`}},
+	} {
+		text := print(tc.lang, tc.format)
+		for _, want := range tc.want {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s %s lacks %q:\n%s", tc.lang, tc.format, want, text)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		lang, note string
+		shown      bool
+	}{
+		{"ar", "خطوطه لا تستطيع رسم هذه اللغة", true}, {"zh-Hans", "其字体无法显示此语言", true},
+		{"vi", "phông chữ của nó không vẽ được", true}, {"es", "sus fuentes no pueden dibujar", false}, {"so", "farta uu isticmaalo", false},
+	} {
+		_, page, _ := b.do("GET", "/admin/waves/"+wa+"/slips?lang="+tc.lang, nil)
+		if got := strings.Contains(html.UnescapeString(page), tc.note); got != tc.shown {
+			t.Errorf("slips page in %s: English-cover note shown %v, want %v", tc.lang, got, tc.shown)
+		}
 	}
 }
