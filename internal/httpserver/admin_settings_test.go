@@ -154,6 +154,11 @@ func TestTextSettingsPreviewLanguages(t *testing.T) {
 	if strings.Contains(page, "(English)</h2>") || strings.Contains(page, "(en inglés)") {
 		t.Errorf("the preview is still labelled English only")
 	}
+	// A refused name is worded in the page's language too.
+	code, page, _ = b.do("POST", "/admin/sms/settings?lang=es", url.Values{"_csrf": {csrfOf(t, page)}, "name": {"Riverside Unified SD (north)"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(page), "Nombre en los mensajes: 28 caracteres; en cada mensaje caben como máximo 20.") {
+		t.Errorf("refused name in Spanish: %d\n%s", code, page)
+	}
 	if n := strings.Count(page, "<h3>"); n != 8 {
 		t.Errorf("%d languages previewed, want 8", n)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/sms"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
@@ -58,6 +59,9 @@ func (s *Server) adminTextSettingsSave(c echo.Context) error {
 			return derr
 		}
 		msg := strings.TrimPrefix(err.Error(), sms.ErrSettings.Error()+": ")
+		if r := (*refusal.Error)(nil); errors.As(err, &r) {
+			msg = s.adminRefusal(c, r)
+		}
 		return s.adminRender(c, http.StatusUnprocessableEntity, "sms_settings", s.adminT(c, "admin.title.sms_settings"), s.textSettingsPage(c, d, ts, msg))
 	}
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trustpulse/trustpulse/internal/refusal"
+	"github.com/trustpulse/trustpulse/internal/refusal/refusaltest"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -36,6 +38,13 @@ func TestCheckTextSettings(t *testing.T) {
 			if !errors.Is(err, ErrSettings) || !strings.Contains(err.Error(), tc.problem) {
 				t.Fatalf("CheckTextSettings(%q) error = %v, want one saying %q", tc.in, err, tc.problem)
 			}
+			// The staff page words it from its message (#16 line 6), which in English reads as
+			// the error's sentence.
+			var r *refusal.Error
+			if !errors.As(err, &r) || err.Error() != ErrSettings.Error()+": "+r.Msg {
+				t.Fatalf("CheckTextSettings(%q) error = %v, want a refusal", tc.in, err)
+			}
+			refusaltest.Rendered(t, "dashboard-refusals-sms.en.toml", r)
 		})
 	}
 }
