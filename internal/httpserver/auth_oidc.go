@@ -37,7 +37,7 @@ func (s *Server) authOIDCCallback(c echo.Context) error {
 	refuse := func(reason string) error {
 		s.Log.Warn("single sign-on refused", "reason", reason, "ip", c.RealIP())
 		return s.adminRenderError(c, http.StatusForbidden, "login", s.adminT(c, "admin.title.login"), s.loginData(""),
-			"Single sign-on did not work for this account. Ask your district administrator for access.")
+			s.adminT(c, "signin.sso_refused"))
 	}
 	if err != nil {
 		return refuse("no flow cookie (expired or blocked)")

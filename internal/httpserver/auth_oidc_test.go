@@ -33,8 +33,12 @@ func TestOIDCRoutes(t *testing.T) {
 	state, authCode := fp.Authorize(h.Get("Location"), map[string]any{"preferred_username": f.email("leaderA")})
 	cb := "/login/oidc/callback?" + url.Values{"state": {state}, "code": {authCode}}.Encode()
 	// Another browser replaying the callback has no flow cookie: refused.
-	if code, _, _ := f.browser().do("GET", cb, nil); code != http.StatusForbidden {
+	if code, page, _ := f.browser().do("GET", cb, nil); code != http.StatusForbidden || !strings.Contains(page, "Single sign-on did not work for this account.") {
 		t.Fatalf("callback without flow cookie: %d", code)
+	}
+	// The refusal is in the sign-in page's language, like the rest of the page.
+	if code, page, _ := f.browser().do("GET", cb+"&lang=es", nil); code != http.StatusForbidden || !strings.Contains(page, "El inicio de sesión único no funcionó con esta cuenta.") {
+		t.Fatalf("callback without flow cookie, in Spanish: %d", code)
 	}
 	if code, _, h := b.do("GET", cb, nil); code != http.StatusSeeOther || h.Get("Location") != "/admin" {
 		t.Fatalf("callback: %d %q", code, h.Get("Location"))
