@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/report"
 )
 
@@ -116,6 +117,9 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 			msg = s.adminT(c, "admin.settings.err_k", "Min", report.MinReleaseK)
 		default:
 			msg = strings.TrimPrefix(err.Error(), report.ErrSettings.Error()+": ")
+			if r := (*refusal.Error)(nil); errors.As(err, &r) {
+				msg = s.adminRefusal(c, r) // in the page's language (dashboard-refusals-report)
+			}
 		}
 		page, perr := s.settingsPageFor(ctx, p.User.DistrictID, msg)
 		if perr != nil {

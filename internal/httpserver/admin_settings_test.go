@@ -28,9 +28,19 @@ func TestAdminResultsSettings(t *testing.T) {
 		t.Fatalf("floor 3: %d\n%s", code, page)
 	}
 	code, page, _ = b.do("POST", "/admin/results/settings", url.Values{"_csrf": {csrf}, "floor": {"10"}, "pair": {"grade,shoe_size"}})
-	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "unknown two-way breakdown") {
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "unknown two-way breakdown &#34;grade,shoe_size&#34;") {
 		t.Fatalf("unknown pair: %d\n%s", code, page)
 	}
+	// The refusal is worded in the page's language (#16 line 6).
+	code, page, _ = b.do("POST", "/admin/results/settings?lang=es", url.Values{"_csrf": {csrf}, "floor": {"3"}, "attribute": {"grade"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(page), "Tamaño mínimo de grupo 3: debe ser al menos 10.") {
+		t.Fatalf("floor 3 in Spanish: %d\n%s", code, page)
+	}
+	code, page, _ = b.do("POST", "/admin/results/settings?lang=ar", url.Values{"_csrf": {csrf}, "floor": {"10"}, "pair": {"grade,shoe_size"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(page), `تفصيل ثنائي غير معروف: "grade,shoe_size".`) {
+		t.Fatalf("unknown pair in Arabic: %d\n%s", code, page)
+	}
+	b.do("GET", "/admin/results/settings?lang=en", nil) // the language chosen sticks; back to English
 	var d store.District
 	must(t, f.st.DB.Where("district_id = ?", f.district).First(&d).Error)
 	if d.MinGroupSize != 10 || d.Settings["report_attributes"] != "" || d.Settings["report_pairs"] != "" {

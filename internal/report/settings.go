@@ -5,16 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
-// ErrSettings wraps a reporting setting that cannot be accepted; the message names the field.
+// ErrSettings wraps a reporting setting that cannot be accepted; the message names the field. The
+// error is also a *refusal.Error (errors.As), which the settings page words in its language.
 var ErrSettings = errors.New("invalid reporting settings")
 
 // Reporting is a district's choice of privacy floor and reported breakdowns.
@@ -65,16 +68,17 @@ func (s *Service) ChangeReporting(ctx context.Context, districtID int64, floor i
 		}
 	}
 	if minimum := max(s.Floor, 5); floor < minimum {
-		return fmt.Errorf("%w: minimum group size %d: must be at least %d", ErrSettings, floor, minimum)
+		return refused(ErrSettings, refusal.New("floor", "refusal.report.floor_min", fmt.Sprintf("minimum group size %d: must be at least %d", floor, minimum),
+			"Floor", floor, "Min", minimum))
 	}
 	for _, a := range attrs {
 		if !slices.Contains(AllAttributes(), a) {
-			return fmt.Errorf("%w: unknown attribute %q", ErrSettings, a)
+			return refused(ErrSettings, refusal.New("attribute", "refusal.report.attribute", fmt.Sprintf("unknown attribute %q", a), "Attribute", strconv.Quote(a)))
 		}
 	}
 	for _, p := range pairs {
 		if !slices.Contains(AllPairs(), p) {
-			return fmt.Errorf("%w: unknown two-way breakdown %q", ErrSettings, p)
+			return refused(ErrSettings, refusal.New("pair", "refusal.report.pair", fmt.Sprintf("unknown two-way breakdown %q", p), "Pair", strconv.Quote(p)))
 		}
 	}
 	return s.Store.Tx(ctx, func(tx *gorm.DB) error {
