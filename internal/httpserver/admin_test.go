@@ -369,3 +369,37 @@ func TestAdminLoginLimits(t *testing.T) {
 		t.Error("login page kept a foreign next")
 	}
 }
+
+// TestWaveRefusalWorded (#16 line 6): a refused new-wave form and a refused lifecycle change say
+// why in the page's language — the wave package's message from the staff catalog — and in
+// English as they always have.
+func TestWaveRefusalWorded(t *testing.T) {
+	f := newAdminFixture(t)
+	f.st.Now = func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
+	b := f.signIn("leaderA")
+	// ?lang= also keeps the choice for the next pages, so every case names its language.
+	for _, tc := range []struct{ lang, name, mode, want string }{
+		{"en", " ", "anonymous", "name is required"},
+		{"es", " ", "anonymous", "Escriba un nombre para la ola."},
+		{"en", "Spring", "confidential", "class codes are for anonymous waves only: a code cannot tell who answered"},
+		{"ar", "Spring", "confidential", "رموز الفصول للجولات مجهولة الهوية فقط: لا يستطيع الرمز أن يخبر من أجاب."},
+	} {
+		_, page, _ := b.do("GET", "/admin/waves/new", nil)
+		form := url.Values{"_csrf": {csrfOf(t, page)}, "name": {tc.name}, "instrument": {"student-pulse@1"}, "mode": {tc.mode},
+			"school": {fmt.Sprint(f.school)}, "channel": {"link", "code"}, "opens": {"2026-03-02T08:00"}, "closes": {"2026-03-13T16:00"}}
+		code, body, _ := b.do("POST", "/admin/waves?lang="+tc.lang, form)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), tc.want) {
+			t.Errorf("lang %q: %d, want 422 with %q\n%.600s", tc.lang, code, tc.want, body)
+		}
+	}
+	w, err := f.waves.Create(context.Background(), wave.Spec{DistrictID: f.district, Name: "Done", InstrumentID: "student-pulse", InstrumentVersion: 1,
+		Mode: store.ModeAnonymous, SchoolIDs: []int64{f.school}, OpensAt: f.st.Now().Add(-48 * time.Hour), ClosesAt: f.st.Now().Add(-24 * time.Hour)})
+	must(t, err)
+	_, _, err = f.waves.Apply(context.Background(), f.district, w.ID, wave.Change{Action: wave.ActClose}, wave.System)
+	must(t, err)
+	for lang, want := range map[string]string{"en": "This wave is already closed.", "es": "Esta ola ya está cerrada."} {
+		if code, body, _ := b.do("GET", fmt.Sprintf("/admin/waves/%d/close?lang=%s", w.ID, lang), nil); code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), want) {
+			t.Errorf("close a closed wave, lang %q: %d, want %q\n%.600s", lang, code, want, body)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package httpserver
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -123,11 +122,12 @@ func (s *Server) adminWaveCreate(c echo.Context) error {
 	w, err := s.Waves.Create(ctx, wave.Spec{DistrictID: p.User.DistrictID, Name: f.Name, InstrumentID: id, InstrumentVersion: version,
 		Mode: f.Mode, SchoolIDs: f.Chosen, OpensAt: opens, ClosesAt: closes, Channels: f.Channels, Grades: f.ChosenGrades, StaffRoles: f.ChosenRoles,
 		SMSAnswering: f.SMSAnswering, Start: start, By: actor(c, p)})
-	if errors.Is(err, wave.ErrTransition) {
-		return fail(waveRefusal(err))
+	if r := waveRefused(err); r != nil {
+		// wave.Create's refusals (and the lifecycle's, for the start) are written for the person
+		// filling the form, and worded in the page's language.
+		return fail(s.adminRefusal(c, r))
 	}
 	if err != nil {
-		// wave.Create's validation messages are written for the person filling the form.
 		return fail(strings.TrimPrefix(err.Error(), "create wave: "))
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/waves/%d?notice=created", w.ID))

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/wave"
 )
@@ -35,7 +35,10 @@ func (s *Server) adminWaveCloseConfirm(c echo.Context) error {
 	}
 	now := s.Store.Now()
 	if _, err := wave.Transition(wave.LifecycleOf(w), wave.ActClose, now, now); err != nil {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, waveRefusal(err))
+		if r := waveRefused(err); r != nil {
+			return &staffError{code: http.StatusUnprocessableEntity, r: r}
+		}
+		return err
 	}
 	page := closeConfirmPage{Wave: w, Cancel: w.Status != store.StatusOpen}
 	title := "wave_close.title"
@@ -94,8 +97,8 @@ func (s *Server) changeWave(c echo.Context, ch wave.Change, notice string) error
 		return err
 	}
 	if _, _, err := s.Waves.Apply(c.Request().Context(), w.DistrictID, w.ID, ch, actor(c, principal(c))); err != nil {
-		if errors.Is(err, wave.ErrTransition) || errors.Is(err, wave.ErrConflict) {
-			return echo.NewHTTPError(http.StatusUnprocessableEntity, waveRefusal(err))
+		if r := waveRefused(err); r != nil && (errors.Is(err, wave.ErrTransition) || errors.Is(err, wave.ErrConflict)) {
+			return &staffError{code: http.StatusUnprocessableEntity, r: r}
 		}
 		return err
 	}
@@ -105,16 +108,13 @@ func (s *Server) changeWave(c echo.Context, ch wave.Change, notice string) error
 // actor is who a use case records in the audit log for this request.
 func actor(c echo.Context, p *auth.Principal) auth.Actor { return auth.ActorOf(p, c.RealIP()) }
 
-// waveRefusal is the sentence of a lifecycle refusal, for the person who asked.
-func waveRefusal(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, wave.ErrTransition.Error()+": "); i >= 0 {
-		msg = msg[i+len(wave.ErrTransition.Error())+2:]
-	} else if errors.Is(err, wave.ErrConflict) {
-		msg = wave.ErrConflict.Error()
+// waveRefused is the refusal a wave use case's error carries (the lifecycle's, a conflict, a
+// refused spec), worded for the person who asked by adminRefusal or, as a staffError, by
+// handleError; nil for an error that is no refusal.
+func waveRefused(err error) *refusal.Error {
+	var r *refusal.Error
+	if errors.As(err, &r) {
+		return r
 	}
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	return strings.TrimSuffix(msg, ".") + "."
+	return nil
 }

@@ -66,7 +66,7 @@ func TestCheckNoteAndDue(t *testing.T) {
 // database.
 func TestRefusalIDs(t *testing.T) {
 	const file = "dashboard-refusals-success.en.toml"
-	refusaltest.Sources(t, file, ".")
+	src := refusaltest.Sources(t, file, ".")
 	ctx := context.Background()
 	s := &Service{}
 	admin := Viewer{Role: auth.DistrictAdmin}
@@ -98,7 +98,7 @@ func TestRefusalIDs(t *testing.T) {
 	add(err)
 	_, err = s.ImportIndicators(ctx, admin, "", "q1.csv", strings.NewReader(""))
 	add(err)
-	refusaltest.Rendered(t, file, ps...)
+	refusaltest.AllUsed(t, file, src, refusaltest.Rendered(t, file, ps...))
 	if p := ps[1]; p.Msg != "Keep the note to 280 characters: a line, not a case file." {
 		t.Errorf("note: %q", p.Msg)
 	}

@@ -3,6 +3,7 @@ package wave
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/trustpulse/trustpulse/internal/store"
@@ -46,8 +47,23 @@ func (l Lifecycle) ended() time.Time {
 	return l.ClosesAt
 }
 
-func refuse(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrTransition, fmt.Sprintf(format, args...))
+// status names a wave's status in a refusal's message ID ("refusal.wave.schedule_open"): one
+// message per status, so each language words the status in its sentence; a status the package
+// does not know (a corrupt row) has none, and the page shows the English sentence.
+func status(s string) string {
+	switch s {
+	case store.StatusDraft, store.StatusScheduled, store.StatusOpen, store.StatusClosed:
+		return s
+	}
+	return "other"
+}
+
+// graceHours is DraftGrace in words ("24 hours"; it once read "24h0m0s").
+func graceHours() string {
+	if h := int(DraftGrace.Hours()); h != 1 {
+		return strconv.Itoa(h) + " hours"
+	}
+	return "1 hour"
 }
 
 // Transition is the whole lifecycle rule, as a pure function: what a wave in state l becomes when
@@ -58,41 +74,41 @@ func Transition(l Lifecycle, a Action, now, closesAt time.Time) (Lifecycle, erro
 	switch a {
 	case ActSchedule:
 		if l.Status != store.StatusDraft {
-			return l, refuse("only a draft can be scheduled; this wave is %s", l.Status)
+			return l, refuse("refusal.wave.schedule_"+status(l.Status), "only a draft can be scheduled; this wave is "+l.Status, "Status", l.Status)
 		}
 		if !now.Before(l.OpensAt) {
-			return l, refuse("its opening time has passed: open it now instead, or change the opening time")
+			return l, refuse("refusal.wave.schedule_late", "its opening time has passed: open it now instead, or change the opening time")
 		}
 		next.Status = store.StatusScheduled
 	case ActUnschedule:
 		if l.Status != store.StatusScheduled {
-			return l, refuse("only a scheduled wave can go back to draft; this wave is %s", l.Status)
+			return l, refuse("refusal.wave.unschedule_"+status(l.Status), "only a scheduled wave can go back to draft; this wave is "+l.Status, "Status", l.Status)
 		}
 		next.Status = store.StatusDraft
 	case ActOpen:
 		if l.Status != store.StatusDraft && l.Status != store.StatusScheduled {
 			if l.Status == store.StatusClosed {
-				return l, refuse("a closed wave is reopened by extending it (within %s of its end)", DraftGrace)
+				return l, refuse("refusal.wave.open_closed", "a closed wave is reopened by extending it (within "+graceHours()+" of its end)", "Count", int(DraftGrace.Hours()))
 			}
-			return l, refuse("this wave is already %s", l.Status)
+			return l, refuse("refusal.wave.open_"+status(l.Status), "this wave is already "+l.Status, "Status", l.Status)
 		}
 		if !now.Before(l.ClosesAt) {
-			return l, refuse("its closing time has passed: move it later first")
+			return l, refuse("refusal.wave.open_late", "its closing time has passed: move it later first")
 		}
 		next.Status = store.StatusOpen
 	case ActClose:
 		if l.Status == store.StatusClosed {
-			return l, refuse("this wave is already closed")
+			return l, refuse("refusal.wave.close_closed", "this wave is already closed")
 		}
 		next.Status = store.StatusClosed
 		next.ClosedAt = now
 	case ActExtend:
 		closesAt = closesAt.UTC()
 		if !closesAt.After(l.OpensAt) {
-			return l, refuse("the new closing time must be after the wave opens")
+			return l, refuse("refusal.wave.extend_before_open", "the new closing time must be after the wave opens")
 		}
 		if !closesAt.After(now) {
-			return l, refuse("the new closing time must be in the future")
+			return l, refuse("refusal.wave.extend_past", "the new closing time must be in the future")
 		}
 		switch l.Status {
 		case store.StatusDraft, store.StatusScheduled:
@@ -100,15 +116,15 @@ func Transition(l Lifecycle, a Action, now, closesAt time.Time) (Lifecycle, erro
 			// Unfinished answers are purged DraftGrace after the end: past that, reopening would
 			// bring respondents back to an empty survey.
 			if !now.Before(l.ended().Add(DraftGrace)) {
-				return l, refuse("this wave ended more than %s ago; create a new wave instead", DraftGrace)
+				return l, refuse("refusal.wave.extend_ended", "this wave ended more than "+graceHours()+" ago; create a new wave instead", "Count", int(DraftGrace.Hours()))
 			}
 			next.Status = store.StatusOpen
 		default:
-			return l, refuse("unknown status %q", l.Status)
+			return l, refuse("refusal.wave.status_unknown", fmt.Sprintf("unknown status %q", l.Status), "Status", strconv.Quote(l.Status))
 		}
 		next.ClosesAt = closesAt
 	default:
-		return l, refuse("unknown change %q", a)
+		return l, refuse("refusal.wave.change_unknown", fmt.Sprintf("unknown change %q", a), "Change", strconv.Quote(string(a)))
 	}
 	return next, nil
 }

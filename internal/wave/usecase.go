@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -26,8 +27,10 @@ func audit(tx *gorm.DB, now time.Time, by Actor, districtID int64, action string
 }
 
 // ErrConflict means the wave changed between reading and writing it (another admin, or another
-// server's scheduler, changed it first); nothing was written.
-var ErrConflict = errors.New("the wave was changed at the same moment by someone else; reload and try again")
+// server's scheduler, changed it first); nothing was written. It carries its refusal for the
+// staff pages (see refused).
+var ErrConflict error = &refused{text: "the wave was changed at the same moment by someone else; reload and try again",
+	r: refusal.New("", "refusal.wave.conflict", "The wave was changed at the same moment by someone else; reload and try again.")}
 
 // Change is one lifecycle change: the action, and for ActExtend the new closing time.
 type Change struct {

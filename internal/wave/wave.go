@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -255,39 +256,44 @@ type Spec struct {
 	By Actor
 }
 
+// ReminderMax bounds a wave's reminders (Spec.MaxReminders).
+const ReminderMax = 2
+
 // Create is the create-a-wave use case: it validates a spec and stores the wave, as a draft, or
 // scheduled or opened at once as spec.Start asks (opening makes its invitations and queues their
-// texts), with its audit row, in one transaction.
+// texts), with its audit row, in one transaction. A refused spec is a *refusal.Error (errors.As)
+// reading "create wave: <why>"; a start the lifecycle refuses is also ErrTransition.
 func (s *Service) Create(ctx context.Context, spec Spec) (store.Wave, error) {
 	in, ok := s.Surveys.Get(spec.InstrumentID, spec.InstrumentVersion)
 	if !ok {
-		return store.Wave{}, fmt.Errorf("create wave: instrument %s version %d does not exist", spec.InstrumentID, spec.InstrumentVersion)
+		return store.Wave{}, fmt.Errorf("create wave: %w", invalid("refusal.wave.instrument",
+			fmt.Sprintf("instrument %s version %d does not exist", spec.InstrumentID, spec.InstrumentVersion), "Instrument", spec.InstrumentID, "Version", spec.InstrumentVersion))
 	}
 	if spec.Mode != store.ModeAnonymous && spec.Mode != store.ModeConfidential {
-		return store.Wave{}, fmt.Errorf("create wave: mode %q: want anonymous or confidential", spec.Mode)
+		return store.Wave{}, fmt.Errorf("create wave: %w", invalid("refusal.wave.mode", fmt.Sprintf("mode %q: want anonymous or confidential", spec.Mode), "Mode", strconv.Quote(spec.Mode)))
 	}
 	if strings.TrimSpace(spec.Name) == "" {
-		return store.Wave{}, errors.New("create wave: name is required")
+		return store.Wave{}, fmt.Errorf("create wave: %w", invalid("refusal.wave.name", "name is required"))
 	}
 	if !spec.ClosesAt.After(spec.OpensAt) {
-		return store.Wave{}, errors.New("create wave: it must close after it opens")
+		return store.Wave{}, fmt.Errorf("create wave: %w", invalid("refusal.wave.window", "it must close after it opens"))
 	}
 	if len(spec.SchoolIDs) == 0 {
-		return store.Wave{}, errors.New("create wave: choose at least one school")
+		return store.Wave{}, fmt.Errorf("create wave: %w", invalid("refusal.wave.schools", "choose at least one school"))
 	}
 	if len(spec.Channels) == 0 {
 		spec.Channels = []string{"link"}
 	}
 	for _, ch := range spec.Channels {
 		if ch != "link" && ch != "code" && ch != "sms" && ch != "email" {
-			return store.Wave{}, fmt.Errorf("create wave: unknown channel %q", ch)
+			return store.Wave{}, fmt.Errorf("create wave: %w", invalid("refusal.wave.channel", fmt.Sprintf("unknown channel %q", ch), "Channel", strconv.Quote(ch)))
 		}
 	}
 	if slices.Contains(spec.Channels, "code") && spec.Mode != store.ModeAnonymous {
-		return store.Wave{}, errors.New("create wave: class codes are for anonymous waves only: a code cannot tell who answered")
+		return store.Wave{}, fmt.Errorf("create wave: %w", invalid("refusal.wave.codes_confidential", "class codes are for anonymous waves only: a code cannot tell who answered"))
 	}
-	if spec.MaxReminders < 0 || spec.MaxReminders > 2 {
-		return store.Wave{}, errors.New("create wave: at most 2 reminders")
+	if spec.MaxReminders < 0 || spec.MaxReminders > ReminderMax {
+		return store.Wave{}, fmt.Errorf("create wave: %w", invalid("refusal.wave.reminders", "at most "+strconv.Itoa(ReminderMax)+" reminders", "Count", ReminderMax))
 	}
 	if spec.ReminderDelayHours == 0 {
 		spec.ReminderDelayHours = 48
@@ -309,7 +315,7 @@ func (s *Service) Create(ctx context.Context, spec Spec) (store.Wave, error) {
 	}
 	if spec.Start != "" && spec.Start != ActUnschedule {
 		if spec.Start != ActSchedule && spec.Start != ActOpen {
-			return store.Wave{}, fmt.Errorf("create wave: start %q: choose draft, schedule or open", spec.Start)
+			return store.Wave{}, fmt.Errorf("create wave: %w", invalid("refusal.wave.start", fmt.Sprintf("start %q: choose draft, schedule or open", spec.Start), "Start", strconv.Quote(string(spec.Start))))
 		}
 		next, err := Transition(LifecycleOf(w), spec.Start, now, time.Time{})
 		if err != nil {
@@ -327,7 +333,7 @@ func (s *Service) Create(ctx context.Context, spec Spec) (store.Wave, error) {
 			return err
 		}
 		if int(n) != len(spec.SchoolIDs) {
-			return errors.New("one of the schools does not exist in this district")
+			return invalid("refusal.wave.school_unknown", "one of the schools does not exist in this district")
 		}
 		if err := tx.Create(&w).Error; err != nil {
 			return err
