@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -130,9 +131,16 @@ func TestResultsReferencePage(t *testing.T) {
 		return code, body
 	}
 	if code, body := post(url.Values{"source": {"cuts"}, "cut0": {"50"}, "cut1": {"40"}, "cut2": {"60"}, "cut3": {"70"}}); code != http.StatusUnprocessableEntity ||
-		!strings.Contains(body, "ascending") {
+		!strings.Contains(body, "cut points must be four ascending numbers within 0–100, not [50 40 60 70]") {
 		t.Errorf("descending cuts: %d\n%s", code, body)
 	}
+	// The refusal is worded in the page's language (#16 line 6).
+	v := url.Values{"_csrf": {csrf}, "instrument": {f.in.ID}, "measure": {m.ID}, "source": {"cuts"}, "cut0": {"50"}, "cut1": {"40"}, "cut2": {"60"}, "cut3": {"70"}}
+	if code, body, _ := admin.do("POST", "/admin/results/reference?lang=es", v); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(html.UnescapeString(body), "Los puntos de corte deben ser cuatro números ascendentes entre 0 y 100, no [50 40 60 70].") {
+		t.Errorf("descending cuts in Spanish: %d\n%s", code, body)
+	}
+	admin.do("GET", "/admin/results/reference?lang=en", nil) // the language chosen sticks; back to English
 	if code, body := post(url.Values{"source": {"cuts"}, "measure": {"adult-connection"}, "cut0": {"20"}, "cut1": {"40"}, "cut2": {"60"}, "cut3": {"70"}}); code != http.StatusUnprocessableEntity ||
 		!strings.Contains(body, "no bands") {
 		t.Errorf("single-item measure: %d\n%s", code, body)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -76,6 +77,9 @@ func (s *Server) adminResultsReferenceSave(c echo.Context) error {
 		err = s.Results.ChangeReference(c.Request().Context(), p.User.DistrictID, ch, actor(c, p))
 		if errors.Is(err, report.ErrReference) {
 			formErr = strings.TrimPrefix(err.Error(), report.ErrReference.Error()+": ")
+			if r := (*refusal.Error)(nil); errors.As(err, &r) {
+				formErr = s.adminRefusal(c, r) // in the page's language (dashboard-refusals-report)
+			}
 		} else if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/scoring"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -41,7 +43,8 @@ const (
 // ActionReference is the audit action for setting or clearing a measure's reference values.
 const ActionReference = "results.reference"
 
-// ErrReference wraps reference values that cannot be accepted; the message says why.
+// ErrReference wraps reference values that cannot be accepted; the message says why. The error
+// is also a *refusal.Error (errors.As), which the reference page words in its language.
 var ErrReference = errors.New("invalid reference values")
 
 // Reference is a district's reference values for one measure.
@@ -82,14 +85,17 @@ func InstrumentCuts(m survey.Measure) [4]float64 {
 func CutsFromMoments(m scoring.Moments, floor int) ([4]float64, error) {
 	var out [4]float64
 	if m.N < max(floor, 2) {
-		return out, fmt.Errorf("%w: the reference wave has fewer than %d responses for this measure", ErrReference, max(floor, 2))
+		n := max(floor, 2)
+		return out, refused(ErrReference, refusal.New("wave", "refusal.reference.few_responses",
+			fmt.Sprintf("the reference wave has fewer than %d responses for this measure", n), "Count", n))
 	}
 	mean, sd := m.Mean(), m.SD()
 	for i, k := range ReferenceSDs {
 		out[i] = math.Max(0, math.Min(100, math.Round(mean+k*sd)))
 	}
 	if err := CheckCuts(out); err != nil {
-		return out, fmt.Errorf("%w: the reference wave's scores are too alike to set bands (cut points %v)", ErrReference, out)
+		return out, refused(ErrReference, refusal.New("wave", "refusal.reference.too_alike",
+			fmt.Sprintf("the reference wave's scores are too alike to set bands (cut points %v)", out), "Cuts", fmt.Sprint(out)))
 	}
 	return out, nil
 }
@@ -98,7 +104,8 @@ func CutsFromMoments(m scoring.Moments, floor int) ([4]float64, error) {
 func CheckCuts(cuts [4]float64) error {
 	for i, c := range cuts {
 		if math.IsNaN(c) || c < 0 || c > 100 || (i > 0 && c <= cuts[i-1]) {
-			return fmt.Errorf("%w: cut points must be four ascending numbers within 0–100, not %v", ErrReference, cuts)
+			return refused(ErrReference, refusal.New("cuts", "refusal.reference.cuts",
+				fmt.Sprintf("cut points must be four ascending numbers within 0–100, not %v", cuts), "Cuts", fmt.Sprint(cuts)))
 		}
 	}
 	return nil
@@ -141,14 +148,17 @@ func (s *Service) References(ctx context.Context, districtID int64) ([]Reference
 func (s *Service) ChangeReference(ctx context.Context, districtID int64, ch ReferenceChange, by auth.Actor) error {
 	in, ok := s.Surveys.Latest(ch.InstrumentID)
 	if !ok {
-		return fmt.Errorf("%w: unknown survey %q", ErrReference, ch.InstrumentID)
+		return refused(ErrReference, refusal.New("instrument", "refusal.reference.survey",
+			fmt.Sprintf("unknown survey %q", ch.InstrumentID), "Survey", strconv.Quote(ch.InstrumentID)))
 	}
 	i := slices.IndexFunc(in.Measures, func(m survey.Measure) bool { return m.ID == ch.MeasureID })
 	if i < 0 {
-		return fmt.Errorf("%w: survey %s has no measure %q", ErrReference, ch.InstrumentID, ch.MeasureID)
+		return refused(ErrReference, refusal.New("measure", "refusal.reference.measure",
+			fmt.Sprintf("survey %s has no measure %q", ch.InstrumentID, ch.MeasureID), "Survey", ch.InstrumentID, "Measure", strconv.Quote(ch.MeasureID)))
 	}
 	if in.Measures[i].SingleItem {
-		return fmt.Errorf("%w: %s is a single question, shown as %% favorable only: it has no bands", ErrReference, ch.MeasureID)
+		return refused(ErrReference, refusal.New("measure", "refusal.reference.single_item",
+			ch.MeasureID+" is a single question, shown as % favorable only: it has no bands", "Measure", ch.MeasureID))
 	}
 	var d store.District
 	if err := s.Store.DB.WithContext(ctx).Where("district_id = ?", districtID).First(&d).Error; err != nil {
@@ -172,7 +182,8 @@ func (s *Service) ChangeReference(ctx context.Context, districtID int64, ch Refe
 				if err := tx.Where("district_id = ? AND id = ? AND instrument_id = ? AND status <> ?", districtID, ch.WaveID, ch.InstrumentID, store.StatusDraft).
 					First(&w).Error; err != nil {
 					if errors.Is(err, gorm.ErrRecordNotFound) {
-						return fmt.Errorf("%w: no wave %d of %s has opened", ErrReference, ch.WaveID, ch.InstrumentID)
+						return refused(ErrReference, refusal.New("wave", "refusal.reference.wave",
+							fmt.Sprintf("no wave %d of %s has opened", ch.WaveID, ch.InstrumentID), "Wave", ch.WaveID, "Survey", ch.InstrumentID))
 					}
 					return err
 				}

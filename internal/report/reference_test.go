@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
+	"github.com/trustpulse/trustpulse/internal/refusal/refusaltest"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/scoring"
 	"github.com/trustpulse/trustpulse/internal/store"
@@ -64,12 +66,31 @@ func TestCutsFromMoments(t *testing.T) {
 		if err != nil && !errors.Is(err, report.ErrReference) {
 			t.Errorf("%s: error %v is not ErrReference", tt.name, err)
 		}
-	}
-	for _, bad := range [][4]float64{{35, 35, 55, 65}, {45, 35, 55, 65}, {-1, 45, 55, 65}, {35, 45, 55, 101}, {math.NaN(), 45, 55, 65}} {
-		if report.CheckCuts(bad) == nil {
-			t.Errorf("CheckCuts(%v) accepted", bad)
+		if err != nil {
+			referenceRefusal(t, err)
 		}
 	}
+	for _, bad := range [][4]float64{{35, 35, 55, 65}, {45, 35, 55, 65}, {-1, 45, 55, 65}, {35, 45, 55, 101}, {math.NaN(), 45, 55, 65}} {
+		if err := report.CheckCuts(bad); err == nil {
+			t.Errorf("CheckCuts(%v) accepted", bad)
+		} else {
+			referenceRefusal(t, err)
+		}
+	}
+}
+
+// referenceRefusal checks a refused reference value: ErrReference, read as "invalid reference
+// values: <sentence>", with a refusal whose message (locales/dashboard-refusals-report) renders
+// that sentence in English, so the reference page reads as before in English and is worded in the
+// page's language otherwise (#16 line 6).
+func referenceRefusal(t *testing.T, err error) {
+	t.Helper()
+	var r *refusal.Error
+	if !errors.Is(err, report.ErrReference) || !errors.As(err, &r) || err.Error() != report.ErrReference.Error()+": "+r.Msg {
+		t.Errorf("%v: want ErrReference with a refusal", err)
+		return
+	}
+	refusaltest.Rendered(t, "dashboard-refusals-report.en.toml", r)
 }
 
 // TestChangeReference: bands are provisional until the district sets reference values; setting
@@ -153,14 +174,17 @@ func TestChangeReference(t *testing.T) {
 		draft := f.wave(t, "Draft", now)
 		must(t, st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", f.district, draft.ID).Update("status", store.StatusDraft).Error)
 		for name, ch := range map[string]report.ReferenceChange{
-			"single item":    {InstrumentID: f.in.ID, MeasureID: single, Cuts: [4]float64{20, 40, 60, 80}},
-			"draft wave":     {InstrumentID: f.in.ID, MeasureID: m, WaveID: draft.ID},
-			"bad cuts":       {InstrumentID: f.in.ID, MeasureID: m, Cuts: [4]float64{60, 40, 20, 10}},
-			"unknown survey": {InstrumentID: "nope", MeasureID: m, Cuts: [4]float64{20, 40, 60, 80}},
-			"unknown wave":   {InstrumentID: f.in.ID, MeasureID: m, WaveID: 12345},
+			"single item":     {InstrumentID: f.in.ID, MeasureID: single, Cuts: [4]float64{20, 40, 60, 80}},
+			"draft wave":      {InstrumentID: f.in.ID, MeasureID: m, WaveID: draft.ID},
+			"bad cuts":        {InstrumentID: f.in.ID, MeasureID: m, Cuts: [4]float64{60, 40, 20, 10}},
+			"unknown survey":  {InstrumentID: "nope", MeasureID: m, Cuts: [4]float64{20, 40, 60, 80}},
+			"unknown wave":    {InstrumentID: f.in.ID, MeasureID: m, WaveID: 12345},
+			"unknown measure": {InstrumentID: f.in.ID, MeasureID: "nope", Cuts: [4]float64{20, 40, 60, 80}},
 		} {
 			if err := f.rep.ChangeReference(ctx, f.district, ch, by); !errors.Is(err, report.ErrReference) {
 				t.Errorf("%s: %v, want ErrReference", name, err)
+			} else {
+				referenceRefusal(t, err)
 			}
 		}
 		var n int64

@@ -36,5 +36,7 @@ func TestSettingsRefusals(t *testing.T) {
 		rs = append(rs, r)
 	}
 	refusaltest.Rendered(t, "dashboard-refusals-report.en.toml", rs...)
+	// Every refusal.New of the package (the reference values' too: TestCutsFromMoments and
+	// TestChangeReference render those) is in the catalog, and every message there is used.
 	refusaltest.Sources(t, "dashboard-refusals-report.en.toml", ".")
 }
