@@ -1,17 +1,14 @@
 package goals
 
 import (
-	"fmt"
 	"math"
 	"strings"
 	"testing"
-	"text/template"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
-	"github.com/trustpulse/trustpulse/internal/locale"
+	"github.com/trustpulse/trustpulse/internal/refusal/refusaltest"
 	"github.com/trustpulse/trustpulse/internal/report"
 	"github.com/trustpulse/trustpulse/internal/survey"
-	"github.com/trustpulse/trustpulse/locales"
 )
 
 func TestJudge(t *testing.T) {
@@ -70,39 +67,9 @@ func TestCheckLine(t *testing.T) {
 	}
 }
 
-// english renders an English catalog message as the staff pages would (one for a Count of 1).
-func english(t *testing.T, d locale.MessageDef, data map[string]any) string {
-	t.Helper()
-	text := d.Forms["other"]
-	if n, ok := data["Count"]; ok && fmt.Sprint(n) == "1" && d.Forms["one"] != "" {
-		text = d.Forms["one"]
-	}
-	tpl, err := template.New(d.ID).Option("missingkey=error").Parse(text)
-	if err != nil {
-		t.Fatalf("%s: %v", d.ID, err)
-	}
-	var b strings.Builder
-	if err := tpl.Execute(&b, data); err != nil {
-		t.Errorf("%s: %v", d.ID, err)
-	}
-	return b.String()
-}
-
 // TestRefusalIDs: every message a check can refuse with, including the IDs CheckLine builds from
 // what, is in the staff catalog's English file and renders there as the refusal's English text.
 func TestRefusalIDs(t *testing.T) {
-	data, err := locales.FS.ReadFile("dashboard-refusals.en.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defs, errs := locale.ParseMessages(data)
-	if len(errs) > 0 {
-		t.Fatal(errs[0])
-	}
-	en := map[string]locale.MessageDef{}
-	for _, d := range defs {
-		en[d.ID] = d
-	}
 	var ps []*Problem
 	for _, in := range []string{"x", "0", "51", "2.25"} {
 		_, p := CheckTarget(in)
@@ -116,16 +83,7 @@ func TestRefusalIDs(t *testing.T) {
 	}
 	_, p := CheckDate("1 May", false)
 	ps = append(ps, p)
-	for _, p := range ps {
-		d, ok := en[p.ID]
-		if !ok {
-			t.Errorf("%s (%q) is not in dashboard-refusals.en.toml", p.ID, p.Msg)
-			continue
-		}
-		if got := english(t, d, p.Data); got != p.Msg {
-			t.Errorf("%s renders %q in English, want %q", p.ID, got, p.Msg)
-		}
-	}
+	refusaltest.Rendered(t, "dashboard-refusals.en.toml", ps...)
 }
 
 func TestRoles(t *testing.T) {

@@ -181,10 +181,21 @@ func (r *adminRenderer) render(c echo.Context, status int, page string, v adminV
 // catalog (locales/dashboard-refusals.*.toml), or its English sentence when the catalog has no
 // such message, so a refusal added without its texts still says something true.
 func (s *Server) adminRefusal(c echo.Context, r *refusal.Error) string {
-	if _, ok := s.resultsPages.cat.Message(locale.Default, r.ID); !ok {
-		return r.Msg
+	text, _ := s.refusalText(c, r)
+	return text
+}
+
+// refusalText is r worded in the viewer's staff language and that language's tag: English when
+// the catalog lacks r's message (or no catalog is loaded, as before the pages are parsed).
+func (s *Server) refusalText(c echo.Context, r *refusal.Error) (string, string) {
+	if s.resultsPages == nil || s.resultsPages.cat == nil {
+		return r.Msg, locale.Default
 	}
-	return s.dashFor(c).l.T(r.ID, r.Data)
+	if _, ok := s.resultsPages.cat.Message(locale.Default, r.ID); !ok {
+		return r.Msg, locale.Default
+	}
+	d := s.dashFor(c)
+	return d.l.T(r.ID, r.Data), d.lang
 }
 
 // adminT words a staff page's text outside its template (a title, an error, a CSV note) in the

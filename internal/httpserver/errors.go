@@ -45,7 +45,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	switch {
 	case errors.As(err, &se):
 		code = se.code
-		msg, lang = s.staffErrorText(c, se)
+		msg, lang = s.refusalText(c, se.r)
 	case errors.As(err, &he):
 		code = he.Code
 		msg = http.StatusText(code)
@@ -67,17 +67,4 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if err != nil {
 		s.Log.Error("write error response", "err", err)
 	}
-}
-
-// staffErrorText is e's sentence in the viewer's staff language (the one their pages are in) and
-// that language's tag; the English sentence when the catalog lacks the message, as adminRefusal.
-func (s *Server) staffErrorText(c echo.Context, e *staffError) (string, string) {
-	if s.resultsPages == nil || s.resultsPages.cat == nil {
-		return e.r.Msg, locale.Default
-	}
-	if _, ok := s.resultsPages.cat.Message(locale.Default, e.r.ID); !ok {
-		return e.r.Msg, locale.Default
-	}
-	d := s.dashFor(c)
-	return d.l.T(e.r.ID, e.r.Data), d.lang
 }
