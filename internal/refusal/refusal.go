@@ -43,3 +43,16 @@ func (e *Error) On(field string) *Error {
 	c.Field = field
 	return &c
 }
+
+// Of is r as an error of kind, a package's sentinel (auth.ErrInvalid, report.ErrSettings…):
+// errors.Is(err, kind) holds, errors.As still finds r for the page, and it reads
+// "<kind>: <English sentence>", as the command line and the logs print it.
+func Of(kind error, r *Error) error { return &kindError{kind, r} }
+
+type kindError struct {
+	kind error
+	r    *Error
+}
+
+func (e *kindError) Error() string   { return e.kind.Error() + ": " + e.r.Msg }
+func (e *kindError) Unwrap() []error { return []error{e.kind, e.r} }

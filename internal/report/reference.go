@@ -86,7 +86,7 @@ func CutsFromMoments(m scoring.Moments, floor int) ([4]float64, error) {
 	var out [4]float64
 	if m.N < max(floor, 2) {
 		n := max(floor, 2)
-		return out, refused(ErrReference, refusal.New("wave", "refusal.reference.few_responses",
+		return out, refusal.Of(ErrReference, refusal.New("wave", "refusal.reference.few_responses",
 			fmt.Sprintf("the reference wave has fewer than %d responses for this measure", n), "Count", n))
 	}
 	mean, sd := m.Mean(), m.SD()
@@ -94,7 +94,7 @@ func CutsFromMoments(m scoring.Moments, floor int) ([4]float64, error) {
 		out[i] = math.Max(0, math.Min(100, math.Round(mean+k*sd)))
 	}
 	if err := CheckCuts(out); err != nil {
-		return out, refused(ErrReference, refusal.New("wave", "refusal.reference.too_alike",
+		return out, refusal.Of(ErrReference, refusal.New("wave", "refusal.reference.too_alike",
 			fmt.Sprintf("the reference wave's scores are too alike to set bands (cut points %v)", out), "Cuts", fmt.Sprint(out)))
 	}
 	return out, nil
@@ -104,7 +104,7 @@ func CutsFromMoments(m scoring.Moments, floor int) ([4]float64, error) {
 func CheckCuts(cuts [4]float64) error {
 	for i, c := range cuts {
 		if math.IsNaN(c) || c < 0 || c > 100 || (i > 0 && c <= cuts[i-1]) {
-			return refused(ErrReference, refusal.New("cuts", "refusal.reference.cuts",
+			return refusal.Of(ErrReference, refusal.New("cuts", "refusal.reference.cuts",
 				fmt.Sprintf("cut points must be four ascending numbers within 0–100, not %v", cuts), "Cuts", fmt.Sprint(cuts)))
 		}
 	}
@@ -148,16 +148,16 @@ func (s *Service) References(ctx context.Context, districtID int64) ([]Reference
 func (s *Service) ChangeReference(ctx context.Context, districtID int64, ch ReferenceChange, by auth.Actor) error {
 	in, ok := s.Surveys.Latest(ch.InstrumentID)
 	if !ok {
-		return refused(ErrReference, refusal.New("instrument", "refusal.reference.survey",
+		return refusal.Of(ErrReference, refusal.New("instrument", "refusal.reference.survey",
 			fmt.Sprintf("unknown survey %q", ch.InstrumentID), "Survey", strconv.Quote(ch.InstrumentID)))
 	}
 	i := slices.IndexFunc(in.Measures, func(m survey.Measure) bool { return m.ID == ch.MeasureID })
 	if i < 0 {
-		return refused(ErrReference, refusal.New("measure", "refusal.reference.measure",
+		return refusal.Of(ErrReference, refusal.New("measure", "refusal.reference.measure",
 			fmt.Sprintf("survey %s has no measure %q", ch.InstrumentID, ch.MeasureID), "Survey", ch.InstrumentID, "Measure", strconv.Quote(ch.MeasureID)))
 	}
 	if in.Measures[i].SingleItem {
-		return refused(ErrReference, refusal.New("measure", "refusal.reference.single_item",
+		return refusal.Of(ErrReference, refusal.New("measure", "refusal.reference.single_item",
 			ch.MeasureID+" is a single question, shown as % favorable only: it has no bands", "Measure", ch.MeasureID))
 	}
 	var d store.District
@@ -182,7 +182,7 @@ func (s *Service) ChangeReference(ctx context.Context, districtID int64, ch Refe
 				if err := tx.Where("district_id = ? AND id = ? AND instrument_id = ? AND status <> ?", districtID, ch.WaveID, ch.InstrumentID, store.StatusDraft).
 					First(&w).Error; err != nil {
 					if errors.Is(err, gorm.ErrRecordNotFound) {
-						return refused(ErrReference, refusal.New("wave", "refusal.reference.wave",
+						return refusal.Of(ErrReference, refusal.New("wave", "refusal.reference.wave",
 							fmt.Sprintf("no wave %d of %s has opened", ch.WaveID, ch.InstrumentID), "Wave", ch.WaveID, "Survey", ch.InstrumentID))
 					}
 					return err

@@ -79,14 +79,14 @@ func (p ReleasePolicy) Validate() error {
 		known = known || p.Mode == m
 	}
 	if !known {
-		return refused(ErrSettings, refusal.New("release_mode", "refusal.report.release_mode", fmt.Sprintf("release of results: unknown choice %q", p.Mode), "Mode", strconv.Quote(p.Mode)))
+		return refusal.Of(ErrSettings, refusal.New("release_mode", "refusal.report.release_mode", fmt.Sprintf("release of results: unknown choice %q", p.Mode), "Mode", strconv.Quote(p.Mode)))
 	}
 	if p.K < MinReleaseK || p.K > maxReleaseK {
-		return refused(ErrSettings, refusal.New("release_k", "refusal.report.release_k", fmt.Sprintf("release batch size %d: must be from %d to %d", p.K, MinReleaseK, maxReleaseK),
+		return refusal.Of(ErrSettings, refusal.New("release_k", "refusal.report.release_k", fmt.Sprintf("release batch size %d: must be from %d to %d", p.K, MinReleaseK, maxReleaseK),
 			"K", p.K, "Min", MinReleaseK, "Max", maxReleaseK))
 	}
 	if _, err := parseClock(p.At); err != nil {
-		return refused(ErrSettings, refusal.New("release_at", "refusal.report.release_at", fmt.Sprintf("daily release time %q: enter a time as HH:MM, from 00:00 to 23:59", p.At), "At", strconv.Quote(p.At)))
+		return refusal.Of(ErrSettings, refusal.New("release_at", "refusal.report.release_at", fmt.Sprintf("daily release time %q: enter a time as HH:MM, from 00:00 to 23:59", p.At), "At", strconv.Quote(p.At)))
 	}
 	return nil
 }

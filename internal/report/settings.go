@@ -68,17 +68,17 @@ func (s *Service) ChangeReporting(ctx context.Context, districtID int64, floor i
 		}
 	}
 	if minimum := max(s.Floor, 5); floor < minimum {
-		return refused(ErrSettings, refusal.New("floor", "refusal.report.floor_min", fmt.Sprintf("minimum group size %d: must be at least %d", floor, minimum),
+		return refusal.Of(ErrSettings, refusal.New("floor", "refusal.report.floor_min", fmt.Sprintf("minimum group size %d: must be at least %d", floor, minimum),
 			"Floor", floor, "Min", minimum))
 	}
 	for _, a := range attrs {
 		if !slices.Contains(AllAttributes(), a) {
-			return refused(ErrSettings, refusal.New("attribute", "refusal.report.attribute", fmt.Sprintf("unknown attribute %q", a), "Attribute", strconv.Quote(a)))
+			return refusal.Of(ErrSettings, refusal.New("attribute", "refusal.report.attribute", fmt.Sprintf("unknown attribute %q", a), "Attribute", strconv.Quote(a)))
 		}
 	}
 	for _, p := range pairs {
 		if !slices.Contains(AllPairs(), p) {
-			return refused(ErrSettings, refusal.New("pair", "refusal.report.pair", fmt.Sprintf("unknown two-way breakdown %q", p), "Pair", strconv.Quote(p)))
+			return refusal.Of(ErrSettings, refusal.New("pair", "refusal.report.pair", fmt.Sprintf("unknown two-way breakdown %q", p), "Pair", strconv.Quote(p)))
 		}
 	}
 	return s.Store.Tx(ctx, func(tx *gorm.DB) error {

@@ -40,6 +40,7 @@ func CurrentTextSettings(d store.District) TextSettings {
 // CheckTextSettings trims ts and refuses what would not fit: a name longer than MaxNameLen or a
 // contact longer than MaxContactLen would be cut in every text (the two-segment promise is checked
 // at those lengths), and a line break or other control character would break a text's layout.
+// A refusal is ErrSettings and carries its message in locales/dashboard-refusals-sms.<tag>.toml.
 func CheckTextSettings(ts TextSettings) (TextSettings, error) {
 	ts.Name, ts.Contact = strings.TrimSpace(ts.Name), strings.TrimSpace(ts.Contact)
 	for _, f := range []struct {
@@ -47,24 +48,15 @@ func CheckTextSettings(ts TextSettings) (TextSettings, error) {
 		max                 int
 	}{{"name", "Name in texts", ts.Name, MaxNameLen}, {"contact", "Help contact", ts.Contact, MaxContactLen}} {
 		if n := utf8.RuneCountInString(f.value); n > f.max {
-			return ts, &settingsError{refusal.New(f.field, "refusal.sms."+f.field+"_long",
-				fmt.Sprintf("%s: %d characters, at most %d fit every text", f.label, n, f.max), "Count", n, "Max", f.max)}
+			return ts, refusal.Of(ErrSettings, refusal.New(f.field, "refusal.sms."+f.field+"_long",
+				fmt.Sprintf("%s: %d characters, at most %d fit every text", f.label, n, f.max), "Count", n, "Max", f.max))
 		}
 		if strings.ContainsFunc(f.value, unicode.IsControl) {
-			return ts, &settingsError{refusal.New(f.field, "refusal.sms."+f.field+"_lines", f.label+": one line, without tabs or line breaks")}
+			return ts, refusal.Of(ErrSettings, refusal.New(f.field, "refusal.sms."+f.field+"_lines", f.label+": one line, without tabs or line breaks"))
 		}
 	}
 	return ts, nil
 }
-
-// settingsError is a refused text setting: it is ErrSettings (errors.Is) and carries the refusal
-// the settings page words in its language (errors.As to *refusal.Error; its messages are in
-// locales/dashboard-refusals-sms.<tag>.toml). It reads "invalid text message settings: <English
-// sentence>".
-type settingsError struct{ r *refusal.Error }
-
-func (e *settingsError) Error() string   { return ErrSettings.Error() + ": " + e.r.Msg }
-func (e *settingsError) Unwrap() []error { return []error{ErrSettings, e.r} }
 
 // SaveTextSettings checks and saves a district's text settings and returns them as saved.
 func SaveTextSettings(ctx context.Context, st *store.Store, districtID int64, ts TextSettings) (TextSettings, error) {
