@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
 
@@ -155,7 +156,11 @@ const MaxFloor = 1000
 // same transaction.
 func ChangeFloor(ctx context.Context, st *store.Store, districtID int64, floor, resultsFloor int, by auth.Actor) error {
 	if floor < resultsFloor || floor > MaxFloor {
-		return fmt.Errorf("%w: enter a whole number from %d (the results floor) to %d", ErrFloor, resultsFloor, MaxFloor)
+		// The page words the refusal in its language (its message is in
+		// locales/dashboard-refusals-comments.<tag>.toml); errors.Is(err, ErrFloor) still holds.
+		return refusal.Of(ErrFloor, refusal.New("floor", "refusal.comments.floor",
+			fmt.Sprintf("Comment floor: enter a whole number from %d (the results floor) to %d.", resultsFloor, MaxFloor),
+			"Min", resultsFloor, "Max", MaxFloor))
 	}
 	return st.Tx(ctx, func(tx *gorm.DB) error {
 		if err := st.ChangeSettings(tx, districtID, func(s store.Attrs) { s[SettingFloor] = strconv.Itoa(floor) }, nil); err != nil {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/comments"
+	"github.com/trustpulse/trustpulse/internal/refusal"
+	"github.com/trustpulse/trustpulse/internal/refusal/refusaltest"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/testdb"
 )
@@ -153,9 +155,17 @@ func TestChangeFloor(t *testing.T) {
 		w := newWorld(t, st)
 		by := auth.Actor{Email: "admin@x.test"}
 		for _, bad := range []int{9, 0, -1, comments.MaxFloor + 1} {
-			if err := comments.ChangeFloor(ctx, st, w.district, bad, 10, by); !errors.Is(err, comments.ErrFloor) {
+			err := comments.ChangeFloor(ctx, st, w.district, bad, 10, by)
+			if !errors.Is(err, comments.ErrFloor) {
 				t.Fatalf("floor %d: %v", bad, err)
 			}
+			// The page words it from its message (#16 line 6), which in English reads as the
+			// error's sentence.
+			var r *refusal.Error
+			if !errors.As(err, &r) || err.Error() != comments.ErrFloor.Error()+": "+r.Msg || r.Field != "floor" {
+				t.Fatalf("floor %d: %v, want a refusal of the floor field", bad, err)
+			}
+			refusaltest.Rendered(t, "dashboard-refusals-comments.en.toml", r)
 		}
 		must(t, comments.ChangeFloor(ctx, st, w.district, 10, 10, by))
 		must(t, comments.ChangeFloor(ctx, st, w.district, 35, 10, by))

@@ -13,6 +13,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/auth"
 	"github.com/trustpulse/trustpulse/internal/comments"
 	"github.com/trustpulse/trustpulse/internal/export"
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/survey"
 )
@@ -192,8 +193,8 @@ func (s *Server) adminCommentsFloor(c echo.Context) error {
 		floor = -1
 	}
 	err = comments.ChangeFloor(c.Request().Context(), s.Store, p.User.DistrictID, floor, rep.Floor, actor(c, p)) // audited in the same transaction
-	if errors.Is(err, comments.ErrFloor) {
-		return s.commentsReader(c, http.StatusUnprocessableEntity, "Comment floor: "+strings.TrimPrefix(err.Error(), comments.ErrFloor.Error()+": ")+".")
+	if r := (*refusal.Error)(nil); errors.Is(err, comments.ErrFloor) && errors.As(err, &r) {
+		return s.commentsReader(c, http.StatusUnprocessableEntity, s.adminRefusal(c, r))
 	}
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package httpserver_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -152,6 +153,16 @@ func TestCommentsFloorSetting(t *testing.T) {
 	_, page, _ = ab.do("GET", "/admin/comments", nil)
 	if code, body, _ := ab.do("POST", "/admin/comments/floor", url.Values{"_csrf": {csrfOf(t, page)}, "floor": {"9"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "from 10 (the results floor)") {
 		t.Fatalf("floor 9: %d\n%s", code, body)
+	}
+	// The refusal is worded in the page's language (#16 line 6).
+	for lang, want := range map[string]string{
+		"es": "Umbral de comentarios: escriba un número entero de 10 (el umbral de resultados) a 1000.",
+		"ar": "حد التعليقات: أدخل عددًا صحيحًا من 10 (حد النتائج) إلى 1000.",
+	} {
+		code, body, _ := ab.do("POST", "/admin/comments/floor?lang="+lang, url.Values{"_csrf": {csrfOf(t, page)}, "floor": {"abc"}})
+		if code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), want) || !strings.Contains(body, `lang="`+lang+`"`) {
+			t.Errorf("floor abc in %s: %d, want %q\n%s", lang, code, want, body)
+		}
 	}
 	if code, _, h := ab.do("POST", "/admin/comments/floor", url.Values{"_csrf": {csrfOf(t, page)}, "floor": {"30"}}); code != http.StatusSeeOther || h.Get("Location") != "/admin/comments?notice=comment-floor" {
 		t.Fatalf("floor 30: %d %s", code, h.Get("Location"))
