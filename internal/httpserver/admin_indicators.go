@@ -24,7 +24,7 @@ func isIndicatorsUpload(c echo.Context) bool {
 type indicatorsPage struct {
 	Periods  []store.GradingPeriod
 	Error    string
-	Problems []string // file:line: problem
+	Problems []string // file, line and problem, in the page's language
 	Period   string   // the name field, shown back after an error
 	MaxRows  int
 }
@@ -61,9 +61,11 @@ func (s *Server) adminIndicatorsImport(c echo.Context) error {
 	_, err = s.Success.ImportIndicators(c.Request().Context(), success.ViewerOf(p, c.RealIP()), pg.Period, name, src)
 	var ie *success.ImportError
 	if errors.As(err, &ie) {
-		pg.Error = ie.Error()
+		// In the page's language (locales/dashboard-indicators-problems.<tag>.toml); English reads
+		// as the error: "file:line: problem".
+		pg.Error = s.adminRefusal(c, ie.Refusal())
 		for _, pr := range ie.Problems {
-			pg.Problems = append(pg.Problems, pr.String())
+			pg.Problems = append(pg.Problems, s.adminT(c, "indicators_problems.at", "File", pr.File, "Line", pr.Line, "Problem", s.adminRefusal(c, pr.Why)))
 		}
 		if rest := ie.Total - len(ie.Problems); rest > 0 {
 			pg.Problems = append(pg.Problems, s.adminT(c, "indicators.more", "Count", rest))

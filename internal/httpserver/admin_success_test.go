@@ -214,6 +214,12 @@ func TestSuccessFlow(t *testing.T) {
 // uploadIndicators posts a grading period's CSV through the page and returns status and body.
 func uploadIndicators(t *testing.T, a *browser, period, name, data string) (int, string) {
 	t.Helper()
+	return uploadIndicatorsIn(t, a, "", period, name, data)
+}
+
+// uploadIndicatorsIn is uploadIndicators with the page in lang ("" for the viewer's own).
+func uploadIndicatorsIn(t *testing.T, a *browser, lang, period, name, data string) (int, string) {
+	t.Helper()
 	_, page, _ := a.do("GET", "/admin/indicators", nil)
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -224,7 +230,11 @@ func uploadIndicators(t *testing.T, a *browser, period, name, data string) (int,
 	_, err = fw.Write([]byte(data))
 	must(t, err)
 	must(t, mw.Close())
-	req, _ := http.NewRequest("POST", a.base+"/admin/indicators", &body)
+	target := a.base + "/admin/indicators"
+	if lang != "" {
+		target += "?lang=" + lang
+	}
+	req, _ := http.NewRequest("POST", target, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	resp, err := a.c.Do(req)
 	must(t, err)
@@ -248,6 +258,26 @@ func TestIndicatorsPageTeamStudentsAndRates(t *testing.T) {
 	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `q1.csv:4: student &#34;ghost&#34; is not a student in the roster`) {
 		t.Fatalf("bad file: %d\n%s", code, page)
 	}
+	// In another language the summary, each problem's file and line and its sentence are worded in
+	// the page's language (#16 line 6).
+	badRows := good + "s9,101,0\ns10,95,21\n"
+	for _, tc := range []struct {
+		lang, file string
+		want       []string
+	}{
+		{"es", good + "ghost,90,0\n", []string{"1 problema en el archivo; no se importó nada", "q1.csv, línea 4: «ghost» no es un estudiante del padrón"}},
+		{"es", badRows, []string{"2 problemas en el archivo; no se importó nada", "q1.csv, línea 4: attendance_rate 101 no está entre 0 y 100",
+			"q1.csv, línea 5: courses_failing «21»: indique un número entero de 0 a 20"}},
+		{"ar", badRows, []string{"q1.csv، السطر 4: قيمة attendance_rate 101 ليست بين 0 و100"}},
+	} {
+		code, page := uploadIndicatorsIn(t, admin, tc.lang, "Quarter 1", "q1.csv", tc.file)
+		for _, w := range tc.want {
+			if code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(page), w) {
+				t.Errorf("bad file in %s: %d, want %q\n%s", tc.lang, code, w, page)
+			}
+		}
+	}
+	admin.do("GET", "/admin/indicators?lang=en", nil) // ?lang= stays the viewer's choice
 	if code, page = uploadIndicators(t, admin, "Quarter 1", "q1.csv", good); code != http.StatusSeeOther {
 		t.Fatalf("import: %d\n%s", code, page)
 	}

@@ -43,14 +43,16 @@ type Indicator struct {
 	Incidents      *int // behaviour incidents, when the file has the column
 }
 
-// FileProblem is a problem at a line of an imported file.
+// FileProblem is a problem at a line of an imported file. Why is what is wrong, worded for the
+// import page: its message is in locales/dashboard-indicators-problems.<tag>.toml and its English
+// sentence is what String says after the file and line.
 type FileProblem struct {
 	File string
 	Line int
-	Msg  string
+	Why  *refusal.Error
 }
 
-func (p FileProblem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg) }
+func (p FileProblem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Why.Msg) }
 
 // ImportError lists what is wrong with a file; nothing was imported.
 type ImportError struct {
@@ -58,8 +60,28 @@ type ImportError struct {
 	Total    int
 }
 
-func (e *ImportError) Error() string {
-	return fmt.Sprintf("%d problems in the file; nothing was imported", max(e.Total, len(e.Problems)))
+func (e *ImportError) Error() string { return e.Refusal().Msg }
+
+// Refusal is the error's summary for the import page (how many problems, nothing imported), with
+// its message in locales/dashboard-indicators-problems.<tag>.toml; it reads as Error.
+func (e *ImportError) Refusal() *refusal.Error {
+	n := max(e.Total, len(e.Problems))
+	return problem("summary", fmt.Sprintf("%d problems in the file; nothing was imported", n), "Count", n)
+}
+
+// add counts a problem at line and keeps it when fewer than maxProblems are kept.
+func (e *ImportError) add(file string, line int, why *refusal.Error) {
+	e.Total++
+	if len(e.Problems) < maxProblems {
+		e.Problems = append(e.Problems, FileProblem{file, line, why})
+	}
+}
+
+// problem is an indicators file's problem: message refusal.indicators.<name> of
+// locales/dashboard-indicators-problems.<tag>.toml, its English sentence msg and its placeholders
+// kv. The field at fault is the upload's file.
+func problem(name, msg string, kv ...any) *refusal.Error {
+	return refusal.New("file", "refusal.indicators."+name, msg, kv...)
 }
 
 const maxProblems = 50
@@ -77,18 +99,14 @@ func ParseIndicators(name string, r io.Reader) ([]Indicator, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	ie := &ImportError{}
-	add := func(line int, format string, a ...any) {
-		ie.Total++
-		if len(ie.Problems) < maxProblems {
-			ie.Problems = append(ie.Problems, FileProblem{name, line, fmt.Sprintf(format, a...)})
-		}
-	}
+	add := func(line int, why *refusal.Error) { ie.add(name, line, why) }
 	if len(data) > IndicatorsMaxBytes {
-		add(1, "the file is larger than %d MB; split it by school", IndicatorsMaxBytes>>20)
+		mb := IndicatorsMaxBytes >> 20
+		add(1, problem("too_large", fmt.Sprintf("the file is larger than %d MB; split it by school", mb), "Count", mb))
 		return nil, ie
 	}
 	if !utf8.Valid(data) {
-		add(1, "the file is not UTF-8 text; save it as CSV UTF-8")
+		add(1, problem("not_utf8", "the file is not UTF-8 text; save it as CSV UTF-8"))
 		return nil, ie
 	}
 	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
@@ -96,27 +114,29 @@ func ParseIndicators(name string, r io.Reader) ([]Indicator, error) {
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		add(1, "the file is empty; the first line must name the columns: %s", strings.Join(indicatorColumns[:4], ","))
+		cols := strings.Join(indicatorColumns[:4], ",")
+		add(1, problem("empty", "the file is empty; the first line must name the columns: "+cols, "Columns", cols))
 		return nil, ie
 	}
 	if err != nil {
-		add(1, "%s", csvMessage(err))
+		add(1, csvProblem(err))
 		return nil, ie
 	}
 	col := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if _, dup := col[h]; dup {
-			add(1, "column %q appears twice", h)
+			add(1, problem("column_twice", fmt.Sprintf("column %q appears twice", h), "Column", h))
 		}
 		col[h] = i
 		if !slices.Contains(indicatorColumns, h) {
-			add(1, "unknown column %q; the columns are %s", h, strings.Join(indicatorColumns, ", "))
+			cols := strings.Join(indicatorColumns, ", ")
+			add(1, problem("unknown_column", fmt.Sprintf("unknown column %q; the columns are %s", h, cols), "Column", h, "Columns", cols))
 		}
 	}
 	for _, need := range []string{"student_sourced_id", "attendance_rate", "courses_failing"} {
 		if _, ok := col[need]; !ok {
-			add(1, "missing column %q", need)
+			add(1, problem("missing_column", fmt.Sprintf("missing column %q", need), "Column", need))
 		}
 	}
 	if ie.Total > 0 {
@@ -143,7 +163,7 @@ func ParseIndicators(name string, r io.Reader) ([]Indicator, error) {
 			if errors.As(err, &pe) {
 				line = pe.StartLine
 			}
-			add(line, "%s", csvMessage(err))
+			add(line, csvProblem(err))
 			if ie.Total > maxProblems {
 				break
 			}
@@ -154,15 +174,16 @@ func ParseIndicators(name string, r io.Reader) ([]Indicator, error) {
 			continue // a blank line
 		}
 		if len(out) >= IndicatorsMaxRows {
-			add(line, "more than %d rows; split the file by school", IndicatorsMaxRows)
+			add(line, problem("too_many_rows", fmt.Sprintf("more than %d rows; split the file by school", IndicatorsMaxRows), "Count", IndicatorsMaxRows))
 			break
 		}
 		in := Indicator{Line: line}
 		in.SourcedID, _ = field(rec, "student_sourced_id")
 		if in.SourcedID == "" {
-			add(line, "student_sourced_id is empty")
+			add(line, problem("empty_id", "student_sourced_id is empty"))
 		} else if first, dup := seen[in.SourcedID]; dup {
-			add(line, "student %q is also on line %d; give each student one row", in.SourcedID, first)
+			add(line, problem("duplicate", fmt.Sprintf("student %q is also on line %d; give each student one row", in.SourcedID, first),
+				"Student", in.SourcedID, "Line", first))
 		} else {
 			seen[in.SourcedID] = line
 		}
@@ -170,9 +191,9 @@ func ParseIndicators(name string, r io.Reader) ([]Indicator, error) {
 		v, err := strconv.ParseFloat(strings.TrimSuffix(rate, "%"), 64)
 		switch {
 		case err != nil || math.IsNaN(v):
-			add(line, "attendance_rate %q is not a number; give the percent of days attended, e.g. 93.5", rate)
+			add(line, problem("rate_not_number", fmt.Sprintf("attendance_rate %q is not a number; give the percent of days attended, e.g. 93.5", rate), "Value", rate))
 		case v < 0 || v > 100:
-			add(line, "attendance_rate %v is not between 0 and 100", v)
+			add(line, problem("rate_range", fmt.Sprintf("attendance_rate %v is not between 0 and 100", v), "Value", fmt.Sprint(v)))
 		default:
 			in.AttendanceRate = v
 		}
@@ -180,20 +201,20 @@ func ParseIndicators(name string, r io.Reader) ([]Indicator, error) {
 		if raw, ok := field(rec, "chronically_absent"); ok && raw != "" {
 			b, okb := parseYesNo(raw)
 			if !okb {
-				add(line, "chronically_absent %q: write yes or no", raw)
+				add(line, problem("chronic", fmt.Sprintf("chronically_absent %q: write yes or no", raw), "Value", raw))
 			}
 			in.Chronic = b
 		}
 		failing, _ := field(rec, "courses_failing")
 		n, err := strconv.Atoi(failing)
 		if err != nil || n < 0 || n > 20 {
-			add(line, "courses_failing %q: give a whole number from 0 to 20", failing)
+			add(line, problem("failing", fmt.Sprintf("courses_failing %q: give a whole number from 0 to 20", failing), "Value", failing))
 		}
 		in.CoursesFailing = n
 		if raw, ok := field(rec, "behavior_incidents"); ok && raw != "" {
 			k, err := strconv.Atoi(raw)
 			if err != nil || k < 0 || k > 1000 {
-				add(line, "behavior_incidents %q: give a whole number from 0 to 1000, or leave it empty", raw)
+				add(line, problem("incidents", fmt.Sprintf("behavior_incidents %q: give a whole number from 0 to 1000, or leave it empty", raw), "Value", raw))
 			}
 			in.Incidents = &k
 		}
@@ -206,18 +227,27 @@ func ParseIndicators(name string, r io.Reader) ([]Indicator, error) {
 		return nil, ie
 	}
 	if len(out) == 0 {
-		add(2, "no student rows after the header")
+		add(2, problem("no_rows", "no student rows after the header"))
 		return nil, ie
 	}
 	return out, nil
 }
 
-func csvMessage(err error) string {
+// csvProblem is a CSV syntax error as a problem: the reader's known errors each have their
+// message; any other keeps the reader's English words as its Detail.
+func csvProblem(err error) *refusal.Error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return "not valid CSV: " + pe.Err.Error()
+		err = pe.Err
 	}
-	return "not valid CSV: " + err.Error()
+	msg := "not valid CSV: " + err.Error()
+	switch {
+	case errors.Is(err, csv.ErrBareQuote):
+		return problem("csv_bare_quote", msg)
+	case errors.Is(err, csv.ErrQuote):
+		return problem("csv_quote", msg)
+	}
+	return problem("csv", msg, "Detail", err.Error())
 }
 
 func parseYesNo(s string) (bool, bool) {
@@ -261,10 +291,7 @@ func (s *Service) ImportIndicators(ctx context.Context, v Viewer, period, file s
 		ie := &ImportError{}
 		for _, row := range rows {
 			if ids[row.SourcedID] == 0 {
-				ie.Total++
-				if len(ie.Problems) < maxProblems {
-					ie.Problems = append(ie.Problems, FileProblem{file, row.Line, fmt.Sprintf("student %q is not a student in the roster", row.SourcedID)})
-				}
+				ie.add(file, row.Line, problem("not_in_roster", fmt.Sprintf("student %q is not a student in the roster", row.SourcedID), "Student", row.SourcedID))
 			}
 		}
 		if ie.Total > 0 {

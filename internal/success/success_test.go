@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trustpulse/trustpulse/internal/auth"
+	"github.com/trustpulse/trustpulse/internal/refusal/refusaltest"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/success"
 	"github.com/trustpulse/trustpulse/internal/survey"
@@ -317,6 +318,10 @@ func TestIndicatorsImportAndStudents(t *testing.T) {
 		bad := file + "nobody,90,0\n"
 		if _, err := svc.ImportIndicators(ctx, w.users["admin"], "Q1", "q1.csv", strings.NewReader(bad)); !errors.As(err, &ie) || ie.Problems[0].String() != `q1.csv:6: student "nobody" is not a student in the roster` {
 			t.Fatalf("unknown student: %v", err)
+		}
+		// Its problem and summary are worded on the import page from their messages (#16 line 6).
+		if ids := refusaltest.Rendered(t, "dashboard-indicators-problems.en.toml", ie.Problems[0].Why, ie.Refusal()); ids[0] != "refusal.indicators.not_in_roster" {
+			t.Errorf("unknown student's message: %v", ids)
 		}
 		var n int64
 		must(t, st.DB.Model(&store.StudentIndicator{}).Where("district_id = ?", w.district).Count(&n).Error)
