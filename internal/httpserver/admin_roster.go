@@ -97,10 +97,30 @@ func jobView(d dash, j store.RosterJob) *rosterJobView {
 		v.Failed, v.Heading = true, d.T("roster_job.failed", "File", j.Source)
 	}
 	v.ProgressLabel = d.T("roster_job.progress", "Percent", v.Percent)
-	if j.Message != "" {
-		v.Lines = strings.Split(j.Message, "\n")
+	if jp, ok := roster.StoredProblems(j); ok {
+		v.Lines = problemLines(d, jp)
+	} else if j.Message != "" {
+		v.Lines = strings.Split(j.Message, "\n") // English, as the job stored it
 	}
 	return v
+}
+
+// problemLines is a failed import's summary and problems, as "file:line: problem" lines, in the
+// page's language (locales/dashboard-roster-problems.<tag>.toml); a problem whose message the
+// catalog lacks keeps its English sentence.
+func problemLines(d dash, jp roster.JobProblems) []string {
+	out := []string{d.T("roster_problem.summary", "Count", jp.Total)}
+	for _, p := range jp.Problems {
+		msg := p.Msg
+		if p.ID != "" && d.has(p.ID) {
+			msg = d.l.T(p.ID, p.Data)
+		}
+		out = append(out, fmt.Sprintf("%s:%d: %s", p.File, p.Line, msg))
+	}
+	if rest := jp.Total - len(jp.Problems); rest > 0 {
+		out = append(out, d.T("roster_problem.more", "Count", rest))
+	}
+	return out
 }
 
 // adminRosterImport stores an uploaded OneRoster zip and queues its import into the user's

@@ -16,9 +16,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustpulse/trustpulse/internal/roster"
 	"github.com/trustpulse/trustpulse/internal/roster/rostergen"
+	"github.com/trustpulse/trustpulse/internal/store"
 )
 
 // TestAdminUsersPage creates an account with a generated password through the page, signs in
@@ -181,6 +183,7 @@ func TestAdminRosterUpload(t *testing.T) {
 func TestAdminRosterProblemsBanner(t *testing.T) {
 	f := newAdminFixture(t)
 	a := f.signIn("admin")
+	var loc string
 	upload := func(name string, files map[string]string, allow bool) string {
 		var zbuf bytes.Buffer
 		zw := zip.NewWriter(&zbuf)
@@ -207,14 +210,39 @@ func TestAdminRosterProblemsBanner(t *testing.T) {
 		if _, err := (&roster.Jobs{Store: f.st, MassDeactivationShare: 0.2}).RunOnce(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		_, page, _ = a.do("GET", resp.Header.Get("Location"), nil)
+		loc = resp.Header.Get("Location")
+		_, page, _ = a.do("GET", loc, nil)
 		return page
 	}
 	page := upload("bad.zip", map[string]string{"manifest.csv": "propertyName,value\n"}, false)
-	for _, want := range []string{"bad.zip was not imported", `role="alert"`, "orgs.csv:0: required file is missing"} {
+	for _, want := range []string{"bad.zip was not imported", `role="alert"`, "2 problems; nothing was imported", "orgs.csv:0: required file is missing"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("page lacks %q:\n%s", want, page)
 		}
+	}
+	// Each problem and the summary in the page's language (#16 line 6), from the problems the
+	// job kept; a quoted value keeps its quotes.
+	_, got, _ := a.do("GET", loc+"&lang=es", nil)
+	for _, want := range []string{"bad.zip no se importó", "2 problemas; no se importó nada", "orgs.csv:0: falta un archivo obligatorio", "users.csv:0: falta un archivo obligatorio"} {
+		if !strings.Contains(html.UnescapeString(got), want) {
+			t.Fatalf("Spanish page lacks %q:\n%s", want, got)
+		}
+	}
+	got = upload("cols.zip", map[string]string{"manifest.csv": "propertyName,value\n", "orgs.csv": "sourcedId,type\n", "users.csv": "sourcedId\n"}, false)
+	if !strings.Contains(html.UnescapeString(got), `orgs.csv:1: required column "name" is missing`) {
+		t.Fatalf("page lacks the missing column:\n%s", got)
+	}
+	_, got, _ = a.do("GET", loc+"&lang=ar", nil)
+	if !strings.Contains(html.UnescapeString(got), `orgs.csv:1: العمود المطلوب "name" مفقود`) {
+		t.Fatalf("Arabic page lacks the missing column:\n%s", got)
+	}
+	// A job that ended before its problems were kept shows its stored English text.
+	old := store.RosterJob{DistrictID: f.district, ID: store.NewID(), Status: store.JobFailed, Source: "old.zip",
+		Message: "1 problems; nothing was imported\norgs.csv:0: required file is missing", CreatedAt: time.Now()}
+	must(t, f.st.DB.Create(&old).Error)
+	_, got, _ = a.do("GET", fmt.Sprintf("/admin/roster?job=%d&lang=es", old.ID), nil)
+	if !strings.Contains(got, "1 problems; nothing was imported") || !strings.Contains(got, "orgs.csv:0: required file is missing") {
+		t.Fatalf("old job's page:\n%s", got)
 	}
 	if !strings.Contains(page, "Allow this import to deactivate more than 20% of the district") {
 		t.Fatalf("no confirmation checkbox:\n%s", page)

@@ -32,25 +32,71 @@ func newProblems(max int) *problems { return &problems{order: map[string]int{}, 
 // full says the import has as many fatal problems as it keeps: it has failed, and only counts.
 func (p *problems) full() bool { return p.nFatal >= p.max }
 
-func (p *problems) add(file string, line int, format string, args ...any) {
+// add records a fatal problem: message id of the staff catalog (its "roster_problem." prefix
+// left out), with format's English sentence; kv are the placeholders' names and values, the
+// values filling format's verbs in order (see say).
+func (p *problems) add(file string, line int, id, format string, kv ...any) {
 	p.nFatal++
 	if len(p.fatal) < p.max {
-		p.fatal = append(p.fatal, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+		p.fatal = append(p.fatal, problem(file, line, id, format, kv...))
 	}
 }
 
 // addStructural records a problem with a file as a whole (see structural).
-func (p *problems) addStructural(file string, line int, format string, args ...any) {
+func (p *problems) addStructural(file string, line int, id, format string, kv ...any) {
 	p.structural = true
-	p.add(file, line, format, args...)
+	p.add(file, line, id, format, kv...)
 }
 
-func (p *problems) warnf(file string, line int, format string, args ...any) {
+func (p *problems) warnf(file string, line int, id, format string, kv ...any) {
 	p.nWarn++
 	if len(p.warn) < p.max {
-		p.warn = append(p.warn, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...), Warning: true})
+		w := problem(file, line, id, format, kv...)
+		w.Warning = true
+		p.warn = append(p.warn, w)
 	}
 }
+
+func problem(file string, line int, id, format string, kv ...any) Problem {
+	msg, data := say(format, kv...)
+	return Problem{File: file, Line: line, Msg: msg, ID: "roster_problem." + id, Data: data}
+}
+
+// say is an English sentence and its catalog placeholders: kv are name, value pairs whose values
+// fill format's verbs in order. Each placeholder holds its value as the sentence shows it (a %q
+// value quoted, a number in digits), so the catalog's English renders as the sentence, and the
+// placeholders read back the same from the job row's JSON.
+func say(format string, kv ...any) (string, map[string]any) {
+	var args []any
+	var data map[string]any
+	if len(kv) > 0 {
+		data = make(map[string]any, len(kv)/2)
+	}
+	n := 0
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		j := i + 1
+		for j < len(format) && !isVerb(format[j]) {
+			j++
+		}
+		if j == len(format) || format[j] == '%' {
+			i = j
+			continue
+		}
+		if k := 2 * n; k+1 < len(kv) {
+			name, _ := kv[k].(string)
+			data[name] = fmt.Sprintf(format[i:j+1], kv[k+1])
+			args = append(args, kv[k+1])
+		}
+		n++
+		i = j
+	}
+	return fmt.Sprintf(format, args...), data
+}
+
+func isVerb(c byte) bool { return c == '%' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 func (p *problems) fileSeen(name string) {
 	if _, ok := p.order[name]; !ok {
@@ -180,7 +226,7 @@ func (s *source) open(name string, p *problems) (*table, error) {
 	header, err := r.Read()
 	switch {
 	case errors.Is(err, io.EOF):
-		p.addStructural(shown, 1, "the file is empty: the header line is missing")
+		p.addStructural(shown, 1, "empty", "the file is empty: the header line is missing")
 		t.failed = true
 		return t, nil
 	case err != nil:
@@ -198,7 +244,7 @@ func (s *source) open(name string, p *problems) (*table, error) {
 			continue
 		}
 		if _, dup := t.idx[h]; dup {
-			p.addStructural(shown, 1, "column %q appears twice", strings.TrimSpace(header[i]))
+			p.addStructural(shown, 1, "column_twice", "column %q appears twice", "Column", strings.TrimSpace(header[i]))
 			continue
 		}
 		t.idx[h] = i
@@ -216,11 +262,11 @@ func (t *table) parseError(err error) {
 	var pe *csv.ParseError
 	var le *limitError
 	if errors.As(err, &le) {
-		t.p.addStructural(t.name, le.line, "%s", le.msg)
+		t.p.addStructural(t.name, le.line, le.id, le.format, le.kv...)
 	} else if errors.As(err, &pe) {
-		t.p.addStructural(t.name, pe.StartLine, "malformed CSV: %v", pe.Err)
+		t.p.addStructural(t.name, pe.StartLine, "malformed_csv", "malformed CSV: %v", "Err", pe.Err)
 	} else {
-		t.p.addStructural(t.name, t.line, "read: %v", err)
+		t.p.addStructural(t.name, t.line, "read", "read: %v", "Err", err)
 	}
 	t.failed = true
 }
@@ -241,7 +287,7 @@ func (t *table) require(names ...string) bool {
 	ok := true
 	for _, n := range names {
 		if t.col(n) < 0 {
-			t.p.addStructural(t.name, 1, "required column %q is missing", n)
+			t.p.addStructural(t.name, 1, "column_missing", "required column %q is missing", "Column", n)
 			ok = false
 		}
 	}
@@ -267,7 +313,7 @@ func (t *table) next() bool {
 			continue // spreadsheets leave rows of empty cells behind
 		}
 		if len(rec) != t.width {
-			t.p.add(t.name, t.line, "the row has %d fields; the header has %d", len(rec), t.width)
+			t.p.add(t.name, t.line, "row_width", "the row has %d fields; the header has %d", "Count", len(rec), "Header", t.width)
 			// Read it anyway, so one short row does not also turn every reference to it into
 			// an "unknown" problem.
 			for len(rec) < t.width {
@@ -276,17 +322,19 @@ func (t *table) next() bool {
 		}
 		for j := range rec {
 			if len(rec[j]) > t.maxFld {
-				col := fmt.Sprintf("field %d", j+1)
 				if j < len(t.header) && t.header[j] != "" {
-					col = fmt.Sprintf("the %q field", t.header[j])
+					t.p.add(t.name, t.line, "field_long", "the %q field is %d bytes long; the limit is %s",
+						"Column", t.header[j], "Size", len(rec[j]), "Max", sizeText(int64(t.maxFld)))
+				} else {
+					t.p.add(t.name, t.line, "field_n_long", "field %d is %d bytes long; the limit is %s",
+						"Field", j+1, "Size", len(rec[j]), "Max", sizeText(int64(t.maxFld)))
 				}
-				t.p.add(t.name, t.line, "%s is %d bytes long; the limit is %s", col, len(rec[j]), sizeText(int64(t.maxFld)))
 				rec[j] = ""
 			}
 		}
 		if !cleanText(rec) {
 			// PostgreSQL refuses such text; say which row, rather than fail the whole write.
-			t.p.add(t.name, t.line, "the row is not UTF-8 text (save the file as CSV UTF-8)")
+			t.p.add(t.name, t.line, "not_utf8", "the row is not UTF-8 text (save the file as CSV UTF-8)")
 			for j := range rec {
 				rec[j] = strings.ToValidUTF8(strings.ReplaceAll(rec[j], "\x00", ""), "\uFFFD")
 			}
@@ -322,9 +370,9 @@ func (t *table) get(i int) string {
 	return strings.TrimSpace(t.rec[i])
 }
 
-func (t *table) add(format string, args ...any) { t.p.add(t.name, t.line, format, args...) }
+func (t *table) add(id, format string, kv ...any) { t.p.add(t.name, t.line, id, format, kv...) }
 
-func (t *table) warnf(format string, args ...any) { t.p.warnf(t.name, t.line, format, args...) }
+func (t *table) warnf(id, format string, kv ...any) { t.p.warnf(t.name, t.line, id, format, kv...) }
 
 // splitList splits a OneRoster list field ("a,b,c"), dropping empty entries.
 func splitList(s string, sep string) []string {

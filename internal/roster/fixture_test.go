@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustpulse/trustpulse/internal/refusal"
+	"github.com/trustpulse/trustpulse/internal/refusal/refusaltest"
 	"github.com/trustpulse/trustpulse/internal/roster"
 	"github.com/trustpulse/trustpulse/internal/store"
 	"github.com/trustpulse/trustpulse/internal/testdb"
@@ -127,7 +129,21 @@ func mustImport(t *testing.T, s *store.Store, f files, opt roster.Options) roste
 		}
 		t.Fatal(err)
 	}
+	worded(t, res.Warnings)
 	return res
+}
+
+// worded checks that every problem's message is in the staff catalog and renders there, in
+// English, as exactly the problem's sentence: the roster page words it in the viewer's language
+// from its ID and placeholders (issue 16 line 6). Every import these tests make checks its
+// problems and warnings so.
+func worded(t *testing.T, ps []roster.Problem) {
+	t.Helper()
+	rs := make([]*refusal.Error, len(ps))
+	for i, p := range ps {
+		rs[i] = &refusal.Error{ID: p.ID, Data: p.Data, Msg: p.Msg}
+	}
+	refusaltest.Rendered(t, "dashboard-roster-problems.en.toml", rs...)
 }
 
 // problems runs an import that must fail and returns its problem lines.
@@ -138,6 +154,7 @@ func problems(t *testing.T, s *store.Store, f files, opt roster.Options) []strin
 	if !errors.As(err, &ie) {
 		t.Fatalf("import error = %v, want *roster.ImportError", err)
 	}
+	worded(t, ie.Problems)
 	var out []string
 	for _, p := range ie.Problems {
 		out = append(out, p.String())

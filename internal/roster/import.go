@@ -112,7 +112,7 @@ func (im *importer) districtSlug() (slug, name string) {
 	case 0:
 		if im.d.orgMode != absent || !hasProblems(im.p.fatal, fileOrgs) {
 			im.p.fileSeen(fileOrgs)
-			im.p.add(fileOrgs, 0, "no org of type district: name the district to import into with --district")
+			im.p.add(fileOrgs, 0, "no_district", "no org of type district: name the district to import into with --district")
 		}
 		return "", ""
 	case 1:
@@ -122,12 +122,12 @@ func (im *importer) districtSlug() (slug, name string) {
 			from = o.name
 		}
 		if slug = slugify(from); slug == "" {
-			im.p.add(o.at.file, o.at.line, "cannot make a district slug from %q: name the district with --district", from)
+			im.p.add(o.at.file, o.at.line, "district_slug", "cannot make a district slug from %q: name the district with --district", "Name", from)
 		}
 		return slug, name
 	}
 	for _, o := range orgs[1:] {
-		im.p.add(o.at.file, o.at.line, "a second district org (the first is on line %d): name the district to import into with --district", orgs[0].at.line)
+		im.p.add(o.at.file, o.at.line, "second_district", "a second district org (the first is on line %d): name the district to import into with --district", "First", orgs[0].at.line)
 	}
 	return "", ""
 }

@@ -3,6 +3,7 @@ package roster
 import (
 	"archive/zip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -205,7 +206,7 @@ func (j *Jobs) giveUp(ctx context.Context, district int64) error {
 	}
 	for _, st := range stale {
 		msg := fmt.Sprintf("the import stopped %d times without finishing; nothing was imported", st.Attempts)
-		if err := s.Tx(ctx, func(tx *gorm.DB) error { return finishTx(tx, st, store.JobFailed, msg, nil, s.Now()) }); err != nil {
+		if err := s.Tx(ctx, func(tx *gorm.DB) error { return finishTx(tx, st, store.JobFailed, msg, nil, nil, s.Now()) }); err != nil {
 			return err
 		}
 	}
@@ -239,7 +240,7 @@ func (j *Jobs) claim(ctx context.Context, district int64) (store.RosterJob, bool
 // error of the worker: it is on the job row for the roster page.
 func (j *Jobs) run(ctx context.Context, job store.RosterJob) {
 	s, log := j.Store, j.log().With("roster_job", job.ID, "district_id", job.DistrictID)
-	status, msg, importID, err := j.importJob(ctx, job, log)
+	status, msg, probs, importID, err := j.importJob(ctx, job, log)
 	if ctx.Err() != nil {
 		// Stopped (SIGTERM): the import rolled back; queue the job again for the next worker.
 		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -251,48 +252,49 @@ func (j *Jobs) run(ctx context.Context, job store.RosterJob) {
 		return
 	}
 	if err != nil {
-		status, msg = store.JobFailed, "the import could not run: "+err.Error()
+		status, msg, probs = store.JobFailed, "the import could not run: "+err.Error(), nil
 		log.Error("roster job", "err", err)
 	}
-	if err := s.Tx(ctx, func(tx *gorm.DB) error { return finishTx(tx, job, status, msg, importID, s.Now()) }); err != nil {
+	if err := s.Tx(ctx, func(tx *gorm.DB) error { return finishTx(tx, job, status, msg, probs, importID, s.Now()) }); err != nil {
 		log.Error("finish roster job", "err", err)
 	}
 }
 
 // importJob copies the upload to a temporary file (a zip is read at random), then imports it.
-func (j *Jobs) importJob(ctx context.Context, job store.RosterJob, log *slog.Logger) (status, msg string, importID *int64, err error) {
+// A failed import's problems come back as probs too, its JobProblems as JSON, for the page.
+func (j *Jobs) importJob(ctx context.Context, job store.RosterJob, log *slog.Logger) (status, msg string, probs *string, importID *int64, err error) {
 	s := j.Store
 	var d store.District
 	if err := s.DB.WithContext(ctx).Where("district_id = ?", job.DistrictID).First(&d).Error; err != nil {
-		return "", "", nil, fmt.Errorf("find district: %w", err)
+		return "", "", nil, nil, fmt.Errorf("find district: %w", err)
 	}
 	f, err := os.CreateTemp("", "trustpulse-roster-job-*.zip")
 	if err != nil {
-		return "", "", nil, fmt.Errorf("roster job: %w", err)
+		return "", "", nil, nil, fmt.Errorf("roster job: %w", err)
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
 	rows, err := s.DB.WithContext(ctx).Model(&store.RosterJobChunk{}).Select("data").
 		Where("district_id = ? AND job_id = ?", job.DistrictID, job.ID).Order("seq").Rows()
 	if err != nil {
-		return "", "", nil, fmt.Errorf("read roster upload: %w", err)
+		return "", "", nil, nil, fmt.Errorf("read roster upload: %w", err)
 	}
 	var size int64
 	for rows.Next() {
 		var b []byte
 		if err := rows.Scan(&b); err != nil {
 			rows.Close()
-			return "", "", nil, fmt.Errorf("read roster upload: %w", err)
+			return "", "", nil, nil, fmt.Errorf("read roster upload: %w", err)
 		}
 		n, err := f.Write(b)
 		size += int64(n)
 		if err != nil {
 			rows.Close()
-			return "", "", nil, fmt.Errorf("copy roster upload: %w", err)
+			return "", "", nil, nil, fmt.Errorf("copy roster upload: %w", err)
 		}
 	}
 	if err := rows.Close(); err != nil {
-		return "", "", nil, fmt.Errorf("read roster upload: %w", err)
+		return "", "", nil, nil, fmt.Errorf("read roster upload: %w", err)
 	}
 	opt := Options{DistrictSlug: d.Slug, Source: job.Source, Log: log, Limits: j.Limits, MassDeactivationShare: j.MassDeactivationShare,
 		AllowMassDeactivation: job.AllowMassDeactivation, Audit: Actor{UserID: job.UserID, Actor: job.Actor, IP: job.IP},
@@ -307,15 +309,43 @@ func (j *Jobs) importJob(ctx context.Context, job store.RosterJob, log *slog.Log
 	switch {
 	case errors.As(err, &ierr):
 		lines := ReportTotal(ierr.Problems, ierr.Total, MaxListed, "problems")
-		return store.JobFailed, fmt.Sprintf("%d problems; nothing was imported\n%s", max(ierr.Total, len(ierr.Problems)), strings.Join(lines, "\n")), nil, nil
+		msg := fmt.Sprintf("%d problems; nothing was imported\n%s", max(ierr.Total, len(ierr.Problems)), strings.Join(lines, "\n"))
+		return store.JobFailed, msg, jobProblems(ierr), nil, nil
 	case errors.As(err, &mass):
-		return store.JobFailed, mass.Error(), nil, nil
+		return store.JobFailed, mass.Error(), nil, nil, nil
 	case errors.Is(err, zip.ErrFormat):
-		return store.JobFailed, "the file is not a zip file: upload the OneRoster export, or the simple CSV template's files, as a .zip", nil, nil
+		return store.JobFailed, "the file is not a zip file: upload the OneRoster export, or the simple CSV template's files, as a .zip", nil, nil, nil
 	case err != nil:
-		return "", "", nil, err
+		return "", "", nil, nil, err
 	}
-	return store.JobSucceeded, res.Summary(), &res.ImportID, nil
+	return store.JobSucceeded, res.Summary(), nil, &res.ImportID, nil
+}
+
+// JobProblems is a failed import's problems as its job keeps them (roster_jobs.problems_json):
+// the first MaxListed, as the job's message lists them, and how many there were in all.
+type JobProblems struct {
+	Total    int       `json:"total"`
+	Problems []Problem `json:"problems"`
+}
+
+func jobProblems(ierr *ImportError) *string {
+	jp := JobProblems{Total: max(ierr.Total, len(ierr.Problems)), Problems: ierr.Problems[:min(len(ierr.Problems), MaxListed)]}
+	b, err := json.Marshal(jp)
+	if err != nil {
+		return nil // the page shows the message, in English
+	}
+	s := string(b)
+	return &s
+}
+
+// StoredProblems is the problems a failed job kept for the roster page; false for a job that has
+// none (it did not fail on problems, or ended before they were kept): its message says it all.
+func StoredProblems(j store.RosterJob) (JobProblems, bool) {
+	var jp JobProblems
+	if j.ProblemsJSON == nil || json.Unmarshal([]byte(*j.ProblemsJSON), &jp) != nil || len(jp.Problems) == 0 {
+		return JobProblems{}, false
+	}
+	return jp, true
 }
 
 // recorder writes progress to the job row each time the percentage moves, renewing the lease.
@@ -346,10 +376,10 @@ func (j *Jobs) recorder(ctx context.Context, job store.RosterJob, log *slog.Logg
 
 // finishTx records a job's outcome and deletes its stored upload. The attempt in the condition
 // keeps a worker whose lease ran out (and whose job was claimed again) from writing over the
-// newer attempt.
-func finishTx(tx *gorm.DB, job store.RosterJob, status, msg string, importID *int64, now time.Time) error {
+// newer attempt. probs is a failed import's problems (see JobProblems), nil for other outcomes.
+func finishTx(tx *gorm.DB, job store.RosterJob, status, msg string, probs *string, importID *int64, now time.Time) error {
 	res := tx.Model(&store.RosterJob{}).Where("district_id = ? AND id = ? AND attempts = ?", job.DistrictID, job.ID, job.Attempts).
-		Updates(map[string]any{"status": status, "message": msg, "import_id": importID, "finished_at": now, "lease_until": nil})
+		Updates(map[string]any{"status": status, "message": msg, "problems_json": probs, "import_id": importID, "finished_at": now, "lease_until": nil})
 	if res.Error != nil {
 		return fmt.Errorf("finish roster job: %w", res.Error)
 	}

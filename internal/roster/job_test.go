@@ -115,9 +115,23 @@ func TestRosterJobFailures(t *testing.T) {
 		if bad.Status != store.JobFailed || !strings.Contains(bad.Message, "users.csv:2: role: invalid value") {
 			t.Fatalf("bad roster: %+v", bad)
 		}
+		// The job keeps its problems for the page to word (#16 line 6): each with its message and
+		// placeholders, read back from the row as they were.
+		jp, ok := roster.StoredProblems(bad)
+		if !ok || jp.Total != 1 || len(jp.Problems) != 1 {
+			t.Fatalf("stored problems %+v, %v", jp, ok)
+		}
+		if p := jp.Problems[0]; p.File != "users.csv" || p.Line != 2 || p.ID != "roster_problem.invalid_value" ||
+			p.Data["Value"] != `"wizard"` || p.Data["Column"] != "role" || !strings.Contains(bad.Message, p.Msg) {
+			t.Fatalf("stored problem %+v", p)
+		}
+		worded(t, jp.Problems)
 		notZip := run([]byte("just text"), false)
 		if notZip.Status != store.JobFailed || !strings.Contains(notZip.Message, "not a zip file") {
 			t.Fatalf("not a zip: %+v", notZip)
+		}
+		if _, ok := roster.StoredProblems(notZip); ok || notZip.ProblemsJSON != nil {
+			t.Fatalf("not a zip keeps problems: %v", *notZip.ProblemsJSON)
 		}
 		users := strings.Split(base()["users.csv"], "\n")
 		one := base().with(files{"users.csv": lines(users[0], users[3]), "demographics.csv": "", "enrollments.csv": "",

@@ -64,11 +64,17 @@ var errSpent = errors.New("roster size limit already reached")
 
 // limitError stops reading a file that breaks a limit, at the physical line where it did.
 type limitError struct {
-	line int
-	msg  string
+	line   int
+	id     string // the problem's message (see problems.add)
+	format string
+	kv     []any
 }
 
-func (e *limitError) Error() string { return e.msg }
+func limitErr(line int, id, format string, kv ...any) *limitError {
+	return &limitError{line: line, id: id, format: format, kv: kv}
+}
+
+func (e *limitError) Error() string { msg, _ := say(e.format, e.kv...); return msg }
 
 // budget is what is left of MaxBytes, shared by every file of an import. A file opened a second
 // time (users are streamed twice) is held to the size it had the first time.
@@ -124,18 +130,21 @@ func bound(f fs.File, name string, lim Limits, b *budget) (io.Reader, *lineLimit
 // zip entry declares and "grew past" while reading.
 func (br *boundedReader) check(size int64, line int, verb string) error {
 	if br.compressed > 0 && size > ratioFloor && size/br.compressed > br.lim.MaxRatio {
-		return &limitError{line, fmt.Sprintf("the zip entry expands more than %d times (%d compressed bytes %s %s); refusing a likely zip bomb",
-			br.lim.MaxRatio, br.compressed, verb, sizeText(size))}
+		id, format := "zip_bomb_grew", "the zip entry expands more than %d times (%d compressed bytes grew past %s); refusing a likely zip bomb"
+		if verb == "is" {
+			id, format = "zip_bomb", "the zip entry expands more than %d times (%d compressed bytes is %s); refusing a likely zip bomb"
+		}
+		return limitErr(line, id, format, "Ratio", br.lim.MaxRatio, "Compressed", br.compressed, "Size", sizeText(size))
 	}
 	if size > br.allowed {
 		if !br.first {
-			return &limitError{line, fmt.Sprintf("the file changed while it was being imported (it grew past %d bytes)", br.allowed)}
+			return limitErr(line, "file_changed", "the file changed while it was being imported (it grew past %d bytes)", "Max", br.allowed)
 		}
 		if verb == "is" {
-			return &limitError{line, fmt.Sprintf("the zip entry is %s decompressed; the roster files may hold %s in all", sizeText(size), sizeText(br.lim.MaxBytes))}
+			return limitErr(line, "entry_too_big", "the zip entry is %s decompressed; the roster files may hold %s in all", "Size", sizeText(size), "Max", sizeText(br.lim.MaxBytes))
 		}
 		br.b.spent = true
-		return &limitError{line, fmt.Sprintf("the roster files hold more than %s decompressed, the import limit", sizeText(br.lim.MaxBytes))}
+		return limitErr(line, "files_too_big", "the roster files hold more than %s decompressed, the import limit", "Max", sizeText(br.lim.MaxBytes))
 	}
 	return nil
 }
@@ -208,7 +217,7 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 			if start == 0 {
 				start = 1
 			}
-			l.err = &limitError{start, fmt.Sprintf("the line is longer than %s, the limit for one CSV record", sizeText(int64(l.max)))}
+			l.err = limitErr(start, "line_too_long", "the line is longer than %s, the limit for one CSV record", "Max", sizeText(int64(l.max)))
 			// Hand over what came before the record, never the record itself: the CSV reader
 			// must not see a cut record as a complete one.
 			return 0, l.err

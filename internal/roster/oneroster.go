@@ -112,7 +112,7 @@ func readManifest(src *source, opt Options, p *problems) (map[string]fileMode, e
 	def := bulk
 	if !src.has(fileManifest) {
 		p.fileSeen(fileManifest)
-		p.addStructural(fileManifest, 0, "required file is missing")
+		p.addStructural(fileManifest, 0, "file_missing", "required file is missing")
 	} else {
 		t, err := src.open(fileManifest, p)
 		if err != nil {
@@ -127,7 +127,7 @@ func readManifest(src *source, opt Options, p *problems) (map[string]fileMode, e
 				case strings.HasPrefix(name, "file."):
 					m, ok := parseMode(value)
 					if !ok {
-						t.add("%s: invalid value %q (want absent, bulk or delta)", name, t.get(cValue))
+						t.add("manifest_mode", "%s: invalid value %q (want absent, bulk or delta)", "Column", name, "Value", t.get(cValue))
 						continue
 					}
 					f := strings.ToLower(strings.TrimPrefix(name, "file.")) + ".csv"
@@ -136,13 +136,13 @@ func readManifest(src *source, opt Options, p *problems) (map[string]fileMode, e
 					// Not in OneRoster 1.1's manifest, but some exporters state one mode for all files.
 					m, ok := parseMode(value)
 					if !ok || m == absent {
-						t.add("processingMode: invalid value %q (want bulk or delta)", t.get(cValue))
+						t.add("processing_mode", "processingMode: invalid value %q (want bulk or delta)", "Value", t.get(cValue))
 						continue
 					}
 					def = m
 				case name == "oneroster.version":
 					if v := t.get(cValue); v != "1.1" && v != "1.0" {
-						t.warnf("oneroster.version is %q; the files are read as OneRoster 1.1", v)
+						t.warnf("version", "oneroster.version is %q; the files are read as OneRoster 1.1", "Version", v)
 					}
 				}
 			}
@@ -163,12 +163,13 @@ func readManifest(src *source, opt Options, p *problems) (map[string]fileMode, e
 			modes[f] = absent
 			continue
 		case said && !present:
-			p.addStructural(fileManifest, declaredAt[strings.ToLower(f)], "file.%s is %s but %s is missing", strings.TrimSuffix(f, ".csv"), dm, f)
+			p.addStructural(fileManifest, declaredAt[strings.ToLower(f)], "declared_missing", "file.%s is %s but %s is missing",
+				"Name", strings.TrimSuffix(f, ".csv"), "Mode", dm, "File", f)
 			continue
 		case !said && !present:
 			if f == fileOrgs || f == fileUsers {
 				p.fileSeen(f)
-				p.addStructural(f, 0, "required file is missing")
+				p.addStructural(f, 0, "file_missing", "required file is missing")
 			}
 			continue
 		}
@@ -204,11 +205,11 @@ func (t *table) stdCols() stdCols {
 func (t *table) std(c stdCols, m fileMode, seen map[string]int) (id string, deleted, ok bool) {
 	id = t.get(c.id)
 	if id == "" {
-		t.add("sourcedId is required")
+		t.add("required", "%s is required", "Column", "sourcedId")
 		return "", false, false
 	}
 	if first, dup := seen[id]; dup {
-		t.add("duplicate sourcedId %q (first on line %d)", id, first)
+		t.add("duplicate_sourcedid", "duplicate sourcedId %q (first on line %d)", "ID", id, "First", first)
 		return id, false, false
 	}
 	if !t.p.full() {
@@ -217,21 +218,21 @@ func (t *table) std(c stdCols, m fileMode, seen map[string]int) (id string, dele
 	switch st := t.get(c.status); strings.ToLower(st) {
 	case "":
 		if m == delta {
-			t.add("status is required in a delta file")
+			t.add("delta_required", "%s is required in a delta file", "Column", "status")
 		}
 	case "active":
 	case "tobedeleted", "inactive": // "inactive" is OneRoster 1.0's word for it
 		deleted = true
 	default:
-		t.add("status: invalid value %q (want active or tobedeleted)", st)
+		t.add("status_invalid", "status: invalid value %q (want active or tobedeleted)", "Value", st)
 	}
 	switch dlm := t.get(c.modified); {
 	case dlm == "":
 		if m == delta {
-			t.add("dateLastModified is required in a delta file")
+			t.add("delta_required", "%s is required in a delta file", "Column", "dateLastModified")
 		}
 	case !parseDateTime(dlm):
-		t.add("dateLastModified: malformed date-time %q (want e.g. 2025-08-15T12:00:00.000Z)", dlm)
+		t.add("datetime_malformed", "dateLastModified: malformed date-time %q (want e.g. 2025-08-15T12:00:00.000Z)", "Value", dlm)
 	}
 	return id, deleted, true
 }
@@ -243,14 +244,21 @@ func (t *table) enum(col, v string, vocab []string) (string, bool) {
 			return w, true
 		}
 	}
-	t.add("%s: invalid value %q (want %s)", col, v, oneOf(vocab))
+	t.invalid(col, v, vocab)
 	return "", false
+}
+
+// invalid reports v, a value outside vocab (of at least two words), in column col.
+func (t *table) invalid(col, v string, vocab []string) {
+	n := len(vocab) - 1
+	t.add("invalid_value", "%s: invalid value %q (want %s or %s)", "Column", col, "Value", v,
+		"Values", strings.Join(vocab[:n], ", "), "Last", vocab[n])
 }
 
 // required reports an empty required field.
 func (t *table) required(col, v string) bool {
 	if v == "" {
-		t.add("%s is required", col)
+		t.add("required", "%s is required", "Column", col)
 		return false
 	}
 	return true
@@ -263,7 +271,7 @@ func (t *table) date(col, v string) (time.Time, bool) {
 	}
 	d, ok := parseDate(v)
 	if !ok {
-		t.add("%s: malformed date %q (want YYYY-MM-DD)", col, v)
+		t.add("date_malformed", "%s: malformed date %q (want YYYY-MM-DD)", "Column", col, "Value", v)
 	}
 	return d, ok
 }
@@ -291,7 +299,7 @@ func (d *dataset) readOrgs(t *table, m fileMode) {
 		if cTZ >= 0 {
 			if tz := t.get(cTZ); tz != "" {
 				if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
-					t.add("metadata.timeZone: unknown time zone %q (want an IANA name such as America/Chicago)", tz)
+					t.add("time_zone", "%s: unknown time zone %q (want an IANA name such as America/Chicago)", "Column", "metadata.timeZone", "Value", tz)
 				} else {
 					o.tz = some(tz)
 				}
@@ -341,7 +349,7 @@ func (d *dataset) readRefs(t *table, m fileMode, entity string) {
 			}
 			if y := t.get(cYear); y != "" {
 				if _, err := time.Parse("2006", y); err != nil {
-					t.add("schoolYear: malformed year %q (want YYYY)", y)
+					t.add("year_malformed", "schoolYear: malformed year %q (want YYYY)", "Value", y)
 				}
 			}
 		}
@@ -439,11 +447,11 @@ func readUsers(t *table, m fileMode, now time.Time, emit func(*personRec) error)
 		t.required("givenName", p.given)
 		t.required("familyName", p.family)
 		if len(p.orgs) == 0 && p.kind != store.KindGuardian {
-			t.add("orgSourcedIds is required")
+			t.add("required", "%s is required", "Column", "orgSourcedIds")
 		}
 		if v := t.get(cEnabled); v != "" {
 			if _, ok := parseBool(v); !ok {
-				t.add("enabledUser: invalid value %q (want true or false)", v)
+				t.add("bool_invalid", "%s: invalid value %q (want true or false)", "Column", "enabledUser", "Value", v)
 			}
 		}
 		if cEmail >= 0 {
@@ -454,7 +462,7 @@ func readUsers(t *table, m fileMode, now time.Time, emit func(*personRec) error)
 			for _, g := range splitList(t.get(cGrades), ",") {
 				n, ok := normGrade(g)
 				if !ok {
-					t.add("grades: invalid value %q (want a CEDS grade: KG, 01 … 12, PK …)", g)
+					t.add("grade_ceds", "grades: invalid value %q (want a CEDS grade: KG, 01 … 12, PK …)", "Value", g)
 					continue
 				}
 				if first == "" {
@@ -475,7 +483,7 @@ func readUsers(t *table, m fileMode, now time.Time, emit func(*personRec) error)
 				if e164, ok := normPhone(raw); ok {
 					p.phone = some(e164)
 				} else {
-					t.warnf("%s: cannot read %q as a phone number; imported without a phone", col, raw)
+					t.warnf("phone", "%s: cannot read %q as a phone number; imported without a phone", "Column", col, "Value", raw)
 				}
 			}
 		}
@@ -500,7 +508,7 @@ func readUsers(t *table, m fileMode, now time.Time, emit func(*personRec) error)
 			default:
 				b, ok := parseBool(v)
 				if !ok {
-					t.add("%s: invalid value %q (want true or false)", f.name, v)
+					t.add("bool_invalid", "%s: invalid value %q (want true or false)", "Column", f.name, "Value", v)
 					continue
 				}
 				p.attrs = append(p.attrs, attrOp{f.attr, yesNo(b)})
@@ -537,7 +545,7 @@ func (t *table) flag(col int, name string) optBool {
 	}
 	b, ok := parseBool(v)
 	if !ok {
-		t.add("%s: invalid value %q (want true or false)", name, v)
+		t.add("bool_invalid", "%s: invalid value %q (want true or false)", "Column", name, "Value", v)
 		return unset
 	}
 	return optOf(b)
@@ -550,7 +558,7 @@ func (t *table) language(col, v string) string {
 	}
 	tag, ok := normLanguage(v)
 	if !ok {
-		t.warnf("%s: unknown language code %q (want a BCP 47 tag such as es, zh-Hans or ar); left empty", col, v)
+		t.warnf("language", "%s: unknown language code %q (want a BCP 47 tag such as es, zh-Hans or ar); left empty", "Column", col, "Value", v)
 	}
 	return tag
 }
@@ -586,7 +594,7 @@ func (d *dataset) readDemographics(t *table, m fileMode, now time.Time) {
 		}
 		b, ok := parseBool(v)
 		if !ok {
-			t.add("%s: invalid value %q (want true or false)", name, v)
+			t.add("bool_invalid", "%s: invalid value %q (want true or false)", "Column", name, "Value", v)
 		}
 		return b
 	}
@@ -610,7 +618,7 @@ func (d *dataset) readDemographics(t *table, m fileMode, now time.Time) {
 				switch {
 				case b.IsZero():
 				case b.After(now):
-					t.warnf("birthDate %s is in the future; imported without an age band", b.Format(time.DateOnly))
+					t.warnf("birth_future", "birthDate %s is in the future; imported without an age band", "Date", b.Format(time.DateOnly))
 				default:
 					band = ageBand(b, now)
 				}
@@ -622,7 +630,7 @@ func (d *dataset) readDemographics(t *table, m fileMode, now time.Time) {
 			if g, ok := normGender(v); ok {
 				r.attrs = append(r.attrs, attrOp{AttrGender, g})
 			} else {
-				t.add("sex: invalid value %q (want male, female, other or unspecified)", v)
+				t.add("sex_invalid", "sex: invalid value %q (want male, female, other or unspecified)", "Value", v)
 			}
 		}
 		if anyRace {
@@ -676,7 +684,7 @@ func (d *dataset) readEnrollments(t *table, m fileMode, now time.Time) {
 		}
 		if v := t.get(cPrimary); v != "" {
 			if _, ok := parseBool(v); !ok {
-				t.add("primary: invalid value %q (want true or false)", v)
+				t.add("bool_invalid", "%s: invalid value %q (want true or false)", "Column", "primary", "Value", v)
 			}
 		}
 		t.date("beginDate", t.get(cBegin))

@@ -2,6 +2,7 @@ package roster
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/trustpulse/trustpulse/internal/store"
 )
@@ -42,12 +43,18 @@ func newResolver(d *dataset, ex *existing, p *problems) *resolver {
 	return r
 }
 
-func (r *resolver) add(at where, format string, args ...any) {
-	r.p.add(at.file, at.line, format, args...)
+func (r *resolver) add(at where, id, format string, kv ...any) {
+	r.p.add(at.file, at.line, id, format, kv...)
 }
 
-func (r *resolver) warn(at where, format string, args ...any) {
-	r.p.warnf(at.file, at.line, format, args...)
+func (r *resolver) warn(at where, id, format string, kv ...any) {
+	r.p.warnf(at.file, at.line, id, format, kv...)
+}
+
+// unknown reports a reference, in column col, to a record of the kind what ("org", "user",
+// "class", "course" or "academic session") that neither the import nor the district has.
+func (r *resolver) unknown(at where, what, col, sid string) {
+	r.add(at, "unknown_"+strings.ReplaceAll(what, " ", "_"), "%s: unknown "+what+" %q", "Column", col, "Value", sid)
 }
 
 // org finds an org by sourcedId: its type and parent.
@@ -135,6 +142,15 @@ func kindNoun(kind string) string {
 	return "staff member"
 }
 
+// kindID names a kind of person in a problem's message ID, as kindNoun does in its sentence.
+func kindID(kind string) string {
+	switch kind {
+	case store.KindStudent, store.KindGuardian:
+		return kind
+	}
+	return store.KindStaff
+}
+
 func describeKind(kind string) string {
 	switch kind {
 	case store.KindStudent:
@@ -163,7 +179,7 @@ func (r *resolver) resolve() {
 		// A district's parent (a state or national body) is outside the district's export.
 		if o.parent != "" && o.typ != "district" {
 			if _, _, ok := r.org(o.parent); !ok {
-				r.add(o.at, "parentSourcedId: unknown org %q", o.parent)
+				r.unknown(o.at, "org", "parentSourcedId", o.parent)
 			}
 		}
 	}
@@ -178,11 +194,11 @@ func (r *resolver) resolve() {
 			continue
 		}
 		if f.entity == "academicSession" && !r.ref("academicSession", f.up, d.sessionMode) {
-			r.add(f.at, "parentSourcedId: unknown academic session %q", f.up)
+			r.unknown(f.at, "academic session", "parentSourcedId", f.up)
 		}
 		if f.entity == "course" {
 			if _, _, ok := r.org(f.up); !ok {
-				r.add(f.at, "orgSourcedId: unknown org %q", f.up)
+				r.unknown(f.at, "org", "orgSourcedId", f.up)
 			}
 		}
 	}
@@ -205,7 +221,7 @@ func (r *resolver) resolve() {
 		p := &d.people[i]
 		if p.deleted {
 			if _, ok := r.ex.people[p.id]; !ok {
-				r.warn(p.at, "user %q is marked tobedeleted but is not in the district; ignored", p.id)
+				r.warn(p.at, "deleted_unknown", "user %q is marked tobedeleted but is not in the district; ignored", "ID", p.id)
 			}
 			continue
 		}
@@ -221,10 +237,10 @@ func (r *resolver) resolve() {
 			r.schoolsOf[p.orgs] = schools
 		}
 		for _, o := range unknown[p.orgs] {
-			r.add(p.at, "%s: unknown org %q", orgsCol, o)
+			r.unknown(p.at, "org", orgsCol, o)
 		}
 		if len(schools) == 0 && len(unknown[p.orgs]) == 0 && p.kind != store.KindGuardian && p.kind != "" {
-			r.warn(p.at, "%s %q belongs to no school (%s names none); imported without a school", kindNoun(p.kind), p.id, orgsCol)
+			r.warn(p.at, "no_school_"+kindID(p.kind), kindNoun(p.kind)+" %q belongs to no school (%s names none); imported without a school", "ID", p.id, "Column", orgsCol)
 		}
 		if p.kind == store.KindStaff || p.kind == "" || p.agents == "" && !p.agentsOwner {
 			continue
@@ -236,12 +252,12 @@ func (r *resolver) resolve() {
 			kind, id, ok := r.person(a)
 			switch {
 			case !ok:
-				r.add(p.at, "%s: unknown user %q", r.agentsCol, a)
+				r.unknown(p.at, "user", r.agentsCol, a)
 			case kind == "": // its role is invalid, and reported
 			case p.kind == store.KindStudent && kind != store.KindGuardian:
-				r.add(p.at, "%s: %q is %s, not a parent, guardian or relative", r.agentsCol, a, describeKind(kind))
+				r.add(p.at, "agent_not_guardian_"+kindID(kind), "%s: %q is "+describeKind(kind)+", not a parent, guardian or relative", "Column", r.agentsCol, "Value", a)
 			case p.kind == store.KindGuardian && kind != store.KindStudent:
-				r.add(p.at, "%s: %q is %s, not a student", r.agentsCol, a, describeKind(kind))
+				r.add(p.at, "agent_not_student_"+kindID(kind), "%s: %q is "+describeKind(kind)+", not a student", "Column", r.agentsCol, "Value", a)
 			case p.kind == store.KindStudent:
 				r.links[[2]int64{id, p.pid}] = struct{}{}
 			default:
@@ -256,7 +272,7 @@ func (r *resolver) resolve() {
 			if dm.deleted {
 				continue
 			}
-			r.add(dm.at, "sourcedId: unknown user %q", dm.user)
+			r.unknown(dm.at, "user", "sourcedId", dm.user)
 			continue
 		}
 		r.demoOps[id] = dm.attrs // sourcedIds are unique in the file: one row per person
@@ -274,34 +290,34 @@ func (r *resolver) resolve() {
 			r.classIDs[c.id] = store.NewID()
 		}
 		if typ, _, ok := r.org(c.school); !ok {
-			r.add(c.at, "schoolSourcedId: unknown org %q", c.school)
+			r.unknown(c.at, "org", "schoolSourcedId", c.school)
 		} else if typ != "school" && typ != "" { // "": an invalid type, reported where it was read
-			r.add(c.at, "schoolSourcedId: %q is a %s org, not a school", c.school, typ)
+			r.add(c.at, "not_school", "schoolSourcedId: %q is a %s org, not a school", "Value", c.school, "Type", typ)
 		}
 		if d.sessionMode != absent {
 			for _, term := range c.terms {
 				if !r.ref("academicSession", term, d.sessionMode) {
-					r.add(c.at, "termSourcedIds: unknown academic session %q", term)
+					r.unknown(c.at, "academic session", "termSourcedIds", term)
 				}
 			}
 		}
 		if d.courseMode != absent && c.crs != "" && !r.ref("course", c.crs, d.courseMode) {
-			r.add(c.at, "courseSourcedId: unknown course %q", c.crs)
+			r.unknown(c.at, "course", "courseSourcedId", c.crs)
 		}
 	}
 
 	for _, e := range d.enrolls {
 		cid, okC := r.class(e.class)
 		if !okC {
-			r.add(e.at, "classSourcedId: unknown class %q", e.class)
+			r.unknown(e.at, "class", "classSourcedId", e.class)
 		}
 		_, pid, okP := r.person(e.user)
 		if !okP {
-			r.add(e.at, "userSourcedId: unknown user %q", e.user)
+			r.unknown(e.at, "user", "userSourcedId", e.user)
 		}
 		if e.school != "" {
 			if _, _, ok := r.org(e.school); !ok {
-				r.add(e.at, "schoolSourcedId: unknown org %q", e.school)
+				r.unknown(e.at, "org", "schoolSourcedId", e.school)
 			}
 		}
 		if okC && okP {

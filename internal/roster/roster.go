@@ -125,11 +125,18 @@ func (r Result) Summary() string {
 
 // Problem is one finding at a physical line of one file. Line 0 means the file as a whole (a
 // missing file); line 1 is the header.
+//
+// ID and Data word it on a staff page: ID is its message in the staff catalog
+// (locales/dashboard-roster-problems.<tag>.toml) and Data the message's placeholders, each as Msg
+// shows it (a quoted value with its quotes), so the catalog's English renders as Msg. Msg is the
+// English sentence the command line, Error() and Report print.
 type Problem struct {
-	File    string
-	Line    int
-	Msg     string
-	Warning bool // the row was imported without the bad field
+	File    string         `json:"file"`
+	Line    int            `json:"line"`
+	Msg     string         `json:"msg"`
+	Warning bool           `json:"warning,omitempty"` // the row was imported without the bad field
+	ID      string         `json:"id,omitempty"`
+	Data    map[string]any `json:"data,omitempty"`
 }
 
 func (p Problem) String() string {

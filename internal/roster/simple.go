@@ -39,7 +39,7 @@ func readSimple(src *source, opt Options, now time.Time, p *problems) (*dataset,
 	}
 	if !src.has(fileStudents) && !src.has(fileStaff) && !src.has(fileGuardians) {
 		p.fileSeen(fileStudents)
-		p.addStructural(fileStudents, 0, "required file is missing (the simple format needs students.csv, staff.csv or guardians.csv)")
+		p.addStructural(fileStudents, 0, "simple_missing", "required file is missing (the simple format needs students.csv, staff.csv or guardians.csv)")
 		return d, nil
 	}
 	// Schools named only in the school columns are never deactivated: no file lists them all.
@@ -125,7 +125,7 @@ func (r *simpleReader) readSchools(t *table) {
 			continue
 		}
 		if first, dup := seen[id]; dup {
-			t.add("duplicate id %q (first on line %d)", id, first)
+			t.add("duplicate_id", "duplicate id %q (first on line %d)", "ID", id, "First", first)
 			continue
 		}
 		if !t.p.full() {
@@ -135,7 +135,7 @@ func (r *simpleReader) readSchools(t *table) {
 		o := orgRec{at: where{t.name, t.line}, id: id, name: name, typ: "school"}
 		if tz := t.get(cTZ); tz != "" {
 			if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
-				t.add("time_zone: unknown time zone %q (want an IANA name such as America/Chicago)", tz)
+				t.add("time_zone", "%s: unknown time zone %q (want an IANA name such as America/Chicago)", "Column", "time_zone", "Value", tz)
 			} else {
 				o.tz = some(tz)
 			}
@@ -164,7 +164,7 @@ func (r *simpleReader) school(t *table, v string) []string {
 		} else if id, ok := r.byName[strings.ToLower(name)]; ok {
 			out = append(out, id)
 		} else {
-			t.add("school: unknown school %q (not in schools.csv)", name)
+			t.add("unknown_school", "school: unknown school %q (not in schools.csv)", "Value", name)
 		}
 	}
 	return out
@@ -177,7 +177,7 @@ func (r *simpleReader) person(t *table, kind string) (personRec, bool) {
 		return personRec{}, false
 	}
 	if first, dup := r.firstAt[id]; dup {
-		t.add("duplicate id %q (first at %s:%d)", id, first.file, first.line)
+		t.add("duplicate_id_at", "duplicate id %q (first at %s:%d)", "ID", id, "File", first.file, "First", first.line)
 		return personRec{}, false
 	}
 	r.firstAt[id] = where{t.name, t.line}
@@ -205,7 +205,7 @@ func (r *simpleReader) yesNoColumn(t *table, p *personRec, col, attr string) {
 	}
 	b, ok := parseBool(v)
 	if !ok {
-		t.add("%s: invalid value %q (want yes or no)", col, v)
+		t.add("yesno_invalid", "%s: invalid value %q (want yes or no)", "Column", col, "Value", v)
 		return
 	}
 	p.attrs = append(p.attrs, attrOp{attr, yesNo(b)})
@@ -239,7 +239,7 @@ func (r *simpleReader) readStudents(t *table, emit func(*personRec) error) error
 			if v := t.get(c); v != "" {
 				var ok bool
 				if g, ok = normGrade(v); !ok {
-					t.add("grade: invalid value %q (want K or 1 … 12)", v)
+					t.add("grade_simple", "grade: invalid value %q (want K or 1 … 12)", "Value", v)
 				}
 			}
 			p.grade = some(g)
@@ -249,7 +249,7 @@ func (r *simpleReader) readStudents(t *table, emit func(*personRec) error) error
 			if g, ok := normGender(v); ok {
 				p.attrs = append(p.attrs, attrOp{AttrGender, g})
 			} else {
-				t.add("gender: invalid value %q (want female, male or nonbinary)", v)
+				t.add("gender_invalid", "gender: invalid value %q (want female, male or nonbinary)", "Value", v)
 			}
 		}
 		if c := t.col("race_ethnicity"); c >= 0 {
@@ -257,7 +257,7 @@ func (r *simpleReader) readStudents(t *table, emit func(*personRec) error) error
 			if v := t.get(c); v != "" {
 				var ok bool
 				if race, ok = normRace(v); !ok {
-					t.add("race_ethnicity: invalid value %q (want %s)", v, oneOf(RaceValues()))
+					t.invalid("race_ethnicity", v, RaceValues())
 				}
 			}
 			p.attrs = append(p.attrs, attrOp{AttrRaceEthnicity, race})
@@ -346,7 +346,7 @@ func (r *simpleReader) readGuardians(t *table, emit func(*personRec) error) erro
 				if e164, ok := normPhone(raw); ok {
 					p.phone = some(e164)
 				} else {
-					t.warnf("phone: cannot read %q as a phone number; imported without a phone", raw)
+					t.warnf("phone", "%s: cannot read %q as a phone number; imported without a phone", "Column", "phone", "Value", raw)
 				}
 			}
 		}

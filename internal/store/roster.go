@@ -72,9 +72,12 @@ type RosterJob struct {
 	LeaseUntil            *time.Time
 	ImportID              *int64
 	Message               string
-	CreatedAt             time.Time
-	StartedAt             *time.Time
-	FinishedAt            *time.Time
+	// ProblemsJSON is a failed import's problems for the roster page to word (roster.JobProblems);
+	// nil for any other outcome, and for jobs that ended before it was kept.
+	ProblemsJSON *string `gorm:"column:problems_json"`
+	CreatedAt    time.Time
+	StartedAt    *time.Time
+	FinishedAt   *time.Time
 }
 
 // RosterJobChunk is one piece (up to 1 MiB) of a job's uploaded file.
