@@ -22,7 +22,7 @@ import (
 
 // adminPages are the staff pages, parsed once at start-up with the admin layout, once per
 // dashboard locale (#16 line 6), like the results pages.
-var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close", "language_checks", "help_texts", "comments", "mapping", "team", "followup", "results_reference", "team_students", "indicators", "goals", "goal_new"}
+var adminPageNames = []string{"login", "home", "waves", "wave_new", "wave", "codes", "roster", "users", "audit", "password", "tokens", "settings", "sms_settings", "slips", "slips_print", "wave_close", "language_checks", "help_texts", "comments", "mapping", "team", "followup", "results_reference", "team_students", "indicators", "goals", "goal_new", "error"}
 
 // adminRenderer is the staff counterpart of renderer: one template set per locale and page.
 type adminRenderer struct {

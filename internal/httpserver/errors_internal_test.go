@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -43,10 +44,16 @@ func TestStaffErrorsAnswer(t *testing.T) {
 		{"es", `Esta encuesta no tiene desglose por "x".` + "\n", "es", staffErr(400, "http_error.no_breakdown", `This wave has no breakdown by "x".`, "By", `"x"`)},
 		// A message the catalog lacks: its English sentence.
 		{"es", "Not yet worded.\n", "en", staffErr(http.StatusNotFound, "http_error.not_in_the_catalog", "Not yet worded.")},
-		// Messages built elsewhere say nothing about their language; status texts are English.
+		// Messages built elsewhere say nothing about their language; a bare status is worded
+		// in the viewer's language, and a 5xx never says more than its status.
 		{"es", "Built elsewhere.\n", "", echo.NewHTTPError(http.StatusConflict, "Built elsewhere.")},
-		{"es", "Not Found\n", "en", echo.ErrNotFound},
-		{"es", "Service Unavailable\n", "en", staffErr(http.StatusServiceUnavailable, "http_error.no_wave", "No such wave.")},
+		{"es", "No se encontró la página.\n", "es", echo.ErrNotFound},
+		{"", "Page not found.\n", "en", echo.ErrNotFound},
+		{"ar", "الصفحة غير موجودة.\n", "ar", echo.NewHTTPError(http.StatusNotFound)},
+		{"es", "El servicio está ocupado o en actualización. Inténtelo de nuevo en un momento.\n", "es", staffErr(http.StatusServiceUnavailable, "http_error.no_wave", "No such wave.")},
+		{"es", "Algo salió mal de nuestro lado. Inténtelo de nuevo en un momento.\n", "es", errors.New("database is down")},
+		// A status the catalog does not word: Go's English status text.
+		{"es", "I'm a teapot\n", "en", echo.NewHTTPError(http.StatusTeapot)},
 	} {
 		rec := answer(http.MethodGet, tc.accept, tc.err)
 		if rec.Body.String() != tc.body || rec.Header().Get("Content-Language") != tc.lang {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +48,31 @@ func TestStaffErrorsInTheirLanguage(t *testing.T) {
 	anon := f.browser()
 	if code, body, h := anon.do("POST", "/admin/password", url.Values{}, "Accept-Language", "es"); code != http.StatusUnauthorized || body != "Vuelva a iniciar sesión.\n" || h.Get("Content-Language") != "es" {
 		t.Errorf("signed out: %d %q %q", code, body, h.Get("Content-Language"))
+	}
+}
+
+// TestErrorPageForBrowsers: a browser (Accept: text/html) gets an error as a staff page in the
+// viewer's language with lang and dir set, its status as the heading and the menu of whoever is
+// signed in; other clients keep the plain-text answer (#16 line 6).
+func TestErrorPageForBrowsers(t *testing.T) {
+	f := newResultsFixture(t)
+	br := f.signIn("leaderA")
+	accept := []string{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}
+	code, page, h := br.do("GET", "/admin/waves/999999999?lang=ar", nil, accept...)
+	for _, want := range []string{`<html lang="ar" dir="rtl">`, "<h1>الصفحة غير موجودة.</h1>", "لا توجد هذه الجولة.", `href="/admin/results"`, `action="/logout"`} {
+		if code != http.StatusNotFound || !strings.Contains(page, want) || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+			t.Errorf("wave 404 in Arabic: %d %s, want %q\n%s", code, h.Get("Content-Type"), want, page)
+		}
+	}
+	// An unknown address, signed out: the browser's language, no menu.
+	anon := f.browser()
+	code, page, h = anon.do("GET", "/no/such/page", nil, append(accept, "Accept-Language", "es")...)
+	if code != http.StatusNotFound || !strings.Contains(page, `<html lang="es" dir="ltr">`) || !strings.Contains(page, "<h1>No se encontró la página.</h1>") ||
+		strings.Contains(page, `action="/logout"`) || strings.Count(page, "No se encontró la página.") != 2 || h.Get("Content-Language") != "es" {
+		t.Errorf("unknown page in Spanish: %d\n%s", code, page)
+	}
+	// Not a browser: plain text, as before.
+	if code, body, h := anon.do("GET", "/no/such/page", nil, "Accept-Language", "es"); code != http.StatusNotFound || body != "No se encontró la página.\n" || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") {
+		t.Errorf("plain 404: %d %q %s", code, body, h.Get("Content-Type"))
 	}
 }
