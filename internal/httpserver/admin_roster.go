@@ -71,6 +71,14 @@ func (s *Server) adminRoster(c echo.Context) error {
 			return err
 		}
 		page.Job = jobView(d, job)
+		// A finished import's counts are on its history row: worded here, where the job's
+		// message is the command line's English summary.
+		for _, im := range imports {
+			if job.Status == store.JobSucceeded && job.ImportID != nil && im.ID == *job.ImportID {
+				page.Job.Lines = []string{d.T("roster_job.summary", "Schools", im.Schools, "Students", im.Students, "Staff", im.Staff,
+					"Guardians", im.Guardians, "Links", im.GuardianLinks)}
+			}
+		}
 		page.Job.Follow = page.Job.Running && c.QueryParam("follow") == "1"
 		page.Job.URL = fmt.Sprintf("/admin/roster?job=%d", job.ID)
 	}

@@ -165,9 +165,14 @@ func TestAdminRosterUpload(t *testing.T) {
 	if _, followed, _ := a.do("GET", loc+"&follow=1", nil); strings.Contains(followed, `http-equiv="refresh"`) {
 		t.Fatalf("a finished job's page still refreshes:\n%s", followed)
 	}
-	if !strings.Contains(page, "roster.zip is imported") || !strings.Contains(page, "imported: 1 schools, 30 students") {
+	if !strings.Contains(page, "roster.zip is imported") || !strings.Contains(page, "Imported — schools: 1, students: 30,") {
 		t.Fatalf("job page after the import:\n%s", page)
 	}
+	// Worded in the page's language (#16 line 6), not the command line's English summary.
+	if _, es, _ := a.do("GET", loc+"&lang=es", nil); !strings.Contains(es, "Importado — escuelas: 1, estudiantes: 30,") || strings.Contains(es, "imported: 1 schools") {
+		t.Fatalf("job page in Spanish:\n%s", es)
+	}
+	a.do("GET", loc+"&lang=en", nil)
 	_, page, _ = a.do("GET", "/admin/roster", nil)
 	if !strings.Contains(page, "roster.zip") || !strings.Contains(page, "Imported") {
 		t.Fatalf("import history:\n%s", page)
