@@ -129,7 +129,7 @@ func (s *Server) commentsReader(c echo.Context, status int, errMsg string) error
 			if v == filter {
 				q.MeasureID, q.Band = m.ID, band
 			}
-			pg.Filters = append(pg.Filters, commentsOption{Value: v, Label: measureName(m), Band: "band." + strconv.Itoa(band), Selected: v == filter})
+			pg.Filters = append(pg.Filters, commentsOption{Value: v, Label: measureName(m, s.dashFor(c).lang), Band: "band." + strconv.Itoa(band), Selected: v == filter})
 		}
 	}
 	if filter != "" && q.MeasureID == "" {
@@ -174,12 +174,9 @@ func (s *Server) commentsReader(c echo.Context, status int, errMsg string) error
 	return s.adminRender(c, http.StatusOK, "comments", s.adminT(c, "admin.title.comments"), pg)
 }
 
-func measureName(m survey.Measure) string {
-	if n := m.Name["en"]; n != "" {
-		return n
-	}
-	return m.ID
-}
+// measureName is a measure's name in language tag (English if it has none there, its ID if it has
+// no name at all): the one rule the staff pages name a measure by.
+func measureName(m survey.Measure, tag string) string { return textIn(m.Name, tag, m.ID) }
 
 // adminCommentsFloor changes the district's comment floor (district admins; audited).
 func (s *Server) adminCommentsFloor(c echo.Context) error {

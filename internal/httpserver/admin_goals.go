@@ -124,7 +124,7 @@ func (s *Server) goalsRender(c echo.Context, status int, errMsg string) error {
 // goalCard words one goal: what, for whom, the target, the baseline, when due, the verdict by
 // the package's rule, and the series with each wave's change against the baseline.
 func (s *Server) goalCard(d dash, g goals.GoalView, floor int) goalCard {
-	gc := goalCard{ID: g.ID, Text: g.Text, Measure: measureName(g.Measure), Group: d.T("goals.everyone"), Owner: g.Owner,
+	gc := goalCard{ID: g.ID, Text: g.Text, Measure: measureName(g.Measure, d.lang), Group: d.T("goals.everyone"), Owner: g.Owner,
 		SetOn: d.T("goals.set_by", "Day", g.CreatedAt.Format("2006-01-02")), Verdict: g.Verdict, Actions: g.Actions}
 	if g.Attribute != "" {
 		gc.Group = d.attrName(g.Attribute) + ": " + d.groupName(g.Attribute, g.Value)
@@ -299,7 +299,7 @@ func (s *Server) adminGoalActionStatus(c echo.Context) error {
 func reachedWords(d dash, r *goals.Reached, floor int) *reachedView {
 	rv := &reachedView{Intro: d.T("goals.reached.intro", "Floor", floor)}
 	for _, m := range r.Measures {
-		rv.Measures = append(rv.Measures, measureChoice{ID: m.ID, Name: measureName(m), Chosen: m.ID == r.Measure.ID})
+		rv.Measures = append(rv.Measures, measureChoice{ID: m.ID, Name: measureName(m, d.lang), Chosen: m.ID == r.Measure.ID})
 	}
 	unit := d.T("goals.reached.unit_" + r.Metric)
 	for _, w := range r.Waves {
@@ -327,7 +327,7 @@ func reachedWords(d dash, r *goals.Reached, floor int) *reachedView {
 				change := func(c goals.Change) (string, string, string) {
 					return d.signed(c.Mean) + " " + unit, d.signed(c.Low), d.signed(c.High)
 				}
-				row.Lines = append(row.Lines, d.T("goals.reached.moved", "From", w.Wave.Name, "To", w.Next.Name, "Measure", measureName(r.Measure)))
+				row.Lines = append(row.Lines, d.T("goals.reached.moved", "From", w.Wave.Name, "To", w.Next.Name, "Measure", measureName(r.Measure, d.lang)))
 				c, lo, hi := change(mv.Reached)
 				row.Lines = append(row.Lines, d.T("goals.reached.moved_reached", "N", mv.NReached, "Change", c, "Low", lo, "High", hi))
 				c, lo, hi = change(mv.Not)

@@ -25,7 +25,7 @@ type languageMeasure struct {
 	Instrument string
 	Version    int
 	MeasureID  string
-	Measure    string // its English name
+	Measure    string // its name in the page's language
 	Responses  int
 	Unchecked  string // measures.Unchecked… code, empty when compared
 	Reference  string // endonym of the reference language
@@ -53,6 +53,7 @@ func (s *Server) adminLanguageChecks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	lang := s.dashFor(c).lang
 	page := languageChecksPage{Threshold: scoring.DIFThreshold, MinGroup: scoring.DIFMinGroup}
 	for _, tag := range s.Locales.Tags() {
 		if tag != measures.ReferenceLanguage {
@@ -66,7 +67,7 @@ func (s *Server) adminLanguageChecks(c echo.Context) error {
 		for _, it := range in.Items {
 			text[it.ID] = it.Text
 		}
-		lm := languageMeasure{Instrument: in.ID, Version: in.Version, MeasureID: chk.Measure.ID, Measure: chk.Measure.Name[measures.ReferenceLanguage],
+		lm := languageMeasure{Instrument: in.ID, Version: in.Version, MeasureID: chk.Measure.ID, Measure: measureName(chk.Measure, lang),
 			Responses: chk.Responses, Unchecked: chk.Unchecked}
 		if chk.Unchecked != measures.UncheckedNoReference {
 			lm.Reference, lm.RefN = s.Locales.Info(chk.Result.Reference).Name, chk.Result.ReferenceN

@@ -89,6 +89,15 @@ func TestAdminLanguageChecks(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	// The measure and the survey are named in the page's language, never by key (#16 lines 6, 7).
+	if strings.Contains(page, "(student-pulse,") || !strings.Contains(page, "(Student pulse, version 1)") {
+		t.Errorf("the survey is named by its key:\n%s", page)
+	}
+	_, es, _ := b.do("GET", "/admin/language-checks?lang=es", nil)
+	if !strings.Contains(es, "Confianza en los maestros <small>(Pulso estudiantil,") {
+		t.Errorf("the measure is not named in Spanish:\n%s", es)
+	}
+	b.do("GET", "/admin/language-checks?lang=en", nil)
 	if !strings.Contains(page, `<td lang="es" dir="ltr">`) {
 		t.Error("translations are not marked with their language")
 	}

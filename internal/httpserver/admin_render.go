@@ -17,6 +17,7 @@ import (
 	"github.com/trustpulse/trustpulse/internal/locale"
 	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/success"
+	"github.com/trustpulse/trustpulse/internal/survey"
 	"github.com/trustpulse/trustpulse/web"
 )
 
@@ -47,6 +48,7 @@ func newAdminRenderer(cat *locale.Catalog) (*adminRenderer, error) {
 		funcs["audienceLabel"] = func(a any) string { return lb.Audience(fmt.Sprint(a)) }
 		funcs["modeLabel"], funcs["statusLabel"], funcs["channelsLabel"], funcs["jobLabel"] = lb.Mode, lb.Status, lb.Channels, lb.Job
 		funcs["roleLabel"] = func(a any) string { return lb.Role(fmt.Sprint(a)) }
+		funcs["measureName"] = func(m survey.Measure) string { return measureName(m, tag) }
 		r.pages[tag] = map[string]*template.Template{}
 		for _, p := range adminPageNames {
 			t, err := template.New(p).Funcs(funcs).ParseFS(tfs, "layout.html", "chart.html", p+".html")
@@ -93,7 +95,6 @@ func adminFuncs() template.FuncMap {
 			}
 			return nil
 		},
-		"measureName": measureName,
 	}
 }
 

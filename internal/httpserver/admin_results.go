@@ -415,7 +415,7 @@ func (d dash) rowName(r report.Row) string {
 func (d dash) measureName(id string) string {
 	for _, m := range d.wd.Instrument.Measures {
 		if m.ID == id {
-			return textIn(m.Name, d.lang, id)
+			return measureName(m, d.lang)
 		}
 	}
 	return id

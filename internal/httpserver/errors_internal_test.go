@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/trustpulse/trustpulse/internal/survey"
 )
 
 // TestStaffErrorsAnswer: a staff error is worded in the viewer's staff language, stays English
@@ -113,5 +115,25 @@ func TestStaffErrorsInTheCatalog(t *testing.T) {
 	}
 	if n < 40 {
 		t.Errorf("only %d staffErr calls found", n)
+	}
+}
+
+// TestMeasureName: every staff page names a measure in its language, else in English, else by
+// its ID (#16 line 6: the comments, goals, follow-up and language-check pages named it in
+// English only).
+func TestMeasureName(t *testing.T) {
+	m := survey.Measure{ID: "family-school-trust", Name: map[string]string{"en": "Family trust in the school", "es": "Confianza de las familias en la escuela"}}
+	for _, tc := range []struct {
+		m         survey.Measure
+		tag, want string
+	}{
+		{m, "es", "Confianza de las familias en la escuela"},
+		{m, "en", "Family trust in the school"},
+		{m, "so", "Family trust in the school"},
+		{survey.Measure{ID: "unnamed"}, "es", "unnamed"},
+	} {
+		if got := measureName(tc.m, tc.tag); got != tc.want {
+			t.Errorf("measureName(%s, %s) = %q, want %q", tc.m.ID, tc.tag, got, tc.want)
+		}
 	}
 }
