@@ -27,9 +27,16 @@ func isRosterUpload(c echo.Context) bool {
 
 // rosterPage is the roster page: the upload form, the import asked about (?job=), and history.
 type rosterPage struct {
-	Imports  []store.RosterImport
+	Imports  []rosterImportView
 	Job      *rosterJobView
 	MassText string // the confirmation checkbox's label
+}
+
+// rosterImportView is one import of the history; Details is what its details panel lists, in the
+// page's language.
+type rosterImportView struct {
+	store.RosterImport
+	Details string
 }
 
 // rosterJobView is one background import as the page shows it; its texts are translated here.
@@ -57,7 +64,11 @@ func (s *Server) adminRoster(c echo.Context) error {
 		return err
 	}
 	d := s.dashFor(c)
-	page := rosterPage{Imports: imports, MassText: d.T("roster_job.allow_mass", "Share", fmt.Sprintf("%.0f%%", s.Config.MassDeactivationShare*100))}
+	views := make([]rosterImportView, len(imports))
+	for i, im := range imports {
+		views[i] = rosterImportView{RosterImport: im, Details: importDetails(d, im)}
+	}
+	page := rosterPage{Imports: views, MassText: d.T("roster_job.allow_mass", "Share", fmt.Sprintf("%.0f%%", s.Config.MassDeactivationShare*100))}
 	if v := c.QueryParam("job"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -113,22 +124,58 @@ func jobView(d dash, j store.RosterJob) *rosterJobView {
 	return v
 }
 
-// problemLines is a failed import's summary and problems, as "file:line: problem" lines, in the
-// page's language (locales/dashboard-roster-problems.<tag>.toml); a problem whose message the
-// catalog lacks keeps its English sentence.
+// importDetails is the details panel of an import of the history: its problems (or the refusal
+// that stopped it) and its warnings, worded in the page's language from what the import kept; an
+// import from before it kept them shows its English text as stored.
+func importDetails(d dash, im store.RosterImport) string {
+	jp, ok := roster.ImportProblems(im)
+	if !ok {
+		return im.Problems + im.Warnings // English, as the import stored it
+	}
+	var lines []string
+	if jp.Reason != nil || len(jp.Problems) > 0 {
+		lines = problemLines(d, jp)
+	}
+	if len(jp.Warnings) > 0 {
+		lines = append(lines, d.T("roster_problem.warnings", "Count", jp.WarningTotal))
+		lines = append(lines, listed(d, jp.Warnings, jp.WarningTotal, "roster_problem.more_warnings")...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// problemLines is a failed import's summary and problems, as "file:line: problem" lines, or the
+// reason it failed, in the page's language (locales/dashboard-roster-problems.<tag>.toml).
 func problemLines(d dash, jp roster.JobProblems) []string {
-	out := []string{d.T("roster_problem.summary", "Count", jp.Total)}
-	for _, p := range jp.Problems {
-		msg := p.Msg
-		if p.ID != "" && d.has(p.ID) {
-			msg = d.l.T(p.ID, p.Data)
+	if r := jp.Reason; r != nil {
+		return []string{rosterText(d, r.ID, r.Data, r.Msg)}
+	}
+	return append([]string{d.T("roster_problem.summary", "Count", jp.Total)}, listed(d, jp.Problems, jp.Total, "roster_problem.more")...)
+}
+
+// listed is the first of total problems or warnings as "file:line: problem" lines ("file:line:
+// warning: problem" for a warning), then the count of the rest, worded by message more.
+func listed(d dash, ps []roster.Problem, total int, more string) []string {
+	var out []string
+	for _, p := range ps {
+		msg := rosterText(d, p.ID, p.Data, p.Msg)
+		if p.Warning {
+			msg = d.T("roster_problem.warning", "Problem", msg)
 		}
 		out = append(out, fmt.Sprintf("%s:%d: %s", p.File, p.Line, msg))
 	}
-	if rest := jp.Total - len(jp.Problems); rest > 0 {
-		out = append(out, d.T("roster_problem.more", "Count", rest))
+	if rest := total - len(ps); rest > 0 {
+		out = append(out, d.T(more, "Count", rest))
 	}
 	return out
+}
+
+// rosterText is a roster problem's or reason's message in the page's language; one the catalog
+// lacks keeps its English sentence msg.
+func rosterText(d dash, id string, data map[string]any, msg string) string {
+	if id != "" && d.has(id) {
+		return d.l.T(id, data)
+	}
+	return msg
 }
 
 // adminRosterImport stores an uploaded OneRoster zip and queues its import into the user's

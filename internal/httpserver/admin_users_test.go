@@ -233,7 +233,8 @@ func TestAdminRosterProblemsBanner(t *testing.T) {
 			t.Fatalf("Spanish page lacks %q:\n%s", want, got)
 		}
 	}
-	got = upload("cols.zip", map[string]string{"manifest.csv": "propertyName,value\n", "orgs.csv": "sourcedId,type\n", "users.csv": "sourcedId\n"}, false)
+	upload("cols.zip", map[string]string{"manifest.csv": "propertyName,value\n", "orgs.csv": "sourcedId,type\n", "users.csv": "sourcedId\n"}, false)
+	_, got, _ = a.do("GET", loc+"&lang=en", nil)
 	if !strings.Contains(html.UnescapeString(got), `orgs.csv:1: required column "name" is missing`) {
 		t.Fatalf("page lacks the missing column:\n%s", got)
 	}
@@ -251,6 +252,55 @@ func TestAdminRosterProblemsBanner(t *testing.T) {
 	}
 	if !strings.Contains(page, "Allow this import to deactivate more than 20% of the district") {
 		t.Fatalf("no confirmation checkbox:\n%s", page)
+	}
+	// A refused mass deactivation, on the job's page and in the history, in the page's language
+	// (#16 line 6), and in English as the command line says it.
+	simple := map[string]string{
+		"schools.csv":  "id,name,time_zone\nlincoln,Lincoln Elementary,America/Denver\n",
+		"students.csv": "id,school,first_name,last_name,grade\nS1,lincoln,Ana,Diaz,3\n",
+		"guardians.csv": "id,first_name,last_name,phone,email,language,student_ids,do_not_text\n" +
+			"P1,Maria,Diaz,555-12,maria@example.com,es,S1,\n",
+	}
+	upload("simple.zip", simple, false)
+	_, got, _ = a.do("GET", loc+"&lang=en", nil)
+	mass := regexp.MustCompile(`this import would deactivate (\d+) of (\d+) active people \(more than 20%\); nothing was imported — confirm the mass deactivation to go ahead`).FindStringSubmatch(got)
+	if mass == nil || !strings.Contains(got, "simple.zip was not imported") {
+		t.Fatalf("English mass deactivation page:\n%s", got)
+	}
+	_, got, _ = a.do("GET", loc+"&lang=es", nil)
+	es := fmt.Sprintf("esta importación desactivaría a %s de %s personas activas (más del 20 %%); no se importó nada — confirme la desactivación masiva para continuar", mass[1], mass[2])
+	if strings.Count(got, es) != 2 || strings.Contains(got, mass[0]) {
+		t.Fatalf("Spanish page lacks %q on the job and in the history:\n%s", es, got)
+	}
+	// Confirmed, the import goes in with its warning: the history words it, with its count.
+	upload("simple.zip", simple, true)
+	_, got, _ = a.do("GET", "/admin/roster?lang=es", nil)
+	for _, want := range []string{"1 advertencia\n", `guardians.csv:2: advertencia: phone: no se puede leer "555-12" como número de teléfono; se importó sin teléfono`} {
+		if !strings.Contains(html.UnescapeString(got), want) {
+			t.Fatalf("Spanish history lacks %q:\n%s", want, got)
+		}
+	}
+	_, got, _ = a.do("GET", "/admin/roster?lang=en", nil)
+	if want := `1 warning` + "\n" + `guardians.csv:2: warning: phone: cannot read "555-12" as a phone number; imported without a phone`; !strings.Contains(html.UnescapeString(got), want) {
+		t.Fatalf("English history lacks %q:\n%s", want, got)
+	}
+	// The count of the warnings not listed, from a row as the column holds it.
+	kept := `{"total":0,"warning_total":3,"warnings":[{"file":"users.csv","line":5,"msg":"sms: cannot read \"555-12\" as a phone number; imported without a phone",` +
+		`"warning":true,"id":"roster_problem.phone","data":{"Column":"sms","Value":"\"555-12\""}}]}`
+	many := store.RosterImport{DistrictID: f.district, ID: store.NewID(), Source: "many.zip", Format: "oneroster", Mode: "full", Status: store.ImportSucceeded,
+		StartedAt: time.Now(), FinishedAt: time.Now(), WarningCount: 3, Warnings: "(English)", ProblemsJSON: &kept}
+	must(t, f.st.DB.Create(&many).Error)
+	_, got, _ = a.do("GET", "/admin/roster?lang=es", nil)
+	if want := "3 advertencias\nusers.csv:5: advertencia: sms: no se puede leer \"555-12\" como número de teléfono; se importó sin teléfono\n… y 2 advertencias más</pre>"; !strings.Contains(html.UnescapeString(got), want) {
+		t.Fatalf("Spanish history lacks %q:\n%s", want, got)
+	}
+	// An import from before its problems and warnings were kept shows its stored English text.
+	oldImport := store.RosterImport{DistrictID: f.district, ID: store.NewID(), Source: "old.zip", Format: "oneroster", Mode: "full", Status: store.ImportSucceeded,
+		StartedAt: time.Now(), FinishedAt: time.Now(), WarningCount: 1, Warnings: `users.csv:5: warning: sms: cannot read "555-12" as a phone number; imported without a phone`}
+	must(t, f.st.DB.Create(&oldImport).Error)
+	_, got, _ = a.do("GET", "/admin/roster?lang=es", nil)
+	if !strings.Contains(html.UnescapeString(got), "<pre>"+oldImport.Warnings+"</pre>") {
+		t.Fatalf("old import's details:\n%s", got)
 	}
 }
 

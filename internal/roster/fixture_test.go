@@ -146,6 +146,16 @@ func worded(t *testing.T, ps []roster.Problem) {
 	refusaltest.Rendered(t, "dashboard-roster-problems.en.toml", rs...)
 }
 
+// reasoned checks a failure's reason as worded checks a problem, and that its sentence is msg,
+// the English text the job or the history stored beside it.
+func reasoned(t *testing.T, r *roster.Reason, id, msg string) {
+	t.Helper()
+	if r == nil || r.ID != id || r.Msg != msg {
+		t.Fatalf("reason %+v, want %s %q", r, id, msg)
+	}
+	refusaltest.Rendered(t, "dashboard-roster-problems.en.toml", &refusal.Error{ID: r.ID, Data: r.Data, Msg: r.Msg})
+}
+
 // problems runs an import that must fail and returns its problem lines.
 func problems(t *testing.T, s *store.Store, f files, opt roster.Options) []string {
 	t.Helper()

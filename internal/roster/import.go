@@ -190,7 +190,7 @@ func (im *importer) apply(ctx context.Context, tx *gorm.DB, slug, name string) (
 	res.PeopleCreated, res.PeopleUpdated, res.PeopleDeactivated = w.created, w.updated, w.deactivated
 	res.Warnings = im.p.sorted(im.p.warn)
 	res.WarningTotal = im.p.nWarn
-	rec := im.record(districtID, store.ImportSucceeded)
+	rec := im.record(districtID, store.ImportSucceeded, JobProblems{})
 	rec.Schools, rec.Students, rec.Staff, rec.Guardians, rec.GuardianLinks = res.Schools, res.Students, res.Staff, res.Guardians, res.GuardianLinks
 	rec.PeopleCreated, rec.PeopleUpdated, rec.PeopleDeactivated = w.created, w.updated, w.deactivated
 	if err := tx.Create(&rec).Error; err != nil {
@@ -295,7 +295,9 @@ func counts(tx *gorm.DB, districtID int64) (Result, error) {
 	return res, nil
 }
 
-func (im *importer) record(districtID int64, status string) store.RosterImport {
+// record is the import's history row; kept is its problems or reason, if it failed, which the row
+// keeps with its warnings for the roster page to word (see JobProblems).
+func (im *importer) record(districtID int64, status string, kept JobProblems) store.RosterImport {
 	warnings := im.p.sorted(im.p.warn)
 	mode := ""
 	if im.d != nil {
@@ -305,6 +307,7 @@ func (im *importer) record(districtID int64, status string) store.RosterImport {
 		DistrictID: districtID, ID: store.NewID(), Source: im.opt.Source, Format: im.opt.Format, Mode: mode,
 		Status: status, StartedAt: im.started, FinishedAt: im.s.Now(),
 		WarningCount: im.p.nWarn, Warnings: strings.Join(ReportTotal(warnings, im.p.nWarn, maxWarningLines, "warnings"), "\n"),
+		ProblemsJSON: kept.withWarnings(warnings, im.p.nWarn, maxWarningLines).encode(),
 	}
 }
 
@@ -329,7 +332,12 @@ func (im *importer) failWith(ctx context.Context, slug string, cause error) erro
 	if err := im.s.DB.WithContext(ctx).Where("slug = ?", slug).Order("created_at").First(&d).Error; err != nil {
 		return ierr
 	}
-	rec := im.record(d.DistrictID, store.ImportFailed)
+	kept := keptProblems(probs, im.p.nFatal)
+	var mass *MassDeactivationError
+	if errors.As(cause, &mass) {
+		kept = JobProblems{Total: 1, Reason: mass.Reason()}
+	}
+	rec := im.record(d.DistrictID, store.ImportFailed, kept)
 	rec.ProblemCount = im.p.nFatal
 	rec.Problems = strings.Join(ReportTotal(probs, im.p.nFatal, MaxListed, "problems"), "\n")
 	detail := fmt.Sprintf("failed: %d problems; nothing was imported", im.p.nFatal)

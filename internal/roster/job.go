@@ -3,7 +3,6 @@ package roster
 import (
 	"archive/zip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -205,8 +204,9 @@ func (j *Jobs) giveUp(ctx context.Context, district int64) error {
 		return fmt.Errorf("find stale roster jobs: %w", err)
 	}
 	for _, st := range stale {
-		msg := fmt.Sprintf("the import stopped %d times without finishing; nothing was imported", st.Attempts)
-		if err := s.Tx(ctx, func(tx *gorm.DB) error { return finishTx(tx, st, store.JobFailed, msg, nil, nil, s.Now()) }); err != nil {
+		why := newReason("stopped", "the import stopped %d times without finishing; nothing was imported", "Count", st.Attempts)
+		kept := JobProblems{Reason: why}.encode()
+		if err := s.Tx(ctx, func(tx *gorm.DB) error { return finishTx(tx, st, store.JobFailed, why.Msg, kept, nil, s.Now()) }); err != nil {
 			return err
 		}
 	}
@@ -252,7 +252,8 @@ func (j *Jobs) run(ctx context.Context, job store.RosterJob) {
 		return
 	}
 	if err != nil {
-		status, msg, probs = store.JobFailed, "the import could not run: "+err.Error(), nil
+		why := newReason("could_not_run", "the import could not run: %s", "Err", err)
+		status, msg, probs = store.JobFailed, why.Msg, JobProblems{Reason: why}.encode()
 		log.Error("roster job", "err", err)
 	}
 	if err := s.Tx(ctx, func(tx *gorm.DB) error { return finishTx(tx, job, status, msg, probs, importID, s.Now()) }); err != nil {
@@ -261,7 +262,8 @@ func (j *Jobs) run(ctx context.Context, job store.RosterJob) {
 }
 
 // importJob copies the upload to a temporary file (a zip is read at random), then imports it.
-// A failed import's problems come back as probs too, its JobProblems as JSON, for the page.
+// A failed import's problems, or the reason it failed, come back as probs too, its JobProblems as
+// JSON, for the page to word.
 func (j *Jobs) importJob(ctx context.Context, job store.RosterJob, log *slog.Logger) (status, msg string, probs *string, importID *int64, err error) {
 	s := j.Store
 	var d store.District
@@ -310,42 +312,17 @@ func (j *Jobs) importJob(ctx context.Context, job store.RosterJob, log *slog.Log
 	case errors.As(err, &ierr):
 		lines := ReportTotal(ierr.Problems, ierr.Total, MaxListed, "problems")
 		msg := fmt.Sprintf("%d problems; nothing was imported\n%s", max(ierr.Total, len(ierr.Problems)), strings.Join(lines, "\n"))
-		return store.JobFailed, msg, jobProblems(ierr), nil, nil
+		return store.JobFailed, msg, keptProblems(ierr.Problems, ierr.Total).encode(), nil, nil
 	case errors.As(err, &mass):
-		return store.JobFailed, mass.Error(), nil, nil, nil
+		why := mass.Reason()
+		return store.JobFailed, why.Msg, JobProblems{Reason: why}.encode(), nil, nil
 	case errors.Is(err, zip.ErrFormat):
-		return store.JobFailed, "the file is not a zip file: upload the OneRoster export, or the simple CSV template's files, as a .zip", nil, nil, nil
+		why := newReason("not_zip", "the file is not a zip file: upload the OneRoster export, or the simple CSV template's files, as a .zip")
+		return store.JobFailed, why.Msg, JobProblems{Reason: why}.encode(), nil, nil
 	case err != nil:
 		return "", "", nil, nil, err
 	}
 	return store.JobSucceeded, res.Summary(), nil, &res.ImportID, nil
-}
-
-// JobProblems is a failed import's problems as its job keeps them (roster_jobs.problems_json):
-// the first MaxListed, as the job's message lists them, and how many there were in all.
-type JobProblems struct {
-	Total    int       `json:"total"`
-	Problems []Problem `json:"problems"`
-}
-
-func jobProblems(ierr *ImportError) *string {
-	jp := JobProblems{Total: max(ierr.Total, len(ierr.Problems)), Problems: ierr.Problems[:min(len(ierr.Problems), MaxListed)]}
-	b, err := json.Marshal(jp)
-	if err != nil {
-		return nil // the page shows the message, in English
-	}
-	s := string(b)
-	return &s
-}
-
-// StoredProblems is the problems a failed job kept for the roster page; false for a job that has
-// none (it did not fail on problems, or ended before they were kept): its message says it all.
-func StoredProblems(j store.RosterJob) (JobProblems, bool) {
-	var jp JobProblems
-	if j.ProblemsJSON == nil || json.Unmarshal([]byte(*j.ProblemsJSON), &jp) != nil || len(jp.Problems) == 0 {
-		return JobProblems{}, false
-	}
-	return jp, true
 }
 
 // recorder writes progress to the job row each time the percentage moves, renewing the lease.
@@ -376,7 +353,8 @@ func (j *Jobs) recorder(ctx context.Context, job store.RosterJob, log *slog.Logg
 
 // finishTx records a job's outcome and deletes its stored upload. The attempt in the condition
 // keeps a worker whose lease ran out (and whose job was claimed again) from writing over the
-// newer attempt. probs is a failed import's problems (see JobProblems), nil for other outcomes.
+// newer attempt. probs is a failed job's problems or reason (see JobProblems), nil for a job that
+// succeeded.
 func finishTx(tx *gorm.DB, job store.RosterJob, status, msg string, probs *string, importID *int64, now time.Time) error {
 	res := tx.Model(&store.RosterJob{}).Where("district_id = ? AND id = ? AND attempts = ?", job.DistrictID, job.ID, job.Attempts).
 		Updates(map[string]any{"status": status, "message": msg, "problems_json": probs, "import_id": importID, "finished_at": now, "lease_until": nil})

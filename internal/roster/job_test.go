@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -111,6 +113,8 @@ func TestRosterJobFailures(t *testing.T) {
 			}
 			return got
 		}
+		seen := map[int64]bool{}
+		newImports(t, s, d.DistrictID, seen)
 		bad := run(base().with(edit("users.csv", 2, "student", "wizard")).zip(t), false)
 		if bad.Status != store.JobFailed || !strings.Contains(bad.Message, "users.csv:2: role: invalid value") {
 			t.Fatalf("bad roster: %+v", bad)
@@ -126,12 +130,22 @@ func TestRosterJobFailures(t *testing.T) {
 			t.Fatalf("stored problem %+v", p)
 		}
 		worded(t, jp.Problems)
+		// So does the import's history row.
+		hist := lastImport(t, s, d.DistrictID, seen)
+		if kept, ok := roster.ImportProblems(hist); !ok || hist.Status != store.ImportFailed || kept.Total != 1 || len(kept.Problems) != 1 ||
+			kept.Problems[0].ID != "roster_problem.invalid_value" || kept.Problems[0].String() != hist.Problems {
+			t.Fatalf("history row %+v kept %+v, %v", hist, kept, ok)
+		}
+		// A failure that is not a problem list keeps its reason: message and placeholders, its
+		// sentence the job's message.
 		notZip := run([]byte("just text"), false)
 		if notZip.Status != store.JobFailed || !strings.Contains(notZip.Message, "not a zip file") {
 			t.Fatalf("not a zip: %+v", notZip)
 		}
-		if _, ok := roster.StoredProblems(notZip); ok || notZip.ProblemsJSON != nil {
-			t.Fatalf("not a zip keeps problems: %v", *notZip.ProblemsJSON)
+		if jp, ok := roster.StoredProblems(notZip); !ok || len(jp.Problems) != 0 {
+			t.Fatalf("not a zip keeps %+v, %v", jp, ok)
+		} else {
+			reasoned(t, jp.Reason, "roster_problem.not_zip", notZip.Message)
 		}
 		users := strings.Split(base()["users.csv"], "\n")
 		one := base().with(files{"users.csv": lines(users[0], users[3]), "demographics.csv": "", "enrollments.csv": "",
@@ -140,10 +154,70 @@ func TestRosterJobFailures(t *testing.T) {
 		if refused.Status != store.JobFailed || !strings.Contains(refused.Message, "would deactivate 4 of 5 active people") {
 			t.Fatalf("mass deactivation: %+v", refused)
 		}
-		if ok := run(one, true); ok.Status != store.JobSucceeded {
+		jp, ok = roster.StoredProblems(refused)
+		if !ok || jp.Reason == nil || jp.Reason.Data["Deactivated"] != "4" || jp.Reason.Data["Count"] != "5" || jp.Reason.Data["Share"] != "20" {
+			t.Fatalf("mass deactivation keeps %+v, %v", jp.Reason, ok)
+		}
+		reasoned(t, jp.Reason, "roster_problem.mass_deactivation", refused.Message)
+		hist = lastImport(t, s, d.DistrictID, seen)
+		if kept, ok := roster.ImportProblems(hist); !ok || hist.Status != store.ImportFailed || len(kept.Problems) != 0 {
+			t.Fatalf("refused history row %+v kept %+v, %v", hist, kept, ok)
+		} else {
+			reasoned(t, kept.Reason, "roster_problem.mass_deactivation", hist.Problems)
+		}
+		if ok := run(one, true); ok.Status != store.JobSucceeded || ok.ProblemsJSON != nil {
 			t.Fatalf("confirmed: %+v", ok)
 		}
+		// An import that could not run (here: no temporary file for the upload) keeps the error.
+		tmp := filepath.Join(t.TempDir(), "file")
+		if err := os.WriteFile(tmp, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		was, had := os.LookupEnv("TMPDIR")
+		os.Setenv("TMPDIR", tmp)
+		broken := run(base().zip(t), false)
+		if had {
+			os.Setenv("TMPDIR", was)
+		} else {
+			os.Unsetenv("TMPDIR")
+		}
+		if broken.Status != store.JobFailed || !strings.HasPrefix(broken.Message, "the import could not run: roster job: ") {
+			t.Fatalf("could not run: %+v", broken)
+		}
+		jp, ok = roster.StoredProblems(broken)
+		if !ok {
+			t.Fatalf("could not run keeps nothing: %+v", broken)
+		}
+		reasoned(t, jp.Reason, "roster_problem.could_not_run", broken.Message)
 	})
+}
+
+// newImports is the imports of the district's history not in seen, which it adds them to (the
+// history's times are to the second, too coarse to tell the newest).
+func newImports(t *testing.T, s *store.Store, district int64, seen map[int64]bool) []store.RosterImport {
+	t.Helper()
+	hist, err := roster.Imports(context.Background(), s, district, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []store.RosterImport
+	for _, h := range hist {
+		if !seen[h.ID] {
+			seen[h.ID] = true
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// lastImport is the one import of the history not in seen.
+func lastImport(t *testing.T, s *store.Store, district int64, seen map[int64]bool) store.RosterImport {
+	t.Helper()
+	hist := newImports(t, s, district, seen)
+	if len(hist) != 1 {
+		t.Fatalf("%d new imports in the history, want 1: %+v", len(hist), hist)
+	}
+	return hist[0]
 }
 
 // Two workers on one database: each job runs once.
@@ -208,6 +282,11 @@ func TestRosterJobLeaseExpiry(t *testing.T) {
 		got, _ := roster.FindJob(context.Background(), s, d.DistrictID, job.ID)
 		if got.Status != store.JobFailed || !strings.Contains(got.Message, "stopped 3 times") {
 			t.Fatalf("job %+v", got)
+		}
+		if jp, ok := roster.StoredProblems(got); !ok || jp.Reason == nil || jp.Reason.Data["Count"] != "3" {
+			t.Fatalf("stopped job keeps %+v, %v", jp, ok)
+		} else {
+			reasoned(t, jp.Reason, "roster_problem.stopped", got.Message)
 		}
 		if n := countWhere(t, s, &store.RosterJobChunk{}, "job_id = ?", job.ID); n != 0 {
 			t.Fatalf("%d chunks left", n)

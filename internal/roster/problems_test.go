@@ -178,6 +178,21 @@ func TestWarnings(t *testing.T) {
 		if hist[0].WarningCount != 4 || hist[0].Warnings != strings.Join(want, "\n") {
 			t.Fatalf("recorded warnings %d %q", hist[0].WarningCount, hist[0].Warnings)
 		}
+		// The history row keeps its warnings for the page to word (#16 line 6), read back from
+		// the row as they were.
+		kept, ok := roster.ImportProblems(hist[0])
+		if !ok || kept.WarningTotal != 4 || len(kept.Warnings) != 4 || kept.Reason != nil || len(kept.Problems) != 0 {
+			t.Fatalf("kept warnings %+v, %v", kept, ok)
+		}
+		for i, w := range kept.Warnings {
+			if w.String() != want[i] || !w.Warning || w.ID == "" {
+				t.Fatalf("kept warning %d: %+v", i, w)
+			}
+		}
+		if w := kept.Warnings[2]; w.ID != "roster_problem.phone" || w.Data["Value"] != `"555-12"` || w.Data["Column"] != "sms" {
+			t.Fatalf("kept phone warning %+v", w)
+		}
+		worded(t, kept.Warnings)
 	})
 }
 

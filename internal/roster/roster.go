@@ -102,9 +102,12 @@ type MassDeactivationError struct {
 	Share               float64
 }
 
-func (e *MassDeactivationError) Error() string {
-	return fmt.Sprintf("this import would deactivate %d of %d active people (more than %.0f%%); nothing was imported — confirm the mass deactivation to go ahead",
-		e.Deactivated, e.Active, e.Share*100)
+func (e *MassDeactivationError) Error() string { return e.Reason().Msg }
+
+// Reason is the refusal as the job and the history keep it, for the roster page to word.
+func (e *MassDeactivationError) Reason() *Reason {
+	return newReason("mass_deactivation", "this import would deactivate %d of %d active people (more than %.0f%%); nothing was imported — confirm the mass deactivation to go ahead",
+		"Deactivated", e.Deactivated, "Count", e.Active, "Share", e.Share*100)
 }
 
 // Result is what an import left active in the district, and its warnings.

@@ -31,6 +31,10 @@ type RosterImport struct {
 	Warnings          string
 	ProblemCount      int
 	Problems          string
+	// ProblemsJSON is the import's problems or refusal, and its warnings, for the roster page to
+	// word (roster.JobProblems); nil for an import with none, and for imports from before it was
+	// kept, whose page shows Problems and Warnings as they are.
+	ProblemsJSON *string `gorm:"column:problems_json"`
 }
 
 // RosterRecord keeps a OneRoster record TrustPulse has no table of its own for (orgs of every
@@ -72,8 +76,9 @@ type RosterJob struct {
 	LeaseUntil            *time.Time
 	ImportID              *int64
 	Message               string
-	// ProblemsJSON is a failed import's problems for the roster page to word (roster.JobProblems);
-	// nil for any other outcome, and for jobs that ended before it was kept.
+	// ProblemsJSON is a failed job's problems, or the reason it failed, for the roster page to
+	// word (roster.JobProblems); nil for a job that succeeded, and for jobs that ended before it
+	// was kept (or, before migration 00072, failed for a reason other than problems).
 	ProblemsJSON *string `gorm:"column:problems_json"`
 	CreatedAt    time.Time
 	StartedAt    *time.Time
