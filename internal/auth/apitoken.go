@@ -36,7 +36,7 @@ func APIRoles() []Role { return []Role{DistrictAdmin, SchoolLeader, Counselor, A
 // stored, so this is the one time anyone sees it. Audited.
 func (s *Service) CreateAPIToken(ctx context.Context, p *Principal, name, ip string) (string, store.APIToken, error) {
 	if !p.Is(APIRoles()...) {
-		return "", store.APIToken{}, fmt.Errorf("create API token: %w", invalid("", "refusal.auth.token_role", fmt.Sprintf("a %s cannot use the API", p.Role()), "Role", string(p.Role())))
+		return "", store.APIToken{}, fmt.Errorf("create API token: %w", invalid("", "refusal.auth.token_role", fmt.Sprintf("the role %s cannot use the API", p.Role()), "Role", string(p.Role())))
 	}
 	name = strings.TrimSpace(name)
 	switch {

@@ -120,7 +120,7 @@ func unknownRole(r Role) error {
 
 // needsSchool refuses a role other than district admin without a school.
 func needsSchool(r Role) error {
-	return invalid("school", "refusal.auth.schools", fmt.Sprintf("a %s needs at least one school", r), "Role", string(r))
+	return invalid("school", "refusal.auth.schools", fmt.Sprintf("the role %s needs at least one school", r), "Role", string(r))
 }
 
 func setSchools(tx *gorm.DB, u store.User, role Role, schools []int64) error {

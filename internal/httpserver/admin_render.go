@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -196,7 +197,19 @@ func (s *Server) refusalText(c echo.Context, r *refusal.Error) (string, string) 
 		return r.Msg, locale.Default
 	}
 	d := s.dashFor(c)
-	return d.l.T(r.ID, r.Data), d.lang
+	return d.l.T(r.ID, labelledData(d, r.Data)), d.lang
+}
+
+// labelledData is a refusal's placeholders as a page shows them: a role by its label ("School
+// leader"), not the code the command line and the English text use (school_leader).
+func labelledData(d dash, data map[string]any) map[string]any {
+	role, ok := data["Role"].(string)
+	if !ok || !auth.ValidRole(role) {
+		return data
+	}
+	out := maps.Clone(data)
+	out["Role"] = d.labels().Role(role)
+	return out
 }
 
 // adminT words a staff page's text outside its template (a title, an error, a CSV note) in the

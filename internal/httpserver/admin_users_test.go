@@ -319,7 +319,9 @@ func TestAuthRefusalWorded(t *testing.T) {
 	}{
 		{"en", "/admin/users", url.Values{"email": {"nope"}, "role": {"analyst"}, "school": {fmt.Sprint(f.school)}}, `"nope" is not an email address`},
 		{"es", "/admin/users", url.Values{"email": {"nope"}, "role": {"analyst"}, "school": {fmt.Sprint(f.school)}}, `"nope" no es una dirección de correo electrónico.`},
-		{"en", "/admin/users", url.Values{"email": {"x@d.test"}, "role": {"counselor"}}, "a counselor needs at least one school"},
+		{"en", "/admin/users", url.Values{"email": {"x@d.test"}, "role": {"counselor"}}, "the role Counselor needs at least one school"},
+		// A role by its label, never its code (school_leader).
+		{"es", "/admin/users", url.Values{"email": {"x@d.test"}, "role": {"school_leader"}}, "La función Directivo escolar necesita al menos una escuela."},
 		{"vi", "/admin/users", url.Values{"email": {"x@d.test"}, "role": {"staff"}, "school": {fmt.Sprint(f.school)}, "password": {"short"}}, "Mật khẩu ngắn hơn 12 ký tự."},
 		{"en", "/admin/password", url.Values{"current": {"wrong"}, "new": {"a new long password"}, "confirm": {"a new long password"}}, "the current password is wrong"},
 		{"ar", "/admin/password", url.Values{"current": {"wrong"}, "new": {"a new long password"}, "confirm": {"a new long password"}}, "كلمة المرور الحالية غير صحيحة."},
