@@ -19,7 +19,13 @@ import (
 	"github.com/trustpulse/trustpulse/internal/testdb"
 )
 
-func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
+func TestMain(m *testing.M) {
+	code := testdb.Main(m)
+	if code == 0 {
+		code = everyProblemWorded()
+	}
+	os.Exit(code)
+}
 
 // files is a roster as file name → content; lines are joined with "\n" unless they say otherwise.
 type files map[string]string
@@ -143,7 +149,7 @@ func worded(t *testing.T, ps []roster.Problem) {
 	for i, p := range ps {
 		rs[i] = &refusal.Error{ID: p.ID, Data: p.Data, Msg: p.Msg}
 	}
-	refusaltest.Rendered(t, "dashboard-roster-problems.en.toml", rs...)
+	sawWorded(refusaltest.Rendered(t, "dashboard-roster-problems.en.toml", rs...)...)
 }
 
 // reasoned checks a failure's reason as worded checks a problem, and that its sentence is msg,
@@ -153,13 +159,20 @@ func reasoned(t *testing.T, r *roster.Reason, id, msg string) {
 	if r == nil || r.ID != id || r.Msg != msg {
 		t.Fatalf("reason %+v, want %s %q", r, id, msg)
 	}
-	refusaltest.Rendered(t, "dashboard-roster-problems.en.toml", &refusal.Error{ID: r.ID, Data: r.Data, Msg: r.Msg})
+	sawWorded(refusaltest.Rendered(t, "dashboard-roster-problems.en.toml", &refusal.Error{ID: r.ID, Data: r.Data, Msg: r.Msg})...)
 }
 
 // problems runs an import that must fail and returns its problem lines.
 func problems(t *testing.T, s *store.Store, f files, opt roster.Options) []string {
 	t.Helper()
 	_, err := importFiles(t, s, f, opt)
+	return problemLines(t, err)
+}
+
+// problemLines checks the problems of a failed import's err as worded does and returns their
+// lines.
+func problemLines(t *testing.T, err error) []string {
+	t.Helper()
 	var ie *roster.ImportError
 	if !errors.As(err, &ie) {
 		t.Fatalf("import error = %v, want *roster.ImportError", err)

@@ -1,11 +1,18 @@
 package roster_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"testing/iotest"
 
 	"github.com/trustpulse/trustpulse/internal/roster"
 	"github.com/trustpulse/trustpulse/internal/store"
@@ -29,6 +36,8 @@ func TestLimitsGiveFileLineProblems(t *testing.T) {
 				[]string{"users.csv:7: the line is longer than 2 KiB, the limit for one CSV record"}},
 			{"field", appendTo("users.csv", "u9,,,true,s1,student,u9,,"+long+",Lee,,,,,,,05,,,,,,,,,,"), roster.Limits{MaxField: 1024},
 				[]string{`users.csv:7: the "givenName" field is 3000 bytes long; the limit is 1 KiB`, "users.csv:7: givenName is required"}},
+			{"field past the header", appendTo("users.csv", "u9,,,true,s1,student,u9,,Lee,Lee,,,,,,,05,,,,,,,,,,,"+long), roster.Limits{MaxField: 1024},
+				[]string{"users.csv:7: the row has 28 fields; the header has 27", "users.csv:7: field 28 is 3000 bytes long; the limit is 1 KiB"}},
 			{"total size", files{}, roster.Limits{MaxBytes: 1500},
 				[]string{"users.csv:4: the roster files hold more than 1500 bytes decompressed, the import limit"}},
 		}
@@ -41,6 +50,171 @@ func TestLimitsGiveFileLineProblems(t *testing.T) {
 			})
 		}
 	})
+}
+
+// zipOf zips f's files, in name order.
+func zipOf(t *testing.T, f files) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range sortedStrings(slices.Collect(maps.Keys(f))) {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(f[name]))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// compressedSize is the size of a zip entry as stored.
+func compressedSize(t *testing.T, z []byte, name string) uint64 {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if f.Name == name {
+			return f.CompressedSize64
+		}
+	}
+	t.Fatalf("no %s in the zip", name)
+	return 0
+}
+
+// A zip entry whose declared size breaks a limit is refused before it is read.
+func TestZipEntryLimits(t *testing.T) {
+	// 2 MiB of blank lines (which CSV skips) compress about a thousand times.
+	bomb := base().with(files{"orgs.csv": base()["orgs.csv"] + strings.Repeat("\n", 2<<20)})
+	bombZip := zipOf(t, bomb)
+	cases := []struct {
+		name string
+		zip  []byte
+		lim  roster.Limits
+		want []string
+	}{
+		{"zip bomb", bombZip, roster.Limits{},
+			[]string{fmt.Sprintf("orgs.csv:1: the zip entry expands more than 100 times (%d compressed bytes is %d bytes); refusing a likely zip bomb",
+				compressedSize(t, bombZip, "orgs.csv"), len(bomb["orgs.csv"]))}},
+		{"entry too big", zipOf(t, base()), roster.Limits{MaxBytes: 1500},
+			[]string{fmt.Sprintf("users.csv:1: the zip entry is %d bytes decompressed; the roster files may hold 1500 bytes in all", len(base()["users.csv"]))}},
+	}
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := roster.ImportZip(t.Context(), s, bytes.NewReader(c.zip), int64(len(c.zip)), roster.Options{DistrictSlug: slug(t), Limits: c.lim})
+				if got := problemLines(t, err); !slices.Equal(got, c.want) {
+					t.Fatalf("problems\n%q\nwant\n%q", got, c.want)
+				}
+			})
+		}
+	})
+}
+
+// trickFS serves files from its MapFS, but a file named in tricks is what its function makes of
+// it, given how many times the file was opened before (users.csv is read twice).
+type trickFS struct {
+	fstest.MapFS
+	tricks map[string]func(f fs.File, opened int) fs.File
+	opened map[string]int
+}
+
+func (t *trickFS) Open(name string) (fs.File, error) {
+	f, err := t.MapFS.Open(name)
+	if trick, ok := t.tricks[name]; ok && err == nil {
+		f = trick(f, t.opened[name])
+		t.opened[name]++
+	}
+	return f, err
+}
+
+// trickFile reads from r, and states info when it has one.
+type trickFile struct {
+	fs.File
+	r    io.Reader
+	info fs.FileInfo
+}
+
+func (f trickFile) Read(p []byte) (int, error) { return f.r.Read(p) }
+
+func (f trickFile) Stat() (fs.FileInfo, error) {
+	if f.info != nil {
+		return f.info, nil
+	}
+	return f.File.Stat()
+}
+
+// zipInfo states a file as a zip entry of the given header.
+type zipInfo struct {
+	fs.FileInfo
+	h *zip.FileHeader
+}
+
+func (z zipInfo) Sys() any { return z.h }
+
+// Problems of reading that a well-formed zip or folder does not show: a zip entry holds more than
+// its header says, a file cannot be read.
+func TestReadingProblems(t *testing.T) {
+	mapFS := func(f files) fstest.MapFS {
+		m := fstest.MapFS{}
+		for name, content := range f {
+			m[name] = &fstest.MapFile{Data: []byte(content)}
+		}
+		return m
+	}
+	cases := []struct {
+		name   string
+		tricks map[string]func(f fs.File, opened int) fs.File
+		want   []string
+	}{
+		{"zip entry grew", map[string]func(fs.File, int) fs.File{"orgs.csv": func(f fs.File, _ int) fs.File {
+			st, _ := f.Stat()
+			return trickFile{File: f, r: io.MultiReader(f, strings.NewReader(strings.Repeat("\n", 2<<20))),
+				info: zipInfo{st, &zip.FileHeader{CompressedSize64: 1000, UncompressedSize64: uint64(st.Size())}}}
+		}}, []string{"orgs.csv:1048580: the zip entry expands more than 100 times (1000 compressed bytes grew past 1048870 bytes); refusing a likely zip bomb"}},
+		{"read error", map[string]func(fs.File, int) fs.File{"classes.csv": func(f fs.File, _ int) fs.File {
+			return trickFile{File: f, r: io.MultiReader(strings.NewReader(base()["classes.csv"]), iotest.ErrReader(errors.New("disk on fire")))}
+		}}, []string{"classes.csv:3: read: disk on fire"}},
+	}
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				fsys := &trickFS{MapFS: mapFS(base()), tricks: c.tricks, opened: map[string]int{}}
+				_, err := roster.ImportFS(t.Context(), s, fsys, roster.Options{DistrictSlug: slug(t)})
+				if got := problemLines(t, err); !slices.Equal(got, c.want) {
+					t.Fatalf("problems\n%q\nwant\n%q", got, c.want)
+				}
+			})
+		}
+	})
+}
+
+// An import reads users.csv twice; a file that grows in between is stopped at the size it had.
+func TestFileChangedBetweenReadings(t *testing.T) {
+	fsys := &trickFS{MapFS: fstest.MapFS{"users.csv": &fstest.MapFile{Data: []byte(base()["users.csv"])}}, opened: map[string]int{},
+		tricks: map[string]func(fs.File, int) fs.File{"users.csv": func(f fs.File, opened int) fs.File {
+			if opened == 0 {
+				return f
+			}
+			return trickFile{File: f, r: io.MultiReader(f, strings.NewReader("u9,,,true,s1,student,u9,,Lee,Lee,,,,,,,05,,,,,,,,,,\n"))}
+		}}}
+	ps, err := roster.SecondReadingProblems(fsys, "users.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	worded(t, ps)
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	want := []string{fmt.Sprintf("users.csv:7: the file changed while it was being imported (it grew past %d bytes)", len(base()["users.csv"]))}
+	if !slices.Equal(got, want) {
+		t.Fatalf("problems\n%q\nwant\n%q", got, want)
+	}
 }
 
 // A file of many bad rows keeps the first MaxProblems problems and counts the rest.

@@ -113,6 +113,14 @@ func TestFatalProblems(t *testing.T) {
 			[]string{"users.csv:2: the row is not UTF-8 text (save the file as CSV UTF-8)"}},
 		{"two district orgs", appendTo("orgs.csv", "d2,,,Other District,district,other,,"), true,
 			[]string{"orgs.csv:5: a second district org (the first is on line 2): name the district to import into with --district"}},
+		{"district without a slug", edit("orgs.csv", 2, ",Maple Grove,", ",!!!,"), true,
+			[]string{`orgs.csv:2: cannot make a district slug from "!!!": name the district with --district`}},
+		{"unknown course", files{
+			"manifest.csv": edit("manifest.csv", 10, "file.courses,absent", "file.courses,bulk")["manifest.csv"],
+			"courses.csv":  lines("sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,orgSourcedId", "k1,,,y1,Grade 4,G4,04,s1"),
+			"classes.csv":  edit("classes.csv", 2, ",04,,HR4A,", ",04,k9,HR4A,")["classes.csv"],
+		}, false,
+			[]string{`classes.csv:2: courseSourcedId: unknown course "k9"`}},
 		{"no district org", edit("orgs.csv", 2, ",district,", ",local,"), true,
 			[]string{"orgs.csv:0: no org of type district: name the district to import into with --district"}},
 		{"several at once, in file order", func() files {
@@ -193,6 +201,38 @@ func TestWarnings(t *testing.T) {
 			t.Fatalf("kept phone warning %+v", w)
 		}
 		worded(t, kept.Warnings)
+	})
+}
+
+// Each other warning, in an import that goes through.
+func TestMoreWarnings(t *testing.T) {
+	cases := []struct {
+		name   string
+		change files
+		want   []string
+	}{
+		{"newer OneRoster version", edit("manifest.csv", 3, "1.1", "1.2"),
+			[]string{`manifest.csv:3: warning: oneroster.version is "1.2"; the files are read as OneRoster 1.1`}},
+		{"birth date in the future", edit("demographics.csv", 2, "2016-03-04", "2099-03-04"),
+			[]string{"demographics.csv:2: warning: birthDate 2099-03-04 is in the future; imported without an age band"}},
+		{"staff member at no school", edit("users.csv", 4, ",s1,teacher,", ",d1,teacher,"),
+			[]string{`users.csv:4: warning: staff member "t1" belongs to no school (orgSourcedIds names none); imported without a school`}},
+		{"deleted user never imported", appendTo("users.csv", "x9,tobedeleted,,,,,,,,,,,,,,,,,,,,,,,,,"),
+			[]string{`users.csv:7: warning: user "x9" is marked tobedeleted but is not in the district; ignored`}},
+	}
+	testdb.Each(t, func(t *testing.T, s *store.Store) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				res := mustImport(t, s, base().with(tc.change), roster.Options{DistrictSlug: slug(t)})
+				var got []string
+				for _, w := range res.Warnings {
+					got = append(got, w.String())
+				}
+				if !slices.Equal(got, tc.want) {
+					t.Fatalf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+				}
+			})
+		}
 	})
 }
 

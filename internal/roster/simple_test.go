@@ -112,6 +112,8 @@ func TestSimpleFormatProblems(t *testing.T) {
 	}{
 		{"id used twice across files", files{"staff.csv": lines("id,school,first_name,last_name", "S1,lincoln,Rosa,Lee")},
 			[]string{`staff.csv:2: duplicate id "S1" (first at students.csv:2)`}},
+		{"school id used twice", files{"schools.csv": lines("id,name", "lincoln,Lincoln Elementary", "lincoln,Lincoln Middle")},
+			[]string{`schools.csv:3: duplicate id "lincoln" (first on line 2)`}},
 		{"unknown school", files{"staff.csv": lines("id,school,first_name,last_name", "T1,nowhere,Rosa,Lee")},
 			[]string{`staff.csv:2: school: unknown school "nowhere" (not in schools.csv)`}},
 		{"unknown student", files{"guardians.csv": lines("id,first_name,last_name,student_ids", "P1,Maria,Diaz,S1;S9")},
