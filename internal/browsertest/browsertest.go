@@ -151,7 +151,13 @@ type TabOptions struct {
 	// NoScript turns off JavaScript in the page, as a browser with JavaScript disabled would.
 	// Tests can still read the DOM through the DevTools protocol.
 	NoScript bool
+	// Width, when set, makes the tab a desktop window that wide (900 px high); unset, the tab is
+	// a phone (ViewportWidth). See Widths.
+	Width int
 }
+
+// Widths are the widths a page is checked at: a phone's and a desktop's.
+var Widths = []int{ViewportWidth, 1280}
 
 // NewTab opens a tab with its own cookie jar. It is closed when t ends.
 func (b *Browser) NewTab(t testing.TB, o TabOptions) *Tab {
@@ -163,7 +169,11 @@ func (b *Browser) NewTab(t testing.TB, o TabOptions) *Tab {
 	if err := chromedp.Do(ctx); err != nil { // opens the tab; bound to ctx, so no timeout here
 		t.Fatalf("browsertest: new tab: %v", err)
 	}
-	tab.Do(chromedp.EmulateViewport(ViewportWidth, ViewportHeight, chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	if o.Width > 0 && o.Width != ViewportWidth {
+		tab.Do(chromedp.EmulateViewport(int64(o.Width), 900))
+	} else {
+		tab.Do(chromedp.EmulateViewport(ViewportWidth, ViewportHeight, chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	}
 	if o.NoScript {
 		tab.Do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
@@ -326,5 +336,15 @@ func (tab *Tab) Screenshot(page string) {
 	}, tab.t.Name()+"-"+page)
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		tab.t.Errorf("browsertest: screenshot: %v", err)
+	}
+}
+
+// AssertFits fails the test when page scrolls sideways at the tab's width, naming the first
+// elements that stick out (outside tables and .scroll boxes, which scroll on their own).
+func (tab *Tab) AssertFits(page string) {
+	tab.t.Helper()
+	if w := Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
+		wide := Eval[[]string](tab, `[...document.querySelectorAll('body *')].filter(e => !e.closest('table, .scroll') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right))`)
+		tab.t.Errorf("%s scrolls sideways at %dpx: %v %v", page, w[1], w, wide)
 	}
 }

@@ -16,21 +16,16 @@ import (
 func TestCommentsPagePassesAxe(t *testing.T) {
 	f, wa, _ := commentsFixture(t)
 	br := browsertest.Start(t)
-	for _, width := range []int{browsertest.ViewportWidth, 1280} {
+	for _, width := range browsertest.Widths {
 		t.Run(fmt.Sprint(width), func(t *testing.T) {
-			tab := br.NewTab(t, browsertest.TabOptions{})
-			if width != browsertest.ViewportWidth {
-				tab.Do(chromedp.EmulateViewport(int64(width), 900))
-			}
+			tab := br.NewTab(t, browsertest.TabOptions{Width: width})
 			check := func(page string, got int) {
 				t.Helper()
 				if got != 200 {
 					t.Fatalf("%s: HTTP %d (at %s)", page, got, tab.Location())
 				}
 				tab.AssertAxe(page)
-				if w := browsertest.Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
-					t.Errorf("%s scrolls sideways at %dpx: %v", page, width, w)
-				}
+				tab.AssertFits(page)
 			}
 			tab.Open(f.srv.URL + "/admin")
 			tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email("counselorA")), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))

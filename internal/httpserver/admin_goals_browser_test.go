@@ -18,13 +18,10 @@ func TestGoalsPagesPassAxe(t *testing.T) {
 	f, _, winter := goalsFixture(t)
 	reachedFixture(t, f)
 	br := browsertest.Start(t)
-	for _, width := range []int{browsertest.ViewportWidth, 1280} {
+	for _, width := range browsertest.Widths {
 		t.Run(fmt.Sprint(width), func(t *testing.T) {
 			signIn := func(key string) (*browsertest.Tab, func(string, int)) {
-				tab := br.NewTab(t, browsertest.TabOptions{})
-				if width != browsertest.ViewportWidth {
-					tab.Do(chromedp.EmulateViewport(int64(width), 900))
-				}
+				tab := br.NewTab(t, browsertest.TabOptions{Width: width})
 				check := func(page string, got int) {
 					t.Helper()
 					if got != 200 {
@@ -32,9 +29,7 @@ func TestGoalsPagesPassAxe(t *testing.T) {
 					}
 					tab.AssertAxe(page)
 					tab.Screenshot(page)
-					if w := browsertest.Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
-						t.Errorf("%s scrolls sideways at %dpx: %v", page, width, w)
-					}
+					tab.AssertFits(page)
 				}
 				tab.Open(f.srv.URL + "/admin")
 				tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email(key)), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))

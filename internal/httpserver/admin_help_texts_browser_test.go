@@ -32,21 +32,16 @@ func TestHelpTextPagesPassAxe(t *testing.T) {
 		t.Fatalf("%d invitations", len(issued))
 	}
 	br := browsertest.Start(t)
-	for i, width := range []int{browsertest.ViewportWidth, 1280} {
+	for i, width := range browsertest.Widths {
 		t.Run(fmt.Sprint(width), func(t *testing.T) {
-			tab := br.NewTab(t, browsertest.TabOptions{})
-			if width != browsertest.ViewportWidth {
-				tab.Do(chromedp.EmulateViewport(int64(width), 900))
-			}
+			tab := br.NewTab(t, browsertest.TabOptions{Width: width})
 			check := func(page string, got, want int) {
 				t.Helper()
 				if got != want {
 					t.Fatalf("%s: HTTP %d, want %d (at %s)", page, got, want, tab.Location())
 				}
 				tab.AssertAxe(page)
-				if w := browsertest.Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
-					t.Errorf("%s scrolls sideways at %dpx: %v", page, width, w)
-				}
+				tab.AssertFits(page)
 			}
 			tab.Open(f.srv.URL + "/admin")
 			tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email("leaderA")), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))

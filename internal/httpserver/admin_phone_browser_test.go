@@ -18,12 +18,9 @@ func TestAdminPagesFitPhone(t *testing.T) {
 	must(t, f.st.DB.Model(&store.Wave{}).Where("district_id = ? AND id = ?", f.district, f.waveA.ID).Update("channels", "link,code,sms,email").Error)
 	wa := itoa64(f.waveA.ID)
 	br := browsertest.Start(t)
-	for _, width := range []int{browsertest.ViewportWidth, 1280} {
+	for _, width := range browsertest.Widths {
 		t.Run(fmt.Sprint(width), func(t *testing.T) {
-			tab := br.NewTab(t, browsertest.TabOptions{})
-			if width != browsertest.ViewportWidth {
-				tab.Do(chromedp.EmulateViewport(int64(width), 900))
-			}
+			tab := br.NewTab(t, browsertest.TabOptions{Width: width})
 			tab.Open(f.srv.URL + "/admin")
 			tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email("admin")), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))
 			tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`))
@@ -34,9 +31,7 @@ func TestAdminPagesFitPhone(t *testing.T) {
 					t.Fatalf("%s: HTTP %d", p, got)
 				}
 				tab.AssertAxe(p)
-				if w := browsertest.Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
-					t.Errorf("%s scrolls sideways at %dpx: %v", p, width, w)
-				}
+				tab.AssertFits(p)
 			}
 		})
 	}

@@ -23,10 +23,7 @@ func TestResultsPagesPassAxe(t *testing.T) {
 		if status != 200 {
 			t.Fatalf("%s: HTTP %d (at %s)", page, status, tab.Location())
 		}
-		if w := browsertest.Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
-			wide := browsertest.Eval[[]string](tab, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth && !e.closest(".scroll")).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right)).slice(0, 8)`)
-			t.Errorf("%s: page is %dpx wide in a %dpx viewport: it scrolls sideways (%v)", page, w[0], w[1], wide)
-		}
+		tab.AssertFits(page)
 		tab.Screenshot(page)
 		tab.AssertAxe(page)
 	}
@@ -91,9 +88,7 @@ func TestRestOfDistrictPassesAxe(t *testing.T) {
 		if got := browsertest.Run(tab, chromedp.Text(chromedp.CSS(`.rest-table tbody`))); !strings.Contains(got, want) {
 			t.Errorf("%s: rest table lacks %q: %s", page, want, got)
 		}
-		if w := browsertest.Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
-			t.Errorf("%s: page is %dpx wide in a %dpx viewport", page, w[0], w[1])
-		}
+		tab.AssertFits(page)
 		tab.Screenshot(page)
 		tab.AssertAxe(page)
 	}

@@ -16,12 +16,9 @@ import (
 func TestResultsReferencePageInBrowser(t *testing.T) {
 	f := newResultsFixture(t)
 	br := browsertest.Start(t)
-	for _, width := range []int{browsertest.ViewportWidth, 1280} {
+	for _, width := range browsertest.Widths {
 		t.Run(fmt.Sprint(width), func(t *testing.T) {
-			tab := br.NewTab(t, browsertest.TabOptions{})
-			if width != browsertest.ViewportWidth {
-				tab.Do(chromedp.EmulateViewport(int64(width), 900))
-			}
+			tab := br.NewTab(t, browsertest.TabOptions{Width: width})
 			tab.Open(f.srv.URL + "/admin")
 			tab.Do(chromedp.SetValue(chromedp.CSS(`#email`), f.email("admin")), chromedp.SetValue(chromedp.CSS(`#password`), staffPassword))
 			tab.Follow(browsertest.ClickCSS(`main form button[type="submit"]`))
@@ -30,9 +27,7 @@ func TestResultsReferencePageInBrowser(t *testing.T) {
 				if status != 200 {
 					t.Fatalf("%s: HTTP %d", name, status)
 				}
-				if w := browsertest.Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
-					t.Errorf("%s scrolls sideways at %dpx: %v", name, width, w)
-				}
+				tab.AssertFits(name)
 				tab.Screenshot(fmt.Sprintf("%s-%d", name, width))
 				tab.AssertAxe(name)
 			}

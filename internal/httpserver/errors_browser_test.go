@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/trustpulse/trustpulse/internal/browsertest"
 )
 
@@ -15,12 +13,9 @@ import (
 func TestErrorPageInTheBrowser(t *testing.T) {
 	f := newAdminFixture(t)
 	br := browsertest.Start(t)
-	for _, width := range []int{browsertest.ViewportWidth, 1280} {
+	for _, width := range browsertest.Widths {
 		t.Run(fmt.Sprint(width), func(t *testing.T) {
-			tab := br.NewTab(t, browsertest.TabOptions{})
-			if width != browsertest.ViewportWidth {
-				tab.Do(chromedp.EmulateViewport(int64(width), 900))
-			}
+			tab := br.NewTab(t, browsertest.TabOptions{Width: width})
 			check := func(path, lang string) {
 				t.Helper()
 				if got := tab.Open(f.srv.URL + path); got != 404 {
@@ -30,9 +25,7 @@ func TestErrorPageInTheBrowser(t *testing.T) {
 					t.Errorf("%s: lang %q, want %q", path, got, lang)
 				}
 				tab.AssertAxe(path)
-				if w := browsertest.Eval[[]int](tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
-					t.Errorf("%s scrolls sideways at %dpx: %v", path, width, w)
-				}
+				tab.AssertFits(path)
 			}
 			check("/no/such/page?lang=en", "en")
 			check("/no/such/page?lang=ar", "ar")
