@@ -193,10 +193,16 @@ func (s *Server) refusalText(c echo.Context, r *refusal.Error) (string, string) 
 	if s.resultsPages == nil || s.resultsPages.cat == nil {
 		return r.Msg, locale.Default
 	}
-	if _, ok := s.resultsPages.cat.Message(locale.Default, r.ID); !ok {
+	return s.dashFor(c).refusal(r)
+}
+
+// refusal is r worded in d's language and that language's tag, or its English sentence when the
+// catalog lacks its message: the one catalog-or-English rule of every refusal and problem a staff
+// page shows.
+func (d dash) refusal(r *refusal.Error) (string, string) {
+	if _, ok := d.cat.Message(locale.Default, r.ID); !ok {
 		return r.Msg, locale.Default
 	}
-	d := s.dashFor(c)
 	return d.l.T(r.ID, labelledData(d, r.Data)), d.lang
 }
 

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/trustpulse/trustpulse/internal/refusal"
 	"github.com/trustpulse/trustpulse/internal/roster"
 	"github.com/trustpulse/trustpulse/internal/store"
 )
@@ -84,11 +86,12 @@ func (s *Server) adminRoster(c echo.Context) error {
 		page.Job = jobView(d, job)
 		// A finished import's counts are on its history row: worded here, where the job's
 		// message is the command line's English summary.
-		for _, im := range imports {
-			if job.Status == store.JobSucceeded && job.ImportID != nil && im.ID == *job.ImportID {
-				page.Job.Lines = []string{d.T("roster_job.summary", "Schools", im.Schools, "Students", im.Students, "Staff", im.Staff,
-					"Guardians", im.Guardians, "Links", im.GuardianLinks)}
-			}
+		if i := slices.IndexFunc(imports, func(im store.RosterImport) bool {
+			return job.Status == store.JobSucceeded && job.ImportID != nil && im.ID == *job.ImportID
+		}); i >= 0 {
+			im := imports[i]
+			page.Job.Lines = []string{d.T("roster_job.summary", "Schools", im.Schools, "Students", im.Students, "Staff", im.Staff,
+				"Guardians", im.Guardians, "Links", im.GuardianLinks)}
 		}
 		page.Job.Follow = page.Job.Running && c.QueryParam("follow") == "1"
 		page.Job.URL = fmt.Sprintf("/admin/roster?job=%d", job.ID)
@@ -169,13 +172,11 @@ func listed(d dash, ps []roster.Problem, total int, more string) []string {
 	return out
 }
 
-// rosterText is a roster problem's or reason's message in the page's language; one the catalog
-// lacks keeps its English sentence msg.
+// rosterText is a roster problem's or reason's message in the page's language (dash.refusal's
+// rule: one the catalog lacks keeps its English sentence msg).
 func rosterText(d dash, id string, data map[string]any, msg string) string {
-	if id != "" && d.has(id) {
-		return d.l.T(id, data)
-	}
-	return msg
+	text, _ := d.refusal(&refusal.Error{ID: id, Data: data, Msg: msg})
+	return text
 }
 
 // adminRosterImport stores an uploaded OneRoster zip and queues its import into the user's
